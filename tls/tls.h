@@ -1,0 +1,154 @@
+// tls: the BoringSSL layer. Mints keys and certificates (lab PKI, mirror
+// chains), loads and writes PEM, and builds SSL_CTXs for each role tlsmirror
+// plays: a lab origin, the client-facing side of the proxy, and the client
+// that connects to an origin. It never touches sockets of the event loop: the
+// proxy feeds bytes through memory BIOs.
+//
+// Conventions: functions returning int give 0 on success or a negative TLS_E*
+// code; get0 borrows, get1/new return owned references; _free accepts NULL.
+
+#ifndef TLSMIRROR_TLS_TLS_H
+#define TLSMIRROR_TLS_TLS_H
+
+#include <openssl/base.h>
+#ifndef OPENSSL_IS_BORINGSSL
+#error "tlsmirror must be built against BoringSSL (headers in /usr/include/android)"
+#endif
+
+#include <openssl/evp.h>
+#include <openssl/pool.h>
+#include <openssl/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inspect/inspect.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Errors.
+#define TLS_ERRNO_MAP(XX)                                                                     \
+  XX(NOMEM, -20001, "out of memory")                                                          \
+  XX(KEYGEN, -20002, "key generation failed in BoringSSL")                                    \
+  XX(MINT, -20003, "could not build or sign a certificate (BoringSSL refused the input)")    \
+  XX(OPEN, -20004, "cannot open the file: check the path and permissions")                   \
+  XX(WRITE, -20005, "cannot write the file: check the directory exists and is writable")     \
+  XX(READ, -20006, "cannot read the file")                                                    \
+  XX(BAD_KEY, -20007, "no usable private key in the file: expected a PEM private key")       \
+  XX(KEY_MISMATCH, -20008, "the private key does not match the certificate")                 \
+  XX(CTX, -20009, "could not create the TLS context")                                          \
+  XX(BAD_CERT, -20010, "no usable certificate in the file: expected PEM certificates")       \
+  XX(BAD_NAME, -20011, "invalid host name or IP address for a certificate")
+
+typedef enum {
+  TLS_OK = 0,
+#define TLS_ERRNO_ENUM(name, value, msg) TLS_E##name = (value),
+  TLS_ERRNO_MAP(TLS_ERRNO_ENUM)
+#undef TLS_ERRNO_ENUM
+} tls_errno_t;
+
+// tls_strerror returns the message for a TLS_E* code, and for INSPECT_E*
+// codes too, since this layer passes those through.
+const char *tls_strerror(int err);
+const char *tls_err_name(int err);
+
+// Keys.
+typedef enum {
+  TLS_KEY_EC_P256 = 1,
+  TLS_KEY_EC_P384,
+  TLS_KEY_RSA,
+} tls_key_type_t;
+
+// tls_key_generate returns a new key, or NULL. `rsa_bits` is used for
+// TLS_KEY_RSA only (1024..8192).
+EVP_PKEY *tls_key_generate(tls_key_type_t type, int rsa_bits);
+
+// Minting.
+//
+// tls_cert_spec_t describes a certificate to mint. Strings are borrowed for the
+// duration of the call. Extensions are left out when their field is zero.
+typedef enum {
+  TLS_EKU_SERVER = 1 << 0,
+  TLS_EKU_CLIENT = 1 << 1,
+} tls_eku_t;
+
+typedef struct {
+  const char *common_name;    // subject CN, or NULL for none
+  const char *organization;   // subject O, or NULL
+  const char *const *dns_names;  // subjectAltName dNSName entries
+  size_t num_dns_names;
+  const char *const *ip_addrs;   // subjectAltName iPAddress entries (text)
+  size_t num_ip_addrs;
+  int64_t not_before;         // Unix seconds
+  int64_t not_after;
+  int is_ca;                  // basicConstraints CA:TRUE (critical) + keyCertSign
+  int path_len;               // with is_ca: pathLenConstraint, or -1 for none
+  unsigned eku;               // tls_eku_t bits; 0 = no extendedKeyUsage extension
+  const char *permitted_dns;  // nameConstraints permitted dNSName subtree, or NULL
+  const EVP_MD *md;           // signature digest; NULL = SHA-256
+  int version1;               // mint an X.509 v1 certificate (no extensions)
+} tls_cert_spec_t;
+
+// tls_cert_mint mints a certificate for `key` as `spec` describes. It is
+// signed by `issuer_key` under the name of `issuer` (DER); when `issuer` is
+// NULL it is self-signed with `key`. On success `*out` is a new buffer.
+int tls_cert_mint(const tls_cert_spec_t *spec, EVP_PKEY *key, const CRYPTO_BUFFER *issuer,
+                  EVP_PKEY *issuer_key, CRYPTO_BUFFER **out);
+
+// PEM files.
+//
+// tls_pem_append_cert appends one certificate as PEM text to `out`.
+int tls_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len);
+// tls_pem_write_certs writes `num` certificates to `path` (mode 0644).
+int tls_pem_write_certs(const char *path, CRYPTO_BUFFER *const *certs, size_t num);
+// tls_pem_write_key writes `key` as an unencrypted PKCS#8 PEM to `path` with
+// mode 0600, replacing it atomically.
+int tls_pem_write_key(const char *path, EVP_PKEY *key);
+// tls_pem_read_key reads the first private key in `path`.
+int tls_pem_read_key(const char *path, EVP_PKEY **out);
+// tls_file_read reads a whole file of at most `max_len` bytes into a new
+// NUL-terminated buffer (`*out` is NULL for an empty file; free() it).
+int tls_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len);
+// tls_pem_read_certs reads every certificate in a PEM (or single DER) file,
+// in file order. `*out` is a new stack of CRYPTO_BUFFERs.
+int tls_pem_read_certs(const char *path, size_t max_certs, STACK_OF(CRYPTO_BUFFER) **out);
+
+// Origin servers (the lab).
+//
+// tls_origin_config_t describes how a lab origin answers the handshake. All
+// pointers are borrowed during tls_origin_ctx_new, which copies what it keeps.
+typedef struct {
+  CRYPTO_BUFFER *const *chain;  // certificates as sent, leaf first
+  size_t chain_len;
+  EVP_PKEY *key;
+} tls_identity_t;
+
+typedef struct {
+  tls_identity_t identity;      // served to clients that send SNI (or always)
+  tls_identity_t no_sni;        // served when the client sends no SNI; chain_len 0 = identity
+  int require_sni;              // no SNI: fatal handshake_failure alert
+  uint16_t max_version;         // e.g. TLS1_2_VERSION; 0 = TLS 1.3
+  const CRYPTO_BUFFER *client_ca;  // with require_client_cert: the CA clients must chain to
+  int require_client_cert;      // demand a client certificate issued under client_ca
+} tls_origin_config_t;
+
+// tls_origin_ctx_new returns a new server SSL_CTX implementing `cfg`, offering
+// ALPN http/1.1, or NULL with `*out_err` set.
+SSL_CTX *tls_origin_ctx_new(const tls_origin_config_t *cfg, int *out_err);
+
+// tls_conn_get_sni returns the SNI the client sent on `ssl`, or NULL.
+const char *tls_conn_get_sni(const SSL *ssl);
+
+// Errors from a connection.
+//
+// tls_error_describe writes a one-line description of the last failure on
+// the calling thread's BoringSSL error queue (reason and library) to `out`,
+// and clears the queue.
+void tls_error_describe(char *out, size_t out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // TLSMIRROR_TLS_TLS_H
