@@ -1,0 +1,301 @@
+// The lab's HTTPS origins: one listener per scenario on one event loop, each
+// answering HTTP/1.1 requests with a 200 that names the scenario.
+
+#include <http_parser.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy/proxy_internal.h"
+
+#define ORIGIN_IDLE_MS 30000
+#define ORIGIN_MAX_HEADER 65536
+
+typedef struct origin_server_st origin_server_t;
+
+typedef struct {
+  uv_tcp_t listener;
+  origin_server_t *server;
+  proxy_origin_site_t *site;
+} origin_listener_t;
+
+typedef struct origin_conn_st {
+  proxy_sio_t sio;
+  uv_timer_t timer;  // hello delay, then idle timeout
+  origin_listener_t *listener;
+  http_parser parser;
+  size_t header_bytes;
+  int closes;  // handles still open: sio and timer
+  struct origin_conn_st *prev, *next;
+} origin_conn_t;
+
+struct origin_server_st {
+  uv_loop_t loop;
+  origin_listener_t *listeners;
+  size_t num_listeners;
+  origin_conn_t *conns;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t duration;
+  int stopping;
+};
+
+static void conn_release(origin_conn_t *conn) {
+  if (--conn->closes > 0) {
+    return;
+  }
+  origin_server_t *server = conn->listener->server;
+  if (conn->prev != NULL) {
+    conn->prev->next = conn->next;
+  } else {
+    server->conns = conn->next;
+  }
+  if (conn->next != NULL) {
+    conn->next->prev = conn->prev;
+  }
+  free(conn);
+}
+
+static void on_timer_closed(uv_handle_t *handle) {
+  conn_release(PROXY_CONTAINER_OF(handle, origin_conn_t, timer));
+}
+
+static void on_sio_close(proxy_sio_t *sio) {
+  origin_conn_t *conn = sio->data;
+  if (!uv_is_closing((uv_handle_t *)&conn->timer)) {
+    uv_close((uv_handle_t *)&conn->timer, on_timer_closed);
+  }
+  conn_release(conn);
+}
+
+static void on_idle(uv_timer_t *timer) {
+  origin_conn_t *conn = PROXY_CONTAINER_OF(timer, origin_conn_t, timer);
+  proxy_sio_close(&conn->sio);
+}
+
+static void respond(origin_conn_t *conn, int status, const char *reason, int keep_alive) {
+  const proxy_origin_site_t *site = conn->listener->site;
+  const char *sni = tls_conn_get_sni(conn->sio.ssl);
+  char body[1024];
+  int body_len;
+  if (status == 200) {
+    body_len = snprintf(body, sizeof(body), "tlsmirror lab: scenario %s: %s\n", site->name,
+                        site->description != NULL ? site->description : "");
+  } else {
+    body_len = snprintf(body, sizeof(body), "tlsmirror lab: %d %s\n", status, reason);
+  }
+  if (body_len < 0 || (size_t)body_len >= sizeof(body)) {
+    body_len = (int)strlen(body);
+  }
+  char head[1024];
+  int head_len = snprintf(head, sizeof(head),
+                          "HTTP/1.1 %d %s\r\n"
+                          "Content-Type: text/plain; charset=utf-8\r\n"
+                          "Content-Length: %d\r\n"
+                          "X-Lab-Scenario: %s\r\n"
+                          "X-Lab-SNI: %s\r\n"
+                          "X-Lab-TLS-Version: %s\r\n"
+                          "Connection: %s\r\n\r\n",
+                          status, reason, body_len, site->name, sni != NULL ? sni : "-",
+                          SSL_get_version(conn->sio.ssl), keep_alive ? "keep-alive" : "close");
+  if (head_len < 0 || (size_t)head_len >= sizeof(head)) {
+    proxy_sio_close(&conn->sio);
+    return;
+  }
+  if (proxy_sio_write(&conn->sio, head, (size_t)head_len) == 0) {
+    proxy_sio_write(&conn->sio, body, (size_t)body_len);
+  }
+  if (!keep_alive) {
+    proxy_sio_shutdown(&conn->sio);
+  }
+}
+
+static int on_headers_complete(http_parser *parser) {
+  origin_conn_t *conn = parser->data;
+  conn->header_bytes = 0;
+  return 0;
+}
+
+static int on_header_bytes(http_parser *parser, const char *at, size_t len) {
+  (void)at;
+  origin_conn_t *conn = parser->data;
+  conn->header_bytes += len;
+  return conn->header_bytes > ORIGIN_MAX_HEADER;
+}
+
+static int on_message_complete(http_parser *parser) {
+  origin_conn_t *conn = parser->data;
+  respond(conn, 200, "OK", http_should_keep_alive(parser));
+  return 0;
+}
+
+static const http_parser_settings kParserSettings = {
+    .on_url = on_header_bytes,
+    .on_header_field = on_header_bytes,
+    .on_header_value = on_header_bytes,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+};
+
+static void on_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
+  origin_conn_t *conn = sio->data;
+  uv_timer_again(&conn->timer);
+  size_t n = http_parser_execute(&conn->parser, &kParserSettings, (const char *)data, len);
+  if (!sio->closing && (conn->parser.http_errno != HPE_OK || n != len)) {
+    if (conn->parser.upgrade) {
+      return;  // the lab does not upgrade; the client will give up
+    }
+    respond(conn, 400, "Bad Request", 0);
+  }
+}
+
+static void on_eof(proxy_sio_t *sio) { proxy_sio_shutdown(sio); }
+
+static const proxy_sio_callbacks_t kOriginCallbacks = {
+    .on_data = on_data,
+    .on_eof = on_eof,
+    .on_close = on_sio_close,
+};
+
+static void start_tls(origin_conn_t *conn) {
+  uv_timer_start(&conn->timer, on_idle, ORIGIN_IDLE_MS, ORIGIN_IDLE_MS);
+  proxy_sio_start(&conn->sio);
+}
+
+static void on_hello_delay(uv_timer_t *timer) {
+  origin_conn_t *conn = PROXY_CONTAINER_OF(timer, origin_conn_t, timer);
+  start_tls(conn);
+}
+
+static void on_connection(uv_stream_t *stream, int status) {
+  origin_listener_t *listener = PROXY_CONTAINER_OF(stream, origin_listener_t, listener);
+  origin_server_t *server = listener->server;
+  if (status < 0 || server->stopping) {
+    return;
+  }
+  origin_conn_t *conn = calloc(1, sizeof(*conn));
+  SSL *ssl = SSL_new(listener->site->ctx);
+  if (conn == NULL || ssl == NULL) {
+    free(conn);
+    SSL_free(ssl);
+    return;
+  }
+  SSL_set_accept_state(ssl);
+  conn->listener = listener;
+  if (proxy_sio_init(&server->loop, &conn->sio, ssl, &kOriginCallbacks, conn) < 0) {
+    free(conn);
+    return;
+  }
+  uv_timer_init(&server->loop, &conn->timer);
+  conn->closes = 2;
+  conn->next = server->conns;
+  if (server->conns != NULL) {
+    server->conns->prev = conn;
+  }
+  server->conns = conn;
+  http_parser_init(&conn->parser, HTTP_REQUEST);
+  conn->parser.data = conn;
+  if (uv_accept(stream, (uv_stream_t *)&conn->sio.tcp) < 0) {
+    proxy_sio_close(&conn->sio);
+    return;
+  }
+  if (listener->site->hello_delay_ms > 0) {
+    uv_timer_start(&conn->timer, on_hello_delay, listener->site->hello_delay_ms, 0);
+  } else {
+    start_tls(conn);
+  }
+}
+
+static void stop(origin_server_t *server) {
+  if (server->stopping) {
+    return;
+  }
+  server->stopping = 1;
+  for (size_t i = 0; i < server->num_listeners; i++) {
+    uv_close((uv_handle_t *)&server->listeners[i].listener, NULL);
+  }
+  for (origin_conn_t *conn = server->conns; conn != NULL; conn = conn->next) {
+    proxy_sio_close(&conn->sio);
+  }
+  uv_close((uv_handle_t *)&server->sigint, NULL);
+  uv_close((uv_handle_t *)&server->sigterm, NULL);
+  uv_close((uv_handle_t *)&server->duration, NULL);
+}
+
+static void on_signal(uv_signal_t *handle, int signum) {
+  (void)signum;
+  stop(handle->data);
+}
+
+static void on_duration(uv_timer_t *timer) { stop(timer->data); }
+
+static int listen_site(origin_server_t *server, origin_listener_t *l, const char *addr, char *err, size_t err_len) {
+  char text[300];
+  snprintf(text, sizeof(text), "%s:%u", addr, l->site->port);
+  struct sockaddr_storage ss;
+  int r = proxy_parse_host_port(text, 0, &ss);
+  if (r < 0) {
+    snprintf(err, err_len, "%s", text);
+    return r;
+  }
+  uv_tcp_init(&server->loop, &l->listener);
+  r = uv_tcp_bind(&l->listener, (const struct sockaddr *)&ss, 0);
+  if (r == 0) {
+    r = uv_listen((uv_stream_t *)&l->listener, 511, on_connection);
+  }
+  if (r < 0) {
+    snprintf(err, err_len, "%s (scenario %s): %s", text, l->site->name, uv_strerror(r));
+    return r == UV_EADDRINUSE ? PROXY_EADDRINUSE : PROXY_EBIND;
+  }
+  struct sockaddr_storage bound;
+  int len = sizeof(bound);
+  uv_tcp_getsockname(&l->listener, (struct sockaddr *)&bound, &len);
+  l->site->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                    : ((struct sockaddr_in *)&bound)->sin_port);
+  return 0;
+}
+
+int proxy_origins_run(proxy_origins_config_t *cfg, char *err, size_t err_len) {
+  err[0] = '\0';
+  signal(SIGPIPE, SIG_IGN);
+  origin_server_t *server = calloc(1, sizeof(*server));
+  origin_listener_t *listeners = calloc(cfg->num_sites ? cfg->num_sites : 1, sizeof(*listeners));
+  if (server == NULL || listeners == NULL || uv_loop_init(&server->loop) < 0) {
+    free(server);
+    free(listeners);
+    return PROXY_ENOMEM;
+  }
+  server->listeners = listeners;
+  const char *addr = cfg->listen_addr != NULL ? cfg->listen_addr : "127.0.0.1";
+  int result = 0;
+  for (size_t i = 0; i < cfg->num_sites; i++) {
+    listeners[i].server = server;
+    listeners[i].site = &cfg->sites[i];
+    result = listen_site(server, &listeners[i], addr, err, err_len);
+    server->num_listeners = i + 1;
+    if (result < 0) {
+      break;
+    }
+  }
+  uv_signal_init(&server->loop, &server->sigint);
+  uv_signal_init(&server->loop, &server->sigterm);
+  uv_timer_init(&server->loop, &server->duration);
+  server->sigint.data = server->sigterm.data = server->duration.data = server;
+  if (result == 0 && cfg->on_ready != NULL && cfg->on_ready(cfg->arg, cfg->sites, cfg->num_sites) != 0) {
+    stop(server);
+  } else if (result == 0) {
+    uv_signal_start(&server->sigint, on_signal, SIGINT);
+    uv_signal_start(&server->sigterm, on_signal, SIGTERM);
+    if (cfg->duration > 0) {
+      uv_timer_start(&server->duration, on_duration, (uint64_t)(cfg->duration * 1000), 0);
+    }
+  } else {
+    stop(server);
+  }
+  uv_run(&server->loop, UV_RUN_DEFAULT);
+  int closed = uv_loop_close(&server->loop);
+  (void)closed;
+  free(listeners);
+  free(server);
+  return result;
+}

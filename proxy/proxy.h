@@ -1,0 +1,78 @@
+// proxy: everything that runs on the libuv event loop. The lab's origin
+// servers, the TLS-terminating mirror proxy and its metrics endpoint. This is
+// the only module that includes <uv.h>; callers see plain C configuration
+// structs and a blocking run function.
+//
+// Functions returning int give 0 on success or a negative PROXY_E* code, and
+// fill a caller's `err` buffer with a one-line detail naming what failed.
+
+#ifndef TLSMIRROR_PROXY_PROXY_H
+#define TLSMIRROR_PROXY_PROXY_H
+
+#include <openssl/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls/tls.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Errors.
+#define PROXY_ERRNO_MAP(XX)                                                                   \
+  XX(NOMEM, -22001, "out of memory")                                                          \
+  XX(ADDRINUSE, -22002, "address already in use: stop what holds the port or choose another") \
+  XX(BIND, -22003, "cannot listen on the address: check it is a local address you may bind") \
+  XX(BAD_ADDR, -22004, "invalid address: expected IPv4 ADDR:PORT, [IPv6]:PORT or a port")    \
+  XX(LOOP, -22005, "event loop failure")                                                      \
+  XX(RESOLVE, -22006, "cannot resolve the origin's host name: use --resolve HOST:PORT:ADDR")  \
+  XX(LOOPBACK, -22007,                                                                        \
+     "the origin resolves to tlsmirror's own listener: give the real address with --resolve") \
+  XX(THREAD, -22008, "cannot start a worker thread")                                          \
+  XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")
+
+typedef enum {
+  PROXY_OK = 0,
+#define PROXY_ERRNO_ENUM(name, value, msg) PROXY_E##name = (value),
+  PROXY_ERRNO_MAP(PROXY_ERRNO_ENUM)
+#undef PROXY_ERRNO_ENUM
+} proxy_errno_t;
+
+// proxy_strerror renders PROXY_E*, TLS_E*, INSPECT_E* and libuv codes.
+const char *proxy_strerror(int err);
+const char *proxy_err_name(int err);
+
+// Lab origins.
+//
+// proxy_origin_site_t is one HTTPS origin of the lab: a TLS context (built by
+// tls_origin_ctx_new) served on its own port, answering every HTTP/1.1
+// request with 200 and a body naming the scenario.
+typedef struct {
+  const char *name;         // scenario name, sent in X-Lab-Scenario and the body
+  const char *description;  // what is wrong with it, sent in the body
+  SSL_CTX *ctx;             // borrowed for the whole run
+  uint16_t port;            // 0 = any free port; set to the bound port on ready
+  unsigned hello_delay_ms;  // wait this long before answering the ClientHello
+} proxy_origin_site_t;
+
+typedef struct {
+  const char *listen_addr;  // default "127.0.0.1"
+  proxy_origin_site_t *sites;
+  size_t num_sites;
+  double duration;  // seconds to serve; 0 = until SIGINT or SIGTERM
+  // on_ready runs once every site listens, with the bound ports filled in.
+  // It returns 0 to serve, or non-zero to stop at once.
+  int (*on_ready)(void *arg, const proxy_origin_site_t *sites, size_t num_sites);
+  void *arg;
+} proxy_origins_config_t;
+
+// proxy_origins_run serves the sites until the duration ends or SIGINT or
+// SIGTERM arrives, then closes every connection and returns 0.
+int proxy_origins_run(proxy_origins_config_t *cfg, char *err, size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // TLSMIRROR_PROXY_PROXY_H
