@@ -1,0 +1,178 @@
+"""Shared helpers for tlsmirror's end-to-end tests.
+
+They start the real binary (the lab, the proxy) on loopback with free ports,
+run real clients (curl, openssl s_client, Node, Java, Python) against it, and
+turn each client's output into one of tlsmirror's reason codes, so the tests
+compare like with like. Every process is bounded in time and stopped at exit.
+"""
+
+import atexit
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.getcwd()  # Bazel runs tests from the workspace's runfiles directory.
+TLSMIRROR = os.path.join(ROOT, "tools", "tlsmirror")
+TMP = os.environ.get("TEST_TMPDIR", "/tmp")
+
+_children = []
+
+
+def _stop_children():
+    for p in _children:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+atexit.register(_stop_children)
+
+
+def spawn(args, **kw):
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    _children.append(p)
+    return p
+
+
+def run(args, timeout=30, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def wait_for_file(path, proc, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path):
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}: {proc.stderr.read()}")
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {path}")
+
+
+class Lab:
+    """A running `tlsmirror lab` on free ports, with its lab.json loaded."""
+
+    def __init__(self, only=None, duration=600, name="lab"):
+        self.dir = os.path.join(TMP, name)
+        args = [TLSMIRROR, "lab", "--out", self.dir, "--port-base", "0", "--duration", str(duration)]
+        if only:
+            args += ["--only", ",".join(only)]
+        self.proc = spawn(args)
+        wait_for_file(os.path.join(self.dir, "lab.json"), self.proc)
+        with open(os.path.join(self.dir, "lab.json")) as f:
+            self.json = json.load(f)
+        self.root = self.json["trust_anchor"]
+        self.scenarios = {s["name"]: s for s in self.json["scenarios"]}
+
+    def stop(self, sig=signal.SIGINT, timeout=10):
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+
+# OpenSSL verify codes and texts, as curl, s_client and Python print them.
+OPENSSL_CODES = {
+    2: "MISSING_INTERMEDIATE",
+    9: "NOT_YET_VALID",
+    10: "EXPIRED",
+    18: "SELF_SIGNED",
+    19: "UNTRUSTED_ROOT",
+    20: "MISSING_INTERMEDIATE",
+    21: "MISSING_INTERMEDIATE",
+    26: "BAD_EKU",
+    47: "NAME_CONSTRAINTS",
+    62: "HOSTNAME_MISMATCH",
+    64: "HOSTNAME_MISMATCH",
+    66: "WEAK_KEY",
+    67: "WEAK_KEY",
+    68: "WEAK_SIGNATURE",
+}
+OPENSSL_TEXTS = {
+    "unable to get local issuer certificate": "MISSING_INTERMEDIATE",
+    "unable to verify the first certificate": "MISSING_INTERMEDIATE",
+    "certificate is not yet valid": "NOT_YET_VALID",
+    "certificate has expired": "EXPIRED",
+    "self-signed certificate in certificate chain": "UNTRUSTED_ROOT",
+    "self-signed certificate": "SELF_SIGNED",
+    "unsuitable certificate purpose": "BAD_EKU",
+    "permitted subtree violation": "NAME_CONSTRAINTS",
+    "hostname mismatch": "HOSTNAME_MISMATCH",
+    "EE certificate key too weak": "WEAK_KEY",
+    "CA certificate key too weak": "WEAK_KEY",
+    "CA signature digest algorithm too weak": "WEAK_SIGNATURE",
+}
+
+
+def reason_from_openssl_text(text):
+    for needle, reason in OPENSSL_TEXTS.items():
+        if needle in text:
+            return reason
+    return None
+
+
+def s_client(port, host, ca, sni=True, cert=None, key=None, timeout=15):
+    """Runs `openssl s_client -verify_return_error`; returns (reason, evidence)."""
+    args = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-verify_return_error",
+            "-verify_hostname", host, "-CAfile", ca, "-brief", "-ign_eof"]
+    args += ["-servername", host] if sni else ["-noservername"]
+    if cert:
+        args += ["-cert", cert, "-key", key, "-cert_chain", cert]
+    # A request makes the server's post-handshake alerts (certificate_required) arrive.
+    r = run(args, input=f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n", timeout=timeout)
+    out = r.stdout + r.stderr
+    m = re.search(r"verify error:num=(\d+):([^\n]*)", out)
+    if m:
+        return OPENSSL_CODES.get(int(m.group(1)), "UNKNOWN_" + m.group(1)), m.group(0)
+    m = re.search(r"(?:ssl3_read_bytes|SSL routines)[^\n]*?:([^:\n]*alert[^:\n]*):", out)
+    if m:
+        return "HANDSHAKE_ALERT", m.group(1)
+    if r.returncode == 0 and "200 OK" in out:
+        return "OK", "HTTP/1.1 200 OK"
+    return "UNKNOWN", out.strip()[-300:]
+
+
+def curl(port, host, ca, cert=None, key=None, max_time=15, path="/"):
+    """Runs curl with --resolve; returns (reason, evidence, completed process)."""
+    args = ["curl", "-sS", "--max-time", str(max_time), "--cacert", ca,
+            "--resolve", f"{host}:{port}:127.0.0.1", "-D", "-", f"https://{host}:{port}{path}"]
+    if cert:
+        args += ["--cert", cert, "--key", key]
+    r = run(args, timeout=max_time + 10)
+    err = r.stderr.strip()
+    if r.returncode == 0:
+        return "OK", "exit 0", r
+    if r.returncode == 60:
+        if "no alternative certificate subject name matches" in err:
+            return "HOSTNAME_MISMATCH", err, r
+        return reason_from_openssl_text(err) or "UNKNOWN", err, r
+    if r.returncode in (35, 56) and "alert" in err:
+        return "HANDSHAKE_ALERT", err, r
+    if r.returncode == 28:
+        return "TIMEOUT", err, r
+    if r.returncode == 7:
+        return "CONNECT_FAILED", err, r
+    return "UNKNOWN", f"exit {r.returncode}: {err}", r
+
+
+class Failures:
+    """Collects mismatches so one run reports all of them, then fails once."""
+
+    def __init__(self):
+        self.items = []
+        self.checks = 0
+
+    def check(self, ok, what):
+        self.checks += 1
+        if not ok:
+            self.items.append(what)
+            print("MISMATCH:", what, flush=True)
+
+    def finish(self):
+        print(f"{self.checks} checks, {len(self.items)} mismatches", flush=True)
+        if self.checks == 0:
+            print("no checks ran", flush=True)
+            sys.exit(1)
+        sys.exit(1 if self.items else 0)

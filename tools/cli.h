@@ -1,0 +1,37 @@
+// Shared helpers for the command-line entry points: consistent one-line
+// errors, strict number parsing, and the subcommand signature.
+
+#ifndef TLSMIRROR_TOOLS_CLI_H
+#define TLSMIRROR_TOOLS_CLI_H
+
+#include <stdint.h>
+
+// Exit codes shared by every subcommand.
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_REJECT 1  // a verdict: some profile rejects, a lint found violations
+#define CLI_EXIT_USAGE 2   // usage or I/O error
+
+#define TLSMIRROR_VERSION "0.1.0"
+
+typedef int (*cli_command_fn)(int argc, char **argv);
+
+// cli_error prints "tlsmirror <cmd>: <message>" on stderr and returns
+// CLI_EXIT_USAGE.
+int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+// cli_usage_error reports a bad option and points to --help.
+int cli_usage_error(const char *cmd, const char *what);
+// cli_parse_u64 parses a whole decimal number in [min, max].
+int cli_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
+// cli_parse_seconds parses a non-negative decimal number of seconds.
+int cli_parse_seconds(const char *text, double max, double *out);
+// cli_now returns the current time in Unix seconds.
+int64_t cli_now(void);
+
+int cmd_lab(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
+int cmd_ca(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif  // TLSMIRROR_TOOLS_CLI_H

@@ -1,0 +1,287 @@
+// tlsmirror lab: serve the catalogue of broken origins on loopback.
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proxy/proxy.h"
+#include "tools/cli.h"
+#include "tools/lab.h"
+
+#define LAB_DEFAULT_PORT_BASE 44300
+
+static const char kLabHelp[] =
+    "Usage: tlsmirror lab [--out DIR] [--port-base N] [--only NAME,...] [--duration SECONDS]\n"
+    "                     [--listen ADDR] [--list]\n"
+    "\n"
+    "Serve the built-in lab: HTTPS origins on loopback, each broken in one way that\n"
+    "some client or platform rejects (missing intermediate, wrong order, expired,\n"
+    "SNI required...). The lab's private PKI is minted at start-up; lab.json lists\n"
+    "every scenario with its port, host name, trust anchor and expected problem.\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR           write the PKI and lab.json to DIR (default: a new\n"
+    "                      temporary directory)\n"
+    "  --port-base N       serve scenario i of the catalogue on port N+i\n"
+    "                      (default 44300; 0 = any free port)\n"
+    "  --only NAMES        serve only these scenarios (comma-separated)\n"
+    "  --duration SECONDS  stop after this long (default: until Ctrl-C)\n"
+    "  --listen ADDR       listen address (default 127.0.0.1)\n"
+    "  --list              print the catalogue and exit\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Example:\n"
+    "  tlsmirror lab --out /tmp/lab &\n"
+    "  curl --cacert /tmp/lab/root.pem --resolve good.lab.test:44300:127.0.0.1 \\\n"
+    "       https://good.lab.test:44300/\n";
+
+typedef struct {
+  const char *dir;
+  const char *listen;
+  size_t *indexes;  // catalogue index of each served site
+  size_t num;
+} lab_run_t;
+
+static int print_list(void) {
+  printf("%-26s %-36s %s\n", "scenario", "host", "what is wrong");
+  for (size_t i = 0; i < lab_scenario_count(); i++) {
+    const lab_scenario_t *s = lab_scenario_get(i);
+    printf("%-26s %-36s %s\n", s->name, s->host, s->what);
+  }
+  return CLI_EXIT_OK;
+}
+
+// parse_only turns "a,b" into catalogue indexes; unknown names are an error.
+static int parse_only(const char *list, size_t *indexes, size_t *num) {
+  char *copy = strdup(list);
+  if (copy == NULL) {
+    return cli_error("lab", "out of memory");
+  }
+  *num = 0;
+  int rc = CLI_EXIT_OK;
+  char *save = NULL;
+  for (char *name = strtok_r(copy, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
+    int idx = lab_scenario_find(name);
+    if (idx < 0) {
+      rc = cli_error("lab", "unknown scenario '%s' (see 'tlsmirror lab --list')", name);
+      break;
+    }
+    int seen = 0;
+    for (size_t k = 0; k < *num; k++) {
+      seen |= indexes[k] == (size_t)idx;
+    }
+    if (!seen) {
+      indexes[(*num)++] = (size_t)idx;
+    }
+  }
+  free(copy);
+  if (rc == CLI_EXIT_OK && *num == 0) {
+    rc = cli_error("lab", "--only needs at least one scenario name");
+  }
+  return rc;
+}
+
+static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
+  inspect_buf_t buf;
+  inspect_buf_init(&buf, 0);
+  char path[4096];
+  inspect_buf_puts(&buf, "{\"version\":1,\"dir\":");
+  inspect_buf_json_string(&buf, run->dir);
+  inspect_buf_puts(&buf, ",\"listen\":");
+  inspect_buf_json_string(&buf, run->listen);
+#define JSON_PATH(key, file)                               \
+  snprintf(path, sizeof(path), "%s/%s", run->dir, (file)); \
+  inspect_buf_puts(&buf, ",\"" key "\":");                 \
+  inspect_buf_json_string(&buf, path)
+  JSON_PATH("trust_anchor", "root.pem");
+  JSON_PATH("untrusted_root", "untrusted-root.pem");
+  JSON_PATH("intermediates", "intermediates.pem");
+  JSON_PATH("client_cert", "client.pem");
+  JSON_PATH("client_key", "client.key");
+  inspect_buf_puts(&buf, ",\"scenarios\":[");
+  for (size_t i = 0; i < run->num; i++) {
+    const lab_scenario_t *s = lab_scenario_get(run->indexes[i]);
+    inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
+    inspect_buf_json_string(&buf, s->name);
+    inspect_buf_printf(&buf, ",\"port\":%u,\"host\":", sites[i].port);
+    inspect_buf_json_string(&buf, s->host);
+    JSON_PATH("trust_anchor", "root.pem");
+    snprintf(path, sizeof(path), "%s/%s/chain.pem", run->dir, s->name);
+    inspect_buf_puts(&buf, ",\"chain\":");
+    inspect_buf_json_string(&buf, path);
+    inspect_buf_puts(&buf, ",\"problem\":");
+    inspect_buf_json_string(&buf, s->problem);
+    inspect_buf_puts(&buf, ",\"what\":");
+    inspect_buf_json_string(&buf, s->what);
+    inspect_buf_puts(&buf, ",\"expect_openssl\":");
+    inspect_buf_json_string(&buf, s->expect_openssl);
+    inspect_buf_puts(&buf, ",\"expect_openssl_no_sni\":");
+    inspect_buf_json_string(&buf, s->expect_openssl_no_sni);
+    inspect_buf_printf(&buf, ",\"hello_delay_ms\":%u}", s->hello_delay_ms);
+  }
+  inspect_buf_puts(&buf, "]}\n");
+#undef JSON_PATH
+  char tmp[4200];
+  snprintf(path, sizeof(path), "%s/lab.json", run->dir);
+  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  FILE *f = buf.failed ? NULL : fopen(tmp, "w");
+  int ok = f != NULL && fwrite(buf.data, 1, buf.len, f) == buf.len;
+  ok = (f != NULL && fclose(f) == 0) && ok && rename(tmp, path) == 0;
+  inspect_buf_cleanup(&buf);
+  if (!ok) {
+    return cli_error("lab", "cannot write %s: %s", path, strerror(errno));
+  }
+  return CLI_EXIT_OK;
+}
+
+static int on_ready(void *arg, const proxy_origin_site_t *sites, size_t num) {
+  const lab_run_t *run = arg;
+  if (write_json(run, sites) != CLI_EXIT_OK) {
+    return 1;
+  }
+  printf("%-26s %-6s %s\n", "scenario", "port", "what is wrong");
+  for (size_t i = 0; i < num; i++) {
+    printf("%-26s %-6u %s\n", sites[i].name, sites[i].port, sites[i].description);
+  }
+  const lab_scenario_t *first = lab_scenario_get(run->indexes[0]);
+  printf("\ntrust anchor: %s/root.pem\nscenarios:    %s/lab.json\n", run->dir, run->dir);
+  printf("try:          curl --cacert %s/root.pem --resolve %s:%u:%s https://%s:%u/\n", run->dir, first->host,
+         sites[0].port, run->listen, first->host, sites[0].port);
+  printf("serving %zu scenario%s on %s; Ctrl-C stops\n", num, num == 1 ? "" : "s", run->listen);
+  fflush(stdout);
+  return 0;
+}
+
+static char *make_temp_dir(void) {
+  const char *base = getenv("TMPDIR");
+  char tmpl[4096];
+  snprintf(tmpl, sizeof(tmpl), "%s/tlsmirror-lab-XXXXXX", base != NULL && base[0] ? base : "/tmp");
+  char *dir = mkdtemp(tmpl);
+  return dir != NULL ? strdup(dir) : NULL;
+}
+
+int cmd_lab(int argc, char **argv) {
+  static const struct option kOptions[] = {
+      {"out", required_argument, NULL, 'o'},      {"port-base", required_argument, NULL, 'p'},
+      {"only", required_argument, NULL, 'n'},     {"duration", required_argument, NULL, 'd'},
+      {"listen", required_argument, NULL, 'l'},   {"list", no_argument, NULL, 'L'},
+      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+  };
+  const char *out = NULL;
+  const char *only = NULL;
+  const char *listen = "127.0.0.1";
+  uint64_t port_base = LAB_DEFAULT_PORT_BASE;
+  double duration = 0;
+  int list = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
+    switch (c) {
+      case 'o':
+        out = optarg;
+        break;
+      case 'p':
+        if (!cli_parse_u64(optarg, 0, 65535, &port_base)) {
+          return cli_usage_error("lab", "--port-base needs a port number 0-65535");
+        }
+        break;
+      case 'n':
+        only = optarg;
+        break;
+      case 'd':
+        if (!cli_parse_seconds(optarg, 1e9, &duration)) {
+          return cli_usage_error("lab", "--duration needs a number of seconds");
+        }
+        break;
+      case 'l':
+        listen = optarg;
+        break;
+      case 'L':
+        list = 1;
+        break;
+      case 'h':
+        fputs(kLabHelp, stdout);
+        return CLI_EXIT_OK;
+      case ':':
+        return cli_usage_error("lab", "an option is missing its value");
+      default:
+        return cli_usage_error("lab", "unknown option");
+    }
+  }
+  if (optind < argc) {
+    return cli_usage_error("lab", "unexpected argument");
+  }
+  if (list) {
+    return print_list();
+  }
+  size_t count = lab_scenario_count();
+  size_t indexes[64];
+  size_t num = count;
+  for (size_t i = 0; i < count; i++) {
+    indexes[i] = i;
+  }
+  if (only != NULL) {
+    int rc = parse_only(only, indexes, &num);
+    if (rc != CLI_EXIT_OK) {
+      return rc;
+    }
+  }
+  if (port_base != 0 && port_base + count - 1 > 65535) {
+    return cli_usage_error("lab", "--port-base is too high for the whole catalogue (at most 65535 - 21)");
+  }
+  char *dir = out != NULL ? strdup(out) : make_temp_dir();
+  if (dir == NULL) {
+    return cli_error("lab", "cannot create a temporary directory: %s", strerror(errno));
+  }
+  int err;
+  lab_t *lab = lab_new(cli_now(), &err);
+  if (lab == NULL) {
+    free(dir);
+    return cli_error("lab", "cannot mint the lab PKI: %s", tls_strerror(err));
+  }
+  char detail[4300];
+  int rc = CLI_EXIT_OK;
+  if (lab_write(lab, dir, detail, sizeof(detail)) != TLS_OK) {
+    rc = cli_error("lab", "cannot write the lab to %s: %s", dir, detail);
+  }
+  proxy_origin_site_t sites[64];
+  memset(sites, 0, sizeof(sites));
+  for (size_t i = 0; rc == CLI_EXIT_OK && i < num; i++) {
+    const lab_scenario_t *s = lab_scenario_get(indexes[i]);
+    sites[i].name = s->name;
+    sites[i].description = s->what;
+    sites[i].port = port_base == 0 ? 0 : (uint16_t)(port_base + indexes[i]);
+    sites[i].hello_delay_ms = s->hello_delay_ms;
+    sites[i].ctx = lab_origin_ctx_new(lab, indexes[i], &err);
+    if (sites[i].ctx == NULL) {
+      rc = cli_error("lab", "cannot build the TLS context for %s: %s", s->name, tls_strerror(err));
+    }
+  }
+  if (rc == CLI_EXIT_OK) {
+    lab_run_t run = {dir, listen, indexes, num};
+    proxy_origins_config_t cfg = {
+        .listen_addr = listen,
+        .sites = sites,
+        .num_sites = num,
+        .duration = duration,
+        .on_ready = on_ready,
+        .arg = &run,
+    };
+    int r = proxy_origins_run(&cfg, detail, sizeof(detail));
+    if (r == PROXY_EADDRINUSE) {
+      rc = cli_error("lab", "port in use: %s; stop what holds it or pick another --port-base (0 = any)", detail);
+    } else if (r != 0) {
+      rc = cli_error("lab", "cannot serve %s: %s", detail, proxy_strerror(r));
+    }
+  }
+  for (size_t i = 0; i < num; i++) {
+    SSL_CTX_free(sites[i].ctx);
+  }
+  lab_free(lab);
+  free(dir);
+  return rc;
+}

@@ -1,0 +1,456 @@
+// The lab catalogue and its PKI. Every certificate is minted with BoringSSL
+// at start-up, relative to an explicit `now`, so expiry scenarios stay
+// expired and nothing generated is ever committed.
+
+#include "tools/lab.h"
+
+#include <errno.h>
+#include <openssl/digest.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DAY (24 * 3600)
+
+// Issuers in the lab hierarchy.
+typedef enum {
+  ISSUER_INTER,            // lab root -> lab intermediate
+  ISSUER_INTER_B,          // lab root -> intermediate A -> intermediate B
+  ISSUER_UNTRUSTED_INTER,  // untrusted root -> untrusted intermediate
+  ISSUER_NC_INTER,         // lab root -> name-constrained intermediate
+  ISSUER_SELF,             // self-signed
+} issuer_t;
+
+// Chain shapes, as sent.
+typedef enum {
+  SHAPE_LEAF_INTER,
+  SHAPE_LEAF_ONLY,
+  SHAPE_LEAF_ROOT_INTER,
+  SHAPE_LEAF_INTER_ROOT,
+  SHAPE_LEAF_INTER_A_B,  // leaf, intermediate A, intermediate B: B issued the leaf
+  SHAPE_LEAF_UNTRUSTED_FULL,
+  SHAPE_LEAF_NC_INTER,
+} shape_t;
+
+typedef enum { VALID_NOW, VALID_EXPIRED, VALID_NOT_YET } validity_t;
+
+typedef struct {
+  lab_scenario_t info;
+  issuer_t issuer;
+  shape_t shape;
+  const char *dns[3];  // SAN names; none = CN only
+  int cn_only;
+  validity_t validity;
+  int rsa_bits;  // 0 = ECDSA P-256
+  int sha1;
+  unsigned eku;
+  // Server behaviour.
+  int require_sni;
+  int default_cert_without_sni;
+  int require_client_cert;
+  int tls12_only;
+} scenario_def_t;
+
+static const scenario_def_t kScenarios[] = {
+    {{"good", "good.lab.test", "OK", "nothing: leaf and intermediate in order, trusted root, valid names",
+      "OK", "OK", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"good.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"missing-intermediate", "missing-intermediate.lab.test", "MISSING_INTERMEDIATE",
+      "the leaf is sent alone: the intermediate that issued it is missing", "MISSING_INTERMEDIATE",
+      "MISSING_INTERMEDIATE", 0},
+     ISSUER_INTER, SHAPE_LEAF_ONLY, {"missing-intermediate.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0,
+     0, 0},
+    {{"wrong-order", "wrong-order.lab.test", "WRONG_ORDER", "chain sent as leaf, root, intermediate", "OK", "OK",
+      0},
+     ISSUER_INTER, SHAPE_LEAF_ROOT_INTER, {"wrong-order.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"deep-wrong-order", "deep-wrong-order.lab.test", "WRONG_ORDER",
+      "two intermediates out of order: leaf, intermediate A, intermediate B, but B issued the leaf", "OK", "OK",
+      0},
+     ISSUER_INTER_B, SHAPE_LEAF_INTER_A_B, {"deep-wrong-order.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0,
+     0, 0, 0},
+    {{"anchor-included", "anchor-included.lab.test", "ANCHOR_INCLUDED",
+      "the trusted root is sent too (harmless for most clients, wasted bytes)", "OK", "OK", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER_ROOT, {"anchor-included.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0,
+     0, 0},
+    {{"expired", "expired.lab.test", "EXPIRED", "the leaf expired yesterday", "EXPIRED", "EXPIRED", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"expired.lab.test"}, 0, VALID_EXPIRED, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"not-yet-valid", "not-yet-valid.lab.test", "NOT_YET_VALID", "the leaf becomes valid in 30 days",
+      "NOT_YET_VALID", "NOT_YET_VALID", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"not-yet-valid.lab.test"}, 0, VALID_NOT_YET, 0, 0, TLS_EKU_SERVER, 0, 0, 0,
+     0},
+    {{"self-signed", "self-signed.lab.test", "SELF_SIGNED", "the leaf is self-signed", "SELF_SIGNED",
+      "SELF_SIGNED", 0},
+     ISSUER_SELF, SHAPE_LEAF_ONLY, {"self-signed.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"untrusted-root", "untrusted-root.lab.test", "UNTRUSTED_ROOT",
+      "the chain ends at a root no client trusts (sent in the chain)", "UNTRUSTED_ROOT", "UNTRUSTED_ROOT", 0},
+     ISSUER_UNTRUSTED_INTER, SHAPE_LEAF_UNTRUSTED_FULL, {"untrusted-root.lab.test"}, 0, VALID_NOW, 0, 0,
+     TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"hostname-mismatch", "hostname-mismatch.lab.test", "HOSTNAME_MISMATCH",
+      "the certificate names cloudfront.test and *.cloudfront.test, not the host asked for", "HOSTNAME_MISMATCH",
+      "HOSTNAME_MISMATCH", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"cloudfront.test", "*.cloudfront.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER,
+     0, 0, 0, 0},
+    {{"wildcard-too-deep", "deep.wildcard-too-deep.lab.test", "HOSTNAME_MISMATCH",
+      "*.lab.test covers one label only, not deep.wildcard-too-deep.lab.test", "HOSTNAME_MISMATCH",
+      "HOSTNAME_MISMATCH", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"*.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"cn-only-no-san", "cn-only-no-san.lab.test", "NO_SAN",
+      "the name is only in the subject CN, with no subjectAltName (browsers reject it)", "OK", "OK", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {NULL}, 1, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"sha1-signature", "sha1-signature.lab.test", "WEAK_SIGNATURE", "the leaf is signed with SHA-1",
+      "WEAK_SIGNATURE", "WEAK_SIGNATURE", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"sha1-signature.lab.test"}, 0, VALID_NOW, 0, 1, TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"rsa1024-key", "rsa1024-key.lab.test", "WEAK_KEY", "the leaf has a 1024-bit RSA key", "WEAK_KEY",
+      "WEAK_KEY", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"rsa1024-key.lab.test"}, 0, VALID_NOW, 1024, 0, TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"eku-client-only", "eku-client-only.lab.test", "BAD_EKU",
+      "the leaf's extended key usage allows TLS client authentication only", "BAD_EKU", "BAD_EKU", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"eku-client-only.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_CLIENT, 0, 0, 0, 0},
+    {{"name-constraint-violation", "name-constraint-violation.lab.test", "NAME_CONSTRAINTS",
+      "the intermediate may only issue for allowed.lab.test, but the leaf is for another name",
+      "NAME_CONSTRAINTS", "NAME_CONSTRAINTS", 0},
+     ISSUER_NC_INTER, SHAPE_LEAF_NC_INTER, {"name-constraint-violation.lab.test"}, 0, VALID_NOW, 0, 0,
+     TLS_EKU_SERVER, 0, 0, 0, 0},
+    {{"sni-required", "sni-required.lab.test", "OK",
+      "without SNI the origin aborts with a fatal handshake_failure alert (an SNI-only server)", "OK",
+      "HANDSHAKE_ALERT", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"sni-required.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 1, 0, 0, 0},
+    {{"sni-default-cert", "sni-default-cert.lab.test", "OK",
+      "without SNI the origin serves its default certificate, for *.edge.test", "OK", "HOSTNAME_MISMATCH", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"sni-default-cert.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 1, 0,
+     0},
+    {{"mtls-required", "mtls-required.lab.test", "OK",
+      "the origin demands a client certificate issued under the lab root (client.pem)", "HANDSHAKE_ALERT",
+      "HANDSHAKE_ALERT", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"mtls-required.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 1, 0},
+    {{"tls12-only", "tls12-only.lab.test", "OK", "the origin speaks TLS 1.2 at most", "OK", "OK", 0},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"tls12-only.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 1},
+    {{"slow-handshake", "slow-handshake.lab.test", "OK",
+      "the origin waits 3 seconds before answering the ClientHello (for timeouts)", "OK", "OK", 3000},
+     ISSUER_INTER, SHAPE_LEAF_INTER, {"slow-handshake.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0},
+};
+
+#define NUM_SCENARIOS (sizeof(kScenarios) / sizeof(kScenarios[0]))
+
+size_t lab_scenario_count(void) { return NUM_SCENARIOS; }
+
+const lab_scenario_t *lab_scenario_get(size_t index) {
+  return index < NUM_SCENARIOS ? &kScenarios[index].info : NULL;
+}
+
+int lab_scenario_find(const char *name) {
+  for (size_t i = 0; i < NUM_SCENARIOS; i++) {
+    if (strcmp(kScenarios[i].info.name, name) == 0) {
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+typedef struct {
+  CRYPTO_BUFFER *cert;
+  EVP_PKEY *key;
+} lab_ca_t;
+
+typedef struct {
+  CRYPTO_BUFFER *chain[4];
+  size_t chain_len;
+  CRYPTO_BUFFER *no_sni_chain[4];
+  size_t no_sni_len;
+  EVP_PKEY *key;
+  EVP_PKEY *no_sni_key;
+} lab_site_t;
+
+struct lab_st {
+  lab_ca_t root, inter, inter_a, inter_b, untrusted_root, untrusted_inter, nc_inter;
+  CRYPTO_BUFFER *intermediates[4];
+  CRYPTO_BUFFER *client_chain[2];
+  EVP_PKEY *client_key;
+  lab_site_t sites[NUM_SCENARIOS];
+};
+
+static void ca_cleanup(lab_ca_t *ca) {
+  CRYPTO_BUFFER_free(ca->cert);
+  EVP_PKEY_free(ca->key);
+}
+
+void lab_free(lab_t *lab) {
+  if (lab == NULL) {
+    return;
+  }
+  ca_cleanup(&lab->root);
+  ca_cleanup(&lab->inter);
+  ca_cleanup(&lab->inter_a);
+  ca_cleanup(&lab->inter_b);
+  ca_cleanup(&lab->untrusted_root);
+  ca_cleanup(&lab->untrusted_inter);
+  ca_cleanup(&lab->nc_inter);
+  CRYPTO_BUFFER_free(lab->client_chain[0]);
+  EVP_PKEY_free(lab->client_key);
+  for (size_t i = 0; i < NUM_SCENARIOS; i++) {
+    lab_site_t *site = &lab->sites[i];
+    // Chains hold extra references to shared CA certificates.
+    for (size_t k = 0; k < site->chain_len; k++) {
+      CRYPTO_BUFFER_free(site->chain[k]);
+    }
+    for (size_t k = 0; k < site->no_sni_len; k++) {
+      CRYPTO_BUFFER_free(site->no_sni_chain[k]);
+    }
+    EVP_PKEY_free(site->key);
+    EVP_PKEY_free(site->no_sni_key);
+  }
+  free(lab);
+}
+
+static int mint_ca(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int path_len, const char *permitted,
+                   int64_t now) {
+  ca->key = tls_key_generate(TLS_KEY_EC_P256, 0);
+  if (ca->key == NULL) {
+    return TLS_EKEYGEN;
+  }
+  tls_cert_spec_t spec = {
+      .common_name = cn,
+      .organization = "tlsmirror lab",
+      .not_before = now - 365 * DAY,
+      .not_after = now + 3650 * DAY,
+      .is_ca = 1,
+      .path_len = path_len,
+      .permitted_dns = permitted,
+  };
+  return tls_cert_mint(&spec, ca->key, issuer != NULL ? issuer->cert : NULL, issuer != NULL ? issuer->key : NULL,
+                       &ca->cert);
+}
+
+static const lab_ca_t *issuer_ca(const lab_t *lab, issuer_t issuer) {
+  switch (issuer) {
+    case ISSUER_INTER:
+      return &lab->inter;
+    case ISSUER_INTER_B:
+      return &lab->inter_b;
+    case ISSUER_UNTRUSTED_INTER:
+      return &lab->untrusted_inter;
+    case ISSUER_NC_INTER:
+      return &lab->nc_inter;
+    case ISSUER_SELF:
+      break;
+  }
+  return NULL;
+}
+
+static void push(CRYPTO_BUFFER **chain, size_t *len, CRYPTO_BUFFER *cert) {
+  CRYPTO_BUFFER_up_ref(cert);
+  chain[(*len)++] = cert;
+}
+
+static int mint_site(lab_t *lab, size_t index, int64_t now) {
+  const scenario_def_t *def = &kScenarios[index];
+  lab_site_t *site = &lab->sites[index];
+  site->key = def->rsa_bits > 0 ? tls_key_generate(TLS_KEY_RSA, def->rsa_bits) : tls_key_generate(TLS_KEY_EC_P256, 0);
+  if (site->key == NULL) {
+    return TLS_EKEYGEN;
+  }
+  size_t num_dns = 0;
+  while (num_dns < 3 && def->dns[num_dns] != NULL) {
+    num_dns++;
+  }
+  tls_cert_spec_t spec = {
+      .common_name = def->cn_only ? def->info.host : def->dns[0],
+      .organization = "tlsmirror lab",
+      .dns_names = def->dns,
+      .num_dns_names = def->cn_only ? 0 : num_dns,
+      .not_before = now - 30 * DAY,
+      .not_after = now + 200 * DAY,
+      .path_len = -1,
+      .eku = def->eku,
+      .md = def->sha1 ? EVP_sha1() : NULL,
+  };
+  if (def->validity == VALID_EXPIRED) {
+    spec.not_before = now - 120 * DAY;
+    spec.not_after = now - 1 * DAY;
+  } else if (def->validity == VALID_NOT_YET) {
+    spec.not_before = now + 30 * DAY;
+    spec.not_after = now + 230 * DAY;
+  }
+  const lab_ca_t *ca = issuer_ca(lab, def->issuer);
+  CRYPTO_BUFFER *leaf = NULL;
+  int err = tls_cert_mint(&spec, site->key, ca != NULL ? ca->cert : NULL, ca != NULL ? ca->key : NULL, &leaf);
+  if (err != TLS_OK) {
+    return err;
+  }
+  site->chain[site->chain_len++] = leaf;
+  switch (def->shape) {
+    case SHAPE_LEAF_INTER:
+      push(site->chain, &site->chain_len, lab->inter.cert);
+      break;
+    case SHAPE_LEAF_ONLY:
+      break;
+    case SHAPE_LEAF_ROOT_INTER:
+      push(site->chain, &site->chain_len, lab->root.cert);
+      push(site->chain, &site->chain_len, lab->inter.cert);
+      break;
+    case SHAPE_LEAF_INTER_ROOT:
+      push(site->chain, &site->chain_len, lab->inter.cert);
+      push(site->chain, &site->chain_len, lab->root.cert);
+      break;
+    case SHAPE_LEAF_INTER_A_B:
+      push(site->chain, &site->chain_len, lab->inter_a.cert);
+      push(site->chain, &site->chain_len, lab->inter_b.cert);
+      break;
+    case SHAPE_LEAF_UNTRUSTED_FULL:
+      push(site->chain, &site->chain_len, lab->untrusted_inter.cert);
+      push(site->chain, &site->chain_len, lab->untrusted_root.cert);
+      break;
+    case SHAPE_LEAF_NC_INTER:
+      push(site->chain, &site->chain_len, lab->nc_inter.cert);
+      break;
+  }
+  if (def->default_cert_without_sni) {
+    // What an SNI-only edge serves to a client that names no host.
+    static const char *const kDefaultNames[] = {"default.edge.test", "*.edge.test"};
+    site->no_sni_key = tls_key_generate(TLS_KEY_EC_P256, 0);
+    if (site->no_sni_key == NULL) {
+      return TLS_EKEYGEN;
+    }
+    tls_cert_spec_t dflt = spec;
+    dflt.common_name = kDefaultNames[0];
+    dflt.dns_names = kDefaultNames;
+    dflt.num_dns_names = 2;
+    CRYPTO_BUFFER *dleaf = NULL;
+    err = tls_cert_mint(&dflt, site->no_sni_key, lab->inter.cert, lab->inter.key, &dleaf);
+    if (err != TLS_OK) {
+      return err;
+    }
+    site->no_sni_chain[site->no_sni_len++] = dleaf;
+    push(site->no_sni_chain, &site->no_sni_len, lab->inter.cert);
+  }
+  return TLS_OK;
+}
+
+static int mint_client(lab_t *lab, int64_t now) {
+  static const char *const kNames[] = {"client.lab.test"};
+  lab->client_key = tls_key_generate(TLS_KEY_EC_P256, 0);
+  if (lab->client_key == NULL) {
+    return TLS_EKEYGEN;
+  }
+  tls_cert_spec_t spec = {
+      .common_name = "lab client",
+      .organization = "tlsmirror lab",
+      .dns_names = kNames,
+      .num_dns_names = 1,
+      .not_before = now - 30 * DAY,
+      .not_after = now + 200 * DAY,
+      .path_len = -1,
+      .eku = TLS_EKU_CLIENT,
+  };
+  int err = tls_cert_mint(&spec, lab->client_key, lab->inter.cert, lab->inter.key, &lab->client_chain[0]);
+  if (err == TLS_OK) {
+    lab->client_chain[1] = lab->inter.cert;  // borrowed: lab->inter owns it
+  }
+  return err;
+}
+
+lab_t *lab_new(int64_t now, int *out_err) {
+  lab_t *lab = calloc(1, sizeof(*lab));
+  if (lab == NULL) {
+    *out_err = TLS_ENOMEM;
+    return NULL;
+  }
+  int err = mint_ca(&lab->root, "tlsmirror lab root CA", NULL, -1, NULL, now);
+  if (err == TLS_OK) err = mint_ca(&lab->inter, "tlsmirror lab intermediate CA", &lab->root, 0, NULL, now);
+  if (err == TLS_OK) err = mint_ca(&lab->inter_a, "tlsmirror lab intermediate A", &lab->root, 1, NULL, now);
+  if (err == TLS_OK) err = mint_ca(&lab->inter_b, "tlsmirror lab intermediate B", &lab->inter_a, 0, NULL, now);
+  if (err == TLS_OK) err = mint_ca(&lab->untrusted_root, "tlsmirror untrusted root CA", NULL, -1, NULL, now);
+  if (err == TLS_OK)
+    err = mint_ca(&lab->untrusted_inter, "tlsmirror untrusted intermediate CA", &lab->untrusted_root, 0, NULL, now);
+  if (err == TLS_OK)
+    err = mint_ca(&lab->nc_inter, "tlsmirror lab constrained intermediate CA", &lab->root, 0, "allowed.lab.test",
+                  now);
+  for (size_t i = 0; err == TLS_OK && i < NUM_SCENARIOS; i++) {
+    err = mint_site(lab, i, now);
+  }
+  if (err == TLS_OK) {
+    err = mint_client(lab, now);
+  }
+  if (err != TLS_OK) {
+    lab_free(lab);
+    *out_err = err;
+    return NULL;
+  }
+  lab->intermediates[0] = lab->inter.cert;
+  lab->intermediates[1] = lab->inter_a.cert;
+  lab->intermediates[2] = lab->inter_b.cert;
+  lab->intermediates[3] = lab->nc_inter.cert;
+  *out_err = TLS_OK;
+  return lab;
+}
+
+CRYPTO_BUFFER *lab_get0_root(const lab_t *lab) { return lab->root.cert; }
+
+CRYPTO_BUFFER *lab_get0_untrusted_root(const lab_t *lab) { return lab->untrusted_root.cert; }
+
+CRYPTO_BUFFER *const *lab_get0_intermediates(const lab_t *lab, size_t *out_num) {
+  *out_num = 4;
+  return lab->intermediates;
+}
+
+CRYPTO_BUFFER *const *lab_get0_chain(const lab_t *lab, size_t index, int no_sni, size_t *out_num) {
+  const lab_site_t *site = &lab->sites[index];
+  if (no_sni && site->no_sni_len > 0) {
+    *out_num = site->no_sni_len;
+    return site->no_sni_chain;
+  }
+  *out_num = site->chain_len;
+  return site->chain;
+}
+
+CRYPTO_BUFFER *const *lab_get0_client_chain(const lab_t *lab, size_t *out_num) {
+  *out_num = 2;
+  return lab->client_chain;
+}
+
+EVP_PKEY *lab_get0_client_key(const lab_t *lab) { return lab->client_key; }
+
+SSL_CTX *lab_origin_ctx_new(const lab_t *lab, size_t index, int *out_err) {
+  const scenario_def_t *def = &kScenarios[index];
+  const lab_site_t *site = &lab->sites[index];
+  tls_origin_config_t cfg = {
+      .identity = {site->chain, site->chain_len, site->key},
+      .no_sni = {site->no_sni_chain, site->no_sni_len, site->no_sni_key},
+      .require_sni = def->require_sni,
+      .max_version = def->tls12_only ? TLS1_2_VERSION : 0,
+      .client_ca = lab->root.cert,
+      .require_client_cert = def->require_client_cert,
+  };
+  return tls_origin_ctx_new(&cfg, out_err);
+}
+
+static int make_dir(const char *path) {
+  return mkdir(path, 0755) == 0 || errno == EEXIST ? TLS_OK : TLS_EWRITE;
+}
+
+int lab_write(const lab_t *lab, const char *dir, char *err, size_t err_len) {
+  char path[4096];
+  int r = make_dir(dir);
+#define LAB_PATH(...) (snprintf(path, sizeof(path), __VA_ARGS__) < (int)sizeof(path) ? path : "")
+  if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/root.pem", dir), &lab->root.cert, 1);
+  if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/untrusted-root.pem", dir), &lab->untrusted_root.cert, 1);
+  if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/intermediates.pem", dir), lab->intermediates, 4);
+  if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/client.pem", dir), lab->client_chain, 2);
+  if (r == TLS_OK) r = tls_pem_write_key(LAB_PATH("%s/client.key", dir), lab->client_key);
+  for (size_t i = 0; r == TLS_OK && i < NUM_SCENARIOS; i++) {
+    const lab_site_t *site = &lab->sites[i];
+    const char *name = kScenarios[i].info.name;
+    r = make_dir(LAB_PATH("%s/%s", dir, name));
+    if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/%s/chain.pem", dir, name), site->chain, site->chain_len);
+    if (r == TLS_OK) r = tls_pem_write_key(LAB_PATH("%s/%s/key.pem", dir, name), site->key);
+    if (r == TLS_OK && site->no_sni_len > 0) {
+      r = tls_pem_write_certs(LAB_PATH("%s/%s/no-sni-chain.pem", dir, name), site->no_sni_chain, site->no_sni_len);
+    }
+  }
+#undef LAB_PATH
+  if (r != TLS_OK) {
+    snprintf(err, err_len, "%s: %s", path, tls_strerror(r));
+  }
+  return r;
+}

@@ -1,0 +1,68 @@
+// The lab: a private PKI and a catalogue of deliberately broken TLS origins.
+// It is a product feature (reproduce an error on purpose) and the fixture
+// every test uses. lab_new mints everything in memory; lab_write puts it on
+// disk; tools/cmd_lab.c serves it through proxy/.
+
+#ifndef TLSMIRROR_TOOLS_LAB_H
+#define TLSMIRROR_TOOLS_LAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls/tls.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// lab_scenario_t describes one scenario of the catalogue (static data).
+typedef struct {
+  const char *name;
+  const char *host;     // the name clients should ask for (SNI and Host)
+  const char *problem;  // finding code of what is wrong, "OK" for none
+  const char *what;     // one line: what is wrong, in plain words
+  // Outcome for OpenSSL 3 at security level 2 (curl, openssl s_client), as a
+  // reason code, with and without SNI.
+  const char *expect_openssl;
+  const char *expect_openssl_no_sni;
+  unsigned hello_delay_ms;  // slow-handshake
+} lab_scenario_t;
+
+size_t lab_scenario_count(void);
+const lab_scenario_t *lab_scenario_get(size_t index);
+// lab_scenario_find returns the scenario's index, or -1.
+int lab_scenario_find(const char *name);
+
+typedef struct lab_st lab_t;
+
+// lab_new mints the lab PKI and every scenario's chain, valid around `now`.
+lab_t *lab_new(int64_t now, int *out_err);
+void lab_free(lab_t *lab);
+
+// lab_get0_root returns the lab root (the trust anchor), DER.
+CRYPTO_BUFFER *lab_get0_root(const lab_t *lab);
+// lab_get0_untrusted_root returns the second root, which no client trusts.
+CRYPTO_BUFFER *lab_get0_untrusted_root(const lab_t *lab);
+// lab_get0_intermediates returns the lab's intermediates (an AIA pool).
+CRYPTO_BUFFER *const *lab_get0_intermediates(const lab_t *lab, size_t *out_num);
+// lab_get0_chain returns scenario `index`'s chain as served (leaf first); with
+// `no_sni` the chain served to clients that send no SNI.
+CRYPTO_BUFFER *const *lab_get0_chain(const lab_t *lab, size_t index, int no_sni, size_t *out_num);
+// lab_get0_client returns the lab client certificate chain and key
+// (for the mtls-required scenario).
+CRYPTO_BUFFER *const *lab_get0_client_chain(const lab_t *lab, size_t *out_num);
+EVP_PKEY *lab_get0_client_key(const lab_t *lab);
+
+// lab_origin_ctx_new returns a server context for scenario `index`.
+SSL_CTX *lab_origin_ctx_new(const lab_t *lab, size_t index, int *out_err);
+
+// lab_write writes the PKI to `dir` (created if missing): root.pem,
+// untrusted-root.pem, intermediates.pem, client.pem + client.key and
+// <scenario>/chain.pem + key.pem. `err` names the failing path.
+int lab_write(const lab_t *lab, const char *dir, char *err, size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // TLSMIRROR_TOOLS_LAB_H
