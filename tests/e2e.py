@@ -33,13 +33,13 @@ atexit.register(_stop_children)
 
 
 def spawn(args, **kw):
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", **kw)
     _children.append(p)
     return p
 
 
 def run(args, timeout=30, **kw):
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
+    return subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=timeout, **kw)
 
 
 def wait_for_file(path, proc, timeout=30):

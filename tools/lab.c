@@ -431,6 +431,7 @@ static int make_dir(const char *path) {
 
 int lab_write(const lab_t *lab, const char *dir, char *err, size_t err_len) {
   char path[4096];
+  snprintf(path, sizeof(path), "%s", dir);
   int r = make_dir(dir);
 #define LAB_PATH(...) (snprintf(path, sizeof(path), __VA_ARGS__) < (int)sizeof(path) ? path : "")
   if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/root.pem", dir), &lab->root.cert, 1);
