@@ -124,6 +124,306 @@ int inspect_pem_reader_trailing_junk(const inspect_pem_reader_t *reader);
 // inspect_data_looks_like_pem returns 1 if `data` holds a BEGIN line.
 int inspect_data_looks_like_pem(const uint8_t *data, size_t len);
 
+
+// Certificates.
+//
+// inspect_cert_t is an immutable, reference-counted, parsed certificate.
+// inspect_cert_info_t is a read-only view of its facts, valid as long as the
+// certificate. Strings are NUL-terminated UTF-8; DNs are RFC 2253.
+typedef struct inspect_cert_st inspect_cert_t;
+
+typedef enum {
+  INSPECT_KEY_UNKNOWN = 0,
+  INSPECT_KEY_RSA,
+  INSPECT_KEY_EC,
+  INSPECT_KEY_ED25519,
+  INSPECT_KEY_DSA,
+} inspect_key_type_t;
+
+typedef enum {
+  INSPECT_HASH_UNKNOWN = 0,
+  INSPECT_HASH_MD5,
+  INSPECT_HASH_SHA1,
+  INSPECT_HASH_SHA224,
+  INSPECT_HASH_SHA256,
+  INSPECT_HASH_SHA384,
+  INSPECT_HASH_SHA512,
+  INSPECT_HASH_INTRINSIC,  // Ed25519: no separate digest
+} inspect_hash_t;
+
+// Extended key usage bits.
+#define INSPECT_EKU_SERVER_AUTH 0x1u
+#define INSPECT_EKU_CLIENT_AUTH 0x2u
+#define INSPECT_EKU_ANY 0x4u
+#define INSPECT_EKU_OTHER 0x8u
+
+// Key usage bits (RFC 5280 order).
+#define INSPECT_KU_DIGITAL_SIGNATURE 0x80u
+#define INSPECT_KU_KEY_ENCIPHERMENT 0x20u
+#define INSPECT_KU_KEY_AGREEMENT 0x08u
+#define INSPECT_KU_KEY_CERT_SIGN 0x04u
+
+typedef struct {
+  const uint8_t *der;
+  size_t der_len;
+  uint8_t sha256[32];
+  char sha256_hex[65];
+  const char *subject;
+  const char *issuer;
+  const char *common_name;  // the subject's last CN, or NULL
+  const char *const *dns_names;  // subjectAltName dNSName entries
+  size_t num_dns_names;
+  const char *const *ip_addrs;  // subjectAltName iPAddress entries, as text
+  size_t num_ip_addrs;
+  int has_san;  // the subjectAltName extension is present
+  int64_t not_before;
+  int64_t not_after;
+  const char *serial_hex;
+  int version;  // 1, 2 or 3
+  inspect_key_type_t key_type;
+  int key_bits;
+  const char *key_desc;  // e.g. "RSA 2048", "EC P-256"
+  inspect_hash_t sig_hash;
+  const char *sig_alg;  // e.g. "ecdsa-with-SHA256"
+  int has_basic_constraints;
+  int is_ca;
+  int path_len;  // -1: no constraint
+  int has_key_usage;
+  unsigned key_usage;  // INSPECT_KU_*
+  int has_eku;
+  unsigned eku;  // INSPECT_EKU_*
+  int self_issued;  // subject == issuer
+  int self_signed;  // self-issued and its signature verifies with its own key
+  int has_name_constraints;
+  int extensions_invalid;  // an extension could not be parsed
+  const char *aia_ca_issuers;  // first caIssuers URL of the AIA extension, or NULL
+} inspect_cert_info_t;
+
+// inspect_cert_new parses one DER certificate (copied). It returns NULL and
+// sets `*out_err` to INSPECT_EBAD_DER for anything that is not X.509.
+inspect_cert_t *inspect_cert_new(const uint8_t *der, size_t der_len, int *out_err);
+void inspect_cert_up_ref(inspect_cert_t *cert);
+void inspect_cert_free(inspect_cert_t *cert);
+const inspect_cert_info_t *inspect_cert_get0_info(const inspect_cert_t *cert);
+// inspect_cert_is_issued_by returns 1 if `issuer`'s subject is `cert`'s
+// issuer and its key verifies `cert`'s signature.
+int inspect_cert_is_issued_by(const inspect_cert_t *cert, const inspect_cert_t *issuer);
+// inspect_cert_get0_x509 returns the parsed BoringSSL object (for tls/).
+struct x509_st *inspect_cert_get0_x509(const inspect_cert_t *cert);
+
+// Chains.
+//
+// inspect_chain_t is an ordered list of certificates, e.g. as a server sent
+// them (leaf first). At most INSPECT_CHAIN_MAX entries.
+#define INSPECT_CHAIN_MAX 64
+#define INSPECT_TRUST_MAX 4096
+#define INSPECT_INPUT_MAX ((size_t)16 << 20)
+
+typedef struct inspect_chain_st inspect_chain_t;
+
+inspect_chain_t *inspect_chain_new(void);
+void inspect_chain_free(inspect_chain_t *chain);
+// inspect_chain_add_der parses and appends a certificate.
+int inspect_chain_add_der(inspect_chain_t *chain, const uint8_t *der, size_t der_len);
+// inspect_chain_add1_cert appends a new reference to `cert`.
+int inspect_chain_add1_cert(inspect_chain_t *chain, inspect_cert_t *cert);
+// inspect_chain_load appends every certificate of `data`: PEM (blocks of
+// other types, such as keys, are an error) or a single DER certificate. On a
+// bad block `*out_index` (if not NULL) is its 0-based position.
+int inspect_chain_load(inspect_chain_t *chain, const uint8_t *data, size_t len, size_t *out_index);
+size_t inspect_chain_num(const inspect_chain_t *chain);
+const inspect_cert_t *inspect_chain_get0(const inspect_chain_t *chain, size_t index);
+// inspect_chain_sha256 hashes the DER of every certificate in order: the
+// identity of a chain as sent.
+void inspect_chain_sha256(const inspect_chain_t *chain, uint8_t out[32]);
+
+// Trust stores.
+//
+// inspect_trust_t is a set of trust anchors indexed by subject. `system`
+// marks a platform's default store (Debian's Mozilla bundle): some clients
+// apply extra rules to chains anchored there (Java's SHA-1 "jdkCA" rule).
+typedef struct inspect_trust_st inspect_trust_t;
+
+#define INSPECT_SYSTEM_TRUST_PATH "/etc/ssl/certs/ca-certificates.crt"
+
+inspect_trust_t *inspect_trust_new(int system);
+void inspect_trust_free(inspect_trust_t *trust);
+// inspect_trust_load adds every certificate of a PEM bundle or DER file.
+int inspect_trust_load(inspect_trust_t *trust, const uint8_t *data, size_t len, size_t *out_index);
+int inspect_trust_add1_cert(inspect_trust_t *trust, inspect_cert_t *cert);
+size_t inspect_trust_num(const inspect_trust_t *trust);
+int inspect_trust_is_system(const inspect_trust_t *trust);
+// inspect_trust_contains returns 1 if `cert` (same subject and key) is an anchor.
+int inspect_trust_contains(const inspect_trust_t *trust, const inspect_cert_t *cert);
+
+// Reasons.
+//
+// A verdict's reason is one of these stable codes (documented in README.md).
+#define INSPECT_REASON_MAP(XX) \
+  XX(OK)                       \
+  XX(MISSING_INTERMEDIATE)     \
+  XX(UNTRUSTED_ROOT)           \
+  XX(SELF_SIGNED)              \
+  XX(WRONG_ORDER)              \
+  XX(EXPIRED)                  \
+  XX(NOT_YET_VALID)            \
+  XX(HOSTNAME_MISMATCH)        \
+  XX(NO_SAN)                   \
+  XX(WEAK_KEY)                 \
+  XX(WEAK_SIGNATURE)           \
+  XX(BAD_EKU)                  \
+  XX(NAME_CONSTRAINTS)         \
+  XX(NO_CERTIFICATE)           \
+  XX(HANDSHAKE_ALERT)          \
+  XX(PROTOCOL_MISMATCH)        \
+  XX(CONNECT_FAILED)           \
+  XX(TIMEOUT)
+
+typedef enum {
+#define INSPECT_REASON_ENUM(name) INSPECT_REASON_##name,
+  INSPECT_REASON_MAP(INSPECT_REASON_ENUM)
+#undef INSPECT_REASON_ENUM
+  INSPECT_REASON_COUNT
+} inspect_reason_t;
+
+const char *inspect_reason_name(inspect_reason_t reason);
+// inspect_reason_from_name returns the reason, or -1 for an unknown name.
+int inspect_reason_from_name(const char *name);
+
+// Profiles.
+//
+// A profile is one client or platform's rules (openssl, node, java, browser,
+// cloudfront-origin, cloudfront-viewer, apigateway, akamai-origin, ...).
+// A selection is a parsed --profile list: ids, optionally with options after
+// a colon ("apigateway:insecure-skip-verification"), or "all".
+typedef struct inspect_profile_st inspect_profile_t;
+
+#define INSPECT_SELECTION_MAX 24
+
+size_t inspect_profile_count(void);
+const inspect_profile_t *inspect_profile_get(size_t index);
+const inspect_profile_t *inspect_profile_find(const char *id);
+const char *inspect_profile_id(const inspect_profile_t *profile);
+// inspect_profile_platform returns who the profile stands for, e.g.
+// "Node.js 20 (Postman, axios)".
+const char *inspect_profile_platform(const inspect_profile_t *profile);
+// inspect_profile_options returns the profile's option names, or NULL.
+const char *const *inspect_profile_options(const inspect_profile_t *profile);
+// inspect_profile_is_default returns 1 for profiles that judge a server's
+// chain (the "all" set); mTLS profiles judge client chains instead.
+int inspect_profile_is_default(const inspect_profile_t *profile);
+
+typedef struct {
+  const inspect_profile_t *profile;
+  unsigned options;  // bit i = option i of inspect_profile_options
+  char label[64];    // "id" or "id:option"
+} inspect_choice_t;
+
+typedef struct {
+  inspect_choice_t items[INSPECT_SELECTION_MAX];
+  size_t num;
+} inspect_selection_t;
+
+// inspect_selection_parse parses "all" or a comma-separated list of ids with
+// options. Returns 0 or INSPECT_EBAD_PROFILE with `bad` naming the item.
+int inspect_selection_parse(const char *list, inspect_selection_t *out, char *bad, size_t bad_len);
+// inspect_selection_all selects every default profile.
+void inspect_selection_all(inspect_selection_t *out);
+
+// Analysis input.
+//
+// The handshake part says how the connection went; a chain read from a file
+// has INSPECT_HS_NONE.
+typedef enum {
+  INSPECT_HS_NONE = 0,      // no live handshake (offline input)
+  INSPECT_HS_OK,            // the handshake completed
+  INSPECT_HS_ALERT,         // the server sent a fatal alert
+  INSPECT_HS_CLOSED,        // the server closed or reset the connection mid-handshake
+  INSPECT_HS_PROTOCOL,      // no common version or cipher, or the peer is not TLS
+  INSPECT_HS_CONNECT_FAILED,// TCP connect failed
+  INSPECT_HS_TIMEOUT,       // no answer in time
+} inspect_hs_status_t;
+
+typedef struct {
+  inspect_hs_status_t status;
+  int alert;                  // alert number from the server, -1 for none
+  int alert_after_handshake;  // it arrived after our Finished (TLS 1.3 client auth)
+  const char *detail;         // e.g. "Connection refused", or NULL
+} inspect_handshake_t;
+
+typedef struct {
+  const inspect_chain_t *chain;     // as sent; NULL or empty: no certificate
+  const char *name;                 // the name clients check; NULL: no check
+  int sni_sent;                     // the client sent SNI
+  const inspect_trust_t *trust;     // trust anchors for every profile
+  const inspect_chain_t *aia_pool;  // intermediates AIA-fetching clients obtain; may be NULL
+  int64_t now;
+  inspect_handshake_t handshake;
+} inspect_input_t;
+
+// Reports.
+typedef enum {
+  INSPECT_SEVERITY_INFO = 0,
+  INSPECT_SEVERITY_WARNING,
+  INSPECT_SEVERITY_ERROR,
+} inspect_severity_t;
+
+typedef struct {
+  const char *code;  // a reason code or a finding-only code (ANCHOR_INCLUDED...)
+  inspect_severity_t severity;
+  int cert_index;  // position in the chain as sent, -1 for the chain as a whole
+  const char *detail;
+} inspect_finding_t;
+
+typedef struct {
+  const char *profile;  // the choice's label
+  const char *platform;
+  int accept;
+  inspect_reason_t reason;
+  const char *message;  // the platform's own words
+  const char *effect;   // what the user would see, one sentence
+} inspect_verdict_t;
+
+typedef struct inspect_report_st inspect_report_t;
+
+// inspect_report_new analyses `in` under every profile of `sel`. It never
+// fails on a bad certificate (that is a finding); it returns INSPECT_ENOMEM
+// or INSPECT_EBAD_NAME.
+int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel, inspect_report_t **out);
+void inspect_report_up_ref(inspect_report_t *report);
+void inspect_report_free(inspect_report_t *report);
+size_t inspect_report_num_findings(const inspect_report_t *report);
+const inspect_finding_t *inspect_report_get0_finding(const inspect_report_t *report, size_t index);
+size_t inspect_report_num_verdicts(const inspect_report_t *report);
+const inspect_verdict_t *inspect_report_get0_verdict(const inspect_report_t *report, size_t index);
+size_t inspect_report_num_rejects(const inspect_report_t *report);
+// inspect_report_get0_summary returns one sentence: who rejects and what the
+// user sees, or that every profile accepts.
+const char *inspect_report_get0_summary(const inspect_report_t *report);
+
+// JSON renderings (appended to `out`), shared by inspect --json and the
+// proxy's log records.
+void inspect_json_chain(inspect_buf_t *out, const inspect_chain_t *chain);
+void inspect_json_cert(inspect_buf_t *out, const inspect_cert_t *cert, int index);
+void inspect_json_findings(inspect_buf_t *out, const inspect_report_t *report);
+void inspect_json_verdicts(inspect_buf_t *out, const inspect_report_t *report);
+
+// Cache.
+//
+// inspect_cache_t keeps recent reports keyed by everything that decides them
+// (chain SHA-256, name, SNI, handshake, trust, selection, the current
+// minute), so a proxy judges each origin chain once. Not thread-safe: use one
+// per event loop.
+typedef struct inspect_cache_st inspect_cache_t;
+
+inspect_cache_t *inspect_cache_new(size_t max_entries);
+void inspect_cache_free(inspect_cache_t *cache);
+// inspect_cache_report returns a new reference to the report for `in` and
+// `sel`, from the cache or freshly analysed (and then cached).
+int inspect_cache_report(inspect_cache_t *cache, const inspect_input_t *in, const inspect_selection_t *sel,
+                         inspect_report_t **out);
+size_t inspect_cache_hits(const inspect_cache_t *cache);
+
 #ifdef __cplusplus
 }
 #endif

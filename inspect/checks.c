@@ -1,0 +1,122 @@
+// Checks over a built path that several platform profiles share.
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#include "inspect/inspect_internal.h"
+
+inspect_reason_t inspect__path_failure_reason(inspect_ctx_t *ctx, const inspect_path_t *path) {
+  switch (path->end) {
+    case PATH_END_SELF_SIGNED:
+      return INSPECT_REASON_SELF_SIGNED;
+    case PATH_END_ISSUER_MISSING:
+      // A leaf sent alone, a stale intermediate, or one AIA would find, is a
+      // missing intermediate; a chain that stops at a CA nobody trusts is an
+      // untrusted root.
+      if (path->len == 1 || path->stale_issuer || inspect__path(ctx, 1)->end == PATH_END_ANCHORED) {
+        return INSPECT_REASON_MISSING_INTERMEDIATE;
+      }
+      return INSPECT_REASON_UNTRUSTED_ROOT;
+    case PATH_END_EMPTY:
+      return INSPECT_REASON_NO_CERTIFICATE;
+    case PATH_END_ANCHORED:
+      return INSPECT_REASON_OK;
+    case PATH_END_UNTRUSTED_ROOT:
+    case PATH_END_TOO_LONG:
+      break;
+  }
+  return INSPECT_REASON_UNTRUSTED_ROOT;
+}
+
+// The certificates a verifier checks: all but a trust anchor at the top.
+size_t inspect__path_checked_len(const inspect_ctx_t *ctx, const inspect_path_t *path) {
+  if (path->len > 1 && path->end == PATH_END_ANCHORED &&
+      (path->source[path->len - 1] == PATH_SOURCE_TRUST ||
+       inspect__trust_is_anchor(ctx->in->trust, path->certs[path->len - 1]))) {
+    return path->len - 1;
+  }
+  return path->len;
+}
+
+inspect_reason_t inspect__path_time_problem(inspect_ctx_t *ctx, const inspect_path_t *path) {
+  size_t len = inspect__path_checked_len(ctx, path);
+  for (size_t i = 0; i < len; i++) {
+    const inspect_cert_info_t *info = &path->certs[i]->info;
+    if (ctx->in->now > info->not_after) {
+      return INSPECT_REASON_EXPIRED;
+    }
+    if (ctx->in->now < info->not_before) {
+      return INSPECT_REASON_NOT_YET_VALID;
+    }
+  }
+  return INSPECT_REASON_OK;
+}
+
+int inspect__path_weak_signature(inspect_ctx_t *ctx, const inspect_path_t *path) {
+  size_t len = inspect__path_checked_len(ctx, path);
+  for (size_t i = 0; i < len; i++) {
+    const inspect_cert_info_t *info = &path->certs[i]->info;
+    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) && !info->self_signed) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int inspect__path_weak_key(inspect_ctx_t *ctx, const inspect_path_t *path, int min_rsa_bits) {
+  size_t len = inspect__path_checked_len(ctx, path);
+  for (size_t i = 0; i < len; i++) {
+    const inspect_cert_info_t *info = &path->certs[i]->info;
+    if ((info->key_type == INSPECT_KEY_RSA || info->key_type == INSPECT_KEY_DSA) && info->key_bits < min_rsa_bits) {
+      return 1;
+    }
+    if (info->key_type == INSPECT_KEY_EC && info->key_bits < 256) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int inspect__leaf_server_eku_ok(const inspect_cert_t *leaf) {
+  const inspect_cert_info_t *info = &leaf->info;
+  return !info->has_eku || (info->eku & (INSPECT_EKU_SERVER_AUTH | INSPECT_EKU_ANY)) != 0;
+}
+
+int inspect__path_in_sent_order(const inspect_path_t *path) {
+  for (size_t k = 0; k < path->len && path->source[k] == PATH_SOURCE_CHAIN; k++) {
+    if (path->sent_index[k] != (int)k) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+int inspect__path_cas_ok(const inspect_path_t *path) {
+  for (size_t k = 1; k < path->len; k++) {
+    const inspect_cert_info_t *info = &path->certs[k]->info;
+    if (!info->is_ca && !(info->version == 1 && info->self_signed)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+int inspect__path_name_constraints_ok(const inspect_path_t *path) {
+  for (size_t j = 1; j < path->len; j++) {
+    if (!path->certs[j]->info.has_name_constraints) {
+      continue;
+    }
+    NAME_CONSTRAINTS *nc = X509_get_ext_d2i(path->certs[j]->x509, NID_name_constraints, NULL, NULL);
+    for (size_t i = 0; nc != NULL && i < j; i++) {
+      if (NAME_CONSTRAINTS_check(path->certs[i]->x509, nc) != X509_V_OK) {
+        NAME_CONSTRAINTS_free(nc);
+        ERR_clear_error();
+        return 0;
+      }
+    }
+    NAME_CONSTRAINTS_free(nc);
+  }
+  ERR_clear_error();
+  return 1;
+}

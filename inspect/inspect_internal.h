@@ -1,0 +1,223 @@
+// Internal to inspect/: certificate internals, the analysis context, path
+// building, the OpenSSL verification emulation, name matching and the
+// profile interface. Profiles are data plus one judge function each.
+
+#ifndef TLSMIRROR_INSPECT_INSPECT_INTERNAL_H
+#define TLSMIRROR_INSPECT_INSPECT_INTERNAL_H
+
+#include <openssl/base.h>
+#ifndef OPENSSL_IS_BORINGSSL
+#error "tlsmirror must be built against BoringSSL (headers in /usr/include/android)"
+#endif
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "inspect/inspect.h"
+
+struct inspect_cert_st {
+  int refs;  // atomic
+  X509 *x509;
+  EVP_PKEY *pkey;  // NULL when the key cannot be parsed
+  inspect_cert_info_t info;
+  uint8_t subject_hash[32];  // SHA-256 of the subject's DER
+  uint8_t issuer_hash[32];
+  uint8_t spki_hash[32];     // SHA-256 of the public key bit string
+  uint8_t *der;
+  char *subject, *issuer, *common_name, *serial_hex, *aia;
+  char **dns, **ips;
+  char key_desc[32];
+};
+
+// Arena: report-lifetime strings, freed all at once.
+typedef struct inspect_arena_block_st inspect_arena_block_t;
+typedef struct {
+  inspect_arena_block_t *head;
+} inspect_arena_t;
+
+char *inspect__arena_strdup(inspect_arena_t *arena, const char *str);
+char *inspect__arena_printf(inspect_arena_t *arena, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void inspect__arena_free(inspect_arena_t *arena);
+
+// Paths: a candidate certification path from the leaf towards an anchor.
+#define INSPECT_PATH_MAX 16
+
+typedef enum {
+  PATH_SOURCE_CHAIN,  // sent by the server
+  PATH_SOURCE_TRUST,  // a trust anchor from the store
+  PATH_SOURCE_POOL,   // from the AIA pool (--intermediates)
+} inspect_path_source_t;
+
+typedef enum {
+  PATH_END_EMPTY,          // no certificate at all
+  PATH_END_ANCHORED,       // reached a trust anchor
+  PATH_END_SELF_SIGNED,    // the leaf is self-signed and not trusted
+  PATH_END_UNTRUSTED_ROOT, // reached a self-signed root that is not trusted
+  PATH_END_ISSUER_MISSING, // no issuer for the top certificate
+  PATH_END_TOO_LONG,
+} inspect_path_end_t;
+
+typedef struct {
+  const inspect_cert_t *certs[INSPECT_PATH_MAX];
+  int sent_index[INSPECT_PATH_MAX];  // index in the chain as sent, or -1
+  inspect_path_source_t source[INSPECT_PATH_MAX];
+  size_t len;
+  inspect_path_end_t end;
+  int stale_issuer;  // the top's issuer was sent by name but did not sign it
+} inspect_path_t;
+
+// The analysis context shared by the findings pass and every profile.
+#define INSPECT_SIGCACHE_MAX 64
+
+typedef struct {
+  const inspect_input_t *in;
+  inspect_arena_t *arena;
+  int name_is_ip;
+  // Signature checks already made: (cert, issuer) -> verified.
+  struct {
+    const inspect_cert_t *cert, *issuer;
+    int ok;
+  } sigcache[INSPECT_SIGCACHE_MAX];
+  size_t num_sigcache;
+  // Paths built once: without and with the AIA pool.
+  inspect_path_t path, path_aia;
+  int have_path, have_path_aia;
+} inspect_ctx_t;
+
+const inspect_cert_t *inspect__leaf(const inspect_ctx_t *ctx);
+int inspect__signed_by(inspect_ctx_t *ctx, const inspect_cert_t *cert, const inspect_cert_t *issuer);
+// inspect__names_issuer returns 1 if `issuer`'s subject is `cert`'s issuer
+// (and, when both are present, the key identifiers agree).
+int inspect__names_issuer(const inspect_cert_t *cert, const inspect_cert_t *issuer);
+const inspect_path_t *inspect__path(inspect_ctx_t *ctx, int use_aia_pool);
+const inspect_cert_t *inspect__trust_find_issuer(inspect_ctx_t *ctx, const inspect_trust_t *trust,
+                                                 const inspect_cert_t *cert);
+int inspect__trust_is_anchor(const inspect_trust_t *trust, const inspect_cert_t *cert);
+int inspect__is_valid_at(const inspect_cert_t *cert, int64_t now);
+
+// Shared path checks (checks.c). "Checked" certificates are those of the
+// path except a trust anchor at its top.
+inspect_reason_t inspect__path_failure_reason(inspect_ctx_t *ctx, const inspect_path_t *path);
+size_t inspect__path_checked_len(const inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__path_time_problem(inspect_ctx_t *ctx, const inspect_path_t *path);
+int inspect__path_weak_signature(inspect_ctx_t *ctx, const inspect_path_t *path);
+int inspect__path_weak_key(inspect_ctx_t *ctx, const inspect_path_t *path, int min_rsa_bits);
+int inspect__leaf_server_eku_ok(const inspect_cert_t *leaf);
+int inspect__path_in_sent_order(const inspect_path_t *path);
+int inspect__path_cas_ok(const inspect_path_t *path);
+int inspect__path_name_constraints_ok(const inspect_path_t *path);
+
+// Name matching.
+typedef enum {
+  NAME_CN_NEVER,        // SANs only (browsers, CloudFront viewer certificates)
+  NAME_CN_IF_NO_DNS,    // CN only when there is no dNSName SAN (OpenSSL, Node, Java, Apache)
+  NAME_CN_ALWAYS,       // CN counts as much as SANs (CloudFront origins, Akamai, as documented)
+} inspect_cn_rule_t;
+
+typedef struct {
+  inspect_cn_rule_t cn;
+  int partial_wildcards;  // "f*.example.com" matches "foo.example.com"
+} inspect_name_rules_t;
+
+typedef enum {
+  NAME_MATCH = 0,
+  NAME_MISMATCH,  // names present, none matches
+  NAME_NO_SAN,    // nothing to match: no SAN (and the CN does not count)
+} inspect_name_result_t;
+
+inspect_name_result_t inspect__name_check(const inspect_cert_t *leaf, const char *name, int name_is_ip,
+                                          const inspect_name_rules_t *rules);
+// inspect__wildcard_match matches one pattern (RFC 6125, left-most label).
+int inspect__wildcard_match(const char *pattern, const char *host, int partial_wildcards);
+// inspect__name_list renders the leaf's names for messages ("DNS:a, DNS:b").
+const char *inspect__name_list(inspect_ctx_t *ctx, const inspect_cert_t *leaf, const char *dns_prefix,
+                               const char *sep);
+int inspect__name_is_ip(const char *name);
+
+// OpenSSL 3 verification, emulated: every error X509_verify_cert would
+// report, in its order, at a given security level.
+#define INSPECT_OSSL_MAX_ERRORS 24
+
+typedef struct {
+  int code;   // X509_V_ERR_* number
+  int depth;  // index in the built path
+  inspect_reason_t reason;
+} inspect_ossl_error_t;
+
+typedef struct {
+  inspect_ossl_error_t items[INSPECT_OSSL_MAX_ERRORS];
+  size_t num;
+  const inspect_path_t *path;
+} inspect_ossl_result_t;
+
+typedef struct {
+  int security_bits;  // 80 = level 1 (Node), 112 = level 2 (Debian's OpenSSL)
+  int check_host;     // hostname as part of verification (s_client -verify_hostname, curl, Python)
+} inspect_ossl_opts_t;
+
+void inspect__ossl_verify(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, inspect_ossl_result_t *out);
+const char *inspect__ossl_error_text(int code);
+const char *inspect__ossl_error_name(int code);
+
+// JDK 17 verification, emulated (PKIXValidator, EndEntityChecker and
+// HostnameChecker). inspect__jdk_verify returns NULL when the chain passes,
+// else the exception message with `*reason` set.
+const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason);
+// inspect__jdk_hostname returns NULL when the name matches, else the
+// CertificateException message HostnameChecker throws.
+const char *inspect__jdk_hostname(inspect_ctx_t *ctx);
+// inspect__java_dn renders an RFC 2253 DN as X500Principal.toString() does.
+const char *inspect__java_dn(inspect_ctx_t *ctx, const char *rfc2253);
+
+// TLS alerts.
+const char *inspect__alert_name(int alert);          // "handshake_failure"
+const char *inspect__alert_openssl_text(int alert);  // "sslv3 alert handshake failure"
+
+// Key and signature strength.
+int inspect__key_security_bits(const inspect_cert_t *cert);
+int inspect__sig_security_bits(const inspect_cert_t *cert);
+
+// Profiles.
+struct inspect_profile_st {
+  const char *id;
+  const char *platform;
+  const char *const *options;
+  int is_default;
+  void (*judge)(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out);
+};
+
+// inspect__judge_handshake fills `out` and returns 1 when the handshake
+// itself failed (no chain to judge). `words` gives the platform's phrasing.
+// Messages and effects are templates: {name} (the checked name), {alert},
+// {number}, {openssl_alert}, {openssl_err}, {node_alert_code},
+// {chrome_alert} and {detail} are filled from the input.
+typedef struct {
+  const char *alert;          // fatal alert from the origin
+  const char *post_handshake_alert;  // alert after the handshake (NULL: as alert)
+  const char *closed;         // the origin closed the connection
+  const char *protocol;       // version/cipher mismatch or not TLS
+  const char *connect_failed;
+  const char *timeout;
+  const char *no_certificate;
+  const char *effect;         // the user-visible consequence of any of these
+  const char *timeout_effect; // for timeouts, when it differs (NULL: effect)
+} inspect_hs_words_t;
+
+int inspect__judge_handshake(inspect_ctx_t *ctx, const inspect_hs_words_t *words, inspect_verdict_t *out);
+int inspect__judge_post_handshake_alert(inspect_ctx_t *ctx, const inspect_hs_words_t *words, inspect_verdict_t *out);
+// inspect__verdict_accept and inspect__verdict_reject take final strings
+// (static or in the arena), never templates.
+void inspect__verdict_accept(inspect_ctx_t *ctx, inspect_verdict_t *out, const char *effect);
+void inspect__verdict_reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason,
+                             const char *message, const char *effect);
+
+extern const inspect_profile_t inspect_profile_openssl;
+extern const inspect_profile_t inspect_profile_node;
+extern const inspect_profile_t inspect_profile_java;
+extern const inspect_profile_t inspect_profile_browser;
+extern const inspect_profile_t inspect_profile_cloudfront_origin;
+extern const inspect_profile_t inspect_profile_cloudfront_viewer;
+extern const inspect_profile_t inspect_profile_apigateway;
+extern const inspect_profile_t inspect_profile_akamai_origin;
+
+#endif  // TLSMIRROR_INSPECT_INSPECT_INTERNAL_H

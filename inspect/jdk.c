@@ -1,0 +1,183 @@
+// JDK 17's certificate checks, emulated: PKIXValidator picks the
+// CertPathValidator when the chain is sent in order and ends at (or under) a
+// trust anchor, and the CertPathBuilder otherwise; then EndEntityChecker
+// (key usage for TLS servers), then the endpoint identity check. Shared by
+// the java profile and API Gateway's integration client.
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#include "inspect/inspect_internal.h"
+
+static const char kBuildFailed[] =
+    "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
+    "unable to find valid certification path to requested target";
+static const char kValidationFailed[] = "PKIX path validation failed: java.security.cert.CertPathValidatorException: ";
+
+static int same_name(const inspect_cert_t *subject_of, const inspect_cert_t *issuer_of) {
+  return memcmp(subject_of->subject_hash, issuer_of->issuer_hash, 32) == 0;
+}
+
+// java_sig_name renders a signature algorithm as the JDK names it.
+static const char *java_sig_name(const inspect_cert_t *cert) {
+  int ec = cert->info.key_type == INSPECT_KEY_EC;
+  switch (cert->info.sig_hash) {
+    case INSPECT_HASH_MD5:
+      return "MD5withRSA";
+    case INSPECT_HASH_SHA1:
+      return ec ? "SHA1withECDSA" : "SHA1withRSA";
+    default:
+      return cert->info.sig_alg;
+  }
+}
+
+// check_cert runs the CertPathValidator's checkers on the certificate at
+// `i` of `path` (the leaf is 0). It returns NULL when every check passes.
+static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, size_t i, int sha1_restricted,
+                              inspect_reason_t *reason) {
+  const inspect_cert_t *cert = path->certs[i];
+  const inspect_cert_info_t *info = &cert->info;
+  // The issuer signed with this certificate's signature algorithm; the
+  // "jdkCA" SHA-1 rule applies only to chains anchored in the JDK's cacerts.
+  if (info->sig_hash == INSPECT_HASH_MD5 || (info->sig_hash == INSPECT_HASH_SHA1 && sha1_restricted)) {
+    *reason = INSPECT_REASON_WEAK_SIGNATURE;
+    return inspect__arena_printf(ctx->arena, "Algorithm constraints check failed on signature algorithm: %s",
+                                 java_sig_name(cert));
+  }
+  if ((info->key_type == INSPECT_KEY_RSA || info->key_type == INSPECT_KEY_DSA) && info->key_bits < 1024) {
+    *reason = INSPECT_REASON_WEAK_KEY;
+    return inspect__arena_printf(ctx->arena,
+                                 "Algorithm constraints check failed on keysize limits: %s %d bit key used with "
+                                 "certificate: %s",
+                                 info->key_type == INSPECT_KEY_RSA ? "RSA" : "DSA", info->key_bits, info->subject);
+  }
+  if (i > 0) {
+    if (info->has_key_usage && !(info->key_usage & INSPECT_KU_KEY_CERT_SIGN)) {
+      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
+      return "CA key usage check failed: keyCertSign bit is not set";
+    }
+    if (!info->is_ca) {
+      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
+      return "basic constraints check failed: this is not a CA certificate";
+    }
+  }
+  for (size_t j = i + 1; j < path->len; j++) {
+    if (!path->certs[j]->info.has_name_constraints) {
+      continue;
+    }
+    NAME_CONSTRAINTS *nc = X509_get_ext_d2i(path->certs[j]->x509, NID_name_constraints, NULL, NULL);
+    int rv = nc != NULL ? NAME_CONSTRAINTS_check(cert->x509, nc) : X509_V_OK;
+    NAME_CONSTRAINTS_free(nc);
+    ERR_clear_error();
+    if (rv != X509_V_OK) {
+      *reason = INSPECT_REASON_NAME_CONSTRAINTS;
+      return "name constraints check failed";
+    }
+  }
+  if (ctx->in->now < info->not_before || ctx->in->now > info->not_after) {
+    *reason = ctx->in->now < info->not_before ? INSPECT_REASON_NOT_YET_VALID : INSPECT_REASON_EXPIRED;
+    return "validity check failed";
+  }
+  return NULL;
+}
+
+// validate_path runs check_cert from the anchor side down to the leaf, as
+// PKIXCertPathValidator does, and returns the first failure.
+static const char *validate_path(inspect_ctx_t *ctx, const inspect_path_t *path, size_t len, int sha1_restricted,
+                                 inspect_reason_t *reason) {
+  for (size_t k = len; k-- > 0;) {
+    const char *msg = check_cert(ctx, path, k, sha1_restricted, reason);
+    if (msg != NULL) {
+      return msg;
+    }
+  }
+  return NULL;
+}
+
+// uses_validator mirrors PKIXValidator.engineValidate: an ordered chain that
+// contains an anchor, or whose last certificate an anchor signed.
+static int uses_validator(inspect_ctx_t *ctx) {
+  const inspect_chain_t *chain = ctx->in->chain;
+  size_t n = inspect_chain_num(chain);
+  for (size_t i = 0; i < n; i++) {
+    const inspect_cert_t *c = inspect_chain_get0(chain, i);
+    if (i > 0 && !same_name(c, inspect_chain_get0(chain, i - 1))) {
+      return 0;
+    }
+    if (inspect__trust_is_anchor(ctx->in->trust, c)) {
+      return 1;
+    }
+  }
+  return n > 0 && inspect__trust_find_issuer(ctx, ctx->in->trust, inspect_chain_get0(chain, n - 1)) != NULL;
+}
+
+const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
+  const inspect_path_t *path = inspect__path(ctx, 0);
+  int sha1_restricted = inspect_trust_is_system(ctx->in->trust);
+  const char *msg;
+  if (uses_validator(ctx)) {
+    // The path we built is the chain as sent up to its anchor, which itself
+    // is not validated.
+    msg = validate_path(ctx, path, inspect__path_checked_len(ctx, path), sha1_restricted, reason);
+    if (msg != NULL) {
+      return inspect__arena_printf(ctx->arena, "%s%s", kValidationFailed, msg);
+    }
+  } else {
+    if (path->end != PATH_END_ANCHORED) {
+      *reason = inspect__path_failure_reason(ctx, path);
+      return kBuildFailed;
+    }
+    // The builder validates what it finds; a failure leaves it without a path.
+    if (validate_path(ctx, path, inspect__path_checked_len(ctx, path), sha1_restricted, reason) != NULL) {
+      return kBuildFailed;
+    }
+  }
+  // EndEntityChecker for a TLS server.
+  const inspect_cert_info_t *leaf = &path->certs[0]->info;
+  if (leaf->has_eku && !(leaf->eku & (INSPECT_EKU_SERVER_AUTH | INSPECT_EKU_ANY))) {
+    *reason = INSPECT_REASON_BAD_EKU;
+    return "Extended key usage does not permit use for TLS server authentication";
+  }
+  *reason = INSPECT_REASON_OK;
+  return NULL;
+}
+
+const char *inspect__jdk_hostname(inspect_ctx_t *ctx) {
+  const inspect_cert_t *leaf = inspect__leaf(ctx);
+  const char *name = ctx->in->name;
+  if (leaf == NULL || name == NULL) {
+    return NULL;
+  }
+  static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, 1};
+  if (inspect__name_check(leaf, name, ctx->name_is_ip, &kRules) == NAME_MATCH) {
+    return NULL;
+  }
+  if (ctx->name_is_ip) {
+    return leaf->info.num_ip_addrs == 0 && leaf->info.num_dns_names == 0
+               ? "No subject alternative names present"
+               : inspect__arena_printf(ctx->arena, "No subject alternative names matching IP address %s found", name);
+  }
+  if (leaf->info.num_dns_names > 0) {
+    return inspect__arena_printf(ctx->arena, "No subject alternative DNS name matching %s found.", name);
+  }
+  return inspect__arena_printf(ctx->arena, "No name matching %s found", name);
+}
+
+const char *inspect__java_dn(inspect_ctx_t *ctx, const char *rfc2253) {
+  inspect_buf_t buf;
+  inspect_buf_init(&buf, 1 << 16);
+  for (const char *p = rfc2253; *p != '\0'; p++) {
+    if (*p == '\\' && p[1] != '\0') {
+      inspect_buf_append(&buf, p, 2);
+      p++;
+    } else if (*p == ',') {
+      inspect_buf_puts(&buf, ", ");
+    } else {
+      inspect_buf_append(&buf, p, 1);
+    }
+  }
+  const char *out = inspect__arena_strdup(ctx->arena, buf.data != NULL ? buf.data : "");
+  inspect_buf_cleanup(&buf);
+  return out;
+}

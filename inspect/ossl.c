@@ -1,0 +1,189 @@
+// OpenSSL 3's X509_verify_cert, emulated over our path: the same checks in
+// the same order (x509_vfy.c: leaf key level, build_chain, check_extensions,
+// check_auth_level, check_id, internal_verify, check_name_constraints), so
+// a client that stops at the first error (curl, s_client, Python) and one
+// that reports the last (Node) can both be predicted.
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#include "inspect/inspect_internal.h"
+
+typedef struct {
+  int code;
+  const char *name;
+  const char *text;
+} ossl_code_t;
+
+static const ossl_code_t kCodes[] = {
+    {2, "UNABLE_TO_GET_ISSUER_CERT", "unable to get issuer certificate"},
+    {7, "CERT_SIGNATURE_FAILURE", "certificate signature failure"},
+    {9, "CERT_NOT_YET_VALID", "certificate is not yet valid"},
+    {10, "CERT_HAS_EXPIRED", "certificate has expired"},
+    {18, "DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate"},
+    {19, "SELF_SIGNED_CERT_IN_CHAIN", "self-signed certificate in certificate chain"},
+    {20, "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "unable to get local issuer certificate"},
+    {21, "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "unable to verify the first certificate"},
+    {22, "CERT_CHAIN_TOO_LONG", "certificate chain too long"},
+    {25, "PATH_LENGTH_EXCEEDED", "path length constraint exceeded"},
+    {26, "INVALID_PURPOSE", "unsuitable certificate purpose"},
+    {47, "PERMITTED_VIOLATION", "permitted subtree violation"},
+    {48, "EXCLUDED_VIOLATION", "excluded subtree violation"},
+    {51, "UNSUPPORTED_CONSTRAINT_TYPE", "unsupported name constraint type"},
+    {53, "UNSUPPORTED_NAME_SYNTAX", "unsupported or invalid name syntax"},
+    {62, "HOSTNAME_MISMATCH", "hostname mismatch"},
+    {64, "IP_ADDRESS_MISMATCH", "IP address mismatch"},
+    {66, "EE_KEY_TOO_SMALL", "EE certificate key too weak"},
+    {67, "CA_KEY_TOO_SMALL", "CA certificate key too weak"},
+    {68, "CA_MD_TOO_WEAK", "CA signature digest algorithm too weak"},
+    {79, "INVALID_CA", "invalid CA certificate"},
+};
+
+static const ossl_code_t *find_code(int code) {
+  for (size_t i = 0; i < sizeof(kCodes) / sizeof(kCodes[0]); i++) {
+    if (kCodes[i].code == code) {
+      return &kCodes[i];
+    }
+  }
+  return NULL;
+}
+
+const char *inspect__ossl_error_text(int code) {
+  const ossl_code_t *c = find_code(code);
+  return c != NULL ? c->text : "certificate verify failed";
+}
+
+const char *inspect__ossl_error_name(int code) {
+  const ossl_code_t *c = find_code(code);
+  return c != NULL ? c->name : "UNSPECIFIED";
+}
+
+static void add(inspect_ossl_result_t *out, int code, int depth, inspect_reason_t reason) {
+  if (out->num < INSPECT_OSSL_MAX_ERRORS) {
+    out->items[out->num].code = code;
+    out->items[out->num].depth = depth;
+    out->items[out->num].reason = reason;
+    out->num++;
+  }
+}
+
+// Purpose SSL server, as OpenSSL's check_purpose_ssl_server: EKU (if
+// present) must allow serverAuth; a leaf's key usage (if present) must allow
+// a TLS key exchange.
+static int purpose_ok(const inspect_cert_t *cert, int is_leaf) {
+  const inspect_cert_info_t *info = &cert->info;
+  if (info->has_eku && !(info->eku & INSPECT_EKU_SERVER_AUTH)) {
+    return 0;
+  }
+  if (is_leaf && info->has_key_usage &&
+      !(info->key_usage & (INSPECT_KU_DIGITAL_SIGNATURE | INSPECT_KU_KEY_ENCIPHERMENT | INSPECT_KU_KEY_AGREEMENT))) {
+    return 0;
+  }
+  return 1;
+}
+
+static void check_extensions(const inspect_path_t *path, inspect_ossl_result_t *out) {
+  int plen = 0;  // intermediate CAs below the current certificate
+  for (size_t i = 0; i < path->len; i++) {
+    const inspect_cert_info_t *info = &path->certs[i]->info;
+    if (i > 0 && !info->is_ca) {
+      // A v1 self-signed trust anchor is accepted as a CA.
+      int v1_anchor = info->version == 1 && info->self_signed && i == path->len - 1 && path->end == PATH_END_ANCHORED;
+      if (!v1_anchor) {
+        add(out, 79, (int)i, INSPECT_REASON_UNTRUSTED_ROOT);
+      }
+    }
+    if (!purpose_ok(path->certs[i], i == 0)) {
+      add(out, 26, (int)i, INSPECT_REASON_BAD_EKU);
+    }
+    if (i > 1 && !info->self_issued && info->path_len >= 0 && plen > info->path_len + 1) {
+      add(out, 25, (int)i, INSPECT_REASON_UNTRUSTED_ROOT);
+    }
+    if (!info->self_issued) {
+      plen++;
+    }
+  }
+}
+
+static void check_name_constraints(const inspect_path_t *path, inspect_ossl_result_t *out) {
+  for (int i = (int)path->len - 1; i >= 0; i--) {
+    X509 *x = path->certs[i]->x509;
+    for (size_t j = (size_t)i + 1; j < path->len; j++) {
+      if (!path->certs[j]->info.has_name_constraints) {
+        continue;
+      }
+      NAME_CONSTRAINTS *nc = X509_get_ext_d2i(path->certs[j]->x509, NID_name_constraints, NULL, NULL);
+      if (nc == NULL) {
+        continue;
+      }
+      int rv = NAME_CONSTRAINTS_check(x, nc);
+      NAME_CONSTRAINTS_free(nc);
+      if (rv != X509_V_OK) {
+        add(out, rv, i, INSPECT_REASON_NAME_CONSTRAINTS);
+        break;
+      }
+    }
+  }
+  ERR_clear_error();
+}
+
+void inspect__ossl_verify(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, inspect_ossl_result_t *out) {
+  memset(out, 0, sizeof(*out));
+  const inspect_path_t *path = inspect__path(ctx, 0);
+  out->path = path;
+  if (path->len == 0) {
+    return;
+  }
+  const inspect_cert_t *leaf = path->certs[0];
+  if (inspect__key_security_bits(leaf) < opts->security_bits) {
+    add(out, 66, 0, INSPECT_REASON_WEAK_KEY);
+  }
+  int top = (int)path->len - 1;
+  switch (path->end) {
+    case PATH_END_SELF_SIGNED:
+      add(out, 18, 0, INSPECT_REASON_SELF_SIGNED);
+      break;
+    case PATH_END_UNTRUSTED_ROOT:
+      add(out, 19, top, INSPECT_REASON_UNTRUSTED_ROOT);
+      break;
+    case PATH_END_ISSUER_MISSING:
+      // OpenSSL picks a same-named issuer without checking its signature and
+      // fails later on it (7); otherwise it reports the missing issuer (20).
+      add(out, path->stale_issuer ? 7 : 20, top, inspect__path_failure_reason(ctx, path));
+      break;
+    case PATH_END_TOO_LONG:
+      add(out, 22, top, INSPECT_REASON_UNTRUSTED_ROOT);
+      break;
+    case PATH_END_ANCHORED:
+    case PATH_END_EMPTY:
+      break;
+  }
+  check_extensions(path, out);
+  for (size_t i = 0; i < path->len; i++) {
+    if (i > 0 && inspect__key_security_bits(path->certs[i]) < opts->security_bits) {
+      add(out, 67, (int)i, INSPECT_REASON_WEAK_KEY);
+    }
+    if ((int)i < top && inspect__sig_security_bits(path->certs[i]) < opts->security_bits) {
+      add(out, 68, (int)i, INSPECT_REASON_WEAK_SIGNATURE);
+    }
+  }
+  if (opts->check_host && ctx->in->name != NULL) {
+    static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, 1};
+    if (inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules) != NAME_MATCH) {
+      add(out, ctx->name_is_ip ? 64 : 62, 0, INSPECT_REASON_HOSTNAME_MISMATCH);
+    }
+  }
+  if (path->end == PATH_END_ISSUER_MISSING && path->len == 1 && !path->stale_issuer) {
+    add(out, 21, 0, inspect__path_failure_reason(ctx, path));
+  }
+  for (int i = top; i >= 0; i--) {
+    const inspect_cert_info_t *info = &path->certs[i]->info;
+    if (ctx->in->now < info->not_before) {
+      add(out, 9, i, INSPECT_REASON_NOT_YET_VALID);
+    } else if (ctx->in->now > info->not_after) {
+      add(out, 10, i, INSPECT_REASON_EXPIRED);
+    }
+  }
+  check_name_constraints(path, out);
+}

@@ -1,0 +1,88 @@
+// browser: Chromium's certificate verifier. It fetches missing
+// intermediates (AIA, here the --intermediates pool), tolerates any order,
+// ignores the subject CN, and reports the most serious problem first
+// (net::MapCertStatusToNetError).
+
+#include "inspect/inspect_internal.h"
+
+static const inspect_hs_words_t kWords = {
+    .alert = "NET::{chrome_alert}",
+    .post_handshake_alert = "NET::ERR_SSL_CLIENT_AUTH_CERT_NEEDED",
+    .closed = "NET::ERR_CONNECTION_CLOSED",
+    .protocol = "NET::ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
+    .connect_failed = "NET::ERR_CONNECTION_REFUSED",
+    .timeout = "NET::ERR_TIMED_OUT",
+    .no_certificate = "NET::ERR_SSL_PROTOCOL_ERROR",
+    .effect = "Chrome shows 'This site can't provide a secure connection' instead of the page.",
+};
+
+static void reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *error) {
+  inspect__verdict_reject(ctx, out, reason, inspect__arena_printf(ctx->arena, "NET::%s", error),
+                          inspect__arena_printf(ctx->arena,
+                                                "Chrome blocks the page with 'Your connection is not private' "
+                                                "(NET::%s).",
+                                                error));
+}
+
+static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) {
+  (void)options;
+  if (inspect__judge_handshake(ctx, &kWords, out)) {
+    return;
+  }
+  const inspect_path_t *path = inspect__path(ctx, 1);
+  const inspect_cert_t *leaf = path->certs[0];
+  // In Chrome's order of seriousness.
+  if (!inspect__leaf_server_eku_ok(leaf) || !inspect__path_cas_ok(path)) {
+    reject(ctx, out, inspect__leaf_server_eku_ok(leaf) ? INSPECT_REASON_UNTRUSTED_ROOT : INSPECT_REASON_BAD_EKU,
+           "ERR_CERT_INVALID");
+    return;
+  }
+  if (path->end != PATH_END_ANCHORED) {
+    reject(ctx, out, inspect__path_failure_reason(ctx, path), "ERR_CERT_AUTHORITY_INVALID");
+    return;
+  }
+  if (ctx->in->name != NULL) {
+    static const inspect_name_rules_t kRules = {NAME_CN_NEVER, 0};
+    inspect_name_result_t r = inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules);
+    if (r != NAME_MATCH) {
+      reject(ctx, out, r == NAME_NO_SAN ? INSPECT_REASON_NO_SAN : INSPECT_REASON_HOSTNAME_MISMATCH,
+             "ERR_CERT_COMMON_NAME_INVALID");
+      return;
+    }
+  }
+  if (inspect__path_weak_signature(ctx, path)) {
+    reject(ctx, out, INSPECT_REASON_WEAK_SIGNATURE, "ERR_CERT_WEAK_SIGNATURE_ALGORITHM");
+    return;
+  }
+  if (inspect__path_weak_key(ctx, path, 2048)) {
+    reject(ctx, out, INSPECT_REASON_WEAK_KEY, "ERR_CERT_WEAK_KEY");
+    return;
+  }
+  inspect_reason_t time = inspect__path_time_problem(ctx, path);
+  if (time != INSPECT_REASON_OK) {
+    reject(ctx, out, time, "ERR_CERT_DATE_INVALID");
+    return;
+  }
+  if (!inspect__path_name_constraints_ok(path)) {
+    reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, "ERR_CERT_NAME_CONSTRAINT_VIOLATION");
+    return;
+  }
+  if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {
+    return;
+  }
+  int fetched = 0;
+  for (size_t k = 0; k < path->len; k++) {
+    fetched |= path->source[k] == PATH_SOURCE_POOL;
+  }
+  inspect__verdict_accept(ctx, out,
+                          fetched ? "Chrome shows the page: it fetches the missing intermediate through AIA, which "
+                                    "hides the problem from browser users."
+                                  : "Chrome shows the page with a padlock.");
+}
+
+const inspect_profile_t inspect_profile_browser = {
+    .id = "browser",
+    .platform = "Chromium-based browsers (Chrome, Edge)",
+    .is_default = 1,
+    .judge = judge,
+};
