@@ -42,3 +42,8 @@ void tls_error_describe(char *out, size_t out_len) {
   }
   ERR_clear_error();
 }
+
+const char *tls_alert_name(int alert) {
+  const char *name = SSL_alert_desc_string_long(alert);
+  return name != NULL ? name : "unknown";
+}

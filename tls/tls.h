@@ -39,7 +39,9 @@ extern "C" {
   XX(KEY_MISMATCH, -20008, "the private key does not match the certificate")                 \
   XX(CTX, -20009, "could not create the TLS context")                                          \
   XX(BAD_CERT, -20010, "no usable certificate in the file: expected PEM certificates")       \
-  XX(BAD_NAME, -20011, "invalid host name or IP address for a certificate")
+  XX(BAD_NAME, -20011, "invalid host name or IP address for a certificate")                 \
+  XX(RESOLVE, -20012, "cannot resolve the host name: check it, or give the address with --resolve") \
+  XX(CONNECT, -20013, "cannot connect to the origin: check the host, port and that it is listening")
 
 typedef enum {
   TLS_OK = 0,
@@ -139,6 +141,44 @@ SSL_CTX *tls_origin_ctx_new(const tls_origin_config_t *cfg, int *out_err);
 
 // tls_conn_get_sni returns the SNI the client sent on `ssl`, or NULL.
 const char *tls_conn_get_sni(const SSL *ssl);
+
+// Probes: one live handshake to an origin, as a client.
+//
+// tls_probe_config_t says where to connect and what to offer. The chain is
+// recorded exactly as sent and never rejected: judging it is inspect's job.
+typedef struct {
+  const char *host;          // host name or IP literal to connect to
+  uint16_t port;
+  const char *connect_addr;  // numeric address to use instead of resolving `host` (--resolve), or NULL
+  const char *sni;           // server_name to send, or NULL to send none
+  const char *alpn;          // comma-separated ALPN protocols to offer, or NULL
+  double timeout;            // seconds for connect + handshake
+  CRYPTO_BUFFER *const *client_chain;  // client certificate chain to present, or NULL
+  size_t client_chain_len;
+  EVP_PKEY *client_key;
+} tls_probe_config_t;
+
+typedef struct {
+  inspect_handshake_t handshake;  // handshake.detail points into `detail`
+  char detail[256];
+  inspect_chain_t *chain;  // as sent, possibly empty; owned
+  char version[16];        // e.g. "TLSv1.3", "" when no handshake
+  char cipher[64];
+  char alpn[64];
+  char peer[64];           // the address connected to
+  int cert_requested;      // the origin sent a CertificateRequest
+  int client_cert_sent;
+} tls_probe_result_t;
+
+// tls_probe_run connects and handshakes. It returns TLS_OK when a verdict
+// can be given (even for a failed handshake, described in `out->handshake`)
+// and TLS_ERESOLVE or TLS_ECONNECT (with `out->detail`) when the origin
+// could not be reached. Free the result with tls_probe_result_cleanup.
+int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out);
+void tls_probe_result_cleanup(tls_probe_result_t *result);
+
+// tls_alert_name returns the IANA name of a TLS alert ("handshake_failure").
+const char *tls_alert_name(int alert);
 
 // Errors from a connection.
 //
