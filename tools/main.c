@@ -15,6 +15,7 @@ typedef struct {
 } command_t;
 
 static const command_t kCommands[] = {
+    {"inspect", cmd_inspect, "judge a server's chain (live or from a file) for every platform"},
     {"lab", cmd_lab, "serve the built-in lab of deliberately broken TLS origins"},
 };
 
