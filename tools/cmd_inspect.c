@@ -201,10 +201,15 @@ static void print_text(const inspect_args_t *args, const char *target_desc, cons
     }
     inspect_buf_printf(&out, "  %-7s  %-20s %s%s\n", severity_label(f->severity), f->code, where, f->detail);
   }
-  inspect_buf_printf(&out, "\nverdicts\n  %-38s %-7s %-20s %s\n", "profile", "verdict", "reason", "message");
+  int width = 7;
+  for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
+    int len = (int)strlen(inspect_report_get0_verdict(report, i)->profile);
+    width = len > width ? len : width;
+  }
+  inspect_buf_printf(&out, "\nverdicts\n  %-*s  %-7s %-20s %s\n", width, "profile", "verdict", "reason", "message");
   for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
     const inspect_verdict_t *v = inspect_report_get0_verdict(report, i);
-    inspect_buf_printf(&out, "  %-38s %-7s %-20s %s\n", v->profile, v->accept ? "ACCEPT" : "REJECT",
+    inspect_buf_printf(&out, "  %-*s  %-7s %-20s %s\n", width, v->profile, v->accept ? "ACCEPT" : "REJECT",
                        inspect_reason_name(v->reason), v->accept ? v->effect : v->message);
   }
   inspect_buf_printf(&out, "\n%s\n", inspect_report_get0_summary(report));
