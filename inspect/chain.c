@@ -229,6 +229,19 @@ int inspect_trust_contains(const inspect_trust_t *trust, const inspect_cert_t *c
   return inspect__trust_is_anchor(trust, cert);
 }
 
+int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *cert) {
+  if (trust == NULL || trust->num_slots == 0) {
+    return 0;
+  }
+  for (size_t s = slot_of(cert->issuer_hash, trust->num_slots); trust->slots[s] != 0;
+       s = (s + 1) & (trust->num_slots - 1)) {
+    if (inspect_cert_is_issued_by(cert, trust->certs[trust->slots[s] - 1])) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 const inspect_cert_t *inspect__trust_find_issuer(inspect_ctx_t *ctx, const inspect_trust_t *trust,
                                                  const inspect_cert_t *cert) {
   if (trust == NULL || trust->num_slots == 0) {

@@ -255,6 +255,8 @@ size_t inspect_trust_num(const inspect_trust_t *trust);
 int inspect_trust_is_system(const inspect_trust_t *trust);
 // inspect_trust_contains returns 1 if `cert` (same subject and key) is an anchor.
 int inspect_trust_contains(const inspect_trust_t *trust, const inspect_cert_t *cert);
+// inspect_trust_issuer_of returns 1 if an anchor issued (signed) `cert`.
+int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *cert);
 
 // Reasons.
 //

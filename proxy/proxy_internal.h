@@ -1,11 +1,13 @@
 // Internal to proxy/: the TLS stream over a libuv TCP handle ("sio") that the
 // lab origins and both legs of the mirror proxy are built on.
 //
-// A proxy_sio_t owns its SSL (with two memory BIOs) and its uv_tcp_t. Bytes
-// from the socket go into the read BIO, BoringSSL runs, and whatever it
-// writes is flushed to the socket. The handshake can pause (asynchronous
-// certificate selection) and be resumed. Memory rules follow libuv's: the
-// owner frees the struct only from on_close, which runs after uv_close.
+// A proxy_sio_t owns its SSL and its uv_tcp_t. A custom BIO lets BoringSSL
+// read straight from libuv's read buffer and write into the next write
+// request, so an idle stream holds no I/O buffers; bytes BoringSSL has not
+// consumed yet (a paused handshake, backpressure) are kept in `pending`.
+// The handshake can pause (asynchronous certificate selection) and be
+// resumed. Memory rules follow libuv's: the owner frees the struct only from
+// on_close, which runs after uv_close.
 
 #ifndef TLSMIRROR_PROXY_PROXY_INTERNAL_H
 #define TLSMIRROR_PROXY_PROXY_INTERNAL_H
@@ -39,11 +41,17 @@ typedef struct {
 
 #define PROXY_SIO_HIGH_WATER (256 * 1024)
 
+typedef struct proxy_sio_write_st proxy_sio_write_t;
+
 struct proxy_sio_st {
   uv_tcp_t tcp;
   SSL *ssl;
-  BIO *rbio;  // owned by ssl
-  BIO *wbio;  // owned by ssl
+  BIO *bio;  // owned by ssl
+  const uint8_t *in;   // input BoringSSL reads next (libuv's buffer or `pending`)
+  size_t in_len;
+  size_t in_off;
+  uint8_t *pending;    // unconsumed input kept between reads, or NULL
+  proxy_sio_write_t *out;  // output being gathered for the next uv_write, or NULL
   const proxy_sio_callbacks_t *cb;
   void *data;  // the owner's
   unsigned handshake_done : 1;

@@ -1,21 +1,25 @@
-// TLS over a libuv TCP handle through memory BIOs. See proxy_internal.h.
+// TLS over a libuv TCP handle through a custom BIO. See proxy_internal.h.
 
 #include <limits.h>
 #include <openssl/err.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proxy/proxy_internal.h"
 
-typedef struct {
+struct proxy_sio_write_st {
   uv_write_t req;
   proxy_sio_t *sio;
   size_t len;
+  size_t cap;
   char data[];
-} sio_write_t;
+};
 
-// One read buffer per thread: libuv hands it back in the read callback and
-// its bytes move into the read BIO at once, so idle streams hold none.
+#define SIO_OUT_MIN 4096
+
+// One read buffer per thread: libuv fills it, BoringSSL consumes it during
+// the read callback, and leftovers are copied out, so idle streams hold none.
 static _Thread_local char g_read_buf[64 * 1024];
 static _Thread_local uint8_t g_plain_buf[16 * 1024];
 
@@ -28,6 +32,68 @@ static void sio_fail(proxy_sio_t *sio, int error) {
   }
   ERR_clear_error();
 }
+
+// The BIO: reads from sio->in, appends writes to sio->out.
+static int bio_read(BIO *bio, char *out, int len) {
+  proxy_sio_t *sio = BIO_get_data(bio);
+  BIO_clear_retry_flags(bio);
+  size_t avail = sio->in_len - sio->in_off;
+  if (avail == 0 || len <= 0) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  size_t n = (size_t)len < avail ? (size_t)len : avail;
+  memcpy(out, sio->in + sio->in_off, n);
+  sio->in_off += n;
+  return (int)n;
+}
+
+static int bio_write(BIO *bio, const char *in, int len) {
+  proxy_sio_t *sio = BIO_get_data(bio);
+  BIO_clear_retry_flags(bio);
+  if (len <= 0) {
+    return 0;
+  }
+  proxy_sio_write_t *w = sio->out;
+  size_t need = (w != NULL ? w->len : 0) + (size_t)len;
+  if (w == NULL || need > w->cap) {
+    size_t cap = w != NULL ? w->cap * 2 : SIO_OUT_MIN;
+    while (cap < need) {
+      cap *= 2;
+    }
+    proxy_sio_write_t *grown = realloc(w, sizeof(*w) + cap);
+    if (grown == NULL) {
+      return -1;
+    }
+    if (w == NULL) {
+      grown->len = 0;
+    }
+    grown->cap = cap;
+    sio->out = w = grown;
+  }
+  memcpy(w->data + w->len, in, (size_t)len);
+  w->len += (size_t)len;
+  return len;
+}
+
+static long bio_ctrl(BIO *bio, int cmd, long num, void *ptr) {
+  (void)bio, (void)num, (void)ptr;
+  return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int bio_create(BIO *bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+static const BIO_METHOD kSioBioMethod = {
+    .type = BIO_TYPE_SOURCE_SINK,
+    .name = "tlsmirror-sio",
+    .bwrite = bio_write,
+    .bread = bio_read,
+    .ctrl = bio_ctrl,
+    .create = bio_create,
+};
 
 static void on_info(const SSL *ssl, int where, int value) {
   if (!(where & SSL_CB_ALERT)) {
@@ -49,6 +115,10 @@ static void on_closed(uv_handle_t *handle) {
   proxy_sio_t *sio = PROXY_CONTAINER_OF(handle, proxy_sio_t, tcp);
   SSL_free(sio->ssl);
   sio->ssl = NULL;
+  free(sio->pending);
+  sio->pending = NULL;
+  free(sio->out);
+  sio->out = NULL;
   if (sio->cb->on_close != NULL) {
     sio->cb->on_close(sio);
   }
@@ -63,7 +133,7 @@ void proxy_sio_close(proxy_sio_t *sio) {
 }
 
 static void on_write(uv_write_t *req, int status) {
-  sio_write_t *w = PROXY_CONTAINER_OF(req, sio_write_t, req);
+  proxy_sio_write_t *w = PROXY_CONTAINER_OF(req, proxy_sio_write_t, req);
   proxy_sio_t *sio = w->sio;
   sio->write_queue -= w->len;
   free(w);
@@ -88,24 +158,19 @@ static void on_write(uv_write_t *req, int status) {
   }
 }
 
-static int queue_bytes(proxy_sio_t *sio, const void *data, size_t len, int from_bio) {
+// flush hands what BoringSSL wrote to libuv; the write request owns it.
+static int flush(proxy_sio_t *sio) {
+  proxy_sio_write_t *w = sio->out;
+  if (w == NULL || w->len == 0) {
+    return 0;
+  }
+  sio->out = NULL;
   if (sio->closing) {
+    free(w);
     return UV_ECANCELED;
   }
-  sio_write_t *w = malloc(sizeof(*w) + len);
-  if (w == NULL) {
-    sio_fail(sio, UV_ENOMEM);
-    proxy_sio_close(sio);
-    return UV_ENOMEM;
-  }
-  if (from_bio) {
-    BIO_read(sio->wbio, w->data, (int)len);
-  } else {
-    memcpy(w->data, data, len);
-  }
   w->sio = sio;
-  w->len = len;
-  uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
+  uv_buf_t buf = uv_buf_init(w->data, (unsigned)w->len);
   int r = uv_write(&w->req, (uv_stream_t *)&sio->tcp, &buf, 1, on_write);
   if (r < 0) {
     free(w);
@@ -113,25 +178,25 @@ static int queue_bytes(proxy_sio_t *sio, const void *data, size_t len, int from_
     proxy_sio_close(sio);
     return r;
   }
-  sio->write_queue += len;
-  sio->bytes_out += len;
+  sio->write_queue += w->len;
+  sio->bytes_out += w->len;
   if (sio->write_queue > PROXY_SIO_HIGH_WATER) {
     sio->above_high_water = 1;
   }
   return 0;
 }
 
-// flush moves everything BoringSSL wrote into the socket's write queue.
-static int flush(proxy_sio_t *sio) {
-  size_t pending = BIO_pending(sio->wbio);
-  if (pending == 0) {
-    return 0;
-  }
-  return queue_bytes(sio, NULL, pending, 1);
-}
-
 int proxy_sio_write_raw(proxy_sio_t *sio, const void *data, size_t len) {
-  return queue_bytes(sio, data, len, 0);
+  if (sio->closing) {
+    return UV_ECANCELED;
+  }
+  flush(sio);  // keep order with anything BoringSSL already produced
+  if (bio_write(sio->bio, data, (int)len) != (int)len) {
+    sio_fail(sio, UV_ENOMEM);
+    proxy_sio_close(sio);
+    return UV_ENOMEM;
+  }
+  return flush(sio);
 }
 
 void proxy_sio_close_after_flush(proxy_sio_t *sio) {
@@ -140,6 +205,7 @@ void proxy_sio_close_after_flush(proxy_sio_t *sio) {
   }
   uv_read_stop((uv_stream_t *)&sio->tcp);
   sio->reading = 0;
+  flush(sio);
   if (sio->write_queue == 0) {
     proxy_sio_close(sio);
   } else {
@@ -167,6 +233,8 @@ static void deliver_eof(proxy_sio_t *sio) {
   }
 }
 
+static int input_left(const proxy_sio_t *sio) { return sio->in_off < sio->in_len; }
+
 static void process(proxy_sio_t *sio) {
   if (sio->closing) {
     return;
@@ -180,7 +248,7 @@ static void process(proxy_sio_t *sio) {
       int e = SSL_get_error(sio->ssl, r);
       flush(sio);
       if (e == SSL_ERROR_WANT_READ) {
-        if (sio->eof) {
+        if (sio->eof && !input_left(sio)) {
           handshake_failed(sio, UV_EOF);
         }
         return;
@@ -210,9 +278,8 @@ static void process(proxy_sio_t *sio) {
     }
     int e = SSL_get_error(sio->ssl, n);
     if (e == SSL_ERROR_WANT_READ) {
-      if (sio->eof && BIO_pending(sio->rbio) == 0) {
-        // TCP FIN without close_notify: treat as the end of the stream.
-        deliver_eof(sio);
+      if (sio->eof && !input_left(sio)) {
+        deliver_eof(sio);  // TCP FIN without close_notify ends the stream too
       }
       break;
     }
@@ -228,6 +295,35 @@ static void process(proxy_sio_t *sio) {
   if (!sio->closing) {
     flush(sio);  // post-handshake messages (tickets, key updates)
   }
+}
+
+// keep_leftover saves input BoringSSL did not consume, so the shared read
+// buffer can be reused by the next stream.
+static void keep_leftover(proxy_sio_t *sio) {
+  size_t left = sio->in_len - sio->in_off;
+  if (sio->closing || left == 0) {
+    free(sio->pending);
+    sio->pending = NULL;
+    sio->in = NULL;
+    sio->in_len = sio->in_off = 0;
+    return;
+  }
+  if (sio->in == sio->pending) {
+    memmove(sio->pending, sio->pending + sio->in_off, left);
+  } else {
+    uint8_t *copy = malloc(left);
+    if (copy == NULL) {
+      sio_fail(sio, UV_ENOMEM);
+      proxy_sio_close(sio);
+      return;
+    }
+    memcpy(copy, sio->in + sio->in_off, left);
+    free(sio->pending);
+    sio->pending = copy;
+  }
+  sio->in = sio->pending;
+  sio->in_len = left;
+  sio->in_off = 0;
 }
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
@@ -257,8 +353,25 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   sio->bytes_in += (uint64_t)nread;
-  BIO_write(sio->rbio, buf->base, (int)nread);
+  if (sio->pending != NULL) {
+    // Older bytes come first: append the new ones to them.
+    uint8_t *grown = realloc(sio->pending, sio->in_len + (size_t)nread);
+    if (grown == NULL) {
+      sio_fail(sio, UV_ENOMEM);
+      proxy_sio_close(sio);
+      return;
+    }
+    memcpy(grown + sio->in_len, buf->base, (size_t)nread);
+    sio->pending = grown;
+    sio->in = grown;
+    sio->in_len += (size_t)nread;
+  } else {
+    sio->in = (const uint8_t *)buf->base;
+    sio->in_len = (size_t)nread;
+    sio->in_off = 0;
+  }
   process(sio);
+  keep_leftover(sio);
 }
 
 int proxy_sio_init(uv_loop_t *loop, proxy_sio_t *sio, SSL *ssl, const proxy_sio_callbacks_t *cb, void *data) {
@@ -267,22 +380,17 @@ int proxy_sio_init(uv_loop_t *loop, proxy_sio_t *sio, SSL *ssl, const proxy_sio_
   sio->data = data;
   sio->alert_received = -1;
   sio->alert_sent = -1;
-  BIO *rbio = BIO_new(BIO_s_mem());
-  BIO *wbio = BIO_new(BIO_s_mem());
-  if (rbio == NULL || wbio == NULL) {
-    BIO_free(rbio);
-    BIO_free(wbio);
+  BIO *bio = BIO_new(&kSioBioMethod);
+  if (bio == NULL) {
     SSL_free(ssl);
     return UV_ENOMEM;
   }
-  // An empty read BIO means "wait for more", not end of file.
-  BIO_set_mem_eof_return(rbio, -1);
-  SSL_set_bio(ssl, rbio, wbio);
+  BIO_set_data(bio, sio);
+  SSL_set_bio(ssl, bio, bio);  // one BIO both ways; the SSL owns it
   SSL_set_app_data(ssl, sio);
   SSL_set_info_callback(ssl, on_info);
   sio->ssl = ssl;
-  sio->rbio = rbio;
-  sio->wbio = wbio;
+  sio->bio = bio;
   int r = uv_tcp_init(loop, &sio->tcp);
   if (r < 0) {
     SSL_free(ssl);
@@ -312,6 +420,7 @@ void proxy_sio_resume(proxy_sio_t *sio) {
   }
   sio->paused = 0;
   process(sio);
+  keep_leftover(sio);
 }
 
 int proxy_sio_write(proxy_sio_t *sio, const void *data, size_t len) {
@@ -351,7 +460,8 @@ void proxy_sio_read_start(proxy_sio_t *sio) {
       sio->reading = 1;
     }
   }
-  process(sio);  // deliver what was already buffered
+  process(sio);  // deliver what was already received
+  keep_leftover(sio);
 }
 
 void proxy_sio_shutdown(proxy_sio_t *sio) {
@@ -361,7 +471,6 @@ void proxy_sio_shutdown(proxy_sio_t *sio) {
   if (sio->handshake_done) {
     SSL_shutdown(sio->ssl);
     ERR_clear_error();
-    flush(sio);
   }
   proxy_sio_close_after_flush(sio);
 }

@@ -41,7 +41,9 @@ extern "C" {
   XX(BAD_CERT, -20010, "no usable certificate in the file: expected PEM certificates")       \
   XX(BAD_NAME, -20011, "invalid host name or IP address for a certificate")                 \
   XX(RESOLVE, -20012, "cannot resolve the host name: check it, or give the address with --resolve") \
-  XX(CONNECT, -20013, "cannot connect to the origin: check the host, port and that it is listening")
+  XX(CONNECT, -20013, "cannot connect to the origin: check the host, port and that it is listening") \
+  XX(EXISTS, -20014, "a mirror CA already exists there: use it, or remove the directory to start over") \
+  XX(NO_CA, -20015, "no mirror CA in the directory: run 'tlsmirror ca init' first")
 
 typedef enum {
   TLS_OK = 0,
@@ -176,6 +178,48 @@ typedef struct {
 // could not be reached. Free the result with tls_probe_result_cleanup.
 int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out);
 void tls_probe_result_cleanup(tls_probe_result_t *result);
+
+// Mirror CA and mirrored chains.
+//
+// The proxy shows clients a copy of the origin's chain re-signed by its own
+// mirror CA: same names, validity, key type and size class, signature hash,
+// extensions and shape (count, order, a missing intermediate stays missing,
+// a sent root stays sent, self-signed stays self-signed). Certificates the
+// origin chained to a trusted root chain to the mirror root; everything else
+// ends at a second, deliberately untrusted mirror root or at nothing. A
+// client that trusts the mirror root therefore decides as it would against
+// the origin.
+typedef struct tls_mirror_ca_st tls_mirror_ca_t;
+typedef struct tls_mirror_st tls_mirror_t;
+
+#define TLS_MIRROR_ROOT_FILE "root.pem"
+#define TLS_MIRROR_ROOT_KEY_FILE "root.key"
+#define TLS_MIRROR_UNTRUSTED_FILE "untrusted-root.pem"
+#define TLS_MIRROR_UNTRUSTED_KEY_FILE "untrusted-root.key"
+
+// tls_mirror_ca_create mints a new mirror CA into `dir` (created, mode 0700;
+// keys 0600). It refuses to replace an existing CA (TLS_EEXISTS).
+int tls_mirror_ca_create(const char *dir, int64_t now);
+// tls_mirror_ca_load reads the mirror CA from `dir`.
+int tls_mirror_ca_load(const char *dir, tls_mirror_ca_t **out);
+void tls_mirror_ca_free(tls_mirror_ca_t *ca);
+// tls_mirror_ca_get0_root returns the certificate clients should trust.
+CRYPTO_BUFFER *tls_mirror_ca_get0_root(const tls_mirror_ca_t *ca);
+
+// tls_mirror_new returns per-thread minting state over `ca` (borrowed): keys
+// per type and chain position, and a cache of recently minted chains.
+tls_mirror_t *tls_mirror_new(const tls_mirror_ca_t *ca, size_t cache_entries);
+void tls_mirror_free(tls_mirror_t *mirror);
+// tls_mirror_chain fills `out` with the mirror of `origin` (as sent), judged
+// against `trust`. `out` is borrowed from the cache: use it before the next
+// call on `mirror` (SSL_set_chain_and_key takes its own references).
+int tls_mirror_chain(tls_mirror_t *mirror, const inspect_chain_t *origin, const inspect_trust_t *trust,
+                     tls_identity_t *out);
+// tls_mirror_standin fills `out` with a valid leaf for `name` under the
+// mirror root: what clients get when there is no origin chain to mirror
+// (the origin is unreachable) and tlsmirror answers itself.
+int tls_mirror_standin(tls_mirror_t *mirror, const char *name, int64_t now, tls_identity_t *out);
+size_t tls_mirror_cache_hits(const tls_mirror_t *mirror);
 
 // tls_alert_name returns the IANA name of a TLS alert ("handshake_failure").
 const char *tls_alert_name(int alert);

@@ -1,0 +1,519 @@
+// Mirrored chains: the origin's chain, re-keyed and re-signed by the mirror
+// CA so that clients trusting the mirror root decide exactly as they would
+// against the origin. See tls.h.
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/digest.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tls/tls.h"
+
+#define DAY (24 * 3600)
+
+struct tls_mirror_ca_st {
+  CRYPTO_BUFFER *root;
+  X509 *root_x509;
+  EVP_PKEY *root_key;
+  X509 *untrusted_x509;
+  EVP_PKEY *untrusted_key;
+};
+
+// Key classes: a mirrored certificate gets a key of the same type and size
+// class as the original, so key-strength rules judge the copy alike.
+typedef enum {
+  KEY_EC256,
+  KEY_EC384,
+  KEY_EC521,
+  KEY_RSA1024,
+  KEY_RSA2048,
+  KEY_RSA3072,
+  KEY_RSA4096,
+  KEY_ED25519,
+  NUM_KEY_CLASSES
+} key_class_t;
+
+// Slots: positions in a chain, then phantom issuers (issuers the origin did
+// not send), so no two certificates of one chain share a key.
+#define NUM_SLOTS (2 * INSPECT_CHAIN_MAX)
+
+typedef struct {
+  uint8_t hash[32];
+  CRYPTO_BUFFER *chain[INSPECT_CHAIN_MAX];
+  size_t chain_len;
+  EVP_PKEY *key;
+} mirror_entry_t;
+
+struct tls_mirror_st {
+  const tls_mirror_ca_t *ca;
+  EVP_PKEY *keys[NUM_KEY_CLASSES][NUM_SLOTS];
+  mirror_entry_t *entries;
+  size_t num_entries;
+  size_t next;
+  size_t hits;
+};
+
+static const char *ca_path(char *buf, size_t len, const char *dir, const char *file) {
+  snprintf(buf, len, "%s/%s", dir, file);
+  return buf;
+}
+
+static int mint_root(const char *dir, const char *cert_file, const char *key_file, const char *cn, int64_t now) {
+  EVP_PKEY *key = tls_key_generate(TLS_KEY_EC_P256, 0);
+  if (key == NULL) {
+    return TLS_EKEYGEN;
+  }
+  tls_cert_spec_t spec = {
+      .common_name = cn,
+      .organization = "tlsmirror (debugging proxy; trust for testing only)",
+      .not_before = now - DAY,
+      .not_after = now + 3650 * DAY,
+      .is_ca = 1,
+      .path_len = -1,
+  };
+  CRYPTO_BUFFER *cert = NULL;
+  char path[4096];
+  int err = tls_cert_mint(&spec, key, NULL, NULL, &cert);
+  if (err == TLS_OK) err = tls_pem_write_key(ca_path(path, sizeof(path), dir, key_file), key);
+  if (err == TLS_OK) err = tls_pem_write_certs(ca_path(path, sizeof(path), dir, cert_file), &cert, 1);
+  CRYPTO_BUFFER_free(cert);
+  EVP_PKEY_free(key);
+  return err;
+}
+
+int tls_mirror_ca_create(const char *dir, int64_t now) {
+  char path[4096];
+  struct stat st;
+  if (stat(ca_path(path, sizeof(path), dir, TLS_MIRROR_ROOT_FILE), &st) == 0) {
+    return TLS_EEXISTS;
+  }
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    return TLS_EWRITE;
+  }
+  int err = mint_root(dir, TLS_MIRROR_UNTRUSTED_FILE, TLS_MIRROR_UNTRUSTED_KEY_FILE,
+                      "tlsmirror untrusted mirror root (never trust this one)", now);
+  if (err == TLS_OK) {
+    // The trusted root goes last: its presence marks a complete CA.
+    err = mint_root(dir, TLS_MIRROR_ROOT_FILE, TLS_MIRROR_ROOT_KEY_FILE, "tlsmirror mirror root CA", now);
+  }
+  return err;
+}
+
+static int load_pair(const char *dir, const char *cert_file, const char *key_file, CRYPTO_BUFFER **out_cert,
+                     X509 **out_x509, EVP_PKEY **out_key) {
+  char path[4096];
+  STACK_OF(CRYPTO_BUFFER) *certs = NULL;
+  int err = tls_pem_read_certs(ca_path(path, sizeof(path), dir, cert_file), 1, &certs);
+  if (err != TLS_OK) {
+    return err == TLS_EOPEN ? TLS_ENO_CA : err;
+  }
+  CRYPTO_BUFFER *cert = sk_CRYPTO_BUFFER_shift(certs);
+  sk_CRYPTO_BUFFER_pop_free(certs, CRYPTO_BUFFER_free);
+  err = tls_pem_read_key(ca_path(path, sizeof(path), dir, key_file), out_key);
+  X509 *x509 = err == TLS_OK ? X509_parse_from_buffer(cert) : NULL;
+  if (err == TLS_OK && (x509 == NULL || !X509_check_private_key(x509, *out_key))) {
+    err = x509 == NULL ? TLS_EBAD_CERT : TLS_EKEY_MISMATCH;
+  }
+  ERR_clear_error();
+  if (err != TLS_OK) {
+    X509_free(x509);
+    CRYPTO_BUFFER_free(cert);
+    EVP_PKEY_free(*out_key);
+    *out_key = NULL;
+    return err;
+  }
+  *out_x509 = x509;
+  if (out_cert != NULL) {
+    *out_cert = cert;
+  } else {
+    CRYPTO_BUFFER_free(cert);
+  }
+  return TLS_OK;
+}
+
+int tls_mirror_ca_load(const char *dir, tls_mirror_ca_t **out) {
+  *out = NULL;
+  tls_mirror_ca_t *ca = calloc(1, sizeof(*ca));
+  if (ca == NULL) {
+    return TLS_ENOMEM;
+  }
+  int err = load_pair(dir, TLS_MIRROR_ROOT_FILE, TLS_MIRROR_ROOT_KEY_FILE, &ca->root, &ca->root_x509, &ca->root_key);
+  if (err == TLS_OK) {
+    err = load_pair(dir, TLS_MIRROR_UNTRUSTED_FILE, TLS_MIRROR_UNTRUSTED_KEY_FILE, NULL, &ca->untrusted_x509,
+                    &ca->untrusted_key);
+  }
+  if (err != TLS_OK) {
+    tls_mirror_ca_free(ca);
+    return err;
+  }
+  *out = ca;
+  return TLS_OK;
+}
+
+void tls_mirror_ca_free(tls_mirror_ca_t *ca) {
+  if (ca == NULL) {
+    return;
+  }
+  CRYPTO_BUFFER_free(ca->root);
+  X509_free(ca->root_x509);
+  EVP_PKEY_free(ca->root_key);
+  X509_free(ca->untrusted_x509);
+  EVP_PKEY_free(ca->untrusted_key);
+  free(ca);
+}
+
+CRYPTO_BUFFER *tls_mirror_ca_get0_root(const tls_mirror_ca_t *ca) { return ca->root; }
+
+tls_mirror_t *tls_mirror_new(const tls_mirror_ca_t *ca, size_t cache_entries) {
+  tls_mirror_t *m = calloc(1, sizeof(*m));
+  if (m == NULL) {
+    return NULL;
+  }
+  m->ca = ca;
+  m->num_entries = cache_entries > 0 ? cache_entries : 1;
+  m->entries = calloc(m->num_entries, sizeof(mirror_entry_t));
+  if (m->entries == NULL) {
+    free(m);
+    return NULL;
+  }
+  return m;
+}
+
+static void entry_clear(mirror_entry_t *e) {
+  for (size_t i = 0; i < e->chain_len; i++) {
+    CRYPTO_BUFFER_free(e->chain[i]);
+  }
+  EVP_PKEY_free(e->key);
+  memset(e, 0, sizeof(*e));
+}
+
+void tls_mirror_free(tls_mirror_t *m) {
+  if (m == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < m->num_entries; i++) {
+    entry_clear(&m->entries[i]);
+  }
+  for (size_t c = 0; c < NUM_KEY_CLASSES; c++) {
+    for (size_t s = 0; s < NUM_SLOTS; s++) {
+      EVP_PKEY_free(m->keys[c][s]);
+    }
+  }
+  free(m->entries);
+  free(m);
+}
+
+size_t tls_mirror_cache_hits(const tls_mirror_t *m) { return m->hits; }
+
+static key_class_t class_of(const inspect_cert_info_t *info) {
+  switch (info->key_type) {
+    case INSPECT_KEY_RSA:
+    case INSPECT_KEY_DSA:
+      return info->key_bits <= 1024 ? KEY_RSA1024 : info->key_bits <= 2048 ? KEY_RSA2048
+             : info->key_bits <= 3072 ? KEY_RSA3072 : KEY_RSA4096;
+    case INSPECT_KEY_EC:
+      return info->key_bits <= 256 ? KEY_EC256 : info->key_bits <= 384 ? KEY_EC384 : KEY_EC521;
+    case INSPECT_KEY_ED25519:
+      return KEY_ED25519;
+    case INSPECT_KEY_UNKNOWN:
+      break;
+  }
+  return KEY_EC256;
+}
+
+static EVP_PKEY *generate(key_class_t c) {
+  switch (c) {
+    case KEY_EC256: return tls_key_generate(TLS_KEY_EC_P256, 0);
+    case KEY_EC384: return tls_key_generate(TLS_KEY_EC_P384, 0);
+    case KEY_EC521: return tls_key_generate(TLS_KEY_EC_P384, 0);  // no P-521 minting here; P-384 is the closest class
+    case KEY_RSA1024: return tls_key_generate(TLS_KEY_RSA, 1024);
+    case KEY_RSA2048: return tls_key_generate(TLS_KEY_RSA, 2048);
+    case KEY_RSA3072: return tls_key_generate(TLS_KEY_RSA, 3072);
+    case KEY_RSA4096: return tls_key_generate(TLS_KEY_RSA, 4096);
+    case KEY_ED25519: {
+      EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+      EVP_PKEY *key = NULL;
+      if (pctx == NULL || !EVP_PKEY_keygen_init(pctx) || !EVP_PKEY_keygen(pctx, &key)) {
+        key = NULL;
+      }
+      EVP_PKEY_CTX_free(pctx);
+      return key;
+    }
+    case NUM_KEY_CLASSES:
+      break;
+  }
+  return NULL;
+}
+
+// key_for returns the mirror key of class `c` for chain slot `slot`.
+static EVP_PKEY *key_for(tls_mirror_t *m, key_class_t c, size_t slot) {
+  if (slot >= NUM_SLOTS) {
+    slot = NUM_SLOTS - 1;
+  }
+  if (m->keys[c][slot] == NULL) {
+    m->keys[c][slot] = generate(c);
+  }
+  return m->keys[c][slot];
+}
+
+static const EVP_MD *digest_for(const inspect_cert_info_t *info, const EVP_PKEY *signer) {
+  if (EVP_PKEY_id(signer) == EVP_PKEY_ED25519) {
+    return NULL;
+  }
+  switch (info->sig_hash) {
+    case INSPECT_HASH_MD5:
+    case INSPECT_HASH_SHA1:
+      return EVP_sha1();  // MD5 cannot be minted here; SHA-1 is as weak for every verifier
+    case INSPECT_HASH_SHA224:
+      return EVP_sha224();
+    case INSPECT_HASH_SHA384:
+      return EVP_sha384();
+    case INSPECT_HASH_SHA512:
+      return EVP_sha512();
+    default:
+      return EVP_sha256();
+  }
+}
+
+static void replace_ext(X509 *x, int nid, X509 *issuer, const char *value) {
+  int loc = X509_get_ext_by_NID(x, nid, -1);
+  if (loc < 0) {
+    return;  // keep the shape: only key identifiers the original had
+  }
+  X509_EXTENSION_free(X509_delete_ext(x, loc));
+  X509V3_CTX v3;
+  X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
+  X509_EXTENSION *ext = X509V3_EXT_nconf_nid(NULL, &v3, nid, value);
+  if (ext != NULL) {
+    X509_add_ext(x, ext, loc);
+    X509_EXTENSION_free(ext);
+  }
+}
+
+// mint_copy re-keys `origin` with `key` and signs it as `issuer_x509` (whose
+// subject becomes the issuer name) with `issuer_key`; issuer NULL = self.
+static CRYPTO_BUFFER *mint_copy(X509 *origin, const inspect_cert_info_t *info, EVP_PKEY *key, X509 *issuer_x509,
+                                EVP_PKEY *issuer_key) {
+  X509 *x = X509_dup(origin);
+  CRYPTO_BUFFER *out = NULL;
+  if (x == NULL || !X509_set_pubkey(x, key)) {
+    X509_free(x);
+    return NULL;
+  }
+  if (issuer_x509 != NULL) {
+    X509_set_issuer_name(x, X509_get_subject_name(issuer_x509));
+  } else {
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    issuer_key = key;
+  }
+  replace_ext(x, NID_subject_key_identifier, NULL, "hash");
+  replace_ext(x, NID_authority_key_identifier, issuer_x509 != NULL ? issuer_x509 : x, "keyid:always");
+  if (X509_sign(x, issuer_key, digest_for(info, issuer_key)) > 0) {
+    uint8_t *der = NULL;
+    int len = i2d_X509(x, &der);
+    if (len > 0) {
+      out = CRYPTO_BUFFER_new(der, (size_t)len, NULL);
+    }
+    OPENSSL_free(der);
+  }
+  X509_free(x);
+  ERR_clear_error();
+  return out;
+}
+
+// A plan says how each certificate of the origin chain is mirrored.
+typedef enum {
+  SIGN_BY_SENT,      // its issuer is in the chain: sign with that copy's key
+  SIGN_BY_ROOT,      // a trust anchor issued it: sign with the mirror root
+  SIGN_SELF,         // self-signed, not trusted: self-sign the copy
+  SIGN_BY_PHANTOM,   // issuer unknown: sign with a key no client can find
+  IS_ANCHOR,         // it is a trust anchor: send the mirror root instead
+} plan_kind_t;
+
+typedef struct {
+  plan_kind_t kind;
+  size_t issuer;  // with SIGN_BY_SENT
+} plan_t;
+
+static void make_plan(const inspect_chain_t *origin, const inspect_trust_t *trust, plan_t *plan) {
+  size_t n = inspect_chain_num(origin);
+  for (size_t i = 0; i < n; i++) {
+    const inspect_cert_t *c = inspect_chain_get0(origin, i);
+    const inspect_cert_info_t *info = inspect_cert_get0_info(c);
+    plan[i].kind = SIGN_BY_PHANTOM;
+    if (inspect_trust_contains(trust, c)) {
+      plan[i].kind = IS_ANCHOR;
+      continue;
+    }
+    if (info->self_signed) {
+      plan[i].kind = SIGN_SELF;
+      continue;
+    }
+    for (size_t j = 0; j < n; j++) {
+      if (j != i && inspect_cert_is_issued_by(c, inspect_chain_get0(origin, j))) {
+        plan[i].kind = inspect_trust_contains(trust, inspect_chain_get0(origin, j)) ? SIGN_BY_ROOT : SIGN_BY_SENT;
+        plan[i].issuer = j;
+        break;
+      }
+    }
+    if (plan[i].kind == SIGN_BY_PHANTOM && inspect_trust_issuer_of(trust, c)) {
+      plan[i].kind = SIGN_BY_ROOT;
+    }
+  }
+}
+
+// mint_chain mirrors certificates in issuing order (issuers before the
+// certificates they sign), since a copy is signed with its issuer copy's key.
+static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, const plan_t *plan, mirror_entry_t *e) {
+  size_t n = inspect_chain_num(origin);
+  X509 *copies[INSPECT_CHAIN_MAX] = {0};
+  int done[INSPECT_CHAIN_MAX] = {0};
+  int err = TLS_OK;
+  for (size_t round = 0; round < n && err == TLS_OK; round++) {
+    for (size_t i = 0; i < n && err == TLS_OK; i++) {
+      if (done[i]) {
+        continue;
+      }
+      const inspect_cert_t *c = inspect_chain_get0(origin, i);
+      const inspect_cert_info_t *info = inspect_cert_get0_info(c);
+      X509 *x = inspect_cert_get0_x509(c);
+      EVP_PKEY *key = key_for(m, class_of(info), i);
+      CRYPTO_BUFFER *buf = NULL;
+      switch (plan[i].kind) {
+        case IS_ANCHOR:
+          CRYPTO_BUFFER_up_ref(m->ca->root);
+          buf = m->ca->root;
+          break;
+        case SIGN_SELF:
+          buf = key != NULL ? mint_copy(x, info, key, NULL, NULL) : NULL;
+          break;
+        case SIGN_BY_ROOT:
+          buf = key != NULL ? mint_copy(x, info, key, m->ca->root_x509, m->ca->root_key) : NULL;
+          break;
+        case SIGN_BY_PHANTOM: {
+          // A stand-in for the issuer the origin did not send: same name as
+          // that issuer, a key of its own, under the untrusted root.
+          EVP_PKEY *pkey = key_for(m, KEY_EC256, INSPECT_CHAIN_MAX + i);
+          X509 *phantom = X509_new();
+          if (phantom != NULL && pkey != NULL) {
+            X509_set_subject_name(phantom, X509_get_issuer_name(x));
+            X509_set_pubkey(phantom, pkey);
+            buf = mint_copy(x, info, key, phantom, pkey);
+          }
+          X509_free(phantom);
+          break;
+        }
+        case SIGN_BY_SENT: {
+          size_t j = plan[i].issuer;
+          if (!done[j]) {
+            continue;  // mint the issuer's copy first
+          }
+          const inspect_cert_info_t *jinfo = inspect_cert_get0_info(inspect_chain_get0(origin, j));
+          EVP_PKEY *jkey = plan[j].kind == IS_ANCHOR ? m->ca->root_key : key_for(m, class_of(jinfo), j);
+          buf = key != NULL && jkey != NULL ? mint_copy(x, info, key, copies[j], jkey) : NULL;
+          break;
+        }
+      }
+      if (buf == NULL) {
+        err = TLS_EMINT;
+        break;
+      }
+      e->chain[i] = buf;
+      copies[i] = X509_parse_from_buffer(buf);
+      done[i] = 1;
+      if (copies[i] == NULL) {
+        err = TLS_EMINT;
+      }
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (err == TLS_OK && !done[i]) {
+      err = TLS_EMINT;  // an issuing loop: cannot happen with verified signatures
+    }
+    X509_free(copies[i]);
+  }
+  e->chain_len = n;
+  return err;
+}
+
+int tls_mirror_chain(tls_mirror_t *m, const inspect_chain_t *origin, const inspect_trust_t *trust,
+                     tls_identity_t *out) {
+  size_t n = inspect_chain_num(origin);
+  if (n == 0) {
+    return INSPECT_ENO_CERTIFICATE;
+  }
+  uint8_t hash[32];
+  inspect_chain_sha256(origin, hash);
+  for (size_t i = 0; i < m->num_entries; i++) {
+    mirror_entry_t *e = &m->entries[i];
+    if (e->key != NULL && memcmp(e->hash, hash, 32) == 0) {
+      m->hits++;
+      out->chain = e->chain;
+      out->chain_len = e->chain_len;
+      out->key = e->key;
+      return TLS_OK;
+    }
+  }
+  plan_t plan[INSPECT_CHAIN_MAX];
+  make_plan(origin, trust, plan);
+  mirror_entry_t *e = &m->entries[m->next];
+  m->next = (m->next + 1) % m->num_entries;
+  entry_clear(e);
+  int err = mint_chain(m, origin, plan, e);
+  const inspect_cert_info_t *leaf = inspect_cert_get0_info(inspect_chain_get0(origin, 0));
+  EVP_PKEY *leaf_key = plan[0].kind == IS_ANCHOR ? m->ca->root_key : key_for(m, class_of(leaf), 0);
+  if (err != TLS_OK || leaf_key == NULL) {
+    entry_clear(e);
+    return err != TLS_OK ? err : TLS_EKEYGEN;
+  }
+  EVP_PKEY_up_ref(leaf_key);
+  e->key = leaf_key;
+  memcpy(e->hash, hash, 32);
+  out->chain = e->chain;
+  out->chain_len = e->chain_len;
+  out->key = e->key;
+  return TLS_OK;
+}
+
+int tls_mirror_standin(tls_mirror_t *m, const char *name, int64_t now, tls_identity_t *out) {
+  EVP_PKEY *key = key_for(m, KEY_EC256, NUM_SLOTS - 1);
+  if (key == NULL) {
+    return TLS_EKEYGEN;
+  }
+  const char *names[1] = {name};
+  uint8_t addr[16];
+  int is_ip = inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
+  tls_cert_spec_t spec = {
+      .common_name = name,
+      .organization = "tlsmirror stand-in (the origin was not reached)",
+      .dns_names = is_ip ? NULL : names,
+      .num_dns_names = is_ip ? 0 : 1,
+      .ip_addrs = is_ip ? names : NULL,
+      .num_ip_addrs = is_ip ? 1 : 0,
+      .not_before = now - DAY,
+      .not_after = now + 30 * DAY,
+      .path_len = -1,
+      .eku = TLS_EKU_SERVER,
+  };
+  mirror_entry_t *e = &m->entries[m->next];
+  m->next = (m->next + 1) % m->num_entries;
+  entry_clear(e);
+  int err = tls_cert_mint(&spec, key, m->ca->root, m->ca->root_key, &e->chain[0]);
+  if (err != TLS_OK) {
+    return err;
+  }
+  e->chain_len = 1;
+  EVP_PKEY_up_ref(key);
+  e->key = key;
+  memset(e->hash, 0, sizeof(e->hash));  // never matched by tls_mirror_chain
+  out->chain = e->chain;
+  out->chain_len = 1;
+  out->key = key;
+  return TLS_OK;
+}
