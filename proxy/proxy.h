@@ -71,6 +71,56 @@ typedef struct {
 // SIGTERM arrives, then closes every connection and returns 0.
 int proxy_origins_run(proxy_origins_config_t *cfg, char *err, size_t err_len);
 
+// The mirror proxy.
+//
+// proxy_resolve_t is one --resolve entry: connect to `addr` for `host`:`port`.
+typedef struct {
+  char host[256];
+  uint16_t port;
+  char addr[64];
+} proxy_resolve_t;
+
+#define PROXY_MAX_RESOLVE 16
+
+typedef enum {
+  PROXY_ENFORCE_NONE = 0,
+  PROXY_ENFORCE_CLOUDFRONT,  // --as cloudfront-origin: 502 "The request could not be satisfied"
+  PROXY_ENFORCE_APIGATEWAY,  // --as apigateway: 500 {"message": "Internal server error"}
+  PROXY_ENFORCE_AKAMAI,      // --as akamai-origin: 503 with a Reference # line
+} proxy_enforce_t;
+
+typedef struct {
+  const char *listen;          // "ADDR:PORT", default 127.0.0.1:8443
+  const char *origin_host;     // fixed origin; NULL routes by the client's SNI
+  uint16_t origin_port;        // default 443
+  const proxy_resolve_t *resolves;
+  size_t num_resolves;
+  const inspect_trust_t *trust;      // anchors the verdicts use (borrowed)
+  const inspect_selection_t *selection;  // profiles to judge with (borrowed)
+  proxy_enforce_t enforce;           // answer as this platform when its profile rejects
+  const char *enforce_profile;       // the --as profile's label in `selection`
+  const char *log_path;              // NULL or "-": stdout
+  const tls_mirror_ca_t *ca;         // mirror CA (borrowed); NULL with a fixed identity
+  const tls_identity_t *fixed;       // --cert/--key instead of mirroring, or NULL
+  const char *keylog_path;           // NSS key log for both legs, or NULL
+  unsigned workers;                  // event loops; 0 = one per CPU
+  const char *metrics_listen;        // "ADDR:PORT" for /metrics and /healthz, or NULL
+  double timeout_handshake;          // seconds for both handshakes (default 10)
+  double timeout_idle;               // seconds without traffic (default 60)
+  double timeout_connect;            // seconds to connect to the origin (default 5)
+  double drain;                      // seconds SIGTERM waits for open connections (default 10)
+  unsigned max_conns;                // open client connections, all workers (default 10000)
+  size_t max_header;                 // request head bytes (default 64 KiB)
+  int log_headers_unredacted;        // log Authorization/Cookie values (off by default)
+  // on_ready runs once every worker listens, with the bound address.
+  void (*on_ready)(void *arg, const char *listen_addr, const char *metrics_addr);
+  void *arg;
+} proxy_config_t;
+
+// proxy_run serves until SIGINT or SIGTERM (which drain open connections),
+// then flushes the log and returns 0, or a PROXY_E* code with `err` set.
+int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,8 @@
 #define TLSMIRROR_PROXY_PROXY_INTERNAL_H
 
 #include <stddef.h>
+#include <http_parser.h>
+#include <pthread.h>
 #include <uv.h>
 
 #include "proxy/proxy.h"
@@ -91,6 +93,8 @@ void proxy_sio_read_stop(proxy_sio_t *sio);
 void proxy_sio_read_start(proxy_sio_t *sio);
 // proxy_sio_shutdown sends close_notify and closes once output is flushed.
 void proxy_sio_shutdown(proxy_sio_t *sio);
+// proxy_sio_close_notify sends close_notify and keeps reading (half close).
+void proxy_sio_close_notify(proxy_sio_t *sio);
 // proxy_sio_close closes at once, dropping queued output.
 void proxy_sio_close(proxy_sio_t *sio);
 // proxy_sio_close_after_flush closes once queued output is written (no
@@ -99,6 +103,166 @@ void proxy_sio_close_after_flush(proxy_sio_t *sio);
 // proxy_sio_write_raw queues bytes to the socket without TLS (e.g. a plain
 // HTTP 400 to a client that did not speak TLS).
 int proxy_sio_write_raw(proxy_sio_t *sio, const void *data, size_t len);
+
+// HTTP/1.1 through the proxy.
+//
+// proxy_http_t watches the client's bytes request by request: each request
+// head is gathered (up to a limit), handed to the owner (which may answer it
+// itself, e.g. with a platform's error page) and forwarded, with extra
+// header lines inserted if asked; bodies stream through as they arrive
+// (chunked or not), pipelined requests stay in order, and after an Upgrade,
+// a CONNECT or bytes that are not HTTP, everything is relayed raw. Responses
+// are only observed (status codes for the log).
+typedef struct proxy_http_st proxy_http_t;
+
+typedef struct {
+  // forward sends request bytes towards the origin.
+  void (*forward)(void *arg, const uint8_t *data, size_t len);
+  // on_head runs for each request head: return 0 to forward it, 1 when the
+  // owner answered the client itself (nothing more is forwarded).
+  int (*on_head)(void *arg, proxy_http_t *http);
+  // on_too_large runs when a request head exceeds the limit (then: 431).
+  void (*on_too_large)(void *arg);
+} proxy_http_sink_t;
+
+#define PROXY_HTTP_MAX_PENDING 64
+
+struct proxy_http_st {
+  http_parser req;
+  http_parser resp;
+  int req_state;
+  int resp_observing;
+  inspect_buf_t head;
+  size_t head_scan;
+  size_t max_header;
+  const proxy_http_sink_t *sink;
+  void *arg;
+  const char *inject;  // header lines, each ending in CRLF, added to every request
+  int redact;          // replace Authorization/Cookie values in the log
+  int message_done;
+  // What the log reports: the first request and response.
+  unsigned requests;
+  unsigned responses;
+  char method[16];
+  char path[2048];
+  char host[256];
+  char user_agent[256];
+  int status;
+  inspect_buf_t headers_json;  // the first request's headers as JSON members
+  char field[128];
+  int capture;
+  // Methods of requests awaiting a response (HEAD responses have no body).
+  uint8_t pending_head[PROXY_HTTP_MAX_PENDING];
+  unsigned pending_first, pending_count;
+};
+
+void proxy_http_init(proxy_http_t *http, const proxy_http_sink_t *sink, void *arg, size_t max_header, int redact);
+void proxy_http_cleanup(proxy_http_t *http);
+// proxy_http_set_raw relays everything from now on (e.g. ALPN is not http/1.1).
+void proxy_http_set_raw(proxy_http_t *http);
+// proxy_http_request_feed takes bytes from the client.
+void proxy_http_request_feed(proxy_http_t *http, const uint8_t *data, size_t len);
+// proxy_http_response_feed observes bytes from the origin.
+void proxy_http_response_feed(proxy_http_t *http, const uint8_t *data, size_t len);
+
+// Log and key log files: whole records written under a lock, so workers
+// never interleave.
+typedef struct {
+  int fd;
+  int owned;
+  pthread_mutex_t lock;
+} proxy_log_t;
+
+int proxy_log_open(proxy_log_t *log, const char *path);
+void proxy_log_write(proxy_log_t *log, const char *data, size_t len);
+void proxy_log_close(proxy_log_t *log);
+
+// Metrics: counters shared by every worker, updated with relaxed atomics.
+typedef enum { PROXY_SIDE_CLIENT, PROXY_SIDE_ORIGIN, PROXY_NUM_SIDES } proxy_side_t;
+
+typedef enum {
+  PROXY_HS_OK,
+  PROXY_HS_ALERT,
+  PROXY_HS_CLOSED,
+  PROXY_HS_TIMEOUT,
+  PROXY_HS_NOT_TLS,
+  PROXY_HS_CONNECT_FAILED,
+  PROXY_HS_ERROR,
+  PROXY_NUM_HS_OUTCOMES
+} proxy_hs_outcome_t;
+
+typedef struct {
+  uint64_t connections_total;
+  uint64_t connections_active;
+  uint64_t connections_refused;  // over --max-conns
+  uint64_t requests_total;
+  uint64_t records_total;
+  uint64_t handshakes[PROXY_NUM_SIDES][PROXY_NUM_HS_OUTCOMES];
+  uint64_t verdicts[INSPECT_SELECTION_MAX][INSPECT_REASON_COUNT];
+  uint64_t bytes_to_origin;
+  uint64_t bytes_to_client;
+  const inspect_selection_t *selection;
+} proxy_metrics_t;
+
+static inline void proxy_metrics_add(uint64_t *counter, int64_t n) {
+  __atomic_add_fetch(counter, (uint64_t)n, __ATOMIC_RELAXED);
+}
+
+void proxy_metrics_render(const proxy_metrics_t *metrics, inspect_buf_t *out);
+
+// Workers and connections.
+typedef struct proxy_server_st proxy_server_t;
+typedef struct proxy_worker_st proxy_worker_t;
+typedef struct proxy_conn_st proxy_conn_t;
+
+struct proxy_worker_st {
+  proxy_server_t *server;
+  unsigned index;
+  uv_loop_t loop;
+  uv_tcp_t listener;
+  uv_async_t wakeup;
+  uv_timer_t drain_timer;
+  uv_thread_t thread;
+  SSL_CTX *client_ctx;
+  SSL_CTX *upstream_ctx;
+  inspect_cache_t *cache;
+  tls_mirror_t *mirror;
+  proxy_conn_t *conns;
+  unsigned num_conns;
+  int initialised;
+  int draining;
+  int stopped;  // its handles are closing; the loop ends when they are closed
+  int done;     // atomic: the loop has returned
+};
+
+struct proxy_server_st {
+  const proxy_config_t *cfg;
+  struct sockaddr_storage listen_addr;
+  char listen_text[80];
+  char metrics_text[80];
+  struct sockaddr_storage origin_addr;  // a fixed origin, resolved at start
+  char origin_ip[64];
+  proxy_log_t log;
+  proxy_log_t keylog;
+  int keylog_enabled;
+  proxy_metrics_t metrics;
+  proxy_worker_t *workers;
+  unsigned num_workers;
+  unsigned max_conns_per_worker;
+  int stop_requested;  // atomic: 1 drain, 2 now
+  uv_async_t *main_wakeup;  // workers signal the main loop when they end
+};
+
+// proxy_conn_accept takes a new client connection on `worker`.
+void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener);
+// proxy_conn_close_all closes every connection of `worker` at once.
+void proxy_conn_close_all(proxy_worker_t *worker);
+// proxy_worker_contexts builds the worker's client-facing and upstream contexts.
+int proxy_worker_contexts(proxy_worker_t *worker);
+// proxy_is_self returns 1 if `addr` is the proxy's own listener.
+int proxy_is_self(const proxy_server_t *server, const struct sockaddr *addr);
+// proxy_conn_worker_idle runs when a draining worker's last connection ends.
+void proxy_worker_conn_done(proxy_worker_t *worker);
 
 // proxy_parse_host_port parses "ADDR:PORT", "[V6]:PORT", "ADDR" (with
 // `default_port`) or a bare "PORT" (on 127.0.0.1); numeric addresses only.

@@ -2,7 +2,6 @@
 
 #include <limits.h>
 #include <openssl/err.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -462,6 +461,15 @@ void proxy_sio_read_start(proxy_sio_t *sio) {
   }
   process(sio);  // deliver what was already received
   keep_leftover(sio);
+}
+
+void proxy_sio_close_notify(proxy_sio_t *sio) {
+  if (sio->closing || !sio->handshake_done) {
+    return;
+  }
+  SSL_shutdown(sio->ssl);
+  ERR_clear_error();
+  flush(sio);
 }
 
 void proxy_sio_shutdown(proxy_sio_t *sio) {

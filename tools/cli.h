@@ -4,6 +4,7 @@
 #ifndef TLSMIRROR_TOOLS_CLI_H
 #define TLSMIRROR_TOOLS_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 // Exit codes shared by every subcommand.
@@ -26,6 +27,11 @@ int cli_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 int cli_parse_seconds(const char *text, double max, double *out);
 // cli_now returns the current time in Unix seconds.
 int64_t cli_now(void);
+
+// cli_ca_default_dir writes the default mirror CA directory; 0 if unknown.
+int cli_ca_default_dir(char *out, size_t len);
+// cli_ca_ensure creates the mirror CA in `dir` unless one exists.
+int cli_ca_ensure(const char *cmd, const char *dir, int announce);
 
 int cmd_lab(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

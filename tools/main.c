@@ -15,8 +15,10 @@ typedef struct {
 } command_t;
 
 static const command_t kCommands[] = {
+    {"proxy", cmd_proxy, "mirror a client's handshake to an origin and log who would reject it"},
     {"inspect", cmd_inspect, "judge a server's chain (live or from a file) for every platform"},
     {"lab", cmd_lab, "serve the built-in lab of deliberately broken TLS origins"},
+    {"ca", cmd_ca, "manage the mirror CA that signs what clients see through the proxy"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,1233 @@
+// One client connection through the mirror proxy.
+//
+//   client --TLS--> [client sio]  tlsmirror  [upstream sio] --TLS--> origin
+//
+// The client's handshake pauses at certificate selection while tlsmirror
+// opens the origin connection with the same SNI (or none), ALPN list and
+// version range, records the origin's chain and judges it. The client then
+// gets the mirrored chain (or the origin's alert, or a stand-in certificate
+// and a 502 when the origin cannot be reached), and HTTP flows through. When
+// everything is closed, one JSON record describes the connection.
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <openssl/bytestring.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proxy/proxy_internal.h"
+
+typedef enum {
+  CERT_NONE,     // no ClientHello yet
+  CERT_WAITING,  // the client waits while we talk to the origin
+  CERT_READY,    // a chain is ready for the client
+  CERT_ALERT,    // fail the client's handshake with the origin's alert
+} cert_state_t;
+
+typedef enum {
+  PHASE_HELLO,     // waiting for the ClientHello
+  PHASE_ORIGIN,    // connecting and handshaking with the origin
+  PHASE_FINISH,    // the client finishes its handshake
+  PHASE_TRAFFIC,   // HTTP or raw bytes flow
+} phase_t;
+
+typedef enum {
+  ANSWER_NONE,      // relay to the origin
+  ANSWER_502,       // tlsmirror answers: the origin could not be used
+  ANSWER_PLATFORM,  // --as: answer as the platform would
+} answer_t;
+
+struct proxy_conn_st {
+  proxy_worker_t *worker;
+  proxy_conn_t *prev, *next;
+  proxy_sio_t client;
+  proxy_sio_t upstream;
+  uv_timer_t timer;
+  uv_connect_t connect_req;
+  uv_getaddrinfo_t resolve_req;
+  int open_handles;  // client, timer, upstream (once initialised), a pending resolve
+  int upstream_init;
+  phase_t phase;
+  uint64_t start_ns;
+  int64_t start_ms;  // wall clock, for @timestamp
+  char source_ip[INET6_ADDRSTRLEN];
+  uint16_t source_port;
+
+  // The ClientHello, as mirrored towards the origin.
+  int has_sni;
+  char sni[256];
+  uint8_t alpn_wire[256];
+  size_t alpn_wire_len;
+  uint16_t min_version, max_version;
+
+  // The origin.
+  char origin_host[256];
+  uint16_t origin_port;
+  char origin_ip[INET6_ADDRSTRLEN];
+  struct sockaddr_storage origin_addr;
+  inspect_chain_t *origin_chain;
+  inspect_handshake_t origin_hs;
+  char origin_detail[160];
+  char origin_version[16];
+  char origin_cipher[64];
+  char origin_alpn[64];
+  int origin_done;
+  inspect_report_t *report;
+
+  // What the client gets.
+  cert_state_t cert_state;
+  tls_identity_t identity;  // borrowed from the mirror cache or the config
+  int fail_alert;
+  answer_t answer;
+  const inspect_verdict_t *enforced;  // the --as verdict that rejected
+
+  // The client's side of the story.
+  int client_ok;
+  char client_version[16];
+  char client_cipher[64];
+  char client_alpn[64];
+  int client_not_tls;
+  const char *close_reason;
+  int refused;  // over --max-conns
+
+  proxy_http_t http;
+  int http_mode;
+  uint64_t bytes_to_origin;
+  uint64_t bytes_to_client;
+};
+
+static const char *const kPhaseTimeout[] = {
+    "the client sent no ClientHello in time",
+    "the origin did not complete its handshake in time",
+    "the client did not complete its handshake in time",
+    "idle timeout",
+};
+
+static proxy_server_t *server_of(const proxy_conn_t *conn) { return conn->worker->server; }
+static const proxy_config_t *cfg_of(const proxy_conn_t *conn) { return conn->worker->server->cfg; }
+static proxy_metrics_t *metrics_of(proxy_conn_t *conn) { return &conn->worker->server->metrics; }
+
+static void conn_record(proxy_conn_t *conn);
+static void conn_close(proxy_conn_t *conn);
+static void origin_failed(proxy_conn_t *conn);
+
+// Timers.
+static void on_timeout(uv_timer_t *timer);
+
+static void set_phase(proxy_conn_t *conn, phase_t phase) {
+  const proxy_config_t *cfg = cfg_of(conn);
+  conn->phase = phase;
+  double seconds = phase == PHASE_TRAFFIC  ? cfg->timeout_idle
+                   : phase == PHASE_ORIGIN ? cfg->timeout_connect + cfg->timeout_handshake
+                                           : cfg->timeout_handshake;
+  uint64_t ms = (uint64_t)(seconds * 1000);
+  uv_timer_start(&conn->timer, on_timeout, ms, phase == PHASE_TRAFFIC ? ms : 0);
+}
+
+// Releasing: the record is written once every handle has closed.
+static void conn_release(proxy_conn_t *conn) {
+  if (--conn->open_handles > 0) {
+    return;
+  }
+  proxy_worker_t *worker = conn->worker;
+  conn_record(conn);
+  if (conn->prev != NULL) {
+    conn->prev->next = conn->next;
+  } else {
+    worker->conns = conn->next;
+  }
+  if (conn->next != NULL) {
+    conn->next->prev = conn->prev;
+  }
+  worker->num_conns--;
+  if (!conn->refused) {
+    proxy_metrics_add(&metrics_of(conn)->connections_active, -1);
+  }
+  inspect_chain_free(conn->origin_chain);
+  inspect_report_free(conn->report);
+  proxy_http_cleanup(&conn->http);
+  free(conn);
+  proxy_worker_conn_done(worker);
+}
+
+static void on_timer_closed(uv_handle_t *handle) {
+  conn_release(PROXY_CONTAINER_OF(handle, proxy_conn_t, timer));
+}
+
+static void conn_close(proxy_conn_t *conn) {
+  if (!uv_is_closing((uv_handle_t *)&conn->timer)) {
+    uv_close((uv_handle_t *)&conn->timer, on_timer_closed);
+  }
+  proxy_sio_close(&conn->client);
+  if (conn->upstream_init) {
+    proxy_sio_close(&conn->upstream);
+  }
+}
+
+static void on_timeout(uv_timer_t *timer) {
+  proxy_conn_t *conn = PROXY_CONTAINER_OF(timer, proxy_conn_t, timer);
+  if (conn->close_reason == NULL) {
+    conn->close_reason = kPhaseTimeout[conn->phase];
+  }
+  if (conn->phase == PHASE_ORIGIN && !conn->origin_done) {
+    // The origin is too slow: the client still gets an answer (a 502).
+    conn->origin_hs.status = INSPECT_HS_TIMEOUT;
+    snprintf(conn->origin_detail, sizeof(conn->origin_detail), "no handshake within %.1f s",
+             cfg_of(conn)->timeout_connect + cfg_of(conn)->timeout_handshake);
+    proxy_metrics_add(&metrics_of(conn)->handshakes[PROXY_SIDE_ORIGIN][PROXY_HS_TIMEOUT], 1);
+    if (conn->upstream_init) {
+      proxy_sio_close(&conn->upstream);
+    }
+    conn->close_reason = NULL;
+    origin_failed(conn);
+    return;
+  }
+  if (conn->phase == PHASE_HELLO || conn->phase == PHASE_FINISH) {
+    proxy_metrics_add(&metrics_of(conn)->handshakes[PROXY_SIDE_CLIENT][PROXY_HS_TIMEOUT], 1);
+  }
+  conn_close(conn);
+}
+
+// The verdict.
+static void judge(proxy_conn_t *conn) {
+  const proxy_config_t *cfg = cfg_of(conn);
+  inspect_input_t in = {
+      .chain = conn->origin_chain,
+      .name = conn->has_sni ? conn->sni : conn->origin_host[0] ? conn->origin_host : NULL,
+      .sni_sent = conn->has_sni,
+      .trust = cfg->trust,
+      .now = (int64_t)time(NULL),
+      .handshake = conn->origin_hs,
+  };
+  in.handshake.detail = conn->origin_detail[0] ? conn->origin_detail : NULL;
+  if (inspect_cache_report(conn->worker->cache, &in, cfg->selection, &conn->report) != INSPECT_OK) {
+    conn->report = NULL;
+    return;
+  }
+  proxy_metrics_t *m = metrics_of(conn);
+  for (size_t i = 0; i < inspect_report_num_verdicts(conn->report) && i < INSPECT_SELECTION_MAX; i++) {
+    const inspect_verdict_t *v = inspect_report_get0_verdict(conn->report, i);
+    proxy_metrics_add(&m->verdicts[i][v->reason], 1);
+    if (cfg->enforce != PROXY_ENFORCE_NONE && strcmp(v->profile, cfg->enforce_profile) == 0 && !v->accept) {
+      conn->enforced = v;
+    }
+  }
+}
+
+// choose_identity decides what the client's handshake gets once the origin
+// has answered (or failed).
+static void choose_identity(proxy_conn_t *conn) {
+  const proxy_config_t *cfg = cfg_of(conn);
+  int origin_ok = conn->origin_hs.status == INSPECT_HS_OK && inspect_chain_num(conn->origin_chain) > 0;
+  int64_t now = (int64_t)time(NULL);
+  const char *name = conn->has_sni ? conn->sni : conn->origin_host;
+  if (cfg->enforce != PROXY_ENFORCE_NONE) {
+    // The edge terminates TLS with its own valid certificate; origin problems
+    // become the platform's error page.
+    if (conn->enforced != NULL || !origin_ok) {
+      conn->answer = ANSWER_PLATFORM;
+    }
+  } else if (!origin_ok) {
+    if (conn->origin_hs.status == INSPECT_HS_ALERT) {
+      conn->cert_state = CERT_ALERT;  // mirror the origin's alert
+      conn->fail_alert = conn->origin_hs.alert;
+      return;
+    }
+    if (conn->origin_hs.status == INSPECT_HS_CLOSED || conn->origin_hs.status == INSPECT_HS_PROTOCOL) {
+      conn->cert_state = CERT_ALERT;
+      conn->fail_alert = -1;  // close without an alert, as the origin did
+      return;
+    }
+    conn->answer = ANSWER_502;  // unreachable: explain it to the client
+  }
+  int err;
+  if (cfg->fixed != NULL) {
+    conn->identity = *cfg->fixed;
+    err = 0;
+  } else if (cfg->enforce == PROXY_ENFORCE_NONE && origin_ok) {
+    err = tls_mirror_chain(conn->worker->mirror, conn->origin_chain, cfg->trust, &conn->identity);
+  } else {
+    err = tls_mirror_standin(conn->worker->mirror, name, now, &conn->identity);
+  }
+  if (err != 0) {
+    conn->close_reason = "cannot mint a certificate for the client";
+    conn->cert_state = CERT_ALERT;
+    conn->fail_alert = SSL_AD_INTERNAL_ERROR;
+    return;
+  }
+  conn->cert_state = CERT_READY;
+}
+
+static void resume_client(proxy_conn_t *conn) {
+  set_phase(conn, PHASE_FINISH);
+  if (conn->cert_state == CERT_ALERT && conn->fail_alert < 0) {
+    conn->close_reason = "the origin closed the connection during the handshake; so does tlsmirror";
+    conn_close(conn);
+    return;
+  }
+  proxy_sio_resume(&conn->client);
+}
+
+// origin_failed gives the client its answer when the origin leg ended
+// without a usable handshake.
+static void origin_failed(proxy_conn_t *conn) {
+  conn->origin_done = 1;
+  judge(conn);
+  choose_identity(conn);
+  resume_client(conn);
+}
+
+// The upstream leg.
+static enum ssl_verify_result_t on_origin_chain(SSL *ssl, uint8_t *out_alert) {
+  (void)out_alert;
+  proxy_sio_t *sio = SSL_get_app_data(ssl);
+  proxy_conn_t *conn = sio->data;
+  const STACK_OF(CRYPTO_BUFFER) *peer = SSL_get0_peer_certificates(ssl);
+  for (size_t i = 0; peer != NULL && i < sk_CRYPTO_BUFFER_num(peer); i++) {
+    const CRYPTO_BUFFER *buf = sk_CRYPTO_BUFFER_value(peer, i);
+    inspect_chain_add_der(conn->origin_chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
+  }
+  return ssl_verify_ok;  // record and continue: the verdict is inspect's, the client decides for itself
+}
+
+static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
+  proxy_conn_t *conn = sio->data;
+  proxy_metrics_t *m = metrics_of(conn);
+  if (conn->origin_done) {
+    return;
+  }
+  if (ok) {
+    conn->origin_hs.status = INSPECT_HS_OK;
+    snprintf(conn->origin_version, sizeof(conn->origin_version), "%s", SSL_get_version(sio->ssl));
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(sio->ssl);
+    snprintf(conn->origin_cipher, sizeof(conn->origin_cipher), "%s",
+             cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "");
+    const uint8_t *alpn;
+    unsigned alpn_len;
+    SSL_get0_alpn_selected(sio->ssl, &alpn, &alpn_len);
+    snprintf(conn->origin_alpn, sizeof(conn->origin_alpn), "%.*s", (int)alpn_len, (const char *)alpn);
+    proxy_metrics_add(&m->handshakes[PROXY_SIDE_ORIGIN][PROXY_HS_OK], 1);
+    proxy_sio_read_stop(sio);  // nothing of the origin's reaches the client before its handshake
+  } else if (sio->alert_received >= 0) {
+    conn->origin_hs.status = INSPECT_HS_ALERT;
+    conn->origin_hs.alert = sio->alert_received;
+    snprintf(conn->origin_detail, sizeof(conn->origin_detail), "%s", sio->tls_error);
+    proxy_metrics_add(&m->handshakes[PROXY_SIDE_ORIGIN][PROXY_HS_ALERT], 1);
+  } else if (sio->error == PROXY_SIO_ETLS) {
+    conn->origin_hs.status = INSPECT_HS_PROTOCOL;
+    snprintf(conn->origin_detail, sizeof(conn->origin_detail), "%s", sio->tls_error);
+    proxy_metrics_add(&m->handshakes[PROXY_SIDE_ORIGIN][PROXY_HS_ERROR], 1);
+  } else {
+    conn->origin_hs.status = INSPECT_HS_CLOSED;
+    snprintf(conn->origin_detail, sizeof(conn->origin_detail), "%s",
+             sio->error != 0 ? uv_strerror(sio->error) : "connection closed");
+    proxy_metrics_add(&m->handshakes[PROXY_SIDE_ORIGIN][PROXY_HS_CLOSED], 1);
+  }
+  conn->origin_done = 1;
+  judge(conn);
+  choose_identity(conn);
+  resume_client(conn);
+}
+
+static void on_upstream_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
+  proxy_conn_t *conn = sio->data;
+  if (conn->answer != ANSWER_NONE) {
+    return;  // tlsmirror answered the client itself
+  }
+  proxy_http_response_feed(&conn->http, data, len);
+  conn->bytes_to_client += len;
+  proxy_metrics_add(&metrics_of(conn)->bytes_to_client, (int64_t)len);
+  proxy_sio_write(&conn->client, data, len);
+  if (conn->client.above_high_water) {
+    proxy_sio_read_stop(&conn->upstream);  // backpressure: the client reads slower
+  }
+  uv_timer_again(&conn->timer);
+}
+
+static void on_upstream_eof(proxy_sio_t *sio) {
+  proxy_conn_t *conn = sio->data;
+  // The origin is done: finish sending to the client, then close both.
+  proxy_sio_shutdown(&conn->client);
+  proxy_sio_shutdown(sio);
+}
+
+static void on_upstream_drained(proxy_sio_t *sio) {
+  proxy_conn_t *conn = sio->data;
+  proxy_sio_read_start(&conn->client);
+}
+
+static void on_upstream_close(proxy_sio_t *sio) {
+  proxy_conn_t *conn = sio->data;
+  if (!conn->origin_done && conn->phase == PHASE_ORIGIN) {
+    on_upstream_handshake(sio, 0);  // connect or handshake failed before any verdict
+  } else if (conn->client.handshake_done && !conn->client.closing) {
+    if (sio->alert_received >= 0 && sio->handshake_done) {
+      // An alert after the handshake (e.g. certificate_required): mirror it.
+      SSL_send_fatal_alert(conn->client.ssl, (uint8_t)sio->alert_received);
+      if (conn->close_reason == NULL) {
+        conn->close_reason = "the origin sent a fatal alert after the handshake";
+      }
+      proxy_sio_close_after_flush(&conn->client);
+    } else {
+      proxy_sio_shutdown(&conn->client);
+    }
+  }
+  conn_release(conn);
+}
+
+static const proxy_sio_callbacks_t kUpstreamCallbacks = {
+    .on_handshake = on_upstream_handshake,
+    .on_data = on_upstream_data,
+    .on_eof = on_upstream_eof,
+    .on_drained = on_upstream_drained,
+    .on_close = on_upstream_close,
+};
+
+static void origin_unreachable(proxy_conn_t *conn, inspect_hs_status_t status, const char *detail) {
+  conn->origin_hs.status = status;
+  snprintf(conn->origin_detail, sizeof(conn->origin_detail), "%s", detail);
+  proxy_metrics_add(&metrics_of(conn)->handshakes[PROXY_SIDE_ORIGIN][PROXY_HS_CONNECT_FAILED], 1);
+  origin_failed(conn);
+}
+
+static void on_upstream_connect(uv_connect_t *req, int status) {
+  proxy_conn_t *conn = PROXY_CONTAINER_OF(req, proxy_conn_t, connect_req);
+  if (status == UV_ECANCELED || conn->origin_done) {
+    return;
+  }
+  if (status < 0) {
+    char detail[160];
+    snprintf(detail, sizeof(detail), "%s port %u: %s", conn->origin_ip, conn->origin_port, uv_strerror(status));
+    origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED, detail);
+    proxy_sio_close(&conn->upstream);
+    return;
+  }
+  proxy_sio_start(&conn->upstream);
+}
+
+static void connect_origin(proxy_conn_t *conn) {
+  proxy_worker_t *worker = conn->worker;
+  const struct sockaddr *sa = (const struct sockaddr *)&conn->origin_addr;
+  getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+              conn->origin_ip, sizeof(conn->origin_ip), NULL, 0, NI_NUMERICHOST);
+  if (proxy_is_self(worker->server, sa)) {
+    origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED,
+                       "the origin resolves to tlsmirror itself (hosts file?): give its real address with --resolve");
+    return;
+  }
+  SSL *ssl = SSL_new(worker->upstream_ctx);
+  if (ssl == NULL) {
+    origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED, "out of memory");
+    return;
+  }
+  SSL_set_connect_state(ssl);
+  if (conn->has_sni) {
+    SSL_set_tlsext_host_name(ssl, conn->sni);
+  }
+  if (conn->alpn_wire_len > 0) {
+    SSL_set_alpn_protos(ssl, conn->alpn_wire, conn->alpn_wire_len);
+  }
+  SSL_set_min_proto_version(ssl, conn->min_version);
+  SSL_set_max_proto_version(ssl, conn->max_version);
+  SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, on_origin_chain);
+  if (proxy_sio_init(&worker->loop, &conn->upstream, ssl, &kUpstreamCallbacks, conn) < 0) {
+    origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED, "out of memory");
+    return;
+  }
+  conn->upstream_init = 1;
+  conn->open_handles++;
+  int r = uv_tcp_connect(&conn->connect_req, &conn->upstream.tcp, sa, on_upstream_connect);
+  if (r < 0) {
+    char detail[160];
+    snprintf(detail, sizeof(detail), "%s port %u: %s", conn->origin_ip, conn->origin_port, uv_strerror(r));
+    origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED, detail);
+    proxy_sio_close(&conn->upstream);
+  }
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
+  proxy_conn_t *conn = PROXY_CONTAINER_OF(req, proxy_conn_t, resolve_req);
+  if (status == 0 && res != NULL && !conn->client.closing) {
+    memcpy(&conn->origin_addr, res->ai_addr, res->ai_addrlen);
+    connect_origin(conn);
+  } else if (!conn->client.closing) {
+    char detail[300];
+    snprintf(detail, sizeof(detail), "cannot resolve %s: %s", conn->origin_host,
+             status != 0 ? uv_strerror(status) : "no address");
+    origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED, detail);
+  }
+  uv_freeaddrinfo(res);
+  conn_release(conn);  // the pending resolve held the connection open
+}
+
+static int lookup_resolve(const proxy_config_t *cfg, const char *host, uint16_t port, struct sockaddr_storage *out) {
+  for (size_t i = 0; i < cfg->num_resolves; i++) {
+    const proxy_resolve_t *r = &cfg->resolves[i];
+    if (r->port == port && strcasecmp(r->host, host) == 0) {
+      return proxy_parse_host_port(r->addr, port, out) == 0;
+    }
+  }
+  return 0;
+}
+
+static void start_origin(proxy_conn_t *conn) {
+  const proxy_config_t *cfg = cfg_of(conn);
+  proxy_server_t *server = server_of(conn);
+  set_phase(conn, PHASE_ORIGIN);
+  conn->origin_port = cfg->origin_port;
+  if (cfg->origin_host != NULL) {
+    snprintf(conn->origin_host, sizeof(conn->origin_host), "%s", cfg->origin_host);
+    memcpy(&conn->origin_addr, &server->origin_addr, sizeof(conn->origin_addr));
+    connect_origin(conn);
+    return;
+  }
+  // Route by SNI.
+  if (!conn->has_sni) {
+    conn->origin_hs.status = INSPECT_HS_CONNECT_FAILED;
+    snprintf(conn->origin_detail, sizeof(conn->origin_detail), "the client sent no SNI: nothing to route by");
+    conn->origin_done = 1;
+    judge(conn);
+    conn->cert_state = CERT_ALERT;
+    conn->fail_alert = SSL_AD_UNRECOGNIZED_NAME;
+    resume_client(conn);
+    return;
+  }
+  snprintf(conn->origin_host, sizeof(conn->origin_host), "%s", conn->sni);
+  if (lookup_resolve(cfg, conn->sni, conn->origin_port, &conn->origin_addr)) {
+    connect_origin(conn);
+    return;
+  }
+  char port[8];
+  snprintf(port, sizeof(port), "%u", conn->origin_port);
+  struct addrinfo hints;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_socktype = SOCK_STREAM;
+  conn->open_handles++;
+  if (uv_getaddrinfo(&conn->worker->loop, &conn->resolve_req, on_resolved, conn->sni, port, &hints) < 0) {
+    conn->open_handles--;
+    origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED, "cannot start name resolution");
+  }
+}
+
+// The client leg.
+static void capture_hello(proxy_conn_t *conn, const SSL_CLIENT_HELLO *hello) {
+  const uint8_t *data;
+  size_t len;
+  CBS cbs, list, name;
+  uint8_t type;
+  if (SSL_early_callback_ctx_extension_get(hello, TLSEXT_TYPE_server_name, &data, &len)) {
+    CBS_init(&cbs, data, len);
+    if (CBS_get_u16_length_prefixed(&cbs, &list) && CBS_get_u8(&list, &type) && type == TLSEXT_NAMETYPE_host_name &&
+        CBS_get_u16_length_prefixed(&list, &name) && CBS_len(&name) > 0 && CBS_len(&name) < sizeof(conn->sni) &&
+        !CBS_contains_zero_byte(&name)) {
+      memcpy(conn->sni, CBS_data(&name), CBS_len(&name));
+      conn->sni[CBS_len(&name)] = '\0';
+      conn->has_sni = 1;
+    }
+  }
+  if (SSL_early_callback_ctx_extension_get(hello, TLSEXT_TYPE_application_layer_protocol_negotiation, &data, &len)) {
+    CBS_init(&cbs, data, len);
+    if (CBS_get_u16_length_prefixed(&cbs, &list) && CBS_len(&list) <= sizeof(conn->alpn_wire)) {
+      memcpy(conn->alpn_wire, CBS_data(&list), CBS_len(&list));
+      conn->alpn_wire_len = CBS_len(&list);
+    }
+  }
+  // Offer the origin the versions the client offered (within what BoringSSL
+  // speaks): supported_versions when present, else up to legacy_version.
+  uint16_t lowest = 0xffff, highest = 0;
+  if (SSL_early_callback_ctx_extension_get(hello, TLSEXT_TYPE_supported_versions, &data, &len)) {
+    CBS_init(&cbs, data, len);
+    uint16_t v;
+    if (CBS_get_u8_length_prefixed(&cbs, &list)) {
+      while (CBS_get_u16(&list, &v)) {
+        if (v >= TLS1_VERSION && v <= TLS1_3_VERSION) {
+          lowest = v < lowest ? v : lowest;
+          highest = v > highest ? v : highest;
+        }
+      }
+    }
+  }
+  if (highest == 0) {
+    lowest = TLS1_VERSION;
+    highest = hello->version < TLS1_VERSION ? TLS1_VERSION : hello->version > TLS1_2_VERSION ? TLS1_2_VERSION
+                                                                                              : hello->version;
+  }
+  conn->min_version = lowest;
+  conn->max_version = highest;
+}
+
+static enum ssl_select_cert_result_t on_select_certificate(const SSL_CLIENT_HELLO *hello) {
+  proxy_sio_t *sio = SSL_get_app_data(hello->ssl);
+  proxy_conn_t *conn = sio->data;
+  switch (conn->cert_state) {
+    case CERT_NONE:
+      capture_hello(conn, hello);
+      conn->cert_state = CERT_WAITING;
+      return ssl_select_cert_retry;  // on_client_paused starts the origin leg
+    case CERT_WAITING:
+      return ssl_select_cert_retry;
+    case CERT_READY:
+      if (!SSL_set_chain_and_key(hello->ssl, conn->identity.chain, conn->identity.chain_len, conn->identity.key,
+                                 NULL)) {
+        return ssl_select_cert_error;
+      }
+      return ssl_select_cert_success;
+    case CERT_ALERT:
+      return ssl_select_cert_success;  // on_servername sends the alert
+  }
+  return ssl_select_cert_error;
+}
+
+// on_servername runs after certificate selection: the place where BoringSSL
+// lets a server choose which fatal alert to send.
+static int on_servername(SSL *ssl, int *out_alert, void *arg) {
+  (void)arg;
+  proxy_sio_t *sio = SSL_get_app_data(ssl);
+  proxy_conn_t *conn = sio->data;
+  if (conn->cert_state == CERT_ALERT) {
+    *out_alert = conn->fail_alert;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// on_select_alpn gives the client the protocol the origin chose.
+static int on_select_alpn(SSL *ssl, const uint8_t **out, uint8_t *out_len, const uint8_t *in, unsigned in_len,
+                          void *arg) {
+  (void)arg;
+  proxy_sio_t *sio = SSL_get_app_data(ssl);
+  proxy_conn_t *conn = sio->data;
+  const char *want = conn->answer != ANSWER_NONE ? "http/1.1" : conn->origin_alpn;
+  size_t want_len = strlen(want);
+  CBS list, proto;
+  CBS_init(&list, in, in_len);
+  while (want_len > 0 && CBS_get_u8_length_prefixed(&list, &proto)) {
+    if (CBS_len(&proto) == want_len && memcmp(CBS_data(&proto), want, want_len) == 0) {
+      *out = CBS_data(&proto);
+      *out_len = (uint8_t)want_len;
+      return SSL_TLSEXT_ERR_OK;
+    }
+  }
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+static void on_client_paused(proxy_sio_t *sio) {
+  proxy_conn_t *conn = sio->data;
+  if (conn->cert_state == CERT_WAITING && conn->phase == PHASE_HELLO) {
+    start_origin(conn);
+  }
+}
+
+// Platform answers (--as) and tlsmirror's own 502.
+static void random_hex(char *out, size_t len) {
+  static const char digits[] = "0123456789abcdef";
+  uint8_t bytes[32];
+  size_t n = len / 2 < sizeof(bytes) ? len / 2 : sizeof(bytes);
+  RAND_bytes(bytes, n);
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[bytes[i] >> 4];
+    out[2 * i + 1] = digits[bytes[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+static void answer(proxy_conn_t *conn) {
+  const proxy_config_t *cfg = cfg_of(conn);
+  inspect_buf_t body, head;
+  inspect_buf_init(&body, 1 << 16);
+  inspect_buf_init(&head, 1 << 16);
+  const char *reason = conn->enforced != NULL ? inspect_reason_name(conn->enforced->reason)
+                       : conn->report != NULL && inspect_report_num_verdicts(conn->report) > 0
+                           ? inspect_reason_name(inspect_report_get0_verdict(conn->report, 0)->reason)
+                           : "CONNECT_FAILED";
+  char id[41];
+  random_hex(id, 40);
+  int status;
+  const char *status_text, *type;
+  proxy_enforce_t as = conn->answer == ANSWER_PLATFORM ? cfg->enforce : PROXY_ENFORCE_NONE;
+  switch (as) {
+    case PROXY_ENFORCE_CLOUDFRONT:
+      status = 502;
+      status_text = "Bad Gateway";
+      type = "text/html";
+      inspect_buf_printf(&body,
+                         "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" "
+                         "\"http://www.w3.org/TR/html4/loose.dtd\">\n"
+                         "<HTML><HEAD><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=iso-8859-1\">\n"
+                         "<TITLE>ERROR: The request could not be satisfied</TITLE>\n"
+                         "</HEAD><BODY>\n<H1>502 ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n"
+                         "<HR noshade size=\"1px\">\n"
+                         "CloudFront attempted to establish a connection with the origin, but either the attempt "
+                         "failed or the origin closed the connection.\n"
+                         "We can't connect to the server for this app or website at this time. There might be too "
+                         "much traffic or a configuration error. Try again later, or contact the app or website "
+                         "owner.\n<BR clear=\"all\">\n"
+                         "If you provide content to customers through CloudFront, you can find steps to "
+                         "troubleshoot and help prevent this error by reviewing the CloudFront documentation.\n"
+                         "<BR clear=\"all\">\n<HR noshade size=\"1px\">\n<PRE>\nGenerated by cloudfront "
+                         "(CloudFront)\nRequest ID: %.56s\n</PRE>\n<ADDRESS>\n</ADDRESS>\n</BODY></HTML>",
+                         id);
+      inspect_buf_printf(&head,
+                         "Server: CloudFront\r\nX-Cache: Error from cloudfront\r\nVia: 1.1 %.32s.cloudfront.net "
+                         "(CloudFront)\r\nX-Amz-Cf-Pop: TLSMIRROR\r\nX-Amz-Cf-Id: %.40s\r\n",
+                         id, id);
+      break;
+    case PROXY_ENFORCE_APIGATEWAY:
+      status = 500;
+      status_text = "Internal Server Error";
+      type = "application/json";
+      inspect_buf_puts(&body, "{\"message\": \"Internal server error\"}");
+      inspect_buf_printf(&head, "x-amzn-ErrorType: InternalServerErrorException\r\nx-amzn-RequestId: %.8s-%.4s-%.4s-%.4s-%.12s\r\n",
+                         id, id + 8, id + 12, id + 16, id + 20);
+      break;
+    case PROXY_ENFORCE_AKAMAI:
+      status = 503;
+      status_text = "Service Unavailable";
+      type = "text/html";
+      inspect_buf_printf(&body,
+                         "<HTML><HEAD>\n<TITLE>Service Unavailable</TITLE>\n</HEAD><BODY>\n<H1>Service "
+                         "Unavailable</H1>\nAn error occurred while processing your request.<p>\n"
+                         "Reference #30.%.8s.%lld.%.8s\n</BODY></HTML>\n",
+                         id, (long long)time(NULL), id + 8);
+      inspect_buf_puts(&head, "Server: AkamaiGHost\r\nMime-Version: 1.0\r\n");
+      break;
+    case PROXY_ENFORCE_NONE:
+    default:
+      status = 502;
+      status_text = "Bad Gateway";
+      type = "text/plain; charset=utf-8";
+      inspect_buf_printf(&body, "tlsmirror could not use the origin %s:%u: %s (%s).\n%s\n", conn->origin_host,
+                         conn->origin_port, conn->origin_detail[0] ? conn->origin_detail : "no detail", reason,
+                         conn->report != NULL ? inspect_report_get0_summary(conn->report) : "");
+      break;
+  }
+  char top[512];
+  int top_len = snprintf(top, sizeof(top),
+                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n"
+                         "X-Tlsmirror-Verdict: %s %s\r\n",
+                         status, status_text, type, body.len,
+                         conn->enforced != NULL ? conn->enforced->profile : "origin", reason);
+  proxy_sio_write(&conn->client, top, (size_t)top_len);
+  proxy_sio_write(&conn->client, head.data != NULL ? head.data : "", head.len);
+  proxy_sio_write(&conn->client, "\r\n", 2);
+  proxy_sio_write(&conn->client, body.data != NULL ? body.data : "", body.len);
+  conn->http.status = conn->http.status != 0 ? conn->http.status : status;
+  conn->http.responses++;
+  inspect_buf_cleanup(&body);
+  inspect_buf_cleanup(&head);
+  proxy_sio_shutdown(&conn->client);
+  if (conn->upstream_init) {
+    proxy_sio_shutdown(&conn->upstream);
+  }
+}
+
+// HTTP sink.
+static void http_forward(void *arg, const uint8_t *data, size_t len) {
+  proxy_conn_t *conn = arg;
+  conn->bytes_to_origin += len;
+  proxy_metrics_add(&metrics_of(conn)->bytes_to_origin, (int64_t)len);
+  proxy_sio_write(&conn->upstream, data, len);
+  if (conn->upstream.above_high_water) {
+    proxy_sio_read_stop(&conn->client);
+  }
+}
+
+static int http_on_head(void *arg, proxy_http_t *http) {
+  (void)http;
+  proxy_conn_t *conn = arg;
+  proxy_metrics_add(&metrics_of(conn)->requests_total, 1);
+  if (conn->answer != ANSWER_NONE) {
+    answer(conn);
+    return 1;
+  }
+  return 0;
+}
+
+static void http_on_too_large(void *arg) {
+  proxy_conn_t *conn = arg;
+  static const char kResponse[] =
+      "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nContent-Length: 43\r\n"
+      "Connection: close\r\n\r\ntlsmirror: the request head is over the limit\n";
+  conn->close_reason = "request head over --max-header";
+  conn->http.status = 431;
+  proxy_sio_write(&conn->client, kResponse, sizeof(kResponse) - 1);
+  proxy_sio_shutdown(&conn->client);
+}
+
+static const proxy_http_sink_t kHttpSink = {
+    .forward = http_forward,
+    .on_head = http_on_head,
+    .on_too_large = http_on_too_large,
+};
+
+static void on_client_handshake(proxy_sio_t *sio, int ok) {
+  proxy_conn_t *conn = sio->data;
+  proxy_metrics_t *m = metrics_of(conn);
+  if (!ok) {
+    // A client speaking plain HTTP to the TLS port gets a readable answer.
+    if (strstr(sio->tls_error, "HTTP_REQUEST") != NULL || strstr(sio->tls_error, "HTTPS_PROXY_REQUEST") != NULL) {
+      static const char kResponse[] =
+          "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 62\r\nConnection: close\r\n\r\n"
+          "tlsmirror: this port speaks TLS; use https:// to reach it.\n\n\n";
+      conn->client_not_tls = 1;
+      conn->http.status = 400;
+      proxy_sio_write_raw(sio, kResponse, sizeof(kResponse) - 1);
+      proxy_metrics_add(&m->handshakes[PROXY_SIDE_CLIENT][PROXY_HS_NOT_TLS], 1);
+    } else {
+      proxy_metrics_add(&m->handshakes[PROXY_SIDE_CLIENT][sio->alert_received >= 0 ? PROXY_HS_ALERT
+                                                          : sio->error == PROXY_SIO_ETLS ? PROXY_HS_ERROR
+                                                                                         : PROXY_HS_CLOSED],
+                        1);
+    }
+    if (conn->upstream_init) {
+      proxy_sio_shutdown(&conn->upstream);
+    }
+    return;  // the client stream closes itself
+  }
+  conn->client_ok = 1;
+  proxy_metrics_add(&m->handshakes[PROXY_SIDE_CLIENT][PROXY_HS_OK], 1);
+  snprintf(conn->client_version, sizeof(conn->client_version), "%s", SSL_get_version(sio->ssl));
+  const SSL_CIPHER *cipher = SSL_get_current_cipher(sio->ssl);
+  snprintf(conn->client_cipher, sizeof(conn->client_cipher), "%s", cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "");
+  const uint8_t *alpn;
+  unsigned alpn_len;
+  SSL_get0_alpn_selected(sio->ssl, &alpn, &alpn_len);
+  snprintf(conn->client_alpn, sizeof(conn->client_alpn), "%.*s", (int)alpn_len, (const char *)alpn);
+  // HTTP/1.1 (or no ALPN) is watched request by request; anything else is relayed raw.
+  if (conn->client_alpn[0] != '\0' && strcmp(conn->client_alpn, "http/1.1") != 0) {
+    proxy_http_set_raw(&conn->http);
+  }
+  set_phase(conn, PHASE_TRAFFIC);
+  if (conn->upstream_init && !conn->upstream.closing) {
+    proxy_sio_read_start(&conn->upstream);
+  }
+}
+
+static void on_client_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
+  proxy_conn_t *conn = sio->data;
+  uv_timer_again(&conn->timer);
+  if (conn->answer == ANSWER_NONE && (!conn->upstream_init || conn->upstream.closing)) {
+    return;  // the origin is gone: nothing to forward to
+  }
+  proxy_http_request_feed(&conn->http, data, len);
+}
+
+static void on_client_eof(proxy_sio_t *sio) {
+  proxy_conn_t *conn = sio->data;
+  if (conn->upstream_init && conn->upstream.handshake_done && !conn->upstream.closing) {
+    proxy_sio_close_notify(&conn->upstream);  // the client is done; keep relaying the origin's answer
+  } else {
+    proxy_sio_shutdown(sio);
+  }
+}
+
+static void on_client_drained(proxy_sio_t *sio) {
+  proxy_conn_t *conn = sio->data;
+  if (conn->upstream_init) {
+    proxy_sio_read_start(&conn->upstream);
+  }
+}
+
+static void on_client_close(proxy_sio_t *sio) {
+  proxy_conn_t *conn = sio->data;
+  if (conn->upstream_init && !conn->upstream.closing) {
+    proxy_sio_shutdown(&conn->upstream);
+  }
+  if (!uv_is_closing((uv_handle_t *)&conn->timer)) {
+    uv_close((uv_handle_t *)&conn->timer, on_timer_closed);
+  }
+  conn_release(conn);
+}
+
+static const proxy_sio_callbacks_t kClientCallbacks = {
+    .on_handshake = on_client_handshake,
+    .on_paused = on_client_paused,
+    .on_data = on_client_data,
+    .on_eof = on_client_eof,
+    .on_drained = on_client_drained,
+    .on_close = on_client_close,
+};
+
+static void on_keylog(const SSL *ssl, const char *line) {
+  proxy_sio_t *sio = SSL_get_app_data(ssl);
+  proxy_conn_t *conn = sio->data;
+  proxy_server_t *server = server_of(conn);
+  char buf[512];
+  int n = snprintf(buf, sizeof(buf), "%s\n", line);
+  if (n > 0 && (size_t)n < sizeof(buf)) {
+    proxy_log_write(&server->keylog, buf, (size_t)n);
+  }
+}
+
+int proxy_worker_contexts(proxy_worker_t *worker) {
+  proxy_server_t *server = worker->server;
+  worker->client_ctx = SSL_CTX_new(TLS_with_buffers_method());
+  worker->upstream_ctx = SSL_CTX_new(TLS_with_buffers_method());
+  if (worker->client_ctx == NULL || worker->upstream_ctx == NULL) {
+    return PROXY_ENOMEM;
+  }
+  SSL_CTX *c = worker->client_ctx;
+  SSL_CTX_set_min_proto_version(c, TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
+  SSL_CTX_set_select_certificate_cb(c, on_select_certificate);
+  SSL_CTX_set_tlsext_servername_callback(c, on_servername);
+  SSL_CTX_set_alpn_select_cb(c, on_select_alpn, NULL);
+  // Every client connection must show its own handshake: no resumption.
+  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
+  SSL_CTX *u = worker->upstream_ctx;
+  SSL_CTX_set_session_cache_mode(u, SSL_SESS_CACHE_OFF);
+  if (server->keylog_enabled) {
+    SSL_CTX_set_keylog_callback(c, on_keylog);
+    SSL_CTX_set_keylog_callback(u, on_keylog);
+  }
+  return 0;
+}
+
+void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
+  proxy_server_t *server = worker->server;
+  proxy_conn_t *conn = calloc(1, sizeof(*conn));
+  SSL *ssl = conn != NULL ? SSL_new(worker->client_ctx) : NULL;
+  if (ssl == NULL) {
+    free(conn);
+    return;
+  }
+  SSL_set_accept_state(ssl);
+  conn->worker = worker;
+  conn->start_ns = uv_hrtime();
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  conn->start_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  conn->origin_hs.alert = -1;
+  conn->fail_alert = -1;
+  conn->origin_chain = inspect_chain_new();
+  proxy_http_init(&conn->http, &kHttpSink, conn, server->cfg->max_header, !server->cfg->log_headers_unredacted);
+  if (conn->origin_chain == NULL || proxy_sio_init(&worker->loop, &conn->client, ssl, &kClientCallbacks, conn) < 0) {
+    inspect_chain_free(conn->origin_chain);
+    proxy_http_cleanup(&conn->http);
+    free(conn);
+    return;
+  }
+  uv_timer_init(&worker->loop, &conn->timer);
+  conn->open_handles = 2;
+  conn->next = worker->conns;
+  if (worker->conns != NULL) {
+    worker->conns->prev = conn;
+  }
+  worker->conns = conn;
+  worker->num_conns++;
+  proxy_metrics_add(&server->metrics.connections_total, 1);
+  if (uv_accept(listener, (uv_stream_t *)&conn->client.tcp) < 0) {
+    conn->refused = 1;
+    conn_close(conn);
+    return;
+  }
+  struct sockaddr_storage peer;
+  int peer_len = sizeof(peer);
+  if (uv_tcp_getpeername(&conn->client.tcp, (struct sockaddr *)&peer, &peer_len) == 0) {
+    getnameinfo((struct sockaddr *)&peer, (socklen_t)peer_len, conn->source_ip, sizeof(conn->source_ip), NULL, 0,
+                NI_NUMERICHOST);
+    conn->source_port = ntohs(peer.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&peer)->sin6_port
+                                                         : ((struct sockaddr_in *)&peer)->sin_port);
+  }
+  if (worker->num_conns > server->max_conns_per_worker || worker->draining) {
+    conn->refused = 1;
+    conn->close_reason = worker->draining ? "shutting down" : "over --max-conns: connection refused";
+    proxy_metrics_add(&server->metrics.connections_refused, 1);
+    conn_close(conn);
+    return;
+  }
+  proxy_metrics_add(&server->metrics.connections_active, 1);
+  set_phase(conn, PHASE_HELLO);
+  proxy_sio_start(&conn->client);
+}
+
+void proxy_conn_close_all(proxy_worker_t *worker) {
+  for (proxy_conn_t *conn = worker->conns; conn != NULL; conn = conn->next) {
+    if (conn->close_reason == NULL) {
+      conn->close_reason = "shutting down";
+    }
+    conn_close(conn);
+  }
+}
+
+// The record.
+static void json_key(inspect_buf_t *out, int *first, const char *key) {
+  inspect_buf_printf(out, "%s\"%s\":", *first ? "" : ",", key);
+  *first = 0;
+}
+
+static const char *ecs_version(const char *v) {
+  // ECS wants "1.3" with tls.version_protocol "tls".
+  if (strncmp(v, "TLSv", 4) == 0) {
+    return v + 4;
+  }
+  return v;
+}
+
+static void record_server_chain(inspect_buf_t *out, const inspect_chain_t *chain) {
+  inspect_buf_puts(out, "\"server\":{\"certificate_chain\":[");
+  for (size_t i = 0; i < inspect_chain_num(chain); i++) {
+    const inspect_cert_info_t *c = inspect_cert_get0_info(inspect_chain_get0(chain, i));
+    inspect_buf_t pem;
+    inspect_buf_init(&pem, 1 << 20);
+    tls_pem_append_cert(&pem, c->der, c->der_len);
+    inspect_buf_puts(out, i ? "," : "");
+    inspect_buf_json_string(out, pem.data != NULL ? pem.data : "");
+    inspect_buf_cleanup(&pem);
+  }
+  inspect_buf_puts(out, "]");
+  if (inspect_chain_num(chain) > 0) {
+    const inspect_cert_info_t *leaf = inspect_cert_get0_info(inspect_chain_get0(chain, 0));
+    char nb[INSPECT_TIME_STR_LEN], na[INSPECT_TIME_STR_LEN];
+    inspect_time_format_rfc3339(leaf->not_before, nb);
+    inspect_time_format_rfc3339(leaf->not_after, na);
+    inspect_buf_puts(out, ",\"hash\":{\"sha256\":\"");
+    for (size_t i = 0; i < 64; i++) {
+      char ch = leaf->sha256_hex[i];
+      inspect_buf_printf(out, "%c", ch >= 'a' ? ch - 32 : ch);  // ECS shows hashes upper case
+    }
+    inspect_buf_puts(out, "\"},\"x509\":{\"subject\":{\"distinguished_name\":");
+    inspect_buf_json_string(out, leaf->subject);
+    inspect_buf_puts(out, "},\"issuer\":{\"distinguished_name\":");
+    inspect_buf_json_string(out, leaf->issuer);
+    inspect_buf_printf(out, "},\"not_before\":\"%s\",\"not_after\":\"%s\",\"serial_number\":", nb, na);
+    inspect_buf_json_string(out, leaf->serial_hex);
+    inspect_buf_puts(out, ",\"alternative_names\":[");
+    for (size_t i = 0; i < leaf->num_dns_names; i++) {
+      inspect_buf_puts(out, i ? "," : "");
+      inspect_buf_json_string(out, leaf->dns_names[i]);
+    }
+    for (size_t i = 0; i < leaf->num_ip_addrs; i++) {
+      inspect_buf_puts(out, i || leaf->num_dns_names ? "," : "");
+      inspect_buf_json_string(out, leaf->ip_addrs[i]);
+    }
+    inspect_buf_puts(out, "]}");
+  }
+  inspect_buf_puts(out, "}");
+}
+
+static const char *rejected_by(const proxy_conn_t *conn, const char **summary_out, inspect_buf_t *scratch) {
+  const inspect_report_t *r = conn->report;
+  const char *verdict_summary = r != NULL ? inspect_report_get0_summary(r) : "";
+  if (conn->client_not_tls) {
+    *summary_out = "The client spoke plain HTTP to the TLS port and got 400 Bad Request.";
+    return "client";
+  }
+  if (conn->enforced != NULL) {
+    inspect_buf_printf(scratch, "%s rejects the origin (%s): %s", conn->enforced->profile,
+                       inspect_reason_name(conn->enforced->reason), conn->enforced->effect);
+    *summary_out = scratch->data;
+    return conn->enforced->profile;
+  }
+  if (conn->origin_done && conn->origin_hs.status != INSPECT_HS_OK) {
+    inspect_buf_printf(scratch, "The origin failed the handshake (%s); %s", conn->origin_detail, verdict_summary);
+    *summary_out = scratch->data;
+    return "origin";
+  }
+  if (conn->origin_done && conn->origin_hs.status == INSPECT_HS_OK && !conn->client_ok) {
+    if (conn->client.alert_received >= 0) {
+      inspect_buf_printf(scratch, "The client rejected the (mirrored) origin certificate with a fatal %s alert. %s",
+                         SSL_alert_desc_string_long(conn->client.alert_received), verdict_summary);
+    } else {
+      inspect_buf_printf(scratch, "The client closed the connection during the handshake without an alert. %s",
+                         verdict_summary);
+    }
+    *summary_out = scratch->data;
+    return "client";
+  }
+  if (conn->client_ok && conn->http.requests == 0 && conn->bytes_to_origin == 0 && conn->answer == ANSWER_NONE &&
+      conn->origin_hs.status == INSPECT_HS_OK && conn->close_reason == NULL) {
+    inspect_buf_printf(scratch,
+                       "The client completed the handshake, then closed without a request: it most likely rejected "
+                       "the certificate after the handshake (curl and Node check the host name then). %s",
+                       verdict_summary);
+    *summary_out = scratch->data;
+    return "client";
+  }
+  if (r != NULL && inspect_report_num_rejects(r) > 0) {
+    *summary_out = verdict_summary;
+    for (size_t i = 0; i < inspect_report_num_verdicts(r); i++) {
+      const inspect_verdict_t *v = inspect_report_get0_verdict(r, i);
+      if (!v->accept) {
+        return v->profile;  // this client passed; that platform would not
+      }
+    }
+  }
+  *summary_out = verdict_summary[0] ? verdict_summary : "The connection was relayed.";
+  return "none";
+}
+
+static void conn_record(proxy_conn_t *conn) {
+  proxy_server_t *server = server_of(conn);
+  inspect_buf_t out, scratch;
+  inspect_buf_init(&out, 16 << 20);
+  inspect_buf_init(&scratch, 1 << 16);
+  int64_t ms = conn->start_ms;
+  char ts[INSPECT_TIME_STR_LEN];
+  inspect_time_format_rfc3339(ms / 1000, ts);
+  ts[19] = '\0';  // drop the Z to add milliseconds
+  const char *summary;
+  const char *who = rejected_by(conn, &summary, &scratch);
+  int first = 1;
+  inspect_buf_printf(&out, "{\"@timestamp\":\"%s.%03lldZ\"", ts, (long long)(ms % 1000));
+  inspect_buf_printf(&out, ",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"dataset\":\"tlsmirror.connection\","
+                           "\"duration\":%llu,\"outcome\":\"%s\"",
+                     (unsigned long long)(uv_hrtime() - conn->start_ns), strcmp(who, "none") == 0 ? "success" : "failure");
+  if (conn->close_reason != NULL) {
+    inspect_buf_puts(&out, ",\"reason\":");
+    inspect_buf_json_string(&out, conn->close_reason);
+  }
+  inspect_buf_puts(&out, "},\"source\":{\"ip\":");
+  inspect_buf_json_string(&out, conn->source_ip);
+  inspect_buf_printf(&out, ",\"port\":%u,\"bytes\":%llu}", conn->source_port,
+                     (unsigned long long)conn->bytes_to_origin);
+  if (conn->origin_host[0] != '\0') {
+    inspect_buf_puts(&out, ",\"destination\":{\"address\":");
+    inspect_buf_json_string(&out, conn->origin_host);
+    if (conn->origin_ip[0] != '\0') {
+      inspect_buf_puts(&out, ",\"ip\":");
+      inspect_buf_json_string(&out, conn->origin_ip);
+    }
+    inspect_buf_printf(&out, ",\"port\":%u,\"bytes\":%llu}", conn->origin_port,
+                       (unsigned long long)conn->bytes_to_client);
+  }
+  // tls.*: the client's side, then the origin's chain.
+  inspect_buf_puts(&out, ",\"tls\":{");
+  first = 1;
+  if (conn->client_version[0] != '\0') {
+    json_key(&out, &first, "version");
+    inspect_buf_json_string(&out, ecs_version(conn->client_version));
+    json_key(&out, &first, "version_protocol");
+    inspect_buf_puts(&out, "\"tls\"");
+    json_key(&out, &first, "cipher");
+    inspect_buf_json_string(&out, conn->client_cipher);
+  }
+  json_key(&out, &first, "established");
+  inspect_buf_puts(&out, conn->client_ok ? "true" : "false");
+  if (conn->client_alpn[0] != '\0') {
+    json_key(&out, &first, "next_protocol");
+    inspect_buf_json_string(&out, conn->client_alpn);
+  }
+  json_key(&out, &first, "client");
+  inspect_buf_puts(&out, "{");
+  if (conn->has_sni) {
+    inspect_buf_puts(&out, "\"server_name\":");
+    inspect_buf_json_string(&out, conn->sni);
+    inspect_buf_puts(&out, ",");
+  }
+  inspect_buf_printf(&out, "\"sni_sent\":%s}", conn->has_sni ? "true" : "false");
+  if (conn->origin_done) {
+    inspect_buf_puts(&out, ",");
+    record_server_chain(&out, conn->origin_chain);
+  }
+  inspect_buf_puts(&out, "}");
+  if (conn->http.requests > 0 || conn->http.status != 0) {
+    inspect_buf_puts(&out, ",\"http\":{\"request\":{");
+    first = 1;
+    if (conn->http.method[0] != '\0') {
+      json_key(&out, &first, "method");
+      inspect_buf_json_string(&out, conn->http.method);
+    }
+    if (conn->http.headers_json.len > 0) {
+      json_key(&out, &first, "headers");
+      inspect_buf_printf(&out, "{%s}", conn->http.headers_json.data);
+    }
+    inspect_buf_printf(&out, "},\"requests\":%u,\"responses\":%u", conn->http.requests, conn->http.responses);
+    if (conn->http.status != 0) {
+      inspect_buf_printf(&out, ",\"response\":{\"status_code\":%d}", conn->http.status);
+    }
+    inspect_buf_puts(&out, "}");
+    if (conn->http.path[0] != '\0') {
+      inspect_buf_puts(&out, ",\"url\":{\"original\":");
+      inspect_buf_json_string(&out, conn->http.path);
+      const char *q = strchr(conn->http.path, '?');
+      inspect_buf_puts(&out, ",\"path\":");
+      inspect_buf_json_string_len(&out, conn->http.path, q != NULL ? (size_t)(q - conn->http.path) : strlen(conn->http.path));
+      inspect_buf_puts(&out, "}");
+    }
+    if (conn->http.user_agent[0] != '\0') {
+      inspect_buf_puts(&out, ",\"user_agent\":{\"original\":");
+      inspect_buf_json_string(&out, conn->http.user_agent);
+      inspect_buf_puts(&out, "}");
+    }
+  }
+  // tlsmirror.*: the origin handshake, the verdicts and who rejects.
+  inspect_buf_puts(&out, ",\"tlsmirror\":{\"origin\":{");
+  first = 1;
+  if (conn->origin_done) {
+    static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};
+    json_key(&out, &first, "handshake");
+    inspect_buf_printf(&out, "\"%s\"", kStatus[conn->origin_hs.status]);
+    if (conn->origin_version[0] != '\0') {
+      json_key(&out, &first, "version");
+      inspect_buf_json_string(&out, ecs_version(conn->origin_version));
+      json_key(&out, &first, "cipher");
+      inspect_buf_json_string(&out, conn->origin_cipher);
+    }
+    if (conn->origin_alpn[0] != '\0') {
+      json_key(&out, &first, "next_protocol");
+      inspect_buf_json_string(&out, conn->origin_alpn);
+    }
+    json_key(&out, &first, "alert");
+    if (conn->origin_hs.alert >= 0) {
+      inspect_buf_printf(&out, "{\"number\":%d,\"name\":", conn->origin_hs.alert);
+      inspect_buf_json_string(&out, tls_alert_name(conn->origin_hs.alert));
+      inspect_buf_puts(&out, "}");
+    } else {
+      inspect_buf_puts(&out, "null");
+    }
+    if (conn->origin_detail[0] != '\0') {
+      json_key(&out, &first, "detail");
+      inspect_buf_json_string(&out, conn->origin_detail);
+    }
+  }
+  inspect_buf_puts(&out, "},\"client\":{");
+  inspect_buf_printf(&out, "\"alert_received\":");
+  if (conn->client.alert_received >= 0) {
+    inspect_buf_printf(&out, "{\"number\":%d,\"name\":", conn->client.alert_received);
+    inspect_buf_json_string(&out, tls_alert_name(conn->client.alert_received));
+    inspect_buf_puts(&out, "}");
+  } else {
+    inspect_buf_puts(&out, "null");
+  }
+  inspect_buf_puts(&out, ",\"alert_sent\":");
+  if (conn->client.alert_sent >= 0) {
+    inspect_buf_printf(&out, "{\"number\":%d,\"name\":", conn->client.alert_sent);
+    inspect_buf_json_string(&out, tls_alert_name(conn->client.alert_sent));
+    inspect_buf_puts(&out, "}");
+  } else {
+    inspect_buf_puts(&out, "null");
+  }
+  const char *served = "nothing";
+  if (conn->cert_state == CERT_ALERT) {
+    served = "alert";
+  } else if (conn->cert_state == CERT_READY) {
+    served = server->cfg->fixed != NULL ? "fixed" : conn->answer == ANSWER_NONE && server->cfg->enforce == PROXY_ENFORCE_NONE
+                                                        ? "mirror"
+                                                        : "stand-in";
+  }
+  inspect_buf_printf(&out, ",\"served\":\"%s\"}", served);
+  if (conn->report != NULL) {
+    inspect_buf_puts(&out, ",\"findings\":");
+    inspect_json_findings(&out, conn->report);
+    inspect_buf_puts(&out, ",\"verdicts\":");
+    inspect_json_verdicts(&out, conn->report);
+  }
+  inspect_buf_puts(&out, ",\"rejected_by\":");
+  inspect_buf_json_string(&out, who);
+  inspect_buf_puts(&out, ",\"summary\":");
+  inspect_buf_json_string(&out, summary);
+  inspect_buf_puts(&out, "}}\n");
+  if (!out.failed) {
+    proxy_log_write(&server->log, out.data, out.len);
+    proxy_metrics_add(&server->metrics.records_total, 1);
+  }
+  inspect_buf_cleanup(&out);
+  inspect_buf_cleanup(&scratch);
+}

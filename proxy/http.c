@@ -1,0 +1,265 @@
+// HTTP/1.1 request handling and response observation. See proxy_internal.h.
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proxy/proxy_internal.h"
+
+enum { REQ_HEAD, REQ_BODY, REQ_RAW, REQ_DROP };
+
+static proxy_http_t *of(http_parser *p) { return p->data; }
+
+static void copy_field(char *dst, size_t dst_len, const char *at, size_t len) {
+  size_t n = len < dst_len - 1 ? len : dst_len - 1;
+  memcpy(dst, at, n);
+  dst[n] = '\0';
+}
+
+static int on_url(http_parser *p, const char *at, size_t len) {
+  proxy_http_t *h = of(p);
+  if (h->capture) {
+    copy_field(h->path, sizeof(h->path), at, len);
+  }
+  return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len) {
+  proxy_http_t *h = of(p);
+  if (h->capture) {
+    copy_field(h->field, sizeof(h->field), at, len);
+  }
+  return 0;
+}
+
+static int is_secret(const char *field) {
+  return strcasecmp(field, "authorization") == 0 || strcasecmp(field, "proxy-authorization") == 0 ||
+         strcasecmp(field, "cookie") == 0 || strcasecmp(field, "set-cookie") == 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len) {
+  proxy_http_t *h = of(p);
+  if (!h->capture) {
+    return 0;
+  }
+  if (strcasecmp(h->field, "host") == 0) {
+    copy_field(h->host, sizeof(h->host), at, len);
+  } else if (strcasecmp(h->field, "user-agent") == 0) {
+    copy_field(h->user_agent, sizeof(h->user_agent), at, len);
+  }
+  if (h->headers_json.len < 16384) {
+    inspect_buf_puts(&h->headers_json, h->headers_json.len ? "," : "");
+    inspect_buf_json_string(&h->headers_json, h->field);
+    inspect_buf_puts(&h->headers_json, ":");
+    if (h->redact && is_secret(h->field)) {
+      inspect_buf_puts(&h->headers_json, "\"[REDACTED]\"");
+    } else {
+      inspect_buf_json_string_len(&h->headers_json, at, len < 1024 ? len : 1024);
+    }
+  }
+  return 0;
+}
+
+static int on_req_headers_complete(http_parser *p) {
+  proxy_http_t *h = of(p);
+  if (h->capture) {
+    copy_field(h->method, sizeof(h->method), http_method_str((enum http_method)p->method),
+               strlen(http_method_str((enum http_method)p->method)));
+  }
+  h->capture = 0;
+  h->requests++;
+  if (h->pending_count < PROXY_HTTP_MAX_PENDING) {
+    h->pending_head[(h->pending_first + h->pending_count++) % PROXY_HTTP_MAX_PENDING] = p->method == HTTP_HEAD;
+  }
+  return 0;
+}
+
+static int on_req_message_complete(http_parser *p) {
+  proxy_http_t *h = of(p);
+  h->message_done = 1;
+  http_parser_pause(p, 1);  // split pipelined requests exactly here
+  return 0;
+}
+
+static const http_parser_settings kRequestSettings = {
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_req_headers_complete,
+    .on_message_complete = on_req_message_complete,
+};
+
+static int on_resp_headers_complete(http_parser *p) {
+  proxy_http_t *h = of(p);
+  int head_request = 0;
+  if (p->status_code >= 200 && h->pending_count > 0) {
+    head_request = h->pending_head[h->pending_first];
+    h->pending_first = (h->pending_first + 1) % PROXY_HTTP_MAX_PENDING;
+    h->pending_count--;
+  }
+  if (p->status_code >= 200 || p->status_code == 101) {
+    if (h->responses++ == 0) {
+      h->status = p->status_code;
+    }
+  }
+  if (p->status_code == 101) {
+    h->resp_observing = 0;  // another protocol follows
+  }
+  return head_request ? 1 : 0;  // 1: a response to HEAD has no body
+}
+
+static const http_parser_settings kResponseSettings = {
+    .on_headers_complete = on_resp_headers_complete,
+};
+
+void proxy_http_init(proxy_http_t *http, const proxy_http_sink_t *sink, void *arg, size_t max_header, int redact) {
+  memset(http, 0, sizeof(*http));
+  http->sink = sink;
+  http->arg = arg;
+  http->max_header = max_header;
+  http->redact = redact;
+  http->capture = 1;
+  http->resp_observing = 1;
+  http_parser_init(&http->req, HTTP_REQUEST);
+  http_parser_init(&http->resp, HTTP_RESPONSE);
+  http->req.data = http;
+  http->resp.data = http;
+  inspect_buf_init(&http->head, max_header + 1);
+  inspect_buf_init(&http->headers_json, 1 << 16);
+}
+
+void proxy_http_cleanup(proxy_http_t *http) {
+  inspect_buf_cleanup(&http->head);
+  inspect_buf_cleanup(&http->headers_json);
+}
+
+void proxy_http_set_raw(proxy_http_t *http) {
+  if (http->head.len > 0) {
+    http->sink->forward(http->arg, (const uint8_t *)http->head.data, http->head.len);
+    inspect_buf_reset(&http->head);
+  }
+  http->req_state = REQ_RAW;
+  http->resp_observing = 0;
+}
+
+// forward_head sends the request head, with the injected lines before its
+// final empty line.
+static void forward_head(proxy_http_t *h, const uint8_t *head, size_t len) {
+  if (h->inject == NULL || h->inject[0] == '\0' || len < 4) {
+    h->sink->forward(h->arg, head, len);
+    return;
+  }
+  h->sink->forward(h->arg, head, len - 2);
+  h->sink->forward(h->arg, (const uint8_t *)h->inject, strlen(h->inject));
+  h->sink->forward(h->arg, head + len - 2, 2);
+}
+
+// find_head_end returns the length of the head (through CRLF CRLF), or 0.
+static size_t find_head_end(proxy_http_t *h) {
+  const char *d = h->head.data;
+  for (size_t i = h->head_scan; i + 4 <= h->head.len; i++) {
+    if (d[i] == '\r' && d[i + 1] == '\n' && d[i + 2] == '\r' && d[i + 3] == '\n') {
+      return i + 4;
+    }
+  }
+  h->head_scan = h->head.len >= 3 ? h->head.len - 3 : 0;
+  return 0;
+}
+
+// do_head handles a complete head of `len` bytes at the start of h->head.
+// It returns 0 to continue, 1 when the owner took over.
+static int do_head(proxy_http_t *h, size_t len) {
+  size_t n = http_parser_execute(&h->req, &kRequestSettings, h->head.data, len);
+  enum http_errno err = HTTP_PARSER_ERRNO(&h->req);
+  if ((err != HPE_OK && err != HPE_PAUSED) || (n != len && err != HPE_PAUSED)) {
+    proxy_http_set_raw(h);  // not HTTP after all: relay it as it is
+    return 0;
+  }
+  int answered = h->sink->on_head(h->arg, h);
+  if (answered) {
+    return 1;
+  }
+  forward_head(h, (const uint8_t *)h->head.data, len);
+  if (h->req.upgrade || h->req.method == HTTP_CONNECT) {
+    // Bytes after an Upgrade or CONNECT head belong to another protocol.
+    h->req_state = REQ_RAW;
+  } else if (h->message_done) {
+    h->message_done = 0;
+    http_parser_pause(&h->req, 0);
+    h->req_state = REQ_HEAD;
+  } else {
+    h->req_state = REQ_BODY;
+  }
+  return 0;
+}
+
+void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
+  while (len > 0) {
+    switch (h->req_state) {
+      case REQ_DROP:
+        return;
+      case REQ_RAW:
+        h->sink->forward(h->arg, data, len);
+        return;
+      case REQ_BODY: {
+        size_t n = http_parser_execute(&h->req, &kRequestSettings, (const char *)data, len);
+        enum http_errno err = HTTP_PARSER_ERRNO(&h->req);
+        if (err != HPE_OK && err != HPE_PAUSED) {
+          h->req_state = REQ_RAW;  // lost track: keep relaying
+          continue;
+        }
+        if (n > len) {
+          n = len;
+        }
+        h->sink->forward(h->arg, data, n);
+        data += n;
+        len -= n;
+        if (h->message_done) {
+          h->message_done = 0;
+          http_parser_pause(&h->req, 0);
+          h->req_state = REQ_HEAD;
+        }
+        break;
+      }
+      case REQ_HEAD: {
+        // Gather the head; keep what follows it for the next round.
+        size_t before = h->head.len;
+        size_t take = len;
+        if (!inspect_buf_append(&h->head, data, take) || h->head.len > h->max_header) {
+          h->head.failed = 0;
+          h->sink->on_too_large(h->arg);
+          h->req_state = REQ_RAW;
+          inspect_buf_reset(&h->head);
+          return;
+        }
+        size_t end = find_head_end(h);
+        if (end == 0) {
+          return;  // wait for more
+        }
+        size_t used = end - before;  // bytes of `data` that belong to this head
+        data += used;
+        len -= used;
+        h->head.len = end;
+        h->head_scan = 0;
+        int taken = do_head(h, end);
+        inspect_buf_reset(&h->head);
+        if (taken) {
+          h->req_state = REQ_DROP;  // the owner answered: nothing more goes upstream
+          return;
+        }
+        break;
+      }
+    }
+  }
+}
+
+void proxy_http_response_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
+  if (!h->resp_observing) {
+    return;
+  }
+  http_parser_execute(&h->resp, &kResponseSettings, (const char *)data, len);
+  enum http_errno err = HTTP_PARSER_ERRNO(&h->resp);
+  if (err != HPE_OK) {
+    h->resp_observing = 0;  // not HTTP/1.1 (or lost track): stop watching, keep relaying
+  }
+}
