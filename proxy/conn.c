@@ -193,8 +193,8 @@ static void on_timeout(uv_timer_t *timer) {
   conn_close(conn);
 }
 
-// The verdict.
-static void judge(proxy_conn_t *conn) {
+// The verdict. `count` adds it to the metrics (once per connection).
+static void judge(proxy_conn_t *conn, int count) {
   const proxy_config_t *cfg = cfg_of(conn);
   inspect_input_t in = {
       .chain = conn->origin_chain,
@@ -205,6 +205,8 @@ static void judge(proxy_conn_t *conn) {
       .handshake = conn->origin_hs,
   };
   in.handshake.detail = conn->origin_detail[0] ? conn->origin_detail : NULL;
+  inspect_report_free(conn->report);
+  conn->enforced = NULL;
   if (inspect_cache_report(conn->worker->cache, &in, cfg->selection, &conn->report) != INSPECT_OK) {
     conn->report = NULL;
     return;
@@ -212,7 +214,9 @@ static void judge(proxy_conn_t *conn) {
   proxy_metrics_t *m = metrics_of(conn);
   for (size_t i = 0; i < inspect_report_num_verdicts(conn->report) && i < INSPECT_SELECTION_MAX; i++) {
     const inspect_verdict_t *v = inspect_report_get0_verdict(conn->report, i);
-    proxy_metrics_add(&m->verdicts[i][v->reason], 1);
+    if (count) {
+      proxy_metrics_add(&m->verdicts[i][v->reason], 1);
+    }
     if (cfg->enforce != PROXY_ENFORCE_NONE && strcmp(v->profile, cfg->enforce_profile) == 0 && !v->accept) {
       conn->enforced = v;
     }
@@ -277,7 +281,7 @@ static void resume_client(proxy_conn_t *conn) {
 // without a usable handshake.
 static void origin_failed(proxy_conn_t *conn) {
   conn->origin_done = 1;
-  judge(conn);
+  judge(conn, 1);
   choose_identity(conn);
   resume_client(conn);
 }
@@ -329,7 +333,7 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
     proxy_metrics_add(&m->handshakes[PROXY_SIDE_ORIGIN][PROXY_HS_CLOSED], 1);
   }
   conn->origin_done = 1;
-  judge(conn);
+  judge(conn, 1);
   choose_identity(conn);
   resume_client(conn);
 }
@@ -367,7 +371,11 @@ static void on_upstream_close(proxy_sio_t *sio) {
     on_upstream_handshake(sio, 0);  // connect or handshake failed before any verdict
   } else if (conn->client.handshake_done && !conn->client.closing) {
     if (sio->alert_received >= 0 && sio->handshake_done) {
-      // An alert after the handshake (e.g. certificate_required): mirror it.
+      // An alert after the handshake (e.g. certificate_required): it changes
+      // the verdict, and the client gets it too.
+      conn->origin_hs.alert = sio->alert_received;
+      conn->origin_hs.alert_after_handshake = 1;
+      judge(conn, 0);
       SSL_send_fatal_alert(conn->client.ssl, (uint8_t)sio->alert_received);
       if (conn->close_reason == NULL) {
         conn->close_reason = "the origin sent a fatal alert after the handshake";
@@ -491,7 +499,7 @@ static void start_origin(proxy_conn_t *conn) {
     conn->origin_hs.status = INSPECT_HS_CONNECT_FAILED;
     snprintf(conn->origin_detail, sizeof(conn->origin_detail), "the client sent no SNI: nothing to route by");
     conn->origin_done = 1;
-    judge(conn);
+    judge(conn, 1);
     conn->cert_state = CERT_ALERT;
     conn->fail_alert = SSL_AD_UNRECOGNIZED_NAME;
     resume_client(conn);
@@ -1025,8 +1033,10 @@ static const char *rejected_by(const proxy_conn_t *conn, const char **summary_ou
     *summary_out = scratch->data;
     return conn->enforced->profile;
   }
-  if (conn->origin_done && conn->origin_hs.status != INSPECT_HS_OK) {
-    inspect_buf_printf(scratch, "The origin failed the handshake (%s); %s", conn->origin_detail, verdict_summary);
+  if (conn->origin_done && (conn->origin_hs.status != INSPECT_HS_OK || conn->origin_hs.alert >= 0)) {
+    inspect_buf_printf(scratch, "The origin failed the connection (%s); %s",
+                       conn->origin_detail[0] ? conn->origin_detail : tls_alert_name(conn->origin_hs.alert),
+                       verdict_summary);
     *summary_out = scratch->data;
     return "origin";
   }

@@ -157,6 +157,137 @@ def curl(port, host, ca, cert=None, key=None, max_time=15, path="/"):
     return "UNKNOWN", f"exit {r.returncode}: {err}", r
 
 
+class Proxy:
+    """A running `tlsmirror proxy` on a free port; records are read from its log."""
+
+    def __init__(self, origin, *args, ca_dir=None, name="proxy", trust=None, resolve=True, workers=1, env=None):
+        self.log = os.path.join(TMP, f"{name}.log")
+        self.ca_dir = ca_dir or os.path.join(TMP, "ca")
+        argv = [TLSMIRROR, "proxy", "--origin", origin, "--listen", "127.0.0.1:0", "--ca-dir", self.ca_dir,
+                "--log", self.log, "--workers", str(workers)]
+        if resolve and origin != "sni" and ":" in origin:
+            host, port = origin.rsplit(":", 1)
+            argv += ["--resolve", f"{host}:{port}:127.0.0.1"]
+        if trust:
+            argv += ["--trust", trust]
+        argv += list(args)
+        self.proc = spawn(argv, env=env)
+        self.stderr_lines = []
+        deadline = time.time() + 30
+        self.port = None
+        self.metrics = None
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                raise RuntimeError(f"proxy exited with {self.proc.wait()}: {self.stderr_lines}")
+            self.stderr_lines.append(line)
+            m = re.search(r"listening on [^ ]*:(\d+),", line)
+            if m:
+                self.port = int(m.group(1))
+            m = re.search(r"metrics on http://([^/]+)/metrics", line)
+            if m:
+                self.metrics = m.group(1)
+            if self.port and ("--metrics" not in args or self.metrics):
+                break
+        if not self.port:
+            raise RuntimeError("proxy did not report its port")
+        self.root = os.path.join(self.ca_dir, "root.pem")
+
+    def records(self, at_least=0, timeout=10):
+        """The log's records, waiting until there are at least `at_least`."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with open(self.log) as f:
+                    recs = [json.loads(line) for line in f if line.strip()]
+            except FileNotFoundError:
+                recs = []
+            if len(recs) >= at_least or time.time() > deadline:
+                return recs
+            time.sleep(0.05)
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+
+CLIENTS = os.path.join(ROOT, "tests", "clients")
+
+
+def node_batch(jobs, timeout=300):
+    """Runs tests/clients/node_client.js on jobs; returns {id: result}."""
+    r = subprocess.run(["node", os.path.join(CLIENTS, "node_client.js")], input=json.dumps(jobs),
+                       capture_output=True, text=True, timeout=timeout)
+    return {j["id"]: j for j in map(json.loads, r.stdout.splitlines())}
+
+
+def java_batch(jobs, timeout=300):
+    """Runs tests/clients/JavaClient.java on jobs; returns {id: result}."""
+    lines = "".join(f"{j['id']} {j['port']} {j['host']} {int(j['sni'])} {j['ca']}\n" for j in jobs)
+    r = subprocess.run(["java", os.path.join(CLIENTS, "JavaClient.java")], input=lines, capture_output=True,
+                       text=True, timeout=timeout)
+    return {j["id"]: j for j in map(json.loads, r.stdout.splitlines())}
+
+
+NODE_CODES = {
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE": "MISSING_INTERMEDIATE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY": "MISSING_INTERMEDIATE",
+    "CERT_HAS_EXPIRED": "EXPIRED", "CERT_NOT_YET_VALID": "NOT_YET_VALID", "DEPTH_ZERO_SELF_SIGNED_CERT": "SELF_SIGNED",
+    "SELF_SIGNED_CERT_IN_CHAIN": "UNTRUSTED_ROOT", "ERR_TLS_CERT_ALTNAME_INVALID": "HOSTNAME_MISMATCH",
+    "INVALID_PURPOSE": "BAD_EKU",
+}
+
+
+def node_reason(j):
+    """Maps a node_client.js result to a reason code."""
+    if j["ok"]:
+        return "OK"
+    if j["code"] in NODE_CODES:
+        return NODE_CODES[j["code"]]
+    if (j["code"] or "").startswith("ERR_SSL_") and "alert" in j["message"]:
+        return "HANDSHAKE_ALERT"
+    return reason_from_openssl_text(j["message"]) or "UNKNOWN:" + str(j["code"])
+
+
+JAVA_REASONS = [
+    ("PKIX path building failed", {"MISSING_INTERMEDIATE", "UNTRUSTED_ROOT", "SELF_SIGNED"}),
+    ("validity check failed", {"EXPIRED", "NOT_YET_VALID"}),
+    ("name constraints check failed", {"NAME_CONSTRAINTS"}),
+    ("Algorithm constraints check failed", {"WEAK_SIGNATURE", "WEAK_KEY"}),
+    ("No subject alternative", {"HOSTNAME_MISMATCH"}),
+    ("No name matching", {"HOSTNAME_MISMATCH"}),
+    ("Extended key usage does not permit", {"BAD_EKU"}),
+    ("Received fatal alert", {"HANDSHAKE_ALERT"}),
+]
+
+
+def java_reasons(j):
+    """The reason codes a java_batch result is consistent with."""
+    if j["ok"]:
+        return {"OK"}
+    return next((r for needle, r in JAVA_REASONS if needle in (j["message"] or "")), set())
+
+
+def python_client(port, host, ca, timeout=15):
+    """Python's ssl module (OpenSSL 3, check_hostname on) with SNI; returns (reason, evidence)."""
+    import socket
+    import ssl
+    ctx = ssl.create_default_context(cafile=ca)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            with ctx.wrap_socket(sock, server_hostname=host) as tls:
+                tls.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+                data = tls.recv(12)
+                return ("OK", "200") if data.startswith(b"HTTP/1.1 200") else ("UNKNOWN", repr(data))
+    except ssl.SSLCertVerificationError as e:
+        if e.verify_code in OPENSSL_CODES:
+            return OPENSSL_CODES[e.verify_code], str(e)
+        return "UNKNOWN", str(e)
+    except ssl.SSLError as e:
+        return ("HANDSHAKE_ALERT", str(e)) if "ALERT" in str(e) else ("UNKNOWN", str(e))
+    except OSError as e:
+        return "UNKNOWN", repr(e)
+
+
 class Failures:
     """Collects mismatches so one run reports all of them, then fails once."""
 

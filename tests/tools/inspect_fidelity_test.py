@@ -6,14 +6,12 @@ and each client's own words."""
 
 import json
 import os
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
 import e2e  # noqa: E402
 
-CLIENTS = os.path.join(os.getcwd(), "tests", "clients")
 f = e2e.Failures()
 lab = e2e.Lab()
 cases = [(s, sni) for s in lab.scenarios.values() for sni in (True, False)]
@@ -41,43 +39,10 @@ with ThreadPoolExecutor(max_workers=8) as pool:
     real_curl = list(pool.map(lambda c: e2e.curl(c[0]["port"], c[0]["host"], lab.root) if c[1] else None, cases))
 
 jobs = [{"id": str(i), "port": s["port"], "host": s["host"], "sni": sni, "ca": lab.root} for i, (s, sni) in enumerate(cases)]
-node = subprocess.run(["node", os.path.join(CLIENTS, "node_client.js")], input=json.dumps(jobs), capture_output=True,
-                      text=True, timeout=300)
-real_node = {j["id"]: j for j in map(json.loads, node.stdout.splitlines())}
-java_in = "".join(f"{i} {s['port']} {s['host']} {int(sni)} {lab.root}\n" for i, (s, sni) in enumerate(cases))
-java = subprocess.run(["java", os.path.join(CLIENTS, "JavaClient.java")], input=java_in, capture_output=True,
-                      text=True, timeout=300)
-real_java = {j["id"]: j for j in map(json.loads, java.stdout.splitlines())}
-f.check(len(real_node) == len(cases), f"node answered {len(real_node)}/{len(cases)}: {node.stderr[-500:]}")
-f.check(len(real_java) == len(cases), f"java answered {len(real_java)}/{len(cases)}: {java.stderr[-500:]}")
-
-NODE_CODES = {
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE": "MISSING_INTERMEDIATE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY": "MISSING_INTERMEDIATE",
-    "CERT_HAS_EXPIRED": "EXPIRED", "CERT_NOT_YET_VALID": "NOT_YET_VALID", "DEPTH_ZERO_SELF_SIGNED_CERT": "SELF_SIGNED",
-    "SELF_SIGNED_CERT_IN_CHAIN": "UNTRUSTED_ROOT", "ERR_TLS_CERT_ALTNAME_INVALID": "HOSTNAME_MISMATCH",
-    "INVALID_PURPOSE": "BAD_EKU",
-}
-JAVA_REASONS = [
-    ("PKIX path building failed", {"MISSING_INTERMEDIATE", "UNTRUSTED_ROOT", "SELF_SIGNED"}),
-    ("validity check failed", {"EXPIRED", "NOT_YET_VALID"}),
-    ("name constraints check failed", {"NAME_CONSTRAINTS"}),
-    ("Algorithm constraints check failed", {"WEAK_SIGNATURE", "WEAK_KEY"}),
-    ("No subject alternative", {"HOSTNAME_MISMATCH"}),
-    ("No name matching", {"HOSTNAME_MISMATCH"}),
-    ("Extended key usage does not permit", {"BAD_EKU"}),
-    ("Received fatal alert", {"HANDSHAKE_ALERT"}),
-]
-
-
-def node_reason(j):
-    if j["ok"]:
-        return "OK"
-    if j["code"] in NODE_CODES:
-        return NODE_CODES[j["code"]]
-    if (j["code"] or "").startswith("ERR_SSL_") and "alert" in j["message"]:
-        return "HANDSHAKE_ALERT"
-    return e2e.reason_from_openssl_text(j["message"]) or "UNKNOWN:" + str(j["code"])
-
+real_node = e2e.node_batch(jobs)
+real_java = e2e.java_batch(jobs)
+f.check(len(real_node) == len(cases), f"node answered {len(real_node)}/{len(cases)}")
+f.check(len(real_java) == len(cases), f"java answered {len(real_java)}/{len(cases)}")
 
 for i, (s, sni) in enumerate(cases):
     where = f"{s['name']} sni={sni}"
@@ -103,7 +68,7 @@ for i, (s, sni) in enumerate(cases):
     j = real_node.get(str(i))
     n = v["node"]
     if j is not None:
-        f.check(n["reason"] == node_reason(j), f"node {where}: inspect {n['reason']}, node {j}")
+        f.check(n["reason"] == e2e.node_reason(j), f"node {where}: inspect {n['reason']}, node {j}")
         if not j["ok"]:
             f.check(j["code"] in n["message"], f"node {where}: code {j['code']} not in {n['message']!r}")
             if not j["code"].startswith("ERR_SSL_"):
@@ -116,7 +81,7 @@ for i, (s, sni) in enumerate(cases):
         f.check(jv["accept"] == j["ok"], f"java {where}: inspect {jv['reason']}, java {j}")
         if not j["ok"]:
             f.check(jv["message"] == j["message"], f"java {where}: java says {j['message']!r}, inspect {jv['message']!r}")
-            allowed = next((r for needle, r in JAVA_REASONS if needle in (j["message"] or "")), set())
+            allowed = e2e.java_reasons(j)
             f.check(jv["reason"] in allowed, f"java {where}: reason {jv['reason']} not in {sorted(allowed)}")
 
 print(f"compared {len(cases)} scenario runs with s_client, curl, node and java")
