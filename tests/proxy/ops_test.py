@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Operations: 500 concurrent clients, a flood of half-open connections that
+does not starve others, --max-conns, plain HTTP to the TLS port, /metrics and
+/healthz, the key log (checked against curl's own), whole records from several
+workers, and SIGTERM draining an in-flight request."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
+import e2e  # noqa: E402
+
+HERE = os.path.join(os.getcwd(), "tests", "proxy")
+f = e2e.Failures()
+lab = e2e.Lab(only=["good"])
+chain, key = os.path.join(lab.dir, "good", "chain.pem"), os.path.join(lab.dir, "good", "key.pem")
+HOST = "good.lab.test"
+origin = e2e.spawn([sys.executable, os.path.join(HERE, "origin_server.py"), chain, key])
+origin_port = int(origin.stdout.readline())
+keylog = os.path.join(e2e.TMP, "proxy.keys")
+proxy = e2e.Proxy(f"{HOST}:{origin_port}", "--metrics", "127.0.0.1:0", "--keylog", keylog,
+                  "--timeout-handshake", "2", name="ops", trust=lab.root, workers=2)
+ctx = ssl.create_default_context(cafile=proxy.root)
+
+
+def curl(path="/echo", extra_env=None):
+    env = dict(os.environ, **(extra_env or {}))
+    return e2e.run(["curl", "-sS", "--max-time", "10", "--cacert", proxy.root, "--resolve",
+                    f"{HOST}:{proxy.port}:127.0.0.1", "-o", "/dev/null", "-w", "%{http_code}",
+                    f"https://{HOST}:{proxy.port}{path}"], env=env)
+
+
+def metrics():
+    with urllib.request.urlopen(f"http://{proxy.metrics}/metrics", timeout=10) as r:
+        return r.read().decode()
+
+
+def metric(text, name):
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{") and False:
+            return float(line.split()[-1])
+    return -1.0
+
+
+# 500 concurrent clients, each with its own TLS connection.
+async def one_client(i):
+    reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port, ssl=ctx, server_hostname=HOST)
+    writer.write(f"GET /echo?c={i} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+    data = await reader.read()
+    writer.close()
+    return True if data.startswith(b"HTTP/1.1 200") else data[:120]
+
+
+async def many(n):
+    results = await asyncio.gather(*(one_client(i) for i in range(n)), return_exceptions=True)
+    return sum(1 for r in results if r is True), [r for r in results if r is not True][:3]
+
+
+ok, errors = asyncio.run(many(500))
+f.check(ok == 500, f"500 concurrent clients: {ok} got 200 ({errors})")
+recs = proxy.records(at_least=500)
+f.check(len(recs) >= 500, f"{len(recs)} records for 500 connections")
+lines = open(proxy.log).read().splitlines()
+bad = [l for l in lines if not l.startswith("{") or not l.endswith("}")]
+f.check(not bad and all(json.loads(l) for l in lines), f"every record from 2 workers is one whole JSON line ({len(bad)} bad)")
+
+# A flood of half-open connections does not starve a real client.
+flood = []
+for _ in range(300):
+    s = socket.create_connection(("127.0.0.1", proxy.port))
+    flood.append(s)
+start = time.time()
+r = curl()
+f.check(r.stdout == "200" and time.time() - start < 3, f"during a 300-connection flood: {r.stdout} in {time.time() - start:.2f}s")
+time.sleep(3.5)  # --timeout-handshake 2 reaps them
+m = metrics()
+f.check(metric(m, "tlsmirror_connections_active") <= 1, f"half-open connections reaped: {metric(m, 'tlsmirror_connections_active')}")
+reaped = [r for r in proxy.records() if r["event"].get("reason") == "the client sent no ClientHello in time"]
+f.check(len(reaped) >= 300, f"{len(reaped)} records say the client sent no ClientHello in time")
+for s in flood:
+    s.close()
+
+# Plain HTTP to the TLS port: 400 and a record.
+with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = s.recv(4096)
+f.check(answer.startswith(b"HTTP/1.1 400") and b"use https://" in answer, f"plain HTTP: {answer[:60]!r}")
+time.sleep(0.3)
+f.check(any(r["tlsmirror"]["rejected_by"] == "client" and r.get("http", {}).get("response", {}).get("status_code") == 400
+            for r in proxy.records()), "plain HTTP is logged")
+
+# Metrics and health.
+m = metrics()
+for name in ("tlsmirror_connections_total", "tlsmirror_requests_total", "tlsmirror_bytes_total",
+             'tlsmirror_handshakes_total{side="client",outcome="ok"}', 'tlsmirror_verdicts_total{profile="openssl",reason="OK"}',
+             'tlsmirror_handshakes_total{side="client",outcome="not_tls"} 1'):
+    f.check(name in m, f"/metrics has {name}")
+f.check(metric(m, "tlsmirror_connections_total") >= 801, f"connections_total {metric(m, 'tlsmirror_connections_total')}")
+with urllib.request.urlopen(f"http://{proxy.metrics}/healthz", timeout=10) as r:
+    f.check(r.status == 200 and r.read() == b"ok\n", "/healthz is ok")
+
+# Key log: both legs, and the client leg's secrets are the ones curl logged.
+client_keys = os.path.join(e2e.TMP, "curl.keys")
+r = curl(extra_env={"SSLKEYLOGFILE": client_keys})
+time.sleep(0.3)
+theirs = {l.split()[1] + " " + l.split()[0]: l for l in open(client_keys) if l.strip() and not l.startswith("#")}
+ours = {l.split()[1] + " " + l.split()[0]: l for l in open(keylog) if l.strip()}
+f.check(len(theirs) > 0 and all(ours.get(k) == v for k, v in theirs.items()),
+        f"curl's {len(theirs)} key log lines appear in tlsmirror's key log")
+randoms = {l.split()[1] for l in open(keylog) if l.strip()}
+f.check(len(randoms) >= 2 * 500, f"{len(randoms)} client randoms in the key log: both legs of every connection")
+
+# --max-conns: the connection over the limit is closed at once and logged.
+small = e2e.Proxy(f"{HOST}:{origin_port}", "--max-conns", "3", name="small", trust=lab.root, workers=1)
+held = [socket.create_connection(("127.0.0.1", small.port)) for _ in range(3)]
+time.sleep(0.3)
+extra = socket.create_connection(("127.0.0.1", small.port), timeout=5)
+closed = extra.recv(1) == b""
+f.check(closed, "the 4th connection is closed at once with --max-conns 3")
+time.sleep(0.3)
+f.check(any(r["event"].get("reason", "").startswith("over --max-conns") for r in small.records()), "refusal logged")
+for s in held + [extra]:
+    s.close()
+small.stop()
+
+# SIGTERM drains: an in-flight request completes; then the proxy exits 0.
+result = {}
+t = threading.Thread(target=lambda: result.setdefault("r", curl("/slow?ms=2000")))
+t.start()
+time.sleep(0.8)
+proxy.proc.send_signal(signal.SIGTERM)
+time.sleep(0.3)
+refused = e2e.run(["curl", "-sS", "--max-time", "3", "-k", f"https://127.0.0.1:{proxy.port}/"]).returncode
+t.join(timeout=20)
+f.check(result.get("r") is not None and result["r"].stdout == "200", f"in-flight request during drain: {result}")
+f.check(refused == 7, f"new connections are refused while draining (curl exit {refused})")
+f.check(proxy.proc.wait(timeout=20) == 0, "the proxy exits 0 after draining")
+f.finish()
