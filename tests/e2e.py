@@ -257,6 +257,10 @@ JAVA_REASONS = [
     ("No name matching", {"HOSTNAME_MISMATCH"}),
     ("Extended key usage does not permit", {"BAD_EKU"}),
     ("Received fatal alert", {"HANDSHAKE_ALERT"}),
+    # When a server closes right after its alert, Java may lose the race and
+    # report the closed socket instead of the alert.
+    ("Broken pipe", {"HANDSHAKE_ALERT"}),
+    ("Connection reset", {"HANDSHAKE_ALERT"}),
 ]
 
 

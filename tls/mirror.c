@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tls/tls.h"
 
@@ -96,12 +99,25 @@ int tls_mirror_ca_create(const char *dir, int64_t now) {
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
     return TLS_EWRITE;
   }
-  int err = mint_root(dir, TLS_MIRROR_UNTRUSTED_FILE, TLS_MIRROR_UNTRUSTED_KEY_FILE,
-                      "tlsmirror untrusted mirror root (never trust this one)", now);
-  if (err == TLS_OK) {
-    // The trusted root goes last: its presence marks a complete CA.
-    err = mint_root(dir, TLS_MIRROR_ROOT_FILE, TLS_MIRROR_ROOT_KEY_FILE, "tlsmirror mirror root CA", now);
+  // Several proxies may start at once on one directory: one creates the CA
+  // while the others wait, then find it.
+  int lock = open(ca_path(path, sizeof(path), dir, ".lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+    if (lock >= 0) {
+      close(lock);
+    }
+    return TLS_EWRITE;
   }
+  int err = TLS_EEXISTS;
+  if (stat(ca_path(path, sizeof(path), dir, TLS_MIRROR_ROOT_FILE), &st) != 0) {
+    err = mint_root(dir, TLS_MIRROR_UNTRUSTED_FILE, TLS_MIRROR_UNTRUSTED_KEY_FILE,
+                    "tlsmirror untrusted mirror root (never trust this one)", now);
+    if (err == TLS_OK) {
+      // The trusted root goes last: its presence marks a complete CA.
+      err = mint_root(dir, TLS_MIRROR_ROOT_FILE, TLS_MIRROR_ROOT_KEY_FILE, "tlsmirror mirror root CA", now);
+    }
+  }
+  close(lock);  // releases the lock
   return err;
 }
 

@@ -110,7 +110,8 @@ for framing in ("length", "chunked"):
     f.check(result["length"] == size and result["sha256"] == upload.hexdigest(), f"96 MiB upload ({framing}): {result}")
 c.close()
 grown = vm_hwm_kib(proxy.proc.pid) - hwm_before
-f.check(grown < 48 * 1024, f"the proxy's peak memory grew {grown} KiB for 288 MiB relayed: bodies are streamed")
+if "ASAN_OPTIONS" not in os.environ:  # AddressSanitizer's quarantine keeps freed memory
+    f.check(grown < 48 * 1024, f"the proxy's peak memory grew {grown} KiB for 288 MiB relayed: bodies are streamed")
 
 # Pipelining: three requests in one write, three responses in order.
 with socket.create_connection(("127.0.0.1", proxy.port), timeout=30) as s:
