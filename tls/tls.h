@@ -43,7 +43,8 @@ extern "C" {
   XX(RESOLVE, -20012, "cannot resolve the host name: check it, or give the address with --resolve") \
   XX(CONNECT, -20013, "cannot connect to the origin: check the host, port and that it is listening") \
   XX(EXISTS, -20014, "a mirror CA already exists there: use it, or remove the directory to start over") \
-  XX(NO_CA, -20015, "no mirror CA in the directory: run 'tlsmirror ca init' first")
+  XX(NO_CA, -20015, "no mirror CA in the directory: run 'tlsmirror ca init' first") \
+  XX(HELLO, -20016, "malformed ClientHello: a length or list runs past the end of its data")
 
 typedef enum {
   TLS_OK = 0,
@@ -223,6 +224,93 @@ size_t tls_mirror_cache_hits(const tls_mirror_t *mirror);
 
 // tls_alert_name returns the IANA name of a TLS alert ("handshake_failure").
 const char *tls_alert_name(int alert);
+
+// ClientHello.
+//
+// tls_hello_t summarises a ClientHello as the client sent it: what the proxy
+// logs, what it mirrors towards the origin (SNI, ALPN, version range) and the
+// client's JA3 and JA4 fingerprints. It is a plain value, filled without
+// allocation. Lists keep wire order and GREASE values (RFC 8701); a list
+// longer than its array keeps its first entries and sets its bit in
+// `overflow`, but the fingerprints always cover every entry. Of an extension
+// sent twice, the first counts; BoringSSL refuses such a ClientHello before
+// its callbacks run, so the proxy never sees one.
+#define TLS_HELLO_OVERFLOW_VERSIONS (1u << 0)
+#define TLS_HELLO_OVERFLOW_CIPHERS (1u << 1)
+#define TLS_HELLO_OVERFLOW_EXTENSIONS (1u << 2)
+#define TLS_HELLO_OVERFLOW_GROUPS (1u << 3)
+#define TLS_HELLO_OVERFLOW_SIGALGS (1u << 4)
+#define TLS_HELLO_OVERFLOW_POINT_FORMATS (1u << 5)
+#define TLS_HELLO_OVERFLOW_ALPN (1u << 6)        // alpn_wire holds the leading protocols that fit
+#define TLS_HELLO_OVERFLOW_JA3_STRING (1u << 7)  // ja3_string is cut short; ja3 is still exact
+
+typedef struct {
+  uint16_t legacy_version;  // ClientHello.legacy_version
+  // has_sni is 1 when server_name carries a usable host_name (1 to 255 bytes,
+  // no NUL), copied to `sni` as sent (case kept). JA4's d/i only asks whether
+  // the extension is present.
+  int has_sni;
+  char sni[256];
+  uint16_t versions[16];  // supported_versions
+  size_t num_versions;
+  uint16_t ciphers[256];  // cipher_suites
+  size_t num_ciphers;
+  uint16_t extensions[64];  // extension types
+  size_t num_extensions;
+  uint16_t groups[64];  // supported_groups
+  size_t num_groups;
+  uint16_t sigalgs[64];  // signature_algorithms (not signature_algorithms_cert)
+  size_t num_sigalgs;
+  uint8_t point_formats[8];  // ec_point_formats
+  size_t num_point_formats;
+  // alpn_wire is the ALPN protocol_name_list exactly as sent, ready for
+  // SSL_set_alpn_protos; alpn_wire_len is 0 when the client sent no ALPN.
+  uint8_t alpn_wire[256];
+  size_t alpn_wire_len;
+  // alpn_first is the first ALPN protocol for display: printable ASCII as is,
+  // other bytes (and backslash) as \xHH; "" when none.
+  char alpn_first[64];
+  // min_version and max_version are the TLS versions offered, ignoring GREASE
+  // and values that name no TLS version (drafts): from supported_versions when
+  // sent (both 0 if it names none), else legacy_version for both, capped at
+  // TLS 1.2 since TLS 1.3 needs supported_versions (RFC 8446, 4.2.1). Such a
+  // ClientHello states no minimum: min_version is then only its maximum.
+  uint16_t min_version, max_version;
+  unsigned overflow;       // TLS_HELLO_OVERFLOW_* bits
+  char ja3[33];            // MD5 of the JA3 string, lower-case hex
+  char ja3_string[2048];   // SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats
+  char ja4[64];            // e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1" (TLS over TCP)
+} tls_hello_t;
+
+// tls_hello_parse fills `*out` from `body`, a ClientHello handshake body
+// without its 4-byte handshake header (SSL_CLIENT_HELLO's client_hello). It
+// returns TLS_EHELLO, with `*out` zeroed, when a length or list runs past its
+// end or bytes are left over; odd but well-framed content (empty lists,
+// unknown values, a repeated extension) is summarised, not refused.
+int tls_hello_parse(const uint8_t *body, size_t len, tls_hello_t *out);
+
+// tls_hello_is_grease returns 1 for the GREASE values of RFC 8701 (0x0a0a,
+// 0x1a1a ... 0xfafa), which clients send to keep servers tolerant of unknown
+// values, and 0 otherwise.
+int tls_hello_is_grease(uint16_t value);
+
+// Names from the IANA TLS registries, or NULL for a value they do not name.
+//
+// tls_cipher_name returns a cipher suite's IANA name
+// ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").
+const char *tls_cipher_name(uint16_t id);
+// tls_group_name returns a supported group's name ("x25519", "secp256r1",
+// "X25519MLKEM768", "X25519Kyber768Draft00").
+const char *tls_group_name(uint16_t id);
+// tls_sigalg_name returns a SignatureScheme name ("ecdsa_secp256r1_sha256"),
+// or for a TLS 1.2 (hash, signature) pair outside that registry the name
+// OpenSSL gives it ("dsa_sha256").
+const char *tls_sigalg_name(uint16_t id);
+// tls_extension_name returns an extension type's name ("server_name").
+const char *tls_extension_name(uint16_t type);
+// tls_version_name returns a protocol version's name as OpenSSL prints it
+// ("TLSv1.3", "TLSv1", "SSLv3", "DTLSv1.2").
+const char *tls_version_name(uint16_t version);
 
 // Errors from a connection.
 //
