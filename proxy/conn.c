@@ -64,6 +64,8 @@ struct proxy_conn_st {
   uint8_t alpn_wire[256];
   size_t alpn_wire_len;
   uint16_t min_version, max_version;
+  inspect_buf_t hello_json;   // tls.client.{ja3, ja4, supported_ciphers}
+  inspect_buf_t hello_extra;  // tlsmirror.client_hello.*
 
   // The origin.
   char origin_host[256];
@@ -151,6 +153,8 @@ static void conn_release(proxy_conn_t *conn) {
   inspect_chain_free(conn->origin_chain);
   inspect_report_free(conn->report);
   proxy_http_cleanup(&conn->http);
+  inspect_buf_cleanup(&conn->hello_json);
+  inspect_buf_cleanup(&conn->hello_extra);
   free(conn);
   proxy_worker_conn_done(worker);
 }
@@ -523,50 +527,69 @@ static void start_origin(proxy_conn_t *conn) {
 }
 
 // The client leg.
-static void capture_hello(proxy_conn_t *conn, const SSL_CLIENT_HELLO *hello) {
-  const uint8_t *data;
-  size_t len;
-  CBS cbs, list, name;
-  uint8_t type;
-  if (SSL_early_callback_ctx_extension_get(hello, TLSEXT_TYPE_server_name, &data, &len)) {
-    CBS_init(&cbs, data, len);
-    if (CBS_get_u16_length_prefixed(&cbs, &list) && CBS_get_u8(&list, &type) && type == TLSEXT_NAMETYPE_host_name &&
-        CBS_get_u16_length_prefixed(&list, &name) && CBS_len(&name) > 0 && CBS_len(&name) < sizeof(conn->sni) &&
-        !CBS_contains_zero_byte(&name)) {
-      memcpy(conn->sni, CBS_data(&name), CBS_len(&name));
-      conn->sni[CBS_len(&name)] = '\0';
-      conn->has_sni = 1;
+//
+// capture_hello keeps what the origin leg mirrors (SNI, ALPN, versions) and
+// renders what the record says about the ClientHello now, so the full
+// summary need not stay in memory for the connection's life.
+static void capture_hello(proxy_conn_t *conn, const SSL_CLIENT_HELLO *client_hello) {
+  conn->min_version = TLS1_VERSION;
+  conn->max_version = TLS1_3_VERSION;
+  tls_hello_t *h = malloc(sizeof(*h));
+  if (h == NULL || tls_hello_parse(client_hello->client_hello, client_hello->client_hello_len, h) != TLS_OK) {
+    free(h);
+    return;  // BoringSSL parsed it already; offer the widest range and no extras
+  }
+  conn->has_sni = h->has_sni;
+  memcpy(conn->sni, h->sni, sizeof(conn->sni));
+  memcpy(conn->alpn_wire, h->alpn_wire, h->alpn_wire_len);
+  conn->alpn_wire_len = h->alpn_wire_len;
+  if (h->max_version != 0) {
+    // Without supported_versions a client states no minimum: keep the floor.
+    conn->min_version = h->num_versions > 0 && h->min_version >= TLS1_VERSION ? h->min_version : TLS1_VERSION;
+    conn->max_version = h->max_version > TLS1_3_VERSION ? TLS1_3_VERSION : h->max_version;
+  }
+  inspect_buf_t *j = &conn->hello_json;
+  inspect_buf_printf(j, "\"ja3\":\"%s\",\"ja4\":\"%s\",\"supported_ciphers\":[", h->ja3, h->ja4);
+  for (size_t i = 0, n = 0; i < h->num_ciphers; i++) {
+    if (tls_hello_is_grease(h->ciphers[i])) {
+      continue;
+    }
+    const char *name = tls_cipher_name(h->ciphers[i]);
+    if (name != NULL) {
+      inspect_buf_printf(j, "%s\"%s\"", n++ ? "," : "", name);
+    } else {
+      inspect_buf_printf(j, "%s\"0x%04x\"", n++ ? "," : "", h->ciphers[i]);
     }
   }
-  if (SSL_early_callback_ctx_extension_get(hello, TLSEXT_TYPE_application_layer_protocol_negotiation, &data, &len)) {
-    CBS_init(&cbs, data, len);
-    if (CBS_get_u16_length_prefixed(&cbs, &list) && CBS_len(&list) <= sizeof(conn->alpn_wire)) {
-      memcpy(conn->alpn_wire, CBS_data(&list), CBS_len(&list));
-      conn->alpn_wire_len = CBS_len(&list);
+  inspect_buf_puts(j, "]");
+  inspect_buf_t *k = &conn->hello_extra;
+  inspect_buf_puts(k, "\"versions\":[");
+  for (size_t i = 0, n = 0; i < h->num_versions; i++) {
+    const char *name = tls_version_name(h->versions[i]);
+    if (!tls_hello_is_grease(h->versions[i]) && name != NULL) {
+      inspect_buf_printf(k, "%s\"%s\"", n++ ? "," : "", name);
     }
   }
-  // Offer the origin the versions the client offered (within what BoringSSL
-  // speaks): supported_versions when present, else up to legacy_version.
-  uint16_t lowest = 0xffff, highest = 0;
-  if (SSL_early_callback_ctx_extension_get(hello, TLSEXT_TYPE_supported_versions, &data, &len)) {
-    CBS_init(&cbs, data, len);
-    uint16_t v;
-    if (CBS_get_u8_length_prefixed(&cbs, &list)) {
-      while (CBS_get_u16(&list, &v)) {
-        if (v >= TLS1_VERSION && v <= TLS1_3_VERSION) {
-          lowest = v < lowest ? v : lowest;
-          highest = v > highest ? v : highest;
-        }
+  inspect_buf_puts(k, "],\"groups\":[");
+  for (size_t i = 0, n = 0; i < h->num_groups; i++) {
+    const char *name = tls_group_name(h->groups[i]);
+    if (!tls_hello_is_grease(h->groups[i])) {
+      if (name != NULL) {
+        inspect_buf_printf(k, "%s\"%s\"", n++ ? "," : "", name);
+      } else {
+        inspect_buf_printf(k, "%s\"0x%04x\"", n++ ? "," : "", h->groups[i]);
       }
     }
   }
-  if (highest == 0) {
-    lowest = TLS1_VERSION;
-    highest = hello->version < TLS1_VERSION ? TLS1_VERSION : hello->version > TLS1_2_VERSION ? TLS1_2_VERSION
-                                                                                              : hello->version;
+  inspect_buf_puts(k, "],\"alpn\":[");
+  CBS list, proto;
+  CBS_init(&list, h->alpn_wire, h->alpn_wire_len);
+  for (size_t n = 0; CBS_get_u8_length_prefixed(&list, &proto); n++) {
+    inspect_buf_puts(k, n ? "," : "");
+    inspect_buf_json_string_len(k, (const char *)CBS_data(&proto), CBS_len(&proto));
   }
-  conn->min_version = lowest;
-  conn->max_version = highest;
+  inspect_buf_printf(k, "],\"extensions\":%zu", h->num_extensions);
+  free(h);
 }
 
 static enum ssl_select_cert_result_t on_select_certificate(const SSL_CLIENT_HELLO *hello) {
@@ -914,6 +937,8 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
   conn->origin_hs.alert = -1;
   conn->fail_alert = -1;
   conn->origin_chain = inspect_chain_new();
+  inspect_buf_init(&conn->hello_json, 1 << 16);
+  inspect_buf_init(&conn->hello_extra, 1 << 16);
   proxy_http_init(&conn->http, &kHttpSink, conn, server->cfg->max_header, !server->cfg->log_headers_unredacted);
   if (conn->origin_chain == NULL || proxy_sio_init(&worker->loop, &conn->client, ssl, &kClientCallbacks, conn) < 0) {
     inspect_chain_free(conn->origin_chain);
@@ -1131,6 +1156,10 @@ static void conn_record(proxy_conn_t *conn) {
     inspect_buf_json_string(&out, conn->sni);
     inspect_buf_puts(&out, ",");
   }
+  if (conn->hello_json.len > 0) {
+    inspect_buf_append(&out, conn->hello_json.data, conn->hello_json.len);
+    inspect_buf_puts(&out, ",");
+  }
   inspect_buf_printf(&out, "\"sni_sent\":%s}", conn->has_sni ? "true" : "false");
   if (conn->origin_done) {
     inspect_buf_puts(&out, ",");
@@ -1168,7 +1197,13 @@ static void conn_record(proxy_conn_t *conn) {
     }
   }
   // tlsmirror.*: the origin handshake, the verdicts and who rejects.
-  inspect_buf_puts(&out, ",\"tlsmirror\":{\"origin\":{");
+  inspect_buf_puts(&out, ",\"tlsmirror\":{");
+  if (conn->hello_extra.len > 0) {
+    inspect_buf_puts(&out, "\"client_hello\":{");
+    inspect_buf_append(&out, conn->hello_extra.data, conn->hello_extra.len);
+    inspect_buf_puts(&out, "},");
+  }
+  inspect_buf_puts(&out, "\"origin\":{");
   first = 1;
   if (conn->origin_done) {
     static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};

@@ -90,6 +90,10 @@ for s in scenarios:
             got = {v["profile"]: v["reason"] for v in r["tlsmirror"]["verdicts"]}
             f.check(got == want, f"{s['name']} sni={sni}: record verdicts {got} != inspect {want}")
             f.check(("server_name" in r["tls"]["client"]) == sni, f"{s['name']}: tls.client.server_name iff SNI")
+            client = r["tls"]["client"]
+            f.check(len(client.get("ja3", "")) == 32 and client.get("ja4", "")[:2] == "t1"
+                    and client.get("ja4", "")[3] == ("d" if sni else "i") and len(client.get("supported_ciphers", [])) > 0,
+                    f"{s['name']} sni={sni}: ClientHello summary {client}")
             f.check(r["tlsmirror"]["summary"] != "", f"{s['name']}: empty summary")
             if r["tlsmirror"]["origin"].get("handshake") == "ok":
                 chain = r["tls"]["server"]["certificate_chain"]
