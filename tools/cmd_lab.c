@@ -102,7 +102,37 @@ static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
   JSON_PATH("intermediates", "intermediates.pem");
   JSON_PATH("client_cert", "client.pem");
   JSON_PATH("client_key", "client.key");
-  inspect_buf_puts(&buf, ",\"scenarios\":[");
+  inspect_buf_puts(&buf, ",\"bundles\":[");
+  for (size_t i = 0; i < lab_bundle_count(); i++) {
+    const lab_fixture_t *f = lab_bundle_get(i);
+    char file[128];
+    inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
+    inspect_buf_json_string(&buf, f->name);
+    snprintf(file, sizeof(file), "bundles/%s.pem", f->name);
+    JSON_PATH("path", file);
+    inspect_buf_puts(&buf, ",\"problem\":");
+    inspect_buf_json_string(&buf, f->problem);
+    inspect_buf_puts(&buf, ",\"what\":");
+    inspect_buf_json_string(&buf, f->what);
+    inspect_buf_puts(&buf, "}");
+  }
+  inspect_buf_puts(&buf, "],\"mtls_clients\":[");
+  for (size_t i = 0; i < lab_mtls_client_count(); i++) {
+    const lab_fixture_t *f = lab_mtls_client_get(i);
+    char file[128];
+    inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
+    inspect_buf_json_string(&buf, f->name);
+    snprintf(file, sizeof(file), "clients/%s.pem", f->name);
+    JSON_PATH("cert", file);
+    snprintf(file, sizeof(file), "clients/%s.key", f->name);
+    JSON_PATH("key", file);
+    inspect_buf_puts(&buf, ",\"problem\":");
+    inspect_buf_json_string(&buf, f->problem);
+    inspect_buf_puts(&buf, ",\"what\":");
+    inspect_buf_json_string(&buf, f->what);
+    inspect_buf_puts(&buf, "}");
+  }
+  inspect_buf_puts(&buf, "],\"scenarios\":[");
   for (size_t i = 0; i < run->num; i++) {
     const lab_scenario_t *s = lab_scenario_get(run->indexes[i]);
     inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
