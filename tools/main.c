@@ -17,6 +17,7 @@ typedef struct {
 static const command_t kCommands[] = {
     {"inspect", cmd_inspect, "judge a server's chain (live or from a file) for every platform"},
     {"lab", cmd_lab, "serve the built-in lab of deliberately broken TLS origins"},
+    {"bundle", cmd_bundle, "lint a CA bundle for an mTLS trust store (ALB, API Gateway), fix or split it"},
 };
 
 static void usage(FILE *out) {
