@@ -300,7 +300,7 @@ static void text_token(const char *t, void *arg) {
   } else if (strncmp(t, "many:", 5) == 0) {
     int n = atoi(t + 5);
     for (int i = 0; i < n; i++) {
-      char name[16];
+      char name[24];
       snprintf(name, sizeof(name), "many-%d", i);
       append_pem(out, name, 0);
     }
