@@ -560,7 +560,7 @@ static void evaluate(inspect_bundle_t *b, sink_t *sink, const unsigned char *rem
   }
   if (rules->max_cas > 0 && kept > rules->max_cas) {
     report(b, sink, INSPECT_BUNDLE_TOO_MANY_CAS, -1, 0,
-           inspect__arena_printf(&b->arena, "the bundle holds %zu certificates; a %s trust store holds at most %zu",
+           inspect__arena_printf(&b->arena, "the bundle holds %zu certificates; %s trust stores hold at most %zu",
                                  kept, rules->platform, rules->max_cas),
            inspect__arena_printf(&b->arena, "keep the CAs your clients chain to and split the rest across trust "
                                             "stores (--fix keeps the first %zu)",
@@ -569,7 +569,7 @@ static void evaluate(inspect_bundle_t *b, sink_t *sink, const unsigned char *rem
   }
   if (rules->max_subject_bytes > 0 && subject_bytes > rules->max_subject_bytes) {
     report(b, sink, INSPECT_BUNDLE_SUBJECTS_TOO_LARGE, -1, 0,
-           inspect__arena_printf(&b->arena, "the subject names total %zu bytes (DER); a %s trust store allows %zu",
+           inspect__arena_printf(&b->arena, "the subject names total %zu bytes (DER); %s allows %zu per trust store",
                                  subject_bytes, rules->platform, rules->max_subject_bytes),
            "remove CAs your clients do not chain to (--fix drops the last ones until the names fit)", NULL);
   }

@@ -19,11 +19,13 @@ static const char kBundleHelp[] =
     "Lint a CA bundle (the PEM file an mTLS trust store is made of) the way the\n"
     "platform checks it before accepting it, and say what each client would see.\n"
     "\n"
-    "Each certificate: X.509 v3, basicConstraints CA:TRUE (no leaves), valid at\n"
-    "TIME, key type and size, signature algorithm, size. The bundle: PEM only, no\n"
-    "blank lines and '#' comments without '-' (ALB), no other text, no\n"
-    "duplicates, every issuer present up to a self-signed root, at most 4 CAs per\n"
-    "chain, at most 25 CAs and 10000 bytes of subject names (ALB).\n"
+    "Each certificate: X.509 v3 (ALB), basicConstraints CA:TRUE (no leaves),\n"
+    "valid at TIME, key (RSA 2048+, up to 8192 for ALB; ECDSA P-256/384/521),\n"
+    "signature (SHA-256/384/512), size (16 KB for ALB). The bundle: PEM only;\n"
+    "for ALB no blank lines and only '#' comments without '-' besides the blocks,\n"
+    "for API Gateway blank lines are fine but no other text; no duplicates; every\n"
+    "issuer present up to a self-signed root; at most 4 CAs per chain; for ALB at\n"
+    "most 25 CAs and 10000 bytes of subject names.\n"
     "\n"
     "Every certificate is listed (index, subject, issuer, key, signature, CA flag,\n"
     "validity), then each violation with the platform's own words where they are\n"
@@ -49,12 +51,15 @@ static const char kBundleHelp[] =
     "\n"
     "Exit status: 0 compliant (split: every block written), 1 violations (split:\n"
     "some blocks were not certificates), 2 usage error or unreadable input (no\n"
-    "PEM block and no DER certificate at all).\n"
+    "PEM block and no DER certificate at all). With --fix the status is the\n"
+    "original file's.\n"
     "\n"
     "Examples:\n"
     "  tlsmirror bundle ca-bundle.pem --profile alb-mtls\n"
     "  tlsmirror bundle truststore.pem --profile apigateway-mtls --fix truststore-fixed.pem\n"
-    "  tlsmirror bundle split ca-bundle.pem certs/\n";
+    "  tlsmirror bundle split ca-bundle.pem certs/\n"
+    "  tlsmirror inspect client.pem --profile alb-mtls --trust ca-bundle.pem\n"
+    "      (judge a client's certificate chain against the bundle)\n";
 
 static void print_help(void) {
   char list[1024];

@@ -22,6 +22,9 @@ static const char kLabHelp[] =
     "some client or platform rejects (missing intermediate, wrong order, expired,\n"
     "SNI required...). The lab's private PKI is minted at start-up; lab.json lists\n"
     "every scenario with its port, host name, trust anchor and expected problem.\n"
+    "It also writes CA bundles (bundles/*.pem, for 'tlsmirror bundle') and mTLS\n"
+    "client certificates (clients/*.pem + .key, for the alb-mtls and\n"
+    "apigateway-mtls profiles), listed in lab.json too.\n"
     "\n"
     "Options:\n"
     "  --out DIR           write the PKI and lab.json to DIR (default: a new\n"
@@ -178,7 +181,8 @@ static int on_ready(void *arg, const proxy_origin_site_t *sites, size_t num) {
     printf("%-26s %-6u %s\n", sites[i].name, sites[i].port, sites[i].description);
   }
   const lab_scenario_t *first = lab_scenario_get(run->indexes[0]);
-  printf("\ntrust anchor: %s/root.pem\nscenarios:    %s/lab.json\n", run->dir, run->dir);
+  printf("\ntrust anchor: %s/root.pem\nscenarios:    %s/lab.json\nmTLS:         %s/bundles/*.pem, %s/clients/*.pem\n",
+         run->dir, run->dir, run->dir, run->dir);
   printf("try:          curl --cacert %s/root.pem --resolve %s:%u:%s https://%s:%u/\n", run->dir, first->host,
          sites[0].port, run->listen, first->host, sites[0].port);
   printf("serving %zu scenario%s on %s; Ctrl-C stops\n", num, num == 1 ? "" : "s", run->listen);
