@@ -279,7 +279,15 @@ int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *
   XX(HANDSHAKE_ALERT)          \
   XX(PROTOCOL_MISMATCH)        \
   XX(CONNECT_FAILED)           \
-  XX(TIMEOUT)
+  XX(TIMEOUT)                  \
+  XX(CHAIN_TOO_LONG)           \
+  XX(UNSUPPORTED_CERT)
+
+// CHAIN_TOO_LONG: the path from a client certificate to its root holds more
+//   CA certificates than the platform allows (ALB and API Gateway mTLS: 4).
+// UNSUPPORTED_CERT: a certificate the platform does not handle at all, though
+//   not weak: an X.509 v1 certificate, an Ed25519 or DSA key, RSA above 8192
+//   bits, a curve other than P-256/384/521 (ALB mTLS).
 
 typedef enum {
 #define INSPECT_REASON_ENUM(name) INSPECT_REASON_##name,
@@ -425,6 +433,112 @@ void inspect_cache_free(inspect_cache_t *cache);
 int inspect_cache_report(inspect_cache_t *cache, const inspect_input_t *in, const inspect_selection_t *sel,
                          inspect_report_t **out);
 size_t inspect_cache_hits(const inspect_cache_t *cache);
+
+// CA bundles.
+//
+// inspect_bundle_lint checks a CA bundle (the PEM file a platform's mTLS
+// trust store is made of) the way the platform checks it before accepting
+// it: each certificate (X.509 v3, basicConstraints CA:TRUE, valid at `now`,
+// key, signature, size) and the bundle as a whole (PEM only, blank lines,
+// comments and other text, duplicates, every issuer present up to a root,
+// chain depth, number of CAs). Profiles with bundle rules are the mTLS ones
+// (alb-mtls, apigateway-mtls); a NULL profile only splits the file into its
+// blocks (for `tlsmirror bundle split`).
+//
+// A bad block or certificate is a violation, never an error: the only errors
+// are input with no PEM block and no DER certificate at all
+// (INSPECT_ENO_CERTIFICATE, INSPECT_EBAD_DER), INSPECT_ETOO_LARGE,
+// INSPECT_ETOO_MANY_CERTS, INSPECT_EBAD_PROFILE (a profile without bundle
+// rules) and INSPECT_ENOMEM.
+#define INSPECT_BUNDLE_RULE_MAP(XX)                                                           \
+  XX(NOT_PEM, "the file is DER, not PEM")                                                    \
+  XX(BAD_PEM, "a PEM block is broken (no END line or invalid base64)")                       \
+  XX(NOT_CERTIFICATE, "a PEM block is not a certificate (a key, a CRL...)")                  \
+  XX(BAD_DER, "a CERTIFICATE block does not hold a valid X.509 certificate")                \
+  XX(NON_PEM_DATA, "text outside the PEM blocks")                                            \
+  XX(BAD_COMMENT, "a # comment contains a '-'")                                              \
+  XX(BLANK_LINE, "blank lines")                                                              \
+  XX(NOT_V3, "not an X.509 v3 certificate")                                                  \
+  XX(NOT_CA, "not a CA: basicConstraints CA:TRUE is missing (a leaf)")                      \
+  XX(EXPIRED, "the certificate has expired")                                                 \
+  XX(NOT_YET_VALID, "the certificate is not valid yet")                                      \
+  XX(WEAK_KEY, "the key is too small")                                                       \
+  XX(UNSUPPORTED_KEY, "the key type, size or curve is not supported")                        \
+  XX(WEAK_SIGNATURE, "signed with a weak digest (SHA-1, MD5)")                               \
+  XX(UNSUPPORTED_SIGNATURE, "the signature algorithm is not supported")                      \
+  XX(CERT_TOO_LARGE, "the certificate is larger than the platform allows")                   \
+  XX(DUPLICATE, "the same certificate appears twice")                                        \
+  XX(ISSUER_MISSING, "the certificate's issuer is not in the bundle")                       \
+  XX(CHAIN_TOO_DEEP, "more CA certificates in one chain than the platform allows")           \
+  XX(TOO_MANY_CAS, "more CA certificates than one trust store may hold")                     \
+  XX(SUBJECTS_TOO_LARGE, "the subject names together exceed the platform's limit")
+
+typedef enum {
+#define INSPECT_BUNDLE_RULE_ENUM(name, summary) INSPECT_BUNDLE_##name,
+  INSPECT_BUNDLE_RULE_MAP(INSPECT_BUNDLE_RULE_ENUM)
+#undef INSPECT_BUNDLE_RULE_ENUM
+  INSPECT_BUNDLE_RULE_COUNT
+} inspect_bundle_rule_t;
+
+// inspect_bundle_rule_name returns the rule's stable code, e.g. "NOT_CA";
+// inspect_bundle_rule_summary its one-line description.
+const char *inspect_bundle_rule_name(inspect_bundle_rule_t rule);
+const char *inspect_bundle_rule_summary(inspect_bundle_rule_t rule);
+
+// An entry is one block of the file (or the one DER certificate), in order.
+typedef struct {
+  size_t index;                // 0-based position in the file
+  size_t line;                 // 1-based line of the BEGIN line (1 for DER input)
+  char label[64];              // PEM label, e.g. "CERTIFICATE"; "" for DER input
+  const inspect_cert_t *cert;  // NULL when the block holds no parsable certificate
+  const uint8_t *text;         // the block exactly as in the file, with its line end; NULL for DER
+  size_t text_len;
+  int depth;                   // CA certificates from this one up to the top of its chain in the bundle
+  int has_root;                // that chain ends at a self-signed root in the bundle
+  const char *removed;         // why --fix leaves it out ("it is a leaf"), NULL if kept
+} inspect_bundle_entry_t;
+
+typedef struct {
+  inspect_bundle_rule_t rule;
+  const char *code;            // inspect_bundle_rule_name(rule)
+  int entry;                   // the entry concerned, -1 for the file as a whole
+  size_t line;                 // 1-based line concerned, 0 for none
+  const char *detail;          // what is wrong, with the facts
+  const char *platform_text;   // the platform's own words where known, else NULL
+  const char *suggestion;      // what to do, e.g. "remove certificate #2: it is a leaf"
+} inspect_bundle_violation_t;
+
+typedef struct inspect_bundle_st inspect_bundle_t;
+
+// inspect_profile_has_bundle_rules returns 1 for profiles that lint bundles.
+int inspect_profile_has_bundle_rules(const inspect_profile_t *profile);
+int inspect_bundle_lint(const uint8_t *data, size_t len, const inspect_profile_t *profile, int64_t now,
+                        inspect_bundle_t **out);
+void inspect_bundle_free(inspect_bundle_t *bundle);
+const inspect_profile_t *inspect_bundle_get0_profile(const inspect_bundle_t *bundle);
+int64_t inspect_bundle_time(const inspect_bundle_t *bundle);
+int inspect_bundle_is_pem(const inspect_bundle_t *bundle);
+size_t inspect_bundle_num_entries(const inspect_bundle_t *bundle);
+const inspect_bundle_entry_t *inspect_bundle_get0_entry(const inspect_bundle_t *bundle, size_t index);
+// inspect_bundle_num_certs counts the entries that hold a certificate.
+size_t inspect_bundle_num_certs(const inspect_bundle_t *bundle);
+size_t inspect_bundle_num_violations(const inspect_bundle_t *bundle);
+const inspect_bundle_violation_t *inspect_bundle_get0_violation(const inspect_bundle_t *bundle, size_t index);
+// inspect_bundle_num_kept counts the certificates the cleaned bundle keeps.
+size_t inspect_bundle_num_kept(const inspect_bundle_t *bundle);
+// inspect_bundle_write_fixed appends the cleaned bundle to `out`: the kept
+// certificates in file order, as PEM without comments or blank lines. The
+// removals are those that make it pass the lint (entries whose `removed` is
+// set), including certificates whose issuer --fix removed. It returns 0 or
+// INSPECT_ENOMEM.
+int inspect_bundle_write_fixed(const inspect_bundle_t *bundle, inspect_buf_t *out);
+// inspect_bundle_file_name writes a safe file name for entry `index`:
+// "<index>-<subject CN>.pem", with the index zero-padded to the width of the
+// largest one and anything but [A-Za-z0-9._-] in the CN replaced by '-'.
+void inspect_bundle_file_name(const inspect_bundle_t *bundle, size_t index, char *out, size_t out_len);
+// inspect_json_bundle appends {"profile","platform","at","pem","entries",
+// "violations","compliant","fix"} (see tools/cmd_bundle.c --help).
+void inspect_json_bundle(inspect_buf_t *out, const inspect_bundle_t *bundle);
 
 #ifdef __cplusplus
 }

@@ -177,6 +177,44 @@ const char *inspect__alert_openssl_text(int alert);  // "sslv3 alert handshake f
 int inspect__key_security_bits(const inspect_cert_t *cert);
 int inspect__sig_security_bits(const inspect_cert_t *cert);
 
+// Trust-store rules of a platform that verifies client certificates (mTLS):
+// what its CA bundle may hold and which keys and signatures it accepts. The
+// bundle linter (bundle.c) and the platform's client-chain judge share them.
+typedef struct {
+  const char *platform;    // short name for messages, e.g. "ALB"
+  int require_v3;          // X.509 v1/v2 certificates are refused
+  int min_rsa_bits;        // RSA (and DSA) below this is a weak key
+  int max_rsa_bits;        // RSA above this is unsupported; 0 = no maximum
+  int min_ec_bits;         // ECDSA below this is a weak key
+  int named_curves_only;   // ECDSA on P-256, P-384 or P-521 only
+  size_t max_cert_der;     // bytes of one CA certificate; 0 = no limit
+  size_t max_cas;          // CA certificates per bundle; 0 = no limit
+  size_t max_subject_bytes;  // DER bytes of all subject names; 0 = no limit
+  int max_depth;           // CA certificates in one chain, root included
+  int blank_lines_ok;      // blank lines may appear in the bundle file
+  int hash_comments_ok;    // lines starting with '#' (and without '-') are comments
+  // The platform's own words for each rule where known (an upload error or
+  // what its clients then see), else NULL.
+  const char *texts[INSPECT_BUNDLE_RULE_COUNT];
+} inspect_bundle_rules_t;
+
+// inspect__key_rule returns WEAK_KEY or UNSUPPORTED_KEY when `cert`'s key
+// breaks `rules`, else INSPECT_BUNDLE_RULE_COUNT; inspect__sig_rule the same
+// for its signature (WEAK_SIGNATURE or UNSUPPORTED_SIGNATURE). A self-signed
+// certificate's own signature is never checked: nobody verifies it.
+inspect_bundle_rule_t inspect__key_rule(const inspect_bundle_rules_t *rules, const inspect_cert_t *cert);
+inspect_bundle_rule_t inspect__sig_rule(const inspect_bundle_rules_t *rules, const inspect_cert_t *cert);
+
+// inspect__mtls_path builds the path of a client's chain (ctx->in->chain,
+// leaf first) up to a self-signed root in ctx->in->trust: each issuer is
+// taken from the trust store first, then (with `use_sent`) from the chain the
+// client sent. It ends ANCHORED only at a trusted self-signed root (or a
+// trusted self-signed leaf), as OpenSSL does without partial chains.
+void inspect__mtls_path(inspect_ctx_t *ctx, int use_sent, inspect_path_t *out);
+// inspect__mtls_depth returns the number of CA certificates in `path` (all
+// but the leaf).
+int inspect__mtls_depth(const inspect_path_t *path);
+
 // Profiles.
 struct inspect_profile_st {
   const char *id;
@@ -184,6 +222,7 @@ struct inspect_profile_st {
   const char *const *options;
   int is_default;
   void (*judge)(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out);
+  const inspect_bundle_rules_t *bundle;  // trust-store rules (mTLS profiles), or NULL
 };
 
 // inspect__judge_handshake fills `out` and returns 1 when the handshake
@@ -219,5 +258,7 @@ extern const inspect_profile_t inspect_profile_cloudfront_origin;
 extern const inspect_profile_t inspect_profile_cloudfront_viewer;
 extern const inspect_profile_t inspect_profile_apigateway;
 extern const inspect_profile_t inspect_profile_akamai_origin;
+extern const inspect_profile_t inspect_profile_alb_mtls;
+extern const inspect_profile_t inspect_profile_apigateway_mtls;
 
 #endif  // TLSMIRROR_INSPECT_INSPECT_INTERNAL_H

@@ -9,6 +9,7 @@ static const inspect_profile_t *const kProfiles[] = {
     &inspect_profile_openssl,           &inspect_profile_node,       &inspect_profile_java,
     &inspect_profile_browser,           &inspect_profile_cloudfront_origin,
     &inspect_profile_cloudfront_viewer, &inspect_profile_apigateway, &inspect_profile_akamai_origin,
+    &inspect_profile_alb_mtls,          &inspect_profile_apigateway_mtls,
 };
 
 #define NUM_PROFILES (sizeof(kProfiles) / sizeof(kProfiles[0]))

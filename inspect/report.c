@@ -220,8 +220,9 @@ static void diagnose_certs(inspect_ctx_t *ctx, inspect_report_t *r) {
     if (now > info->not_after) {
       inspect_time_format_rfc3339(info->not_after, when);
       add_finding(r, "EXPIRED", INSPECT_SEVERITY_ERROR, (int)i,
-                  inspect__arena_printf(a, "%s expired at %s (%lld days ago)", cn_or_subject(c), when,
-                                        (long long)((now - info->not_after) / 86400)));
+                  inspect__arena_printf(a, "%s expired at %s (%lld day%s ago)", cn_or_subject(c), when,
+                                        (long long)((now - info->not_after) / 86400),
+                                        (now - info->not_after) / 86400 == 1 ? "" : "s"));
     } else if (now < info->not_before) {
       inspect_time_format_rfc3339(info->not_before, when);
       add_finding(r, "NOT_YET_VALID", INSPECT_SEVERITY_ERROR, (int)i,
@@ -253,12 +254,18 @@ static void diagnose_certs(inspect_ctx_t *ctx, inspect_report_t *r) {
   }
 }
 
-static void diagnose_leaf(inspect_ctx_t *ctx, inspect_report_t *r) {
+static void diagnose_leaf(inspect_ctx_t *ctx, inspect_report_t *r, int client_chain) {
   const inspect_cert_t *leaf = inspect__leaf(ctx);
   inspect_arena_t *a = &r->arena;
   const inspect_cert_info_t *info = &leaf->info;
   const char *name = ctx->in->name;
-  if (name != NULL) {
+  if (client_chain) {
+    // A client certificate needs no name, SAN or serverAuth.
+    if (info->has_eku && !(info->eku & (INSPECT_EKU_CLIENT_AUTH | INSPECT_EKU_ANY))) {
+      add_finding(r, "BAD_EKU", INSPECT_SEVERITY_ERROR, 0,
+                  "the leaf's extended key usage does not include clientAuth: it cannot identify a TLS client");
+    }
+  } else if (name != NULL) {
     static const inspect_name_rules_t kLenient = {NAME_CN_IF_NO_DNS, 0};
     static const inspect_name_rules_t kStrict = {NAME_CN_NEVER, 0};
     inspect_name_result_t lenient = inspect__name_check(leaf, name, ctx->name_is_ip, &kLenient);
@@ -279,11 +286,11 @@ static void diagnose_leaf(inspect_ctx_t *ctx, inspect_report_t *r) {
   } else if (!info->has_san) {
     add_finding(r, "NO_SAN", INSPECT_SEVERITY_WARNING, 0, "the leaf has no subjectAltName: browsers reject it");
   }
-  if (info->has_eku && !(info->eku & (INSPECT_EKU_SERVER_AUTH | INSPECT_EKU_ANY))) {
+  if (!client_chain && info->has_eku && !(info->eku & (INSPECT_EKU_SERVER_AUTH | INSPECT_EKU_ANY))) {
     add_finding(r, "BAD_EKU", INSPECT_SEVERITY_ERROR, 0,
                 "the leaf's extended key usage does not include serverAuth: it cannot identify a TLS server");
   }
-  if (info->not_after - info->not_before > BROWSER_MAX_VALIDITY_SECONDS) {
+  if (!client_chain && info->not_after - info->not_before > BROWSER_MAX_VALIDITY_SECONDS) {
     add_finding(r, "LONG_VALIDITY", INSPECT_SEVERITY_INFO, 0,
                 inspect__arena_printf(a, "the leaf is valid for %lld days: browsers refuse publicly trusted "
                                          "certificates valid for more than 398 days",
@@ -516,15 +523,22 @@ int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel
   ctx->arena = &r->arena;
   ctx->name_is_ip = in->name != NULL && inspect__name_is_ip(in->name);
 
+  // A selection of mTLS profiles only (alb-mtls, apigateway-mtls) judges a
+  // client's chain: the server-only leaf findings do not apply.
+  int client_chain = sel->num > 0;
+  for (size_t i = 0; i < sel->num && i < INSPECT_SELECTION_MAX; i++) {
+    client_chain &= !sel->items[i].profile->is_default;
+  }
   diagnose_handshake(ctx, r);
   if (inspect_chain_num(in->chain) == 0) {
     if (in->handshake.status == INSPECT_HS_OK || in->handshake.status == INSPECT_HS_NONE) {
-      add_finding(r, "NO_CERTIFICATE", INSPECT_SEVERITY_ERROR, -1, "the origin sent no certificate");
+      add_finding(r, "NO_CERTIFICATE", INSPECT_SEVERITY_ERROR, -1,
+                  client_chain ? "the client sent no certificate" : "the origin sent no certificate");
     }
   } else {
     diagnose_path(ctx, r);
     diagnose_certs(ctx, r);
-    diagnose_leaf(ctx, r);
+    diagnose_leaf(ctx, r, client_chain);
   }
   for (size_t i = 0; i < sel->num && i < INSPECT_SELECTION_MAX; i++) {
     const inspect_choice_t *choice = &sel->items[i];

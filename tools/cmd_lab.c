@@ -22,6 +22,9 @@ static const char kLabHelp[] =
     "some client or platform rejects (missing intermediate, wrong order, expired,\n"
     "SNI required...). The lab's private PKI is minted at start-up; lab.json lists\n"
     "every scenario with its port, host name, trust anchor and expected problem.\n"
+    "It also writes CA bundles (bundles/*.pem, for 'tlsmirror bundle') and mTLS\n"
+    "client certificates (clients/*.pem + .key, for the alb-mtls and\n"
+    "apigateway-mtls profiles), listed in lab.json too.\n"
     "\n"
     "Options:\n"
     "  --out DIR           write the PKI and lab.json to DIR (default: a new\n"
@@ -102,7 +105,37 @@ static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
   JSON_PATH("intermediates", "intermediates.pem");
   JSON_PATH("client_cert", "client.pem");
   JSON_PATH("client_key", "client.key");
-  inspect_buf_puts(&buf, ",\"scenarios\":[");
+  inspect_buf_puts(&buf, ",\"bundles\":[");
+  for (size_t i = 0; i < lab_bundle_count(); i++) {
+    const lab_fixture_t *f = lab_bundle_get(i);
+    char file[128];
+    inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
+    inspect_buf_json_string(&buf, f->name);
+    snprintf(file, sizeof(file), "bundles/%s.pem", f->name);
+    JSON_PATH("path", file);
+    inspect_buf_puts(&buf, ",\"problem\":");
+    inspect_buf_json_string(&buf, f->problem);
+    inspect_buf_puts(&buf, ",\"what\":");
+    inspect_buf_json_string(&buf, f->what);
+    inspect_buf_puts(&buf, "}");
+  }
+  inspect_buf_puts(&buf, "],\"mtls_clients\":[");
+  for (size_t i = 0; i < lab_mtls_client_count(); i++) {
+    const lab_fixture_t *f = lab_mtls_client_get(i);
+    char file[128];
+    inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
+    inspect_buf_json_string(&buf, f->name);
+    snprintf(file, sizeof(file), "clients/%s.pem", f->name);
+    JSON_PATH("cert", file);
+    snprintf(file, sizeof(file), "clients/%s.key", f->name);
+    JSON_PATH("key", file);
+    inspect_buf_puts(&buf, ",\"problem\":");
+    inspect_buf_json_string(&buf, f->problem);
+    inspect_buf_puts(&buf, ",\"what\":");
+    inspect_buf_json_string(&buf, f->what);
+    inspect_buf_puts(&buf, "}");
+  }
+  inspect_buf_puts(&buf, "],\"scenarios\":[");
   for (size_t i = 0; i < run->num; i++) {
     const lab_scenario_t *s = lab_scenario_get(run->indexes[i]);
     inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
@@ -148,7 +181,8 @@ static int on_ready(void *arg, const proxy_origin_site_t *sites, size_t num) {
     printf("%-26s %-6u %s\n", sites[i].name, sites[i].port, sites[i].description);
   }
   const lab_scenario_t *first = lab_scenario_get(run->indexes[0]);
-  printf("\ntrust anchor: %s/root.pem\nscenarios:    %s/lab.json\n", run->dir, run->dir);
+  printf("\ntrust anchor: %s/root.pem\nscenarios:    %s/lab.json\nmTLS:         %s/bundles/*.pem, %s/clients/*.pem\n",
+         run->dir, run->dir, run->dir, run->dir);
   printf("try:          curl --cacert %s/root.pem --resolve %s:%u:%s https://%s:%u/\n", run->dir, first->host,
          sites[0].port, run->listen, first->host, sites[0].port);
   printf("serving %zu scenario%s on %s; Ctrl-C stops\n", num, num == 1 ? "" : "s", run->listen);

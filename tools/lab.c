@@ -162,13 +162,54 @@ typedef struct {
   EVP_PKEY *no_sni_key;
 } lab_site_t;
 
+// CA bundles (bundles/<name>.pem) and mTLS clients (clients/<name>.pem).
+typedef enum { BUNDLE_GOOD, BUNDLE_WITH_LEAF, BUNDLE_EXPIRED_CA, BUNDLE_SHA1_CA, BUNDLE_RSA1024_CA,
+               BUNDLE_MISSING_ISSUER, BUNDLE_GARBAGE, NUM_BUNDLES } bundle_id_t;
+
+static const lab_fixture_t kBundles[NUM_BUNDLES] = {
+    {"good", "OK", "the lab root and intermediate: the CA chain a client trust store needs"},
+    {"with-leaf", "NOT_CA", "the lab root and intermediate plus a client leaf certificate (CA:FALSE)"},
+    {"expired-ca", "EXPIRED", "the lab root and intermediate plus a CA that expired yesterday"},
+    {"sha1-ca", "WEAK_SIGNATURE", "the lab root and intermediate plus a CA the root signed with SHA-1"},
+    {"rsa1024-ca", "WEAK_KEY", "the lab root and intermediate plus a CA with a 1024-bit RSA key"},
+    {"missing-issuer", "ISSUER_MISSING",
+     "the lab root plus the untrusted intermediate, whose root (the untrusted root) is missing"},
+    {"garbage", "NON_PEM_DATA",
+     "the lab root and intermediate between 'openssl x509 -text' output, a comment with '-' and blank lines"},
+};
+
+typedef enum { CLIENT_TRUSTED, CLIENT_EXPIRED, CLIENT_UNTRUSTED, CLIENT_TOO_DEEP, NUM_CLIENTS } client_id_t;
+
+static const lab_fixture_t kClients[NUM_CLIENTS] = {
+    {"trusted", "OK", "a clientAuth certificate under the lab intermediate, sent with the intermediate"},
+    {"expired", "EXPIRED", "a clientAuth certificate under the lab intermediate that expired yesterday"},
+    {"untrusted", "UNTRUSTED_ROOT", "a clientAuth certificate under the untrusted root, sent with its intermediate"},
+    {"too-deep", "CHAIN_TOO_LONG",
+     "a clientAuth certificate five CAs below the lab root, sent with its four intermediates"},
+};
+
+#define LAB_DEEP_CAS 4
+#define CLIENT_CHAIN_MAX (1 + LAB_DEEP_CAS)
+
 struct lab_st {
   lab_ca_t root, inter, inter_a, inter_b, untrusted_root, untrusted_inter, nc_inter;
+  lab_ca_t expired_ca, sha1_ca, rsa1024_ca, deep[LAB_DEEP_CAS];
   CRYPTO_BUFFER *intermediates[4];
   CRYPTO_BUFFER *client_chain[2];
   EVP_PKEY *client_key;
+  CRYPTO_BUFFER *clients[NUM_CLIENTS][CLIENT_CHAIN_MAX];  // each holds a reference
+  size_t client_len[NUM_CLIENTS];
+  EVP_PKEY *client_keys[NUM_CLIENTS];
   lab_site_t sites[NUM_SCENARIOS];
 };
+
+size_t lab_bundle_count(void) { return NUM_BUNDLES; }
+
+const lab_fixture_t *lab_bundle_get(size_t index) { return index < NUM_BUNDLES ? &kBundles[index] : NULL; }
+
+size_t lab_mtls_client_count(void) { return NUM_CLIENTS; }
+
+const lab_fixture_t *lab_mtls_client_get(size_t index) { return index < NUM_CLIENTS ? &kClients[index] : NULL; }
 
 static void ca_cleanup(lab_ca_t *ca) {
   CRYPTO_BUFFER_free(ca->cert);
@@ -186,8 +227,20 @@ void lab_free(lab_t *lab) {
   ca_cleanup(&lab->untrusted_root);
   ca_cleanup(&lab->untrusted_inter);
   ca_cleanup(&lab->nc_inter);
+  ca_cleanup(&lab->expired_ca);
+  ca_cleanup(&lab->sha1_ca);
+  ca_cleanup(&lab->rsa1024_ca);
+  for (size_t i = 0; i < LAB_DEEP_CAS; i++) {
+    ca_cleanup(&lab->deep[i]);
+  }
   CRYPTO_BUFFER_free(lab->client_chain[0]);
   EVP_PKEY_free(lab->client_key);
+  for (size_t i = 0; i < NUM_CLIENTS; i++) {
+    for (size_t k = 0; k < lab->client_len[i]; k++) {
+      CRYPTO_BUFFER_free(lab->clients[i][k]);
+    }
+    EVP_PKEY_free(lab->client_keys[i]);
+  }
   for (size_t i = 0; i < NUM_SCENARIOS; i++) {
     lab_site_t *site = &lab->sites[i];
     // Chains hold extra references to shared CA certificates.
@@ -203,9 +256,18 @@ void lab_free(lab_t *lab) {
   free(lab);
 }
 
-static int mint_ca(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int path_len, const char *permitted,
-                   int64_t now) {
-  ca->key = tls_key_generate(TLS_KEY_EC_P256, 0);
+// How a CA differs from the lab's usual ones (ECDSA P-256, SHA-256, valid
+// from a year ago for ten years).
+typedef struct {
+  int rsa_bits;  // 0 = ECDSA P-256
+  int sha1;
+  int expired;   // expired yesterday
+} ca_variant_t;
+
+static int mint_ca_variant(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int path_len,
+                           const char *permitted, int64_t now, const ca_variant_t *variant) {
+  ca->key = variant->rsa_bits > 0 ? tls_key_generate(TLS_KEY_RSA, variant->rsa_bits)
+                                  : tls_key_generate(TLS_KEY_EC_P256, 0);
   if (ca->key == NULL) {
     return TLS_EKEYGEN;
   }
@@ -213,13 +275,20 @@ static int mint_ca(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int pat
       .common_name = cn,
       .organization = "tlsmirror lab",
       .not_before = now - 365 * DAY,
-      .not_after = now + 3650 * DAY,
+      .not_after = variant->expired ? now - 1 * DAY : now + 3650 * DAY,
       .is_ca = 1,
       .path_len = path_len,
       .permitted_dns = permitted,
+      .md = variant->sha1 ? EVP_sha1() : NULL,
   };
   return tls_cert_mint(&spec, ca->key, issuer != NULL ? issuer->cert : NULL, issuer != NULL ? issuer->key : NULL,
                        &ca->cert);
+}
+
+static int mint_ca(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int path_len, const char *permitted,
+                   int64_t now) {
+  static const ca_variant_t kPlain = {0, 0, 0};
+  return mint_ca_variant(ca, cn, issuer, path_len, permitted, now, &kPlain);
 }
 
 static const lab_ca_t *issuer_ca(const lab_t *lab, issuer_t issuer) {
@@ -350,6 +419,61 @@ static int mint_client(lab_t *lab, int64_t now) {
   return err;
 }
 
+// mint_mtls_clients mints the clients of clients/: a clientAuth leaf each,
+// under the CA the fixture names, with the chain the client sends.
+static int mint_mtls_clients(lab_t *lab, int64_t now) {
+  static const ca_variant_t kExpired = {0, 0, 1}, kSha1 = {0, 1, 0}, kRsa1024 = {1024, 0, 0};
+  int err = mint_ca_variant(&lab->expired_ca, "tlsmirror lab expired CA", &lab->root, -1, NULL, now, &kExpired);
+  if (err == TLS_OK) err = mint_ca_variant(&lab->sha1_ca, "tlsmirror lab SHA-1 CA", &lab->root, -1, NULL, now, &kSha1);
+  if (err == TLS_OK)
+    err = mint_ca_variant(&lab->rsa1024_ca, "tlsmirror lab RSA-1024 CA", &lab->root, -1, NULL, now, &kRsa1024);
+  for (size_t i = 0; err == TLS_OK && i < LAB_DEEP_CAS; i++) {
+    char cn[64];
+    snprintf(cn, sizeof(cn), "tlsmirror lab deep CA %zu", i + 1);
+    err = mint_ca(&lab->deep[i], cn, i == 0 ? &lab->root : &lab->deep[i - 1], -1, NULL, now);
+  }
+  for (size_t c = 0; err == TLS_OK && c < NUM_CLIENTS; c++) {
+    if (c == CLIENT_TRUSTED) {  // the lab client (client.pem) itself
+      push(lab->clients[c], &lab->client_len[c], lab->client_chain[0]);
+      push(lab->clients[c], &lab->client_len[c], lab->client_chain[1]);
+      EVP_PKEY_up_ref(lab->client_key);
+      lab->client_keys[c] = lab->client_key;
+      continue;
+    }
+    const lab_ca_t *issuer = c == CLIENT_UNTRUSTED ? &lab->untrusted_inter
+                             : c == CLIENT_TOO_DEEP ? &lab->deep[LAB_DEEP_CAS - 1]
+                                                    : &lab->inter;
+    char cn[64];
+    snprintf(cn, sizeof(cn), "lab client %s", kClients[c].name);
+    lab->client_keys[c] = tls_key_generate(TLS_KEY_EC_P256, 0);
+    if (lab->client_keys[c] == NULL) {
+      return TLS_EKEYGEN;
+    }
+    tls_cert_spec_t spec = {
+        .common_name = cn,
+        .organization = "tlsmirror lab",
+        .not_before = c == CLIENT_EXPIRED ? now - 120 * DAY : now - 30 * DAY,
+        .not_after = c == CLIENT_EXPIRED ? now - 1 * DAY : now + 200 * DAY,
+        .path_len = -1,
+        .eku = TLS_EKU_CLIENT,
+    };
+    CRYPTO_BUFFER *leaf = NULL;
+    err = tls_cert_mint(&spec, lab->client_keys[c], issuer->cert, issuer->key, &leaf);
+    if (err != TLS_OK) {
+      return err;
+    }
+    lab->clients[c][lab->client_len[c]++] = leaf;
+    if (c == CLIENT_TOO_DEEP) {
+      for (size_t k = LAB_DEEP_CAS; k > 0; k--) {
+        push(lab->clients[c], &lab->client_len[c], lab->deep[k - 1].cert);
+      }
+    } else {
+      push(lab->clients[c], &lab->client_len[c], issuer->cert);
+    }
+  }
+  return err;
+}
+
 lab_t *lab_new(int64_t now, int *out_err) {
   lab_t *lab = calloc(1, sizeof(*lab));
   if (lab == NULL) {
@@ -371,6 +495,9 @@ lab_t *lab_new(int64_t now, int *out_err) {
   }
   if (err == TLS_OK) {
     err = mint_client(lab, now);
+  }
+  if (err == TLS_OK) {
+    err = mint_mtls_clients(lab, now);
   }
   if (err != TLS_OK) {
     lab_free(lab);
@@ -411,6 +538,77 @@ CRYPTO_BUFFER *const *lab_get0_client_chain(const lab_t *lab, size_t *out_num) {
 
 EVP_PKEY *lab_get0_client_key(const lab_t *lab) { return lab->client_key; }
 
+CRYPTO_BUFFER *const *lab_mtls_client_get0_chain(const lab_t *lab, size_t index, size_t *out_num) {
+  *out_num = index < NUM_CLIENTS ? lab->client_len[index] : 0;
+  return index < NUM_CLIENTS ? lab->clients[index] : NULL;
+}
+
+EVP_PKEY *lab_mtls_client_get0_key(const lab_t *lab, size_t index) {
+  return index < NUM_CLIENTS ? lab->client_keys[index] : NULL;
+}
+
+// What people paste into a bundle by mistake: the text form of a certificate
+// (as in ALB's example of a bundle it refuses), a comment with a '-' and
+// blank lines.
+static const char kGarbageHead[] =
+    "# lab CA bundle - exported with openssl x509 -text\n"
+    "\n"
+    "Certificate:\n"
+    "    Data:\n"
+    "        Version: 3 (0x2)\n"
+    "    Signature Algorithm: ecdsa-with-SHA256\n"
+    "        Issuer: O = tlsmirror lab, CN = tlsmirror lab root CA\n"
+    "        Subject: O = tlsmirror lab, CN = tlsmirror lab root CA\n";
+
+int lab_bundle_render(const lab_t *lab, size_t index, inspect_buf_t *out) {
+  CRYPTO_BUFFER *certs[3] = {lab->root.cert, lab->inter.cert, NULL};
+  size_t num = 2;
+  switch ((bundle_id_t)index) {
+    case BUNDLE_GOOD:
+    case BUNDLE_GARBAGE:
+      break;
+    case BUNDLE_WITH_LEAF:
+      certs[num++] = lab->client_chain[0];
+      break;
+    case BUNDLE_EXPIRED_CA:
+      certs[num++] = lab->expired_ca.cert;
+      break;
+    case BUNDLE_SHA1_CA:
+      certs[num++] = lab->sha1_ca.cert;
+      break;
+    case BUNDLE_RSA1024_CA:
+      certs[num++] = lab->rsa1024_ca.cert;
+      break;
+    case BUNDLE_MISSING_ISSUER:
+      certs[1] = lab->untrusted_inter.cert;
+      break;
+    case NUM_BUNDLES:
+    default:
+      return TLS_EMINT;  // no such bundle
+  }
+  int err = TLS_OK;
+  if (index == BUNDLE_GARBAGE) {
+    inspect_buf_puts(out, kGarbageHead);
+  }
+  for (size_t i = 0; i < num && err == TLS_OK; i++) {
+    if (index == BUNDLE_GARBAGE && i > 0) {
+      inspect_buf_puts(out, "\n");
+    }
+    err = tls_pem_append_cert(out, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i]));
+  }
+  return err == TLS_OK && out->failed ? TLS_ENOMEM : err;
+}
+
+static int write_bytes(const char *path, const inspect_buf_t *buf) {
+  FILE *f = fopen(path, "wb");
+  if (f == NULL) {
+    return TLS_EWRITE;
+  }
+  int ok = fwrite(buf->data != NULL ? buf->data : "", 1, buf->len, f) == buf->len;
+  ok = fclose(f) == 0 && ok;
+  return ok ? TLS_OK : TLS_EWRITE;
+}
+
 SSL_CTX *lab_origin_ctx_new(const lab_t *lab, size_t index, int *out_err) {
   const scenario_def_t *def = &kScenarios[index];
   const lab_site_t *site = &lab->sites[index];
@@ -448,6 +646,20 @@ int lab_write(const lab_t *lab, const char *dir, char *err, size_t err_len) {
     if (r == TLS_OK && site->no_sni_len > 0) {
       r = tls_pem_write_certs(LAB_PATH("%s/%s/no-sni-chain.pem", dir, name), site->no_sni_chain, site->no_sni_len);
     }
+  }
+  if (r == TLS_OK) r = make_dir(LAB_PATH("%s/bundles", dir));
+  for (size_t i = 0; r == TLS_OK && i < NUM_BUNDLES; i++) {
+    inspect_buf_t buf;
+    inspect_buf_init(&buf, 1 << 20);
+    r = lab_bundle_render(lab, i, &buf);
+    if (r == TLS_OK) r = write_bytes(LAB_PATH("%s/bundles/%s.pem", dir, kBundles[i].name), &buf);
+    inspect_buf_cleanup(&buf);
+  }
+  if (r == TLS_OK) r = make_dir(LAB_PATH("%s/clients", dir));
+  for (size_t i = 0; r == TLS_OK && i < NUM_CLIENTS; i++) {
+    r = tls_pem_write_certs(LAB_PATH("%s/clients/%s.pem", dir, kClients[i].name), lab->clients[i],
+                            lab->client_len[i]);
+    if (r == TLS_OK) r = tls_pem_write_key(LAB_PATH("%s/clients/%s.key", dir, kClients[i].name), lab->client_keys[i]);
   }
 #undef LAB_PATH
   if (r != TLS_OK) {

@@ -53,12 +53,34 @@ CRYPTO_BUFFER *const *lab_get0_chain(const lab_t *lab, size_t index, int no_sni,
 CRYPTO_BUFFER *const *lab_get0_client_chain(const lab_t *lab, size_t *out_num);
 EVP_PKEY *lab_get0_client_key(const lab_t *lab);
 
+// CA bundles and mTLS clients: fixtures for `tlsmirror bundle` and the
+// alb-mtls / apigateway-mtls profiles (static descriptions; the certificates
+// are minted by lab_new).
+typedef struct {
+  const char *name;     // file name without extension, e.g. "with-leaf"
+  const char *problem;  // the main violation or reason code, "OK" for none
+  const char *what;     // one line: what the file holds
+} lab_fixture_t;
+
+size_t lab_bundle_count(void);
+const lab_fixture_t *lab_bundle_get(size_t index);
+size_t lab_mtls_client_count(void);
+const lab_fixture_t *lab_mtls_client_get(size_t index);
+
+// lab_bundle_render appends bundle `index` as written to bundles/<name>.pem.
+int lab_bundle_render(const lab_t *lab, size_t index, inspect_buf_t *out);
+// lab_mtls_client_get0_chain returns client `index`'s chain as the client
+// sends it (leaf first, no root); lab_mtls_client_get0_key its key.
+CRYPTO_BUFFER *const *lab_mtls_client_get0_chain(const lab_t *lab, size_t index, size_t *out_num);
+EVP_PKEY *lab_mtls_client_get0_key(const lab_t *lab, size_t index);
+
 // lab_origin_ctx_new returns a server context for scenario `index`.
 SSL_CTX *lab_origin_ctx_new(const lab_t *lab, size_t index, int *out_err);
 
 // lab_write writes the PKI to `dir` (created if missing): root.pem,
-// untrusted-root.pem, intermediates.pem, client.pem + client.key and
-// <scenario>/chain.pem + key.pem. `err` names the failing path.
+// untrusted-root.pem, intermediates.pem, client.pem + client.key,
+// <scenario>/chain.pem + key.pem, bundles/<bundle>.pem and
+// clients/<client>.pem + .key. `err` names the failing path.
 int lab_write(const lab_t *lab, const char *dir, char *err, size_t err_len);
 
 #ifdef __cplusplus

@@ -18,6 +18,7 @@ static const command_t kCommands[] = {
     {"proxy", cmd_proxy, "mirror a client's handshake to an origin and log who would reject it"},
     {"inspect", cmd_inspect, "judge a server's chain (live or from a file) for every platform"},
     {"lab", cmd_lab, "serve the built-in lab of deliberately broken TLS origins"},
+    {"bundle", cmd_bundle, "lint a CA bundle for an mTLS trust store (ALB, API Gateway), fix or split it"},
     {"ca", cmd_ca, "manage the mirror CA that signs what clients see through the proxy"},
 };
 

@@ -80,7 +80,11 @@ for i, (s, sni) in enumerate(cases):
     if j is not None:
         f.check(jv["accept"] == j["ok"], f"java {where}: inspect {jv['reason']}, java {j}")
         if not j["ok"]:
-            f.check(jv["message"] == j["message"], f"java {where}: java says {j['message']!r}, inspect {jv['message']!r}")
+            # Java races an origin's post-handshake alert against the close that
+            # follows it, and then reports the closed socket: accept either.
+            raced = e2e.java_reasons(j) == {"HANDSHAKE_ALERT"} and jv["reason"] == "HANDSHAKE_ALERT"
+            f.check(jv["message"] == j["message"] or raced,
+                    f"java {where}: java says {j['message']!r}, inspect {jv['message']!r}")
             allowed = e2e.java_reasons(j)
             f.check(jv["reason"] in allowed, f"java {where}: reason {jv['reason']} not in {sorted(allowed)}")
 
