@@ -197,13 +197,24 @@ static void on_timeout(uv_timer_t *timer) {
   conn_close(conn);
 }
 
+// upstream_sni returns the SNI to send to the origin: the client's, unless
+// --upstream-sni overrides it; NULL sends none.
+static const char *upstream_sni(const proxy_conn_t *conn) {
+  const char *forced = cfg_of(conn)->upstream_sni;
+  if (forced != NULL) {
+    return forced[0] != '\0' ? forced : NULL;
+  }
+  return conn->has_sni ? conn->sni : NULL;
+}
+
 // The verdict. `count` adds it to the metrics (once per connection).
 static void judge(proxy_conn_t *conn, int count) {
   const proxy_config_t *cfg = cfg_of(conn);
+  const char *sni = upstream_sni(conn);
   inspect_input_t in = {
       .chain = conn->origin_chain,
-      .name = conn->has_sni ? conn->sni : conn->origin_host[0] ? conn->origin_host : NULL,
-      .sni_sent = conn->has_sni,
+      .name = sni != NULL ? sni : conn->origin_host[0] ? conn->origin_host : NULL,
+      .sni_sent = sni != NULL,
       .trust = cfg->trust,
       .now = (int64_t)time(NULL),
       .handshake = conn->origin_hs,
@@ -438,8 +449,9 @@ static void connect_origin(proxy_conn_t *conn) {
     return;
   }
   SSL_set_connect_state(ssl);
-  if (conn->has_sni) {
-    SSL_set_tlsext_host_name(ssl, conn->sni);
+  const char *sni = upstream_sni(conn);
+  if (sni != NULL) {
+    SSL_set_tlsext_host_name(ssl, sni);
   }
   if (conn->alpn_wire_len > 0) {
     SSL_set_alpn_protos(ssl, conn->alpn_wire, conn->alpn_wire_len);

@@ -92,6 +92,7 @@ typedef enum {
 typedef struct {
   const char *listen;          // "ADDR:PORT", default 127.0.0.1:8443
   const char *origin_host;     // fixed origin; NULL routes by the client's SNI
+  const char *upstream_sni;    // SNI towards the origin instead of the client's; "" sends none; NULL mirrors
   uint16_t origin_port;        // default 443
   const proxy_resolve_t *resolves;
   size_t num_resolves;

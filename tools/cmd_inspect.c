@@ -383,7 +383,7 @@ int cmd_inspect(int argc, char **argv) {
       args.sni = NULL;
     }
   } else if (rc == CLI_EXIT_OK) {
-    uint16_t port;
+    uint16_t port = 443;
     char addr[64] = "";
     if (!split_host_port(args.target, host, sizeof(host), &port)) {
       rc = cli_usage_error("inspect", "TARGET must be host[:port] or an existing PEM file");

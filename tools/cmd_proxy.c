@@ -34,6 +34,8 @@ static const char kProxyHelp[] =
     "  --listen ADDR:PORT     where clients connect (default 127.0.0.1:8443)\n"
     "  --resolve H:P:ADDR     connect to ADDR for H:P, like curl; needed when the\n"
     "                         hosts file points the origin's name at tlsmirror\n"
+    "  --upstream-sni NAME    send this SNI to the origin instead of the client's\n"
+    "                         ('none' sends none; default: mirror the client)\n"
     "  --as PROFILE           answer as that platform when its profile rejects the\n"
     "                         origin: cloudfront-origin (502), apigateway (500),\n"
     "                         akamai-origin (503); clients get a valid certificate\n"
@@ -120,6 +122,7 @@ int cmd_proxy(int argc, char **argv) {
       {"origin", required_argument, NULL, 'o'},
       {"listen", required_argument, NULL, 'l'},
       {"resolve", required_argument, NULL, 'r'},
+      {"upstream-sni", required_argument, NULL, 'U'},
       {"as", required_argument, NULL, 'a'},
       {"log", required_argument, NULL, 'L'},
       {"ca-dir", required_argument, NULL, 'C'},
@@ -166,6 +169,7 @@ int cmd_proxy(int argc, char **argv) {
         cfg.num_resolves++;
         break;
       case 'a': as = optarg; break;
+      case 'U': cfg.upstream_sni = strcmp(optarg, "none") == 0 ? "" : optarg; break;
       case 'L': cfg.log_path = optarg; break;
       case 'C': ca_dir = optarg; break;
       case 'c': cert = optarg; break;

@@ -116,6 +116,20 @@ for s in (good, expired):
     f.check("nothing to route by" in rec["tlsmirror"]["origin"].get("detail", ""), f"no SNI record: {rec['tlsmirror']['origin']}")
     f.check(p.stop() == 0, "proxy exits 0")
 
+# --upstream-sni overrides the mirrored SNI: none towards an SNI-only origin
+# fails even for a client that sent SNI; a name rescues a client that sent none.
+s = S["sni-required"]
+p = proxy_for("sni-required", "--upstream-sni", "none", tag="-nosni")
+reason, evidence = e2e.s_client(p.port, s["host"], p.root, sni=True)
+f.check(reason == "HANDSHAKE_ALERT" and "handshake failure" in evidence, f"--upstream-sni none: {reason} {evidence}")
+p.stop()
+p = proxy_for("sni-required", "--upstream-sni", s["host"], tag="-forced")
+reason, evidence = e2e.s_client(p.port, s["host"], p.root, sni=False)
+f.check(reason == "OK", f"--upstream-sni {s['host']} for a client without SNI: {reason} {evidence}")
+rec = p.records(at_least=1)[-1]
+f.check("server_name" not in rec["tls"]["client"], "the record still says the client sent no SNI")
+p.stop()
+
 # Bad input: unknown --as, missing --origin, unreadable --cert.
 for argv, needle in [(["--origin", "x:1", "--as", "browser"], "--as supports"),
                      (["--listen", "127.0.0.1:0"], "--origin"),
