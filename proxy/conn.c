@@ -89,6 +89,10 @@ struct proxy_conn_st {
   const inspect_verdict_t *enforced;  // the --as verdict that rejected
 
   // The client's side of the story.
+  inspect_chain_t *client_chain;       // as the client sent it (mTLS)
+  inspect_report_t *client_report;     // client_selection's verdicts on it
+  const inspect_verdict_t *client_rejected;  // ALB verify mode refused it
+  char *inject;                        // header lines added to every request, or NULL
   int client_ok;
   char client_version[16];
   char client_cipher[64];
@@ -152,6 +156,9 @@ static void conn_release(proxy_conn_t *conn) {
   }
   inspect_chain_free(conn->origin_chain);
   inspect_report_free(conn->report);
+  inspect_chain_free(conn->client_chain);
+  inspect_report_free(conn->client_report);
+  free(conn->inject);
   proxy_http_cleanup(&conn->http);
   inspect_buf_cleanup(&conn->hello_json);
   inspect_buf_cleanup(&conn->hello_extra);
@@ -232,7 +239,7 @@ static void judge(proxy_conn_t *conn, int count) {
     if (count) {
       proxy_metrics_add(&m->verdicts[i][v->reason], 1);
     }
-    if (cfg->enforce != PROXY_ENFORCE_NONE && strcmp(v->profile, cfg->enforce_profile) == 0 && !v->accept) {
+    if (cfg->enforce_profile != NULL && strcmp(v->profile, cfg->enforce_profile) == 0 && !v->accept) {
       conn->enforced = v;
     }
   }
@@ -459,6 +466,10 @@ static void connect_origin(proxy_conn_t *conn) {
   SSL_set_min_proto_version(ssl, conn->min_version);
   SSL_set_max_proto_version(ssl, conn->max_version);
   SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, on_origin_chain);
+  const tls_identity_t *id = cfg_of(conn)->upstream_identity;
+  if (id != NULL) {
+    SSL_set_chain_and_key(ssl, id->chain, id->chain_len, id->key, NULL);  // for origins that demand mTLS
+  }
   if (proxy_sio_init(&worker->loop, &conn->upstream, ssl, &kUpstreamCallbacks, conn) < 0) {
     origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED, "out of memory");
     return;
@@ -536,6 +547,153 @@ static void start_origin(proxy_conn_t *conn) {
     conn->open_handles--;
     origin_unreachable(conn, INSPECT_HS_CONNECT_FAILED, "cannot start name resolution");
   }
+}
+
+// Client certificates (mTLS).
+//
+// judge_client judges the client's chain (possibly empty) with the client
+// profiles, once.
+static void judge_client(proxy_conn_t *conn) {
+  const proxy_config_t *cfg = cfg_of(conn);
+  if (cfg->client_selection == NULL || conn->client_report != NULL) {
+    return;
+  }
+  inspect_input_t in = {
+      .chain = conn->client_chain,
+      .sni_sent = conn->has_sni,
+      .trust = cfg->client_trust,
+      .now = (int64_t)time(NULL),
+      .handshake = {INSPECT_HS_OK, -1, 0, NULL},
+  };
+  if (inspect_cache_report(conn->worker->cache, &in, cfg->client_selection, &conn->client_report) != INSPECT_OK) {
+    conn->client_report = NULL;
+  }
+}
+
+// alb_verdict returns the alb-mtls verdict on the client's chain, if judged.
+static const inspect_verdict_t *alb_verdict(const proxy_conn_t *conn) {
+  for (size_t i = 0; conn->client_report != NULL && i < inspect_report_num_verdicts(conn->client_report); i++) {
+    const inspect_verdict_t *v = inspect_report_get0_verdict(conn->client_report, i);
+    if (strncmp(v->profile, "alb-mtls", 8) == 0) {
+      return v;
+    }
+  }
+  return NULL;
+}
+
+static uint8_t alert_for(inspect_reason_t reason) {
+  switch (reason) {
+    case INSPECT_REASON_UNTRUSTED_ROOT:
+    case INSPECT_REASON_MISSING_INTERMEDIATE:
+    case INSPECT_REASON_SELF_SIGNED:
+      return SSL_AD_UNKNOWN_CA;
+    case INSPECT_REASON_EXPIRED:
+      return SSL_AD_CERTIFICATE_EXPIRED;
+    case INSPECT_REASON_BAD_EKU:
+    case INSPECT_REASON_UNSUPPORTED_CERT:
+      return SSL_AD_UNSUPPORTED_CERTIFICATE;
+    default:
+      return SSL_AD_BAD_CERTIFICATE;
+  }
+}
+
+// on_client_chain records the client's certificates as sent and, in ALB
+// verify mode, refuses what ALB would refuse.
+static enum ssl_verify_result_t on_client_chain(SSL *ssl, uint8_t *out_alert) {
+  proxy_sio_t *sio = SSL_get_app_data(ssl);
+  proxy_conn_t *conn = sio->data;
+  const proxy_config_t *cfg = cfg_of(conn);
+  const STACK_OF(CRYPTO_BUFFER) *peer = SSL_get0_peer_certificates(ssl);
+  for (size_t i = 0; peer != NULL && i < sk_CRYPTO_BUFFER_num(peer); i++) {
+    const CRYPTO_BUFFER *buf = sk_CRYPTO_BUFFER_value(peer, i);
+    inspect_chain_add_der(conn->client_chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
+  }
+  judge_client(conn);
+  const inspect_verdict_t *alb = alb_verdict(conn);
+  if (cfg->enforce == PROXY_ENFORCE_ALB && cfg->mtls_mode == PROXY_MTLS_VERIFY && alb != NULL && !alb->accept) {
+    conn->client_rejected = alb;
+    conn->close_reason = "ALB verify mode refused the client certificate";
+    *out_alert = alert_for(alb->reason);
+    return ssl_verify_invalid;
+  }
+  return ssl_verify_ok;
+}
+
+// url_encode appends `data` as ALB encodes PEM in headers: percent-encoding
+// with the unreserved characters and "+=/" left as they are.
+static void url_encode(inspect_buf_t *out, const char *data, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)data[i];
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-_.~+=/", c) != NULL) {
+      inspect_buf_append(out, &data[i], 1);
+    } else {
+      char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+      inspect_buf_append(out, esc, 3);
+    }
+  }
+}
+
+// header_value appends a certificate's text (a DN) as a header value: control
+// characters a client put in its certificate must not split the header.
+static void header_value(inspect_buf_t *out, const char *value) {
+  for (const char *p = value; *p != '\0'; p++) {
+    char c = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+    inspect_buf_append(out, &c, 1);
+  }
+}
+
+static void pem_of(inspect_buf_t *out, const inspect_cert_t *cert) {
+  const inspect_cert_info_t *info = inspect_cert_get0_info(cert);
+  tls_pem_append_cert(out, info->der, info->der_len);
+}
+
+// alb_headers prepares what ALB adds to every request of an mTLS listener.
+static void alb_headers(proxy_conn_t *conn) {
+  const proxy_config_t *cfg = cfg_of(conn);
+  if (cfg->enforce != PROXY_ENFORCE_ALB || cfg->mtls_mode == PROXY_MTLS_OFF) {
+    return;
+  }
+  conn->http.strip_prefix = "X-Amzn-Mtls-";  // clients cannot forge them
+  size_t n = inspect_chain_num(conn->client_chain);
+  if (n == 0) {
+    return;
+  }
+  inspect_buf_t out, pem;
+  inspect_buf_init(&out, 1 << 20);
+  inspect_buf_init(&pem, 1 << 20);
+  if (cfg->mtls_mode == PROXY_MTLS_PASSTHROUGH) {
+    for (size_t i = 0; i < n; i++) {
+      pem_of(&pem, inspect_chain_get0(conn->client_chain, i));
+    }
+    inspect_buf_puts(&out, "X-Amzn-Mtls-Clientcert: ");
+    url_encode(&out, pem.data, pem.len);
+    inspect_buf_puts(&out, "\r\n");
+  } else {
+    const inspect_cert_info_t *leaf = inspect_cert_get0_info(inspect_chain_get0(conn->client_chain, 0));
+    char nb[INSPECT_TIME_STR_LEN], na[INSPECT_TIME_STR_LEN];
+    inspect_time_format_rfc3339(leaf->not_before, nb);
+    inspect_time_format_rfc3339(leaf->not_after, na);
+    inspect_buf_puts(&out, "X-Amzn-Mtls-Clientcert-Serial-Number: ");
+    for (const char *p = leaf->serial_hex; *p != '\0'; p++) {
+      char c = *p >= 'a' && *p <= 'f' ? (char)(*p - 32) : *p;
+      inspect_buf_append(&out, &c, 1);
+    }
+    inspect_buf_puts(&out, "\r\nX-Amzn-Mtls-Clientcert-Issuer: ");
+    header_value(&out, leaf->issuer);
+    inspect_buf_puts(&out, "\r\nX-Amzn-Mtls-Clientcert-Subject: ");
+    header_value(&out, leaf->subject);
+    inspect_buf_printf(&out, "\r\nX-Amzn-Mtls-Clientcert-Validity: NotBefore=%s;NotAfter=%s\r\n"
+                             "X-Amzn-Mtls-Clientcert-Leaf: ",
+                       nb, na);
+    pem_of(&pem, inspect_chain_get0(conn->client_chain, 0));
+    url_encode(&out, pem.data, pem.len);
+    inspect_buf_puts(&out, "\r\n");
+  }
+  conn->inject = out.failed ? NULL : strdup(out.data);
+  conn->http.inject = conn->inject;
+  inspect_buf_cleanup(&out);
+  inspect_buf_cleanup(&pem);
 }
 
 // The client leg.
@@ -739,6 +897,16 @@ static void answer(proxy_conn_t *conn) {
                          id, (long long)time(NULL), id + 8);
       inspect_buf_puts(&head, "Server: AkamaiGHost\r\nMime-Version: 1.0\r\n");
       break;
+    case PROXY_ENFORCE_ALB:
+      // ALB does not verify targets' certificates; it fails only when the
+      // target's handshake fails.
+      status = 502;
+      status_text = "Bad Gateway";
+      type = "text/html";
+      inspect_buf_puts(&body, "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+                              "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n");
+      inspect_buf_puts(&head, "Server: awselb/2.0\r\n");
+      break;
     case PROXY_ENFORCE_NONE:
     default:
       status = 502;
@@ -811,6 +979,16 @@ static const proxy_http_sink_t kHttpSink = {
 static void on_client_handshake(proxy_sio_t *sio, int ok) {
   proxy_conn_t *conn = sio->data;
   proxy_metrics_t *m = metrics_of(conn);
+  if (cfg_of(conn)->client_auth != PROXY_CLIENT_AUTH_NONE) {
+    // Judge the client's chain once the handshake got that far: it completed,
+    // or failed because a required certificate was missing.
+    int missing = !ok && inspect_chain_num(conn->client_chain) == 0 &&
+                  cfg_of(conn)->client_auth == PROXY_CLIENT_AUTH_REQUIRE &&
+                  (sio->alert_sent == SSL_AD_CERTIFICATE_REQUIRED || sio->alert_sent == SSL_AD_HANDSHAKE_FAILURE);
+    if (ok || missing) {
+      judge_client(conn);
+    }
+  }
   if (!ok) {
     // A client speaking plain HTTP to the TLS port gets a readable answer.
     if (strstr(sio->tls_error, "HTTP_REQUEST") != NULL || strstr(sio->tls_error, "HTTPS_PROXY_REQUEST") != NULL) {
@@ -845,6 +1023,7 @@ static void on_client_handshake(proxy_sio_t *sio, int ok) {
   if (conn->client_alpn[0] != '\0' && strcmp(conn->client_alpn, "http/1.1") != 0) {
     proxy_http_set_raw(&conn->http);
   }
+  alb_headers(conn);
   set_phase(conn, PHASE_TRAFFIC);
   if (conn->upstream_init && !conn->upstream.closing) {
     proxy_sio_read_start(&conn->upstream);
@@ -920,6 +1099,13 @@ int proxy_worker_contexts(proxy_worker_t *worker) {
   SSL_CTX_set_select_certificate_cb(c, on_select_certificate);
   SSL_CTX_set_tlsext_servername_callback(c, on_servername);
   SSL_CTX_set_alpn_select_cb(c, on_select_alpn, NULL);
+  if (server->cfg->client_auth != PROXY_CLIENT_AUTH_NONE) {
+    int mode = SSL_VERIFY_PEER;
+    if (server->cfg->client_auth == PROXY_CLIENT_AUTH_REQUIRE) {
+      mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    }
+    SSL_CTX_set_custom_verify(c, mode, on_client_chain);
+  }
   // Every client connection must show its own handshake: no resumption.
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
@@ -949,11 +1135,14 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
   conn->origin_hs.alert = -1;
   conn->fail_alert = -1;
   conn->origin_chain = inspect_chain_new();
+  conn->client_chain = inspect_chain_new();
   inspect_buf_init(&conn->hello_json, 1 << 16);
   inspect_buf_init(&conn->hello_extra, 1 << 16);
   proxy_http_init(&conn->http, &kHttpSink, conn, server->cfg->max_header, !server->cfg->log_headers_unredacted);
-  if (conn->origin_chain == NULL || proxy_sio_init(&worker->loop, &conn->client, ssl, &kClientCallbacks, conn) < 0) {
+  if (conn->origin_chain == NULL || conn->client_chain == NULL ||
+      proxy_sio_init(&worker->loop, &conn->client, ssl, &kClientCallbacks, conn) < 0) {
     inspect_chain_free(conn->origin_chain);
+    inspect_chain_free(conn->client_chain);
     proxy_http_cleanup(&conn->http);
     free(conn);
     return;
@@ -1015,8 +1204,10 @@ static const char *ecs_version(const char *v) {
   return v;
 }
 
-static void record_server_chain(inspect_buf_t *out, const inspect_chain_t *chain) {
-  inspect_buf_puts(out, "\"server\":{\"certificate_chain\":[");
+// record_chain appends ECS's certificate_chain (PEM, as sent), hash and x509
+// members for `chain` (the caller opens and closes the object).
+static void record_chain(inspect_buf_t *out, const inspect_chain_t *chain) {
+  inspect_buf_puts(out, "\"certificate_chain\":[");
   for (size_t i = 0; i < inspect_chain_num(chain); i++) {
     const inspect_cert_info_t *c = inspect_cert_get0_info(inspect_chain_get0(chain, i));
     inspect_buf_t pem;
@@ -1054,7 +1245,6 @@ static void record_server_chain(inspect_buf_t *out, const inspect_chain_t *chain
     }
     inspect_buf_puts(out, "]}");
   }
-  inspect_buf_puts(out, "}");
 }
 
 static const char *rejected_by(const proxy_conn_t *conn, const char **summary_out, inspect_buf_t *scratch) {
@@ -1063,6 +1253,12 @@ static const char *rejected_by(const proxy_conn_t *conn, const char **summary_ou
   if (conn->client_not_tls) {
     *summary_out = "The client spoke plain HTTP to the TLS port and got 400 Bad Request.";
     return "client";
+  }
+  if (conn->client_rejected != NULL) {
+    inspect_buf_printf(scratch, "ALB (verify mode) refuses the client certificate: tls_verify_status %s (%s).",
+                       conn->client_rejected->message, inspect_reason_name(conn->client_rejected->reason));
+    *summary_out = scratch->data;
+    return conn->client_rejected->profile;
   }
   if (conn->enforced != NULL) {
     inspect_buf_printf(scratch, "%s rejects the origin (%s): %s", conn->enforced->profile,
@@ -1172,10 +1368,15 @@ static void conn_record(proxy_conn_t *conn) {
     inspect_buf_append(&out, conn->hello_json.data, conn->hello_json.len);
     inspect_buf_puts(&out, ",");
   }
+  if (inspect_chain_num(conn->client_chain) > 0) {
+    record_chain(&out, conn->client_chain);
+    inspect_buf_puts(&out, ",");
+  }
   inspect_buf_printf(&out, "\"sni_sent\":%s}", conn->has_sni ? "true" : "false");
   if (conn->origin_done) {
-    inspect_buf_puts(&out, ",");
-    record_server_chain(&out, conn->origin_chain);
+    inspect_buf_puts(&out, ",\"server\":{");
+    record_chain(&out, conn->origin_chain);
+    inspect_buf_puts(&out, "}");
   }
   inspect_buf_puts(&out, "}");
   if (conn->http.requests > 0 || conn->http.status != 0) {
@@ -1275,6 +1476,19 @@ static void conn_record(proxy_conn_t *conn) {
     inspect_json_findings(&out, conn->report);
     inspect_buf_puts(&out, ",\"verdicts\":");
     inspect_json_verdicts(&out, conn->report);
+  }
+  if (conn->client_report != NULL) {
+    const inspect_verdict_t *alb = alb_verdict(conn);
+    inspect_buf_printf(&out, ",\"client_certificate\":{\"sent\":%s", inspect_chain_num(conn->client_chain) > 0 ? "true" : "false");
+    if (alb != NULL) {
+      inspect_buf_puts(&out, ",\"tls_verify_status\":");
+      inspect_buf_json_string(&out, alb->accept ? "Success" : alb->message);
+    }
+    inspect_buf_puts(&out, ",\"findings\":");
+    inspect_json_findings(&out, conn->client_report);
+    inspect_buf_puts(&out, ",\"verdicts\":");
+    inspect_json_verdicts(&out, conn->client_report);
+    inspect_buf_puts(&out, "}");
   }
   inspect_buf_puts(&out, ",\"rejected_by\":");
   inspect_buf_json_string(&out, who);

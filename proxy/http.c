@@ -142,16 +142,32 @@ void proxy_http_set_raw(proxy_http_t *http) {
   http->resp_observing = 0;
 }
 
-// forward_head sends the request head, with the injected lines before its
-// final empty line.
+// forward_head sends the request head without the headers named by
+// strip_prefix (a client must not forge what the proxy vouches for) and with
+// the injected lines before its final empty line.
 static void forward_head(proxy_http_t *h, const uint8_t *head, size_t len) {
-  if (h->inject == NULL || h->inject[0] == '\0' || len < 4) {
-    h->sink->forward(h->arg, head, len);
-    return;
+  size_t body_of_head = len - 2;  // everything before the final CRLF
+  if (h->strip_prefix != NULL && h->strip_prefix[0] != '\0') {
+    size_t prefix_len = strlen(h->strip_prefix);
+    const uint8_t *line = head;
+    const uint8_t *end = head + body_of_head;
+    while (line < end) {
+      const uint8_t *eol = memchr(line, '\n', (size_t)(end - line));
+      const uint8_t *next = eol != NULL ? eol + 1 : end;
+      int drop = line != head && (size_t)(next - line) > prefix_len &&
+                 strncasecmp((const char *)line, h->strip_prefix, prefix_len) == 0;
+      if (!drop) {
+        h->sink->forward(h->arg, line, (size_t)(next - line));
+      }
+      line = next;
+    }
+  } else {
+    h->sink->forward(h->arg, head, body_of_head);
   }
-  h->sink->forward(h->arg, head, len - 2);
-  h->sink->forward(h->arg, (const uint8_t *)h->inject, strlen(h->inject));
-  h->sink->forward(h->arg, head + len - 2, 2);
+  if (h->inject != NULL && h->inject[0] != '\0') {
+    h->sink->forward(h->arg, (const uint8_t *)h->inject, strlen(h->inject));
+  }
+  h->sink->forward(h->arg, head + body_of_head, 2);
 }
 
 // find_head_end returns the length of the head (through CRLF CRLF), or 0.

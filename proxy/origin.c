@@ -2,6 +2,8 @@
 // answering HTTP/1.1 requests with a 200 that names the scenario.
 
 #include <http_parser.h>
+#include <openssl/sha.h>
+#include <strings.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,11 @@ typedef struct origin_conn_st {
   origin_listener_t *listener;
   http_parser parser;
   size_t header_bytes;
+  // What the lab reports back about mTLS headers from a proxy (ALB emulation).
+  char path[256];
+  char field[64];
+  inspect_buf_t mtls_cert;   // X-Amzn-Mtls-Clientcert, URL-decoded
+  inspect_buf_t mtls_seen;   // names of the X-Amzn-Mtls-* headers received
   int closes;  // handles still open: sio and timer
   struct origin_conn_st *prev, *next;
 } origin_conn_t;
@@ -53,6 +60,8 @@ static void conn_release(origin_conn_t *conn) {
   if (conn->next != NULL) {
     conn->next->prev = conn->prev;
   }
+  inspect_buf_cleanup(&conn->mtls_cert);
+  inspect_buf_cleanup(&conn->mtls_seen);
   free(conn);
 }
 
@@ -76,35 +85,52 @@ static void on_idle(uv_timer_t *timer) {
 static void respond(origin_conn_t *conn, int status, const char *reason, int keep_alive) {
   const proxy_origin_site_t *site = conn->listener->site;
   const char *sni = tls_conn_get_sni(conn->sio.ssl);
-  char body[1024];
-  int body_len;
-  if (status == 200) {
-    body_len = snprintf(body, sizeof(body), "tlsmirror lab: scenario %s: %s\n", site->name,
-                        site->description != NULL ? site->description : "");
+  inspect_buf_t body, extra;
+  inspect_buf_init(&body, 1 << 20);
+  inspect_buf_init(&extra, 4096);
+  if (status != 200) {
+    inspect_buf_printf(&body, "tlsmirror lab: %d %s\n", status, reason);
+  } else if (strcmp(conn->path, "/mtls-echo") == 0) {
+    inspect_buf_append(&body, conn->mtls_cert.data != NULL ? conn->mtls_cert.data : "", conn->mtls_cert.len);
   } else {
-    body_len = snprintf(body, sizeof(body), "tlsmirror lab: %d %s\n", status, reason);
+    inspect_buf_printf(&body, "tlsmirror lab: scenario %s: %s\n", site->name,
+                       site->description != NULL ? site->description : "");
   }
-  if (body_len < 0 || (size_t)body_len >= sizeof(body)) {
-    body_len = (int)strlen(body);
+  if (conn->mtls_seen.len > 0) {
+    inspect_buf_printf(&extra, "X-Lab-Mtls-Headers: %s\r\n", conn->mtls_seen.data);
   }
-  char head[1024];
+  if (conn->mtls_cert.len > 0) {
+    uint8_t digest[32];
+    SHA256((const uint8_t *)conn->mtls_cert.data, conn->mtls_cert.len, digest);
+    inspect_buf_puts(&extra, "X-Lab-Mtls-Clientcert-Sha256: ");
+    for (int i = 0; i < 32; i++) {
+      inspect_buf_printf(&extra, "%02x", digest[i]);
+    }
+    inspect_buf_puts(&extra, "\r\n");
+  }
+  char head[2048];
   int head_len = snprintf(head, sizeof(head),
                           "HTTP/1.1 %d %s\r\n"
                           "Content-Type: text/plain; charset=utf-8\r\n"
-                          "Content-Length: %d\r\n"
+                          "Content-Length: %zu\r\n"
                           "X-Lab-Scenario: %s\r\n"
                           "X-Lab-SNI: %s\r\n"
                           "X-Lab-TLS-Version: %s\r\n"
+                          "%s"
                           "Connection: %s\r\n\r\n",
-                          status, reason, body_len, site->name, sni != NULL ? sni : "-",
-                          SSL_get_version(conn->sio.ssl), keep_alive ? "keep-alive" : "close");
-  if (head_len < 0 || (size_t)head_len >= sizeof(head)) {
+                          status, reason, body.len, site->name, sni != NULL ? sni : "-",
+                          SSL_get_version(conn->sio.ssl), extra.data != NULL ? extra.data : "",
+                          keep_alive ? "keep-alive" : "close");
+  if (head_len < 0 || (size_t)head_len >= sizeof(head) || body.failed) {
     proxy_sio_close(&conn->sio);
-    return;
+  } else if (proxy_sio_write(&conn->sio, head, (size_t)head_len) == 0) {
+    proxy_sio_write(&conn->sio, body.data != NULL ? body.data : "", body.len);
   }
-  if (proxy_sio_write(&conn->sio, head, (size_t)head_len) == 0) {
-    proxy_sio_write(&conn->sio, body, (size_t)body_len);
-  }
+  inspect_buf_cleanup(&body);
+  inspect_buf_cleanup(&extra);
+  inspect_buf_reset(&conn->mtls_cert);
+  inspect_buf_reset(&conn->mtls_seen);
+  conn->path[0] = '\0';
   if (!keep_alive) {
     proxy_sio_shutdown(&conn->sio);
   }
@@ -116,10 +142,44 @@ static int on_headers_complete(http_parser *parser) {
   return 0;
 }
 
-static int on_header_bytes(http_parser *parser, const char *at, size_t len) {
-  (void)at;
+static int on_url(http_parser *parser, const char *at, size_t len) {
+  origin_conn_t *conn = parser->data;
+  size_t used = strlen(conn->path);
+  size_t n = len < sizeof(conn->path) - 1 - used ? len : sizeof(conn->path) - 1 - used;
+  memcpy(conn->path + used, at, n);
+  conn->path[used + n] = '\0';
+  conn->header_bytes += len;
+  return conn->header_bytes > ORIGIN_MAX_HEADER;
+}
+
+static int on_header_field(http_parser *parser, const char *at, size_t len) {
+  origin_conn_t *conn = parser->data;
+  snprintf(conn->field, sizeof(conn->field), "%.*s", (int)len, at);
+  conn->header_bytes += len;
+  return conn->header_bytes > ORIGIN_MAX_HEADER;
+}
+
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int on_header_value(http_parser *parser, const char *at, size_t len) {
   origin_conn_t *conn = parser->data;
   conn->header_bytes += len;
+  if (strncasecmp(conn->field, "x-amzn-mtls-", 12) == 0) {
+    inspect_buf_printf(&conn->mtls_seen, "%s%s", conn->mtls_seen.len ? "," : "", conn->field);
+  }
+  if (strcasecmp(conn->field, "x-amzn-mtls-clientcert") == 0) {
+    // URL-decode, as a target behind ALB must.
+    for (size_t i = 0; i < len; i++) {
+      char c = at[i];
+      if (c == '%' && i + 2 < len && hexval(at[i + 1]) >= 0 && hexval(at[i + 2]) >= 0) {
+        c = (char)(hexval(at[i + 1]) * 16 + hexval(at[i + 2]));
+        i += 2;
+      }
+      inspect_buf_append(&conn->mtls_cert, &c, 1);
+    }
+  }
   return conn->header_bytes > ORIGIN_MAX_HEADER;
 }
 
@@ -130,9 +190,9 @@ static int on_message_complete(http_parser *parser) {
 }
 
 static const http_parser_settings kParserSettings = {
-    .on_url = on_header_bytes,
-    .on_header_field = on_header_bytes,
-    .on_header_value = on_header_bytes,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
     .on_headers_complete = on_headers_complete,
     .on_message_complete = on_message_complete,
 };
@@ -195,6 +255,8 @@ static void on_connection(uv_stream_t *stream, int status) {
   server->conns = conn;
   http_parser_init(&conn->parser, HTTP_REQUEST);
   conn->parser.data = conn;
+  inspect_buf_init(&conn->mtls_cert, 1 << 20);
+  inspect_buf_init(&conn->mtls_seen, 4096);
   if (uv_accept(stream, (uv_stream_t *)&conn->sio.tcp) < 0) {
     proxy_sio_close(&conn->sio);
     return;

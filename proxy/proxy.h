@@ -87,7 +87,20 @@ typedef enum {
   PROXY_ENFORCE_CLOUDFRONT,  // --as cloudfront-origin: 502 "The request could not be satisfied"
   PROXY_ENFORCE_APIGATEWAY,  // --as apigateway: 500 {"message": "Internal server error"}
   PROXY_ENFORCE_AKAMAI,      // --as akamai-origin: 503 with a Reference # line
+  PROXY_ENFORCE_ALB,         // --as alb: an ALB listener (502 awselb/2.0 when the target fails; mTLS modes)
 } proxy_enforce_t;
+
+typedef enum {
+  PROXY_CLIENT_AUTH_NONE = 0,  // no CertificateRequest
+  PROXY_CLIENT_AUTH_REQUEST,   // ask for a client certificate, accept the handshake without one
+  PROXY_CLIENT_AUTH_REQUIRE,   // a handshake without a client certificate fails
+} proxy_client_auth_t;
+
+typedef enum {
+  PROXY_MTLS_OFF = 0,
+  PROXY_MTLS_PASSTHROUGH,  // with --as alb: forward the chain in X-Amzn-Mtls-Clientcert, no verification
+  PROXY_MTLS_VERIFY,       // with --as alb: reject as ALB would, else forward the X-Amzn-Mtls-Clientcert-* headers
+} proxy_mtls_mode_t;
 
 typedef struct {
   const char *listen;          // "ADDR:PORT", default 127.0.0.1:8443
@@ -113,6 +126,11 @@ typedef struct {
   unsigned max_conns;                // open client connections, all workers (default 10000)
   size_t max_header;                 // request head bytes (default 64 KiB)
   int log_headers_unredacted;        // log Authorization/Cookie values (off by default)
+  proxy_client_auth_t client_auth;   // ask clients for a certificate
+  const inspect_trust_t *client_trust;            // anchors client chains are judged against
+  const inspect_selection_t *client_selection;    // profiles for client chains (alb-mtls, apigateway-mtls)
+  proxy_mtls_mode_t mtls_mode;                    // ALB's mutual TLS mode (with PROXY_ENFORCE_ALB)
+  const tls_identity_t *upstream_identity;        // client certificate presented to the origin, or NULL
   // on_ready runs once every worker listens, with the bound address.
   void (*on_ready)(void *arg, const char *listen_addr, const char *metrics_addr);
   void *arg;

@@ -138,6 +138,7 @@ struct proxy_http_st {
   const proxy_http_sink_t *sink;
   void *arg;
   const char *inject;  // header lines, each ending in CRLF, added to every request
+  const char *strip_prefix;  // request headers whose name starts with this are dropped (case-insensitive)
   int redact;          // replace Authorization/Cookie values in the log
   int message_done;
   // What the log reports: the first request and response.

@@ -16,6 +16,8 @@ static const char kProxyHelp[] =
     "                       [--profile LIST] [--keylog FILE] [--workers N]\n"
     "                       [--metrics ADDR:PORT] [--timeout-handshake S]\n"
     "                       [--timeout-idle S] [--timeout-connect S] [--max-conns N]\n"
+    "                       [--client-auth none|request|require] [--client-trust PEM]\n"
+    "                       [--mtls-mode passthrough|verify] [--upstream-cert PEM --upstream-key PEM]\n"
     "\n"
     "Sit between a client and an origin: read the client's ClientHello, open the\n"
     "origin connection with the same SNI (or none), ALPN list and versions,\n"
@@ -38,7 +40,10 @@ static const char kProxyHelp[] =
     "                         ('none' sends none; default: mirror the client)\n"
     "  --as PROFILE           answer as that platform when its profile rejects the\n"
     "                         origin: cloudfront-origin (502), apigateway (500),\n"
-    "                         akamai-origin (503); clients get a valid certificate\n"
+    "                         akamai-origin (503); clients get a valid certificate.\n"
+    "                         'alb' (or alb:ignore-expiry) is an ALB listener: it\n"
+    "                         never checks the target's certificate, and with\n"
+    "                         --mtls-mode it does mutual TLS as ALB does\n"
     "  --log FILE|-           connection records, one JSON object per line\n"
     "                         (default: stdout)\n"
     "  --ca-dir DIR           mirror CA directory (created if missing; see\n"
@@ -54,6 +59,22 @@ static const char kProxyHelp[] =
     "  --timeout-connect S    connecting to the origin (default 5)\n"
     "  --max-conns N          open client connections (default 10000)\n"
     "  --log-secrets          log Authorization and Cookie values (redacted by default)\n"
+    "\n"
+    "Mutual TLS:\n"
+    "  --client-auth MODE     ask clients for a certificate: none (default), request\n"
+    "                         (record it if sent) or require (fail without one); the\n"
+    "                         chain is logged as sent and judged by alb-mtls and\n"
+    "                         apigateway-mtls (tls_verify_status, 403 reasons)\n"
+    "  --client-trust PEM     the trust store client chains are judged against\n"
+    "                         (required with --mtls-mode verify)\n"
+    "  --client-profile LIST  profiles for client chains (default\n"
+    "                         alb-mtls,apigateway-mtls)\n"
+    "  --mtls-mode MODE       with --as alb: passthrough forwards the chain in\n"
+    "                         X-Amzn-Mtls-Clientcert; verify refuses what ALB\n"
+    "                         refuses and forwards X-Amzn-Mtls-Clientcert-Serial-Number,\n"
+    "                         -Issuer, -Subject, -Validity and -Leaf\n"
+    "  --upstream-cert PEM    client certificate chain to present to an origin\n"
+    "  --upstream-key PEM     that demands one, and its key\n"
     "  -h, --help             show this help\n"
     "\n"
     "SIGINT or SIGTERM stops accepting and waits up to 10 s for open connections;\n"
@@ -138,6 +159,12 @@ int cmd_proxy(int argc, char **argv) {
       {"timeout-connect", required_argument, NULL, 'T'},
       {"max-conns", required_argument, NULL, 'M'},
       {"log-secrets", no_argument, NULL, 'S'},
+      {"client-auth", required_argument, NULL, 'A'},
+      {"client-trust", required_argument, NULL, 'Y'},
+      {"client-profile", required_argument, NULL, 'P'},
+      {"mtls-mode", required_argument, NULL, 'D'},
+      {"upstream-cert", required_argument, NULL, 'u'},
+      {"upstream-key", required_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -155,6 +182,8 @@ int cmd_proxy(int argc, char **argv) {
   };
   const char *origin = NULL, *as = NULL, *ca_dir = NULL, *cert = NULL, *key = NULL, *trust_path = NULL;
   const char *profiles = "all";
+  const char *client_auth = NULL, *client_trust_path = NULL, *client_profiles = NULL, *mtls_mode = NULL;
+  const char *upstream_cert = NULL, *upstream_key = NULL;
   uint64_t n;
   opterr = 0;
   int c;
@@ -201,6 +230,12 @@ int cmd_proxy(int argc, char **argv) {
         cfg.max_conns = (unsigned)n;
         break;
       case 'S': cfg.log_headers_unredacted = 1; break;
+      case 'A': client_auth = optarg; break;
+      case 'Y': client_trust_path = optarg; break;
+      case 'P': client_profiles = optarg; break;
+      case 'D': mtls_mode = optarg; break;
+      case 'u': upstream_cert = optarg; break;
+      case 'v': upstream_key = optarg; break;
       case 'h':
         fputs(kProxyHelp, stdout);
         return CLI_EXIT_OK;
@@ -218,6 +253,9 @@ int cmd_proxy(int argc, char **argv) {
   }
   if ((cert == NULL) != (key == NULL)) {
     return cli_usage_error("proxy", "--cert and --key go together");
+  }
+  if ((upstream_cert == NULL) != (upstream_key == NULL)) {
+    return cli_usage_error("proxy", "--upstream-cert and --upstream-key go together");
   }
   // --origin: HOST[:PORT], [V6]:PORT or sni[:PORT].
   static char origin_host[256];
@@ -250,7 +288,13 @@ int cmd_proxy(int argc, char **argv) {
   if (inspect_selection_parse(profiles, &sel, bad, sizeof(bad)) != INSPECT_OK) {
     return cli_usage_error("proxy", "unknown profile or option in --profile");
   }
-  if (as != NULL) {
+  int alb = as != NULL && (strcmp(as, "alb") == 0 || strncmp(as, "alb:", 4) == 0);
+  if (alb) {
+    cfg.enforce = PROXY_ENFORCE_ALB;
+    if (strcmp(as, "alb") != 0 && strcmp(as, "alb:ignore-expiry") != 0) {
+      return cli_usage_error("proxy", "--as alb takes one option: alb:ignore-expiry");
+    }
+  } else if (as != NULL) {
     static const struct {
       const char *id;
       proxy_enforce_t mode;
@@ -264,7 +308,7 @@ int cmd_proxy(int argc, char **argv) {
       }
     }
     if (cfg.enforce == PROXY_ENFORCE_NONE) {
-      return cli_usage_error("proxy", "--as supports cloudfront-origin, apigateway and akamai-origin");
+      return cli_usage_error("proxy", "--as supports cloudfront-origin, apigateway, akamai-origin and alb");
     }
     // The enforced profile is always judged.
     inspect_selection_t one;
@@ -282,6 +326,47 @@ int cmd_proxy(int argc, char **argv) {
   }
   cfg.selection = &sel;
 
+  // Mutual TLS towards clients.
+  if (mtls_mode != NULL) {
+    if (!alb) {
+      return cli_usage_error("proxy", "--mtls-mode applies to --as alb");
+    }
+    if (strcmp(mtls_mode, "passthrough") == 0) {
+      cfg.mtls_mode = PROXY_MTLS_PASSTHROUGH;
+    } else if (strcmp(mtls_mode, "verify") == 0) {
+      cfg.mtls_mode = PROXY_MTLS_VERIFY;
+      if (client_trust_path == NULL) {
+        return cli_usage_error("proxy", "--mtls-mode verify needs --client-trust PEM (the ALB trust store)");
+      }
+    } else {
+      return cli_usage_error("proxy", "--mtls-mode is passthrough or verify");
+    }
+  }
+  if (client_auth != NULL) {
+    cfg.client_auth = strcmp(client_auth, "none") == 0      ? PROXY_CLIENT_AUTH_NONE
+                      : strcmp(client_auth, "request") == 0 ? PROXY_CLIENT_AUTH_REQUEST
+                      : strcmp(client_auth, "require") == 0 ? PROXY_CLIENT_AUTH_REQUIRE
+                                                            : (proxy_client_auth_t)-1;
+    if ((int)cfg.client_auth < 0) {
+      return cli_usage_error("proxy", "--client-auth is none, request or require");
+    }
+  } else if (cfg.mtls_mode != PROXY_MTLS_OFF) {
+    // ALB asks every client for a certificate in both modes; verify mode fails without one.
+    cfg.client_auth = cfg.mtls_mode == PROXY_MTLS_VERIFY ? PROXY_CLIENT_AUTH_REQUIRE : PROXY_CLIENT_AUTH_REQUEST;
+  }
+  static inspect_selection_t client_sel;
+  if (cfg.client_auth != PROXY_CLIENT_AUTH_NONE) {
+    char list[128];
+    snprintf(list, sizeof(list), "%s", client_profiles != NULL ? client_profiles
+                                       : alb && strcmp(as, "alb:ignore-expiry") == 0
+                                           ? "alb-mtls:ignore-expiry,apigateway-mtls"
+                                           : "alb-mtls,apigateway-mtls");
+    if (inspect_selection_parse(list, &client_sel, bad, sizeof(bad)) != INSPECT_OK) {
+      return cli_usage_error("proxy", "unknown profile in --client-profile");
+    }
+    cfg.client_selection = &client_sel;
+  }
+
   int rc = CLI_EXIT_OK;
   inspect_trust_t *trust = inspect_trust_new(trust_path == NULL);
   if (trust == NULL) {
@@ -289,6 +374,35 @@ int cmd_proxy(int argc, char **argv) {
   }
   rc = load_pem_file("trust anchors", trust_path != NULL ? trust_path : INSPECT_SYSTEM_TRUST_PATH, trust);
   cfg.trust = trust;
+  inspect_trust_t *client_trust = NULL;
+  if (rc == CLI_EXIT_OK && cfg.client_auth != PROXY_CLIENT_AUTH_NONE) {
+    client_trust = inspect_trust_new(client_trust_path == NULL);
+    rc = client_trust == NULL ? cli_error("proxy", "out of memory")
+                              : load_pem_file("client trust anchors",
+                                              client_trust_path != NULL ? client_trust_path : INSPECT_SYSTEM_TRUST_PATH,
+                                              client_trust);
+    cfg.client_trust = client_trust;
+  }
+  STACK_OF(CRYPTO_BUFFER) *upstream_chain = NULL;
+  EVP_PKEY *upstream_pkey = NULL;
+  tls_identity_t upstream_id;
+  if (rc == CLI_EXIT_OK && upstream_cert != NULL) {
+    int err = tls_pem_read_certs(upstream_cert, INSPECT_CHAIN_MAX, &upstream_chain);
+    if (err != TLS_OK) {
+      rc = cli_error("proxy", "--upstream-cert %s: %s", upstream_cert, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
+    } else if ((err = tls_pem_read_key(upstream_key, &upstream_pkey)) != TLS_OK) {
+      rc = cli_error("proxy", "--upstream-key %s: %s", upstream_key, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
+    } else {
+      static CRYPTO_BUFFER *upstream_certs[INSPECT_CHAIN_MAX];
+      upstream_id.chain_len = sk_CRYPTO_BUFFER_num(upstream_chain);
+      for (size_t i = 0; i < upstream_id.chain_len; i++) {
+        upstream_certs[i] = sk_CRYPTO_BUFFER_value(upstream_chain, i);
+      }
+      upstream_id.chain = upstream_certs;
+      upstream_id.key = upstream_pkey;
+      cfg.upstream_identity = &upstream_id;
+    }
+  }
 
   tls_mirror_ca_t *ca = NULL;
   STACK_OF(CRYPTO_BUFFER) *fixed_chain = NULL;
@@ -346,6 +460,9 @@ int cmd_proxy(int argc, char **argv) {
     }
   }
   tls_mirror_ca_free(ca);
+  sk_CRYPTO_BUFFER_pop_free(upstream_chain, CRYPTO_BUFFER_free);
+  EVP_PKEY_free(upstream_pkey);
+  inspect_trust_free(client_trust);
   sk_CRYPTO_BUFFER_pop_free(fixed_chain, CRYPTO_BUFFER_free);
   EVP_PKEY_free(fixed_key);
   inspect_trust_free(trust);
