@@ -500,14 +500,22 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   conn_release(conn);  // the pending resolve held the connection open
 }
 
-static int lookup_resolve(const proxy_config_t *cfg, const char *host, uint16_t port, struct sockaddr_storage *out) {
+// lookup_resolve finds where --resolve says `host` lives when routing by
+// SNI: an entry for the name at the origin port, else any entry for the name
+// (whose port then wins, so one proxy can front origins on several ports).
+static int lookup_resolve(const proxy_config_t *cfg, const char *host, uint16_t *port, struct sockaddr_storage *out) {
+  const proxy_resolve_t *found = NULL;
   for (size_t i = 0; i < cfg->num_resolves; i++) {
     const proxy_resolve_t *r = &cfg->resolves[i];
-    if (r->port == port && strcasecmp(r->host, host) == 0) {
-      return proxy_parse_host_port(r->addr, port, out) == 0;
+    if (strcasecmp(r->host, host) == 0 && (found == NULL || r->port == *port)) {
+      found = r;
     }
   }
-  return 0;
+  if (found == NULL || proxy_parse_host_port(found->addr, found->port, out) != 0) {
+    return 0;
+  }
+  *port = found->port;
+  return 1;
 }
 
 static void start_origin(proxy_conn_t *conn) {
@@ -533,7 +541,7 @@ static void start_origin(proxy_conn_t *conn) {
     return;
   }
   snprintf(conn->origin_host, sizeof(conn->origin_host), "%s", conn->sni);
-  if (lookup_resolve(cfg, conn->sni, conn->origin_port, &conn->origin_addr)) {
+  if (lookup_resolve(cfg, conn->sni, &conn->origin_port, &conn->origin_addr)) {
     connect_origin(conn);
     return;
   }
@@ -1498,6 +1506,9 @@ static void conn_record(proxy_conn_t *conn) {
   if (!out.failed) {
     proxy_log_write(&server->log, out.data, out.len);
     proxy_metrics_add(&server->metrics.records_total, 1);
+  }
+  if (server->cfg->on_record != NULL) {
+    server->cfg->on_record(server->cfg->arg, conn->has_sni ? conn->sni : NULL, who, summary);
   }
   inspect_buf_cleanup(&out);
   inspect_buf_cleanup(&scratch);

@@ -104,7 +104,8 @@ typedef enum {
 
 typedef struct {
   const char *listen;          // "ADDR:PORT", default 127.0.0.1:8443
-  const char *origin_host;     // fixed origin; NULL routes by the client's SNI
+  const char *origin_host;     // fixed origin; NULL routes by the client's SNI (to a --resolve
+                               // entry for that name, at its port, else to the name at origin_port)
   const char *upstream_sni;    // SNI towards the origin instead of the client's; "" sends none; NULL mirrors
   uint16_t origin_port;        // default 443
   const proxy_resolve_t *resolves;
@@ -133,6 +134,9 @@ typedef struct {
   const tls_identity_t *upstream_identity;        // client certificate presented to the origin, or NULL
   // on_ready runs once every worker listens, with the bound address.
   void (*on_ready)(void *arg, const char *listen_addr, const char *metrics_addr);
+  // on_record runs (on a worker thread) after each connection's record is
+  // written: the SNI (or NULL), who rejects it and the one-sentence summary.
+  void (*on_record)(void *arg, const char *sni, const char *rejected_by, const char *summary);
   void *arg;
 } proxy_config_t;
 
