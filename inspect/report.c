@@ -243,7 +243,7 @@ static void diagnose_certs(inspect_ctx_t *ctx, inspect_report_t *r) {
                    (info->key_type == INSPECT_KEY_EC && info->key_bits < 224);
     if (weak_key) {
       add_finding(r, "WEAK_KEY", INSPECT_SEVERITY_ERROR, (int)i,
-                  inspect__arena_printf(a, "%s has a %s key: OpenSSL at security level 2 and browsers need RSA 2048+",
+                  inspect__arena_printf(a, "%s has a %s key: OpenSSL at security level 2 (curl, Python) needs RSA 2048+",
                                         cn_or_subject(c), info->key_desc));
     }
     if (info->extensions_invalid) {
