@@ -122,7 +122,7 @@ typedef struct {
 typedef enum {
   NAME_MATCH = 0,
   NAME_MISMATCH,  // names present, none matches
-  NAME_NO_SAN,    // nothing to match: no SAN (and the CN does not count)
+  NAME_NO_SAN,    // nothing to match: no SAN name of any kind (and the CN does not count)
 } inspect_name_result_t;
 
 inspect_name_result_t inspect__name_check(const inspect_cert_t *leaf, const char *name, int name_is_ip,

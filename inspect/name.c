@@ -75,12 +75,14 @@ inspect_name_result_t inspect__name_check(const inspect_cert_t *leaf, const char
         return NAME_MATCH;
       }
     }
-    return info->num_ip_addrs > 0 ? NAME_MISMATCH : NAME_NO_SAN;
+    return info->num_ip_addrs + info->num_dns_names > 0 ? NAME_MISMATCH : NAME_NO_SAN;
   }
   int cn_counts = info->common_name != NULL &&
                   (rules->cn == NAME_CN_ALWAYS || (rules->cn == NAME_CN_IF_NO_DNS && info->num_dns_names == 0));
   if (info->num_dns_names == 0 && !cn_counts) {
-    return NAME_NO_SAN;
+    // NO_SAN means the certificate names nothing a client reads; SANs of
+    // the other kind (an IP for a host name) make it a plain mismatch.
+    return info->num_ip_addrs > 0 ? NAME_MISMATCH : NAME_NO_SAN;
   }
   for (size_t i = 0; i < info->num_dns_names; i++) {
     if (inspect__wildcard_match(info->dns_names[i], name, rules->partial_wildcards)) {
