@@ -421,6 +421,14 @@ static void edit_bad_time_text(X509 *x) {
   add_dns_sans(x, 1, "raw.test");
 }
 
+static void edit_bad_both_times(X509 *x) {
+  ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_new();
+  cr_assert(t != NULL && ASN1_STRING_set(t, "20269999999999Z", -1));
+  cr_assert(X509_set1_notBefore(x, t) && X509_set1_notAfter(x, t));
+  ASN1_GENERALIZEDTIME_free(t);
+  add_dns_sans(x, 1, "raw.test");
+}
+
 static void edit_far_times(X509 *x) {
   ASN1_GENERALIZEDTIME *nb = ASN1_GENERALIZEDTIME_new(), *na = ASN1_GENERALIZEDTIME_new();
   cr_assert(nb != NULL && na != NULL && ASN1_STRING_set(nb, "00010101000000Z", -1) &&
@@ -442,7 +450,7 @@ typedef struct {
 } absurd_case_t;
 
 static const edit_fn kEdits[] = {edit_5000_sans,     edit_60k_subject,    edit_unknown_critical, edit_garbage_san,
-                                 edit_inverted_times, edit_bad_time_text, edit_far_times};
+                                 edit_inverted_times, edit_bad_time_text, edit_far_times, edit_bad_both_times};
 
 ParameterizedTestParameters(badinput, absurd_certificates) {
   static absurd_case_t cases[] = {
@@ -456,6 +464,9 @@ ParameterizedTestParameters(badinput, absurd_certificates) {
       {"notAfter before notBefore", 4, "raw.test", ALL_REJECT, "EXPIRED"},
       {"month 13 in notAfter", 5, "raw.test", BAD_DER_OR_REJECT, "EXPIRED"},
       {"valid from year 1 to 9999", 6, "raw.test", ALL_ACCEPT, "LONG_VALIDITY"},
+      // Times that do not parse are never valid, and the arithmetic on them
+      // (days ago, validity length) must not overflow (UBSan checks it).
+      {"neither time parses", 7, "raw.test", BAD_DER_OR_REJECT, ""},
   };
   return cr_make_param_array(absurd_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }
