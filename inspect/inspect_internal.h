@@ -114,21 +114,30 @@ typedef enum {
   NAME_CN_ALWAYS,       // CN counts as much as SANs (CloudFront origins, Akamai, as documented)
 } inspect_cn_rule_t;
 
+// Wildcard rules, as bits: clients differ on partial-label wildcards.
+#define NAME_WILDCARD_PARTIAL 0x1u     // "f*.example.com" matches "foo.example.com" (OpenSSL, Node, JDK, Apache)
+#define NAME_WILDCARD_ONE_SIDE 0x2u    // ... but never "f*o.example.com" (OpenSSL's valid_star)
+#define NAME_WILDCARD_WHOLE_ALABEL 0x4u  // a partial wildcard never covers an "xn--" host label (OpenSSL; the
+                                         // JDK compares U-labels)
+#define NAME_WILDCARD_ANY_DOMAIN 0x8u  // "*.com" counts: one label after the '*' is enough (the JDK under a
+                                       // CA outside its cacerts)
+
 typedef struct {
   inspect_cn_rule_t cn;
-  int partial_wildcards;  // "f*.example.com" matches "foo.example.com"
+  unsigned wildcards;  // NAME_WILDCARD_* bits; 0: whole left-most labels only
 } inspect_name_rules_t;
 
 typedef enum {
   NAME_MATCH = 0,
   NAME_MISMATCH,  // names present, none matches
-  NAME_NO_SAN,    // nothing to match: no SAN (and the CN does not count)
+  NAME_NO_SAN,    // nothing to match: no SAN name of any kind (and the CN does not count)
 } inspect_name_result_t;
 
 inspect_name_result_t inspect__name_check(const inspect_cert_t *leaf, const char *name, int name_is_ip,
                                           const inspect_name_rules_t *rules);
-// inspect__wildcard_match matches one pattern (RFC 6125, left-most label).
-int inspect__wildcard_match(const char *pattern, const char *host, int partial_wildcards);
+// inspect__wildcard_match matches one pattern (RFC 6125, left-most label)
+// under NAME_WILDCARD_* rules.
+int inspect__wildcard_match(const char *pattern, const char *host, unsigned wildcards);
 // inspect__name_list renders the leaf's names for messages ("DNS:a, DNS:b").
 const char *inspect__name_list(inspect_ctx_t *ctx, const inspect_cert_t *leaf, const char *dns_prefix,
                                const char *sep);

@@ -149,8 +149,13 @@ const char *inspect__jdk_hostname(inspect_ctx_t *ctx) {
   if (leaf == NULL || name == NULL) {
     return NULL;
   }
-  static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, 1};
-  if (inspect__name_check(leaf, name, ctx->name_is_ip, &kRules) == NAME_MATCH) {
+  // HostnameChecker compares U-labels, and checks a wildcard against the
+  // public suffix list only for chains that end at a cacerts root.
+  inspect_name_rules_t rules = {NAME_CN_IF_NO_DNS, NAME_WILDCARD_PARTIAL | NAME_WILDCARD_WHOLE_ALABEL};
+  if (!inspect_trust_is_system(ctx->in->trust)) {
+    rules.wildcards |= NAME_WILDCARD_ANY_DOMAIN;
+  }
+  if (inspect__name_check(leaf, name, ctx->name_is_ip, &rules) == NAME_MATCH) {
     return NULL;
   }
   if (ctx->name_is_ip) {

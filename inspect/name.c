@@ -26,7 +26,7 @@ static size_t count_labels(const char *s, size_t len) {
   return n;
 }
 
-int inspect__wildcard_match(const char *pattern, const char *host, int partial_wildcards) {
+int inspect__wildcard_match(const char *pattern, const char *host, unsigned wildcards) {
   size_t plen = trimmed_len(pattern), hlen = trimmed_len(host);
   if (plen == 0 || hlen == 0) {
     return 0;
@@ -38,9 +38,11 @@ int inspect__wildcard_match(const char *pattern, const char *host, int partial_w
   const char *pdot = memchr(pattern, '.', plen);
   const char *hdot = memchr(host, '.', hlen);
   // One '*', in the left-most label, with at least two labels after it
-  // ("*.com" never matches), and the same number of labels as the host.
+  // ("*.com" never matches, unless ANY_DOMAIN), and the same number of
+  // labels as the host.
+  size_t min_labels = (wildcards & NAME_WILDCARD_ANY_DOMAIN) ? 2 : 3;
   if (pdot == NULL || hdot == NULL || star > pdot || memchr(star + 1, '*', (size_t)(pattern + plen - star - 1)) ||
-      count_labels(pattern, plen) < 3 || count_labels(pattern, plen) != count_labels(host, hlen)) {
+      count_labels(pattern, plen) < min_labels || count_labels(pattern, plen) != count_labels(host, hlen)) {
     return 0;
   }
   size_t prest = (size_t)(pattern + plen - pdot), hrest = (size_t)(host + hlen - hdot);
@@ -49,7 +51,9 @@ int inspect__wildcard_match(const char *pattern, const char *host, int partial_w
   }
   size_t prefix = (size_t)(star - pattern), suffix = (size_t)(pdot - star - 1);
   size_t hlabel = (size_t)(hdot - host);
-  if (prefix + suffix > 0 && !partial_wildcards) {
+  if (prefix + suffix > 0 &&
+      (!(wildcards & NAME_WILDCARD_PARTIAL) || ((wildcards & NAME_WILDCARD_ONE_SIDE) && prefix > 0 && suffix > 0) ||
+       ((wildcards & NAME_WILDCARD_WHOLE_ALABEL) && hlabel >= 4 && strncasecmp(host, "xn--", 4) == 0))) {
     return 0;
   }
   if (strncasecmp(pattern, "xn--", 4) == 0 || hlabel == 0 || hlabel < prefix + suffix + (prefix + suffix == 0)) {
@@ -75,19 +79,21 @@ inspect_name_result_t inspect__name_check(const inspect_cert_t *leaf, const char
         return NAME_MATCH;
       }
     }
-    return info->num_ip_addrs > 0 ? NAME_MISMATCH : NAME_NO_SAN;
+    return info->num_ip_addrs + info->num_dns_names > 0 ? NAME_MISMATCH : NAME_NO_SAN;
   }
   int cn_counts = info->common_name != NULL &&
                   (rules->cn == NAME_CN_ALWAYS || (rules->cn == NAME_CN_IF_NO_DNS && info->num_dns_names == 0));
   if (info->num_dns_names == 0 && !cn_counts) {
-    return NAME_NO_SAN;
+    // NO_SAN means the certificate names nothing a client reads; SANs of
+    // the other kind (an IP for a host name) make it a plain mismatch.
+    return info->num_ip_addrs > 0 ? NAME_MISMATCH : NAME_NO_SAN;
   }
   for (size_t i = 0; i < info->num_dns_names; i++) {
-    if (inspect__wildcard_match(info->dns_names[i], name, rules->partial_wildcards)) {
+    if (inspect__wildcard_match(info->dns_names[i], name, rules->wildcards)) {
       return NAME_MATCH;
     }
   }
-  if (cn_counts && inspect__wildcard_match(info->common_name, name, rules->partial_wildcards)) {
+  if (cn_counts && inspect__wildcard_match(info->common_name, name, rules->wildcards)) {
     return NAME_MATCH;
   }
   return NAME_MISMATCH;

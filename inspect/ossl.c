@@ -169,7 +169,8 @@ void inspect__ossl_verify(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, i
     }
   }
   if (opts->check_host && ctx->in->name != NULL) {
-    static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, 1};
+    static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, NAME_WILDCARD_PARTIAL | NAME_WILDCARD_ONE_SIDE |
+                                                                       NAME_WILDCARD_WHOLE_ALABEL};
     if (inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules) != NAME_MATCH) {
       add(out, ctx->name_is_ip ? 64 : 62, 0, INSPECT_REASON_HOSTNAME_MISMATCH);
     }

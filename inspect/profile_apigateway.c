@@ -60,7 +60,7 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
   }
   if (msg == NULL && ctx->in->name != NULL) {
     // Apache HttpClient (SSLConnectionSocketFactory) checks the name.
-    static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, 1};
+    static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, NAME_WILDCARD_PARTIAL};
     const inspect_cert_t *leaf = inspect__leaf(ctx);
     if (inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules) != NAME_MATCH) {
       reason = INSPECT_REASON_HOSTNAME_MISMATCH;

@@ -1,7 +1,10 @@
 // browser: Chromium's certificate verifier. It fetches missing
 // intermediates (AIA, here the --intermediates pool), tolerates any order,
 // ignores the subject CN, and reports the most serious problem first
-// (net::MapCertStatusToNetError).
+// (net::MapCertStatusToNetError). Its path builder accepts RSA keys of 1024
+// bits and more (kMinRsaModulusLengthBits in cert_verify_proc_builtin.cc),
+// and a name-constraint violation has no status of its own there, so it
+// becomes CERT_STATUS_INVALID (ERR_CERT_INVALID), the most serious one.
 
 #include "inspect/inspect_internal.h"
 
@@ -37,6 +40,10 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
            "ERR_CERT_INVALID");
     return;
   }
+  if (!inspect__path_name_constraints_ok(path)) {
+    reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, "ERR_CERT_INVALID");
+    return;
+  }
   if (path->end != PATH_END_ANCHORED) {
     reject(ctx, out, inspect__path_failure_reason(ctx, path), "ERR_CERT_AUTHORITY_INVALID");
     return;
@@ -54,17 +61,13 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     reject(ctx, out, INSPECT_REASON_WEAK_SIGNATURE, "ERR_CERT_WEAK_SIGNATURE_ALGORITHM");
     return;
   }
-  if (inspect__path_weak_key(ctx, path, 2048)) {
+  if (inspect__path_weak_key(ctx, path, 1024)) {
     reject(ctx, out, INSPECT_REASON_WEAK_KEY, "ERR_CERT_WEAK_KEY");
     return;
   }
   inspect_reason_t time = inspect__path_time_problem(ctx, path);
   if (time != INSPECT_REASON_OK) {
     reject(ctx, out, time, "ERR_CERT_DATE_INVALID");
-    return;
-  }
-  if (!inspect__path_name_constraints_ok(path)) {
-    reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, "ERR_CERT_NAME_CONSTRAINT_VIOLATION");
     return;
   }
   if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {

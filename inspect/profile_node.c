@@ -40,7 +40,7 @@ static const char *identity_error(inspect_ctx_t *ctx) {
   if (name == NULL) {
     return NULL;
   }
-  static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, 1};
+  static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, NAME_WILDCARD_PARTIAL};
   if (inspect__name_check(leaf, name, ctx->name_is_ip, &kRules) == NAME_MATCH) {
     return NULL;
   }

@@ -40,6 +40,17 @@ static void add_finding(inspect_report_t *r, const char *code, inspect_severity_
   f->detail = detail;
 }
 
+// seconds_between returns a - b, saturated: a validity time that does not
+// parse is INT64_MIN or INT64_MAX (cert.c), where plain subtraction
+// overflows.
+static int64_t seconds_between(int64_t a, int64_t b) {
+  int64_t d;
+  if (__builtin_sub_overflow(a, b, &d)) {
+    return a > b ? INT64_MAX : INT64_MIN;
+  }
+  return d;
+}
+
 static const char *cn_or_subject(const inspect_cert_t *cert) {
   return cert->info.common_name != NULL ? cert->info.common_name : cert->info.subject;
 }
@@ -221,19 +232,20 @@ static void diagnose_certs(inspect_ctx_t *ctx, inspect_report_t *r) {
       inspect_time_format_rfc3339(info->not_after, when);
       add_finding(r, "EXPIRED", INSPECT_SEVERITY_ERROR, (int)i,
                   inspect__arena_printf(a, "%s expired at %s (%lld day%s ago)", cn_or_subject(c), when,
-                                        (long long)((now - info->not_after) / 86400),
-                                        (now - info->not_after) / 86400 == 1 ? "" : "s"));
+                                        (long long)(seconds_between(now, info->not_after) / 86400),
+                                        seconds_between(now, info->not_after) / 86400 == 1 ? "" : "s"));
     } else if (now < info->not_before) {
       inspect_time_format_rfc3339(info->not_before, when);
       add_finding(r, "NOT_YET_VALID", INSPECT_SEVERITY_ERROR, (int)i,
                   inspect__arena_printf(a, "%s is not valid before %s (in %lld days): check the issuing date or "
                                            "the clock",
-                                        cn_or_subject(c), when, (long long)((info->not_before - now) / 86400)));
-    } else if (info->not_after - now < EXPIRES_SOON_SECONDS) {
+                                        cn_or_subject(c), when,
+                                        (long long)(seconds_between(info->not_before, now) / 86400)));
+    } else if (seconds_between(info->not_after, now) < EXPIRES_SOON_SECONDS) {
       inspect_time_format_rfc3339(info->not_after, when);
       add_finding(r, "EXPIRES_SOON", INSPECT_SEVERITY_WARNING, (int)i,
                   inspect__arena_printf(a, "%s expires at %s, in %lld days", cn_or_subject(c), when,
-                                        (long long)((info->not_after - now) / 86400)));
+                                        (long long)(seconds_between(info->not_after, now) / 86400)));
     }
     if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) && !info->self_signed) {
       add_finding(r, "WEAK_SIGNATURE", INSPECT_SEVERITY_ERROR, (int)i,
@@ -244,7 +256,7 @@ static void diagnose_certs(inspect_ctx_t *ctx, inspect_report_t *r) {
                    (info->key_type == INSPECT_KEY_EC && info->key_bits < 224);
     if (weak_key) {
       add_finding(r, "WEAK_KEY", INSPECT_SEVERITY_ERROR, (int)i,
-                  inspect__arena_printf(a, "%s has a %s key: OpenSSL at security level 2 and browsers need RSA 2048+",
+                  inspect__arena_printf(a, "%s has a %s key: OpenSSL at security level 2 (curl, Python) needs RSA 2048+",
                                         cn_or_subject(c), info->key_desc));
     }
     if (info->extensions_invalid) {
@@ -290,11 +302,11 @@ static void diagnose_leaf(inspect_ctx_t *ctx, inspect_report_t *r, int client_ch
     add_finding(r, "BAD_EKU", INSPECT_SEVERITY_ERROR, 0,
                 "the leaf's extended key usage does not include serverAuth: it cannot identify a TLS server");
   }
-  if (!client_chain && info->not_after - info->not_before > BROWSER_MAX_VALIDITY_SECONDS) {
+  if (!client_chain && seconds_between(info->not_after, info->not_before) > BROWSER_MAX_VALIDITY_SECONDS) {
     add_finding(r, "LONG_VALIDITY", INSPECT_SEVERITY_INFO, 0,
                 inspect__arena_printf(a, "the leaf is valid for %lld days: browsers refuse publicly trusted "
                                          "certificates valid for more than 398 days",
-                                      (long long)((info->not_after - info->not_before) / 86400)));
+                                      (long long)(seconds_between(info->not_after, info->not_before) / 86400)));
   }
   // Name constraints, as OpenSSL reports them.
   static const inspect_ossl_opts_t kOpts = {0, 0};
