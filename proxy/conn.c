@@ -103,6 +103,9 @@ struct proxy_conn_st {
 
   proxy_http_t http;
   int http_mode;
+  inspect_buf_t early;     // origin bytes that came before the client's handshake finished
+  int pending_alert;       // an origin alert to pass on once the client's handshake finishes, or -1
+  int upstream_closed;
   uint64_t bytes_to_origin;
   uint64_t bytes_to_client;
 };
@@ -162,6 +165,7 @@ static void conn_release(proxy_conn_t *conn) {
   proxy_http_cleanup(&conn->http);
   inspect_buf_cleanup(&conn->hello_json);
   inspect_buf_cleanup(&conn->hello_extra);
+  inspect_buf_cleanup(&conn->early);
   free(conn);
   proxy_worker_conn_done(worker);
 }
@@ -338,7 +342,8 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
     SSL_get0_alpn_selected(sio->ssl, &alpn, &alpn_len);
     snprintf(conn->origin_alpn, sizeof(conn->origin_alpn), "%.*s", (int)alpn_len, (const char *)alpn);
     proxy_metrics_add(&m->handshakes[PROXY_SIDE_ORIGIN][PROXY_HS_OK], 1);
-    proxy_sio_read_stop(sio);  // nothing of the origin's reaches the client before its handshake
+    // Keep reading: an origin may alert right after its handshake (TLS 1.3
+    // client authentication), before our client is ready to hear it.
   } else if (sio->alert_received >= 0) {
     conn->origin_hs.status = INSPECT_HS_ALERT;
     conn->origin_hs.alert = sio->alert_received;
@@ -365,6 +370,16 @@ static void on_upstream_data(proxy_sio_t *sio, const uint8_t *data, size_t len) 
   if (conn->answer != ANSWER_NONE) {
     return;  // tlsmirror answered the client itself
   }
+  if (!conn->client.handshake_done) {
+    // Held until the client's handshake finishes; past 1 MiB, stop reading.
+    if (!inspect_buf_append(&conn->early, data, len)) {
+      conn->close_reason = "the origin sent over 1 MiB before the client finished its handshake";
+      conn_close(conn);
+    } else if (conn->early.len > 256 * 1024) {
+      proxy_sio_read_stop(sio);
+    }
+    return;
+  }
   proxy_http_response_feed(&conn->http, data, len);
   conn->bytes_to_client += len;
   proxy_metrics_add(&metrics_of(conn)->bytes_to_client, (int64_t)len);
@@ -387,25 +402,32 @@ static void on_upstream_drained(proxy_sio_t *sio) {
   proxy_sio_read_start(&conn->client);
 }
 
+// pass_alert sends the client the origin's post-handshake alert.
+static void pass_alert(proxy_conn_t *conn) {
+  SSL_send_fatal_alert(conn->client.ssl, (uint8_t)conn->pending_alert);
+  if (conn->close_reason == NULL) {
+    conn->close_reason = "the origin sent a fatal alert after the handshake";
+  }
+  proxy_sio_close_after_flush(&conn->client);
+}
+
 static void on_upstream_close(proxy_sio_t *sio) {
   proxy_conn_t *conn = sio->data;
+  conn->upstream_closed = 1;
   if (!conn->origin_done && conn->phase == PHASE_ORIGIN) {
     on_upstream_handshake(sio, 0);  // connect or handshake failed before any verdict
-  } else if (conn->client.handshake_done && !conn->client.closing) {
-    if (sio->alert_received >= 0 && sio->handshake_done) {
-      // An alert after the handshake (e.g. certificate_required): it changes
-      // the verdict, and the client gets it too.
-      conn->origin_hs.alert = sio->alert_received;
-      conn->origin_hs.alert_after_handshake = 1;
-      judge(conn, 0);
-      SSL_send_fatal_alert(conn->client.ssl, (uint8_t)sio->alert_received);
-      if (conn->close_reason == NULL) {
-        conn->close_reason = "the origin sent a fatal alert after the handshake";
-      }
-      proxy_sio_close_after_flush(&conn->client);
-    } else {
-      proxy_sio_shutdown(&conn->client);
+  } else if (sio->alert_received >= 0 && sio->handshake_done) {
+    // An alert after the handshake (e.g. certificate_required) changes the
+    // verdict, and the client gets it too: now, or when its handshake ends.
+    conn->origin_hs.alert = sio->alert_received;
+    conn->origin_hs.alert_after_handshake = 1;
+    judge(conn, 0);
+    conn->pending_alert = sio->alert_received;
+    if (conn->client.handshake_done && !conn->client.closing) {
+      pass_alert(conn);
     }
+  } else if (conn->client.handshake_done && !conn->client.closing) {
+    proxy_sio_shutdown(&conn->client);
   }
   conn_release(conn);
 }
@@ -1033,7 +1055,17 @@ static void on_client_handshake(proxy_sio_t *sio, int ok) {
   }
   alb_headers(conn);
   set_phase(conn, PHASE_TRAFFIC);
-  if (conn->upstream_init && !conn->upstream.closing) {
+  if (conn->early.len > 0) {
+    proxy_http_response_feed(&conn->http, (const uint8_t *)conn->early.data, conn->early.len);
+    conn->bytes_to_client += conn->early.len;
+    proxy_sio_write(sio, conn->early.data, conn->early.len);
+    inspect_buf_cleanup(&conn->early);
+  }
+  if (conn->pending_alert >= 0) {
+    pass_alert(conn);
+  } else if (conn->upstream_closed && conn->answer == ANSWER_NONE) {
+    proxy_sio_shutdown(sio);  // the origin is already gone
+  } else if (conn->upstream_init && !conn->upstream.closing) {
     proxy_sio_read_start(&conn->upstream);
   }
 }
@@ -1142,6 +1174,8 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
   conn->start_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
   conn->origin_hs.alert = -1;
   conn->fail_alert = -1;
+  conn->pending_alert = -1;
+  inspect_buf_init(&conn->early, 1 << 20);
   conn->origin_chain = inspect_chain_new();
   conn->client_chain = inspect_chain_new();
   inspect_buf_init(&conn->hello_json, 1 << 16);
