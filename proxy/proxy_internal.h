@@ -67,6 +67,11 @@ struct proxy_sio_st {
   unsigned close_after_flush : 1;
   unsigned above_high_water : 1;
   int alert_received;  // last TLS alert from the peer, -1 if none
+  // Record boundaries of the peer's bytes during the handshake, to spot a
+  // plaintext alert BoringSSL cannot read (see scan_records in sio.c).
+  uint8_t rec_header[5];
+  uint8_t rec_header_len;
+  uint32_t rec_left;
   int alert_sent;      // last TLS alert we sent, -1 if none
   int error;           // first failure: a UV_E* code, or PROXY_SIO_ETLS for a TLS error
   char tls_error[128]; // BoringSSL's reason when error == PROXY_SIO_ETLS

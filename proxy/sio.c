@@ -325,6 +325,38 @@ static void keep_leftover(proxy_sio_t *sio) {
   sio->in_off = 0;
 }
 
+// scan_records follows the peer's TLS records during the handshake. A TLS
+// 1.3 OpenSSL client that rejects our certificate sends its alert before it
+// switches to handshake keys, so the alert is a plaintext 2-byte record that
+// BoringSSL, already expecting encrypted records, cannot read (it answers
+// bad_record_mac). The alert is why the client said no: keep it.
+static void scan_records(proxy_sio_t *sio, const uint8_t *data, size_t len) {
+  while (len > 0) {
+    if (sio->rec_left == 0) {
+      size_t need = 5 - sio->rec_header_len;
+      size_t n = need < len ? need : len;
+      memcpy(sio->rec_header + sio->rec_header_len, data, n);
+      sio->rec_header_len += (uint8_t)n;
+      data += n;
+      len -= n;
+      if (sio->rec_header_len < 5) {
+        return;
+      }
+      sio->rec_header_len = 0;
+      sio->rec_left = (uint32_t)sio->rec_header[3] << 8 | sio->rec_header[4];
+      if (sio->rec_header[0] == 21 && sio->rec_left == 2 && len >= 2 && sio->alert_received < 0 &&
+          data[1] != SSL_AD_CLOSE_NOTIFY) {
+        sio->alert_received = data[1];  // an encrypted alert is never 2 bytes long
+      }
+      continue;
+    }
+    size_t n = sio->rec_left < len ? sio->rec_left : len;
+    sio->rec_left -= (uint32_t)n;
+    data += n;
+    len -= n;
+  }
+}
+
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
   (void)handle, (void)suggested;
   *buf = uv_buf_init(g_read_buf, sizeof(g_read_buf));
@@ -352,6 +384,9 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   sio->bytes_in += (uint64_t)nread;
+  if (!sio->handshake_done && SSL_is_server(sio->ssl)) {
+    scan_records(sio, (const uint8_t *)buf->base, (size_t)nread);
+  }
   if (sio->pending != NULL) {
     // Older bytes come first: append the new ones to them.
     uint8_t *grown = realloc(sio->pending, sio->in_len + (size_t)nread);

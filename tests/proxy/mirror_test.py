@@ -106,6 +106,13 @@ def rejected_by(name, sni=True):
 
 
 f.check(rejected_by("good") == {"none"}, f"good: rejected_by {rejected_by('good')}")
+# OpenSSL clients say why they reject: in TLS 1.3 their alert is plaintext,
+# which BoringSSL cannot read, yet the record must still carry it.
+alerts = {(r["tlsmirror"]["client"]["alert_received"] or {}).get("number")
+          for r in proxies["expired"].records() if r["tls"]["client"]["sni_sent"]}
+f.check(45 in alerts, f"expired: the client's certificate_expired alert is recorded ({alerts})")
+alerts = {(r["tlsmirror"]["client"]["alert_received"] or {}).get("number") for r in proxies["untrusted-root"].records()}
+f.check(48 in alerts, f"untrusted-root: the client's unknown_ca alert is recorded ({alerts})")
 f.check("client" in rejected_by("expired"), f"expired: rejected_by {rejected_by('expired')}")
 f.check("cloudfront-origin" in rejected_by("wrong-order"), f"wrong-order: {rejected_by('wrong-order')}")
 f.check(rejected_by("sni-required", sni=False) == {"origin"}, f"sni-required no SNI: {rejected_by('sni-required', False)}")
