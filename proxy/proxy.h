@@ -80,7 +80,7 @@ typedef struct {
   char addr[64];
 } proxy_resolve_t;
 
-#define PROXY_MAX_RESOLVE 16
+#define PROXY_MAX_RESOLVE 64
 
 typedef enum {
   PROXY_ENFORCE_NONE = 0,

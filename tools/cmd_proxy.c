@@ -193,7 +193,7 @@ int cmd_proxy(int argc, char **argv) {
       case 'l': cfg.listen = optarg; break;
       case 'r':
         if (cfg.num_resolves >= PROXY_MAX_RESOLVE || !parse_resolve(optarg, &resolves[cfg.num_resolves])) {
-          return cli_usage_error("proxy", "--resolve needs HOST:PORT:ADDR (at most 16)");
+          return cli_usage_error("proxy", "--resolve needs HOST:PORT:ADDR (at most 64)");
         }
         cfg.num_resolves++;
         break;

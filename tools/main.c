@@ -15,6 +15,7 @@ typedef struct {
 } command_t;
 
 static const command_t kCommands[] = {
+    {"demo", cmd_demo, "run the lab and the proxy, send curl through it, show who would reject what"},
     {"proxy", cmd_proxy, "mirror a client's handshake to an origin and log who would reject it"},
     {"inspect", cmd_inspect, "judge a server's chain (live or from a file) for every platform"},
     {"lab", cmd_lab, "serve the built-in lab of deliberately broken TLS origins"},

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""`tlsmirror demo` (the README's first command) runs the lab and the proxy
+in one process, sends curl through it to every scenario, prints who rejects
+what, and cleans up after itself."""
+
+import glob
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
+import e2e  # noqa: E402
+
+f = e2e.Failures()
+env = dict(os.environ, TMPDIR=e2e.TMP)
+r = e2e.run([e2e.TLSMIRROR, "demo"], timeout=120, env=env)
+out = r.stdout
+f.check(r.returncode == 0, f"demo exits 0 ({r.returncode}): {r.stderr[-500:]}")
+listed = e2e.run([e2e.TLSMIRROR, "lab", "--list"]).stdout.splitlines()[1:]
+for name in (line.split()[0] for line in listed):
+    f.check(f"\n{name} - " in "\n" + out, f"the demo shows scenario {name}")
+
+
+def block(name):
+    start = out.index(f"{name} - ")
+    end = out.find("\n\n", start)
+    return " ".join(out[start:end].split())
+
+
+f.check("curl HTTP 200" in block("good") and "nobody rejects" in block("good"), block("good"))
+f.check("certificate has expired" in block("expired") and "certificate expired alert" in block("expired"), block("expired"))
+f.check("curl HTTP 200" in block("wrong-order") and "rejected by cloudfront-origin" in block("wrong-order"),
+        block("wrong-order"))
+f.check("unable to get local issuer certificate" in block("missing-intermediate"), block("missing-intermediate"))
+f.check("certificate required" in block("mtls-required"), block("mtls-required"))
+f.check(not glob.glob(os.path.join(e2e.TMP, "tlsmirror-demo-*")), "the demo removes its directory")
+r = e2e.run([e2e.TLSMIRROR, "demo", "--keep"], timeout=120, env=env)
+kept = glob.glob(os.path.join(e2e.TMP, "tlsmirror-demo-*"))
+f.check(r.returncode == 0 and len(kept) == 1 and os.path.getsize(os.path.join(kept[0], "proxy.log")) > 0,
+        "--keep keeps the directory and its proxy log")
+r = e2e.run([e2e.TLSMIRROR, "demo", "--nope"])
+f.check(r.returncode == 2 and "--help" in r.stderr, f"demo --nope: {r.returncode} {r.stderr!r}")
+f.finish()

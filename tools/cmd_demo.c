@@ -1,0 +1,395 @@
+// tlsmirror demo: the built-in lab seen through the mirror proxy, in one
+// command. The lab's origins and one proxy (routing each name to its origin)
+// run in this process; curl, trusting the mirror root, connects through the
+// proxy to every scenario; the table shows what curl saw and what tlsmirror
+// says about who would reject the connection, and why.
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proxy/proxy.h"
+#include "tools/cli.h"
+#include "tools/lab.h"
+
+extern char **environ;
+
+static const char kDemoHelp[] =
+    "Usage: tlsmirror demo [--keep]\n"
+    "\n"
+    "Run the built-in lab of broken origins and the mirror proxy in front of it,\n"
+    "send curl (trusting the mirror root) through the proxy to every scenario,\n"
+    "and show what curl saw next to tlsmirror's verdict: who would reject the\n"
+    "connection (curl, CloudFront, API Gateway, Akamai, browsers, Node, Java...)\n"
+    "and why. Every connection's full JSON record is in the proxy log.\n"
+    "\n"
+    "  --keep      keep the lab directory (PKI, mirror CA, proxy log) afterwards\n"
+    "  -h, --help  show this help\n";
+
+#define MAX_SITES 64
+
+typedef struct {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int lab_ready, lab_failed;
+  char proxy_listen[80];
+  int proxy_failed;
+  size_t records;
+  struct {
+    char sni[256];
+    char rejected_by[64];
+    char *summary;
+  } rec[MAX_SITES * 2];
+} demo_state_t;
+
+typedef struct {
+  demo_state_t *st;
+  proxy_origins_config_t cfg;
+  proxy_origin_site_t sites[MAX_SITES];
+  char err[512];
+  int rc;
+} lab_thread_t;
+
+typedef struct {
+  demo_state_t *st;
+  proxy_config_t cfg;
+  char err[512];
+  int rc;
+} proxy_thread_t;
+
+static int on_lab_ready(void *arg, const proxy_origin_site_t *sites, size_t num) {
+  (void)sites, (void)num;
+  demo_state_t *st = arg;
+  pthread_mutex_lock(&st->lock);
+  st->lab_ready = 1;
+  pthread_cond_broadcast(&st->cond);
+  pthread_mutex_unlock(&st->lock);
+  return 0;
+}
+
+static void *lab_main(void *arg) {
+  lab_thread_t *t = arg;
+  t->rc = proxy_origins_run(&t->cfg, t->err, sizeof(t->err));
+  pthread_mutex_lock(&t->st->lock);
+  t->st->lab_failed = t->rc != 0;
+  pthread_cond_broadcast(&t->st->cond);
+  pthread_mutex_unlock(&t->st->lock);
+  return NULL;
+}
+
+static void on_proxy_ready(void *arg, const char *listen, const char *metrics) {
+  (void)metrics;
+  demo_state_t *st = arg;
+  pthread_mutex_lock(&st->lock);
+  snprintf(st->proxy_listen, sizeof(st->proxy_listen), "%s", listen);
+  pthread_cond_broadcast(&st->cond);
+  pthread_mutex_unlock(&st->lock);
+}
+
+static void on_record(void *arg, const char *sni, const char *rejected_by, const char *summary) {
+  demo_state_t *st = arg;
+  pthread_mutex_lock(&st->lock);
+  if (st->records < sizeof(st->rec) / sizeof(st->rec[0])) {
+    snprintf(st->rec[st->records].sni, sizeof(st->rec[0].sni), "%s", sni != NULL ? sni : "");
+    snprintf(st->rec[st->records].rejected_by, sizeof(st->rec[0].rejected_by), "%s", rejected_by);
+    st->rec[st->records].summary = strdup(summary);
+  }
+  st->records++;
+  pthread_cond_broadcast(&st->cond);
+  pthread_mutex_unlock(&st->lock);
+}
+
+static void *proxy_main(void *arg) {
+  proxy_thread_t *t = arg;
+  t->rc = proxy_run(&t->cfg, t->err, sizeof(t->err));
+  pthread_mutex_lock(&t->st->lock);
+  t->st->proxy_failed = t->rc != 0 || t->st->proxy_listen[0] == '\0';
+  pthread_cond_broadcast(&t->st->cond);
+  pthread_mutex_unlock(&t->st->lock);
+  return NULL;
+}
+
+// run_curl runs curl and keeps the first line of what it says.
+static int run_curl(const char *const argv[], char *line, size_t line_len) {
+  int fds[2];
+  if (pipe(fds) != 0) {
+    return -1;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  pid_t pid;
+  // posix_spawn's argv is not const-qualified but is never written to.
+  int r = posix_spawnp(&pid, argv[0], &actions, NULL, (char *const *)argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (r != 0) {
+    close(fds[0]);
+    return -1;
+  }
+  char buf[4096];
+  size_t len = 0;
+  ssize_t n;
+  while ((n = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0 && len < sizeof(buf) - 1) {
+    len += (size_t)n;
+  }
+  close(fds[0]);
+  buf[len] = '\0';
+  int status = 0;
+  waitpid(pid, &status, 0);
+  char *nl = strchr(buf, '\n');
+  if (nl != NULL) {
+    *nl = '\0';
+  }
+  snprintf(line, line_len, "%s", buf);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void print_wrapped(const char *label, const char *text) {
+  const size_t width = 76;
+  printf("  %-11s", label);
+  size_t col = 0;
+  const char *p = text;
+  while (*p != '\0') {
+    const char *sp = strchr(p, ' ');
+    size_t word = sp != NULL ? (size_t)(sp - p) : strlen(p);
+    if (col > 0 && col + 1 + word > width) {
+      printf("\n  %-11s", "");
+      col = 0;
+    } else if (col > 0) {
+      putchar(' ');
+      col++;
+    }
+    fwrite(p, 1, word, stdout);
+    col += word;
+    p += word;
+    while (*p == ' ') {
+      p++;
+    }
+  }
+  putchar('\n');
+}
+
+static void remove_tree(const char *dir) {
+  const char *const argv[] = {"rm", "-rf", dir, NULL};
+  pid_t pid;
+  if (posix_spawnp(&pid, "rm", NULL, NULL, (char *const *)argv, environ) == 0) {
+    waitpid(pid, NULL, 0);
+  }
+}
+
+int cmd_demo(int argc, char **argv) {
+  static const struct option kOptions[] = {
+      {"keep", no_argument, NULL, 'k'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  int keep = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
+    switch (c) {
+      case 'k':
+        keep = 1;
+        break;
+      case 'h':
+        fputs(kDemoHelp, stdout);
+        return CLI_EXIT_OK;
+      default:
+        return cli_usage_error("demo", "unknown option");
+    }
+  }
+  if (optind < argc) {
+    return cli_usage_error("demo", "unexpected argument");
+  }
+  const char *const probe[] = {"curl", "--version", NULL};
+  char line[512];
+  if (run_curl(probe, line, sizeof(line)) != 0) {
+    return cli_error("demo", "curl is needed as the demo's client: run tools/install-deps");
+  }
+  const char *base = getenv("TMPDIR");
+  char dir[4096];
+  snprintf(dir, sizeof(dir), "%s/tlsmirror-demo-XXXXXX", base != NULL && base[0] ? base : "/tmp");
+  if (mkdtemp(dir) == NULL) {
+    return cli_error("demo", "cannot create a temporary directory: %s", strerror(errno));
+  }
+  int err;
+  int64_t now = cli_now();
+  lab_t *lab = lab_new(now, &err);
+  if (lab == NULL) {
+    return cli_error("demo", "cannot mint the lab: %s", tls_strerror(err));
+  }
+  char detail[4400], ca_dir[4200], log_path[4200];
+  int rc = CLI_EXIT_OK;
+  if (lab_write(lab, dir, detail, sizeof(detail)) != TLS_OK) {
+    rc = cli_error("demo", "cannot write the lab: %s", detail);
+  }
+  snprintf(ca_dir, sizeof(ca_dir), "%s/mirror-ca", dir);
+  snprintf(log_path, sizeof(log_path), "%s/proxy.log", dir);
+  tls_mirror_ca_t *ca = NULL;
+  if (rc == CLI_EXIT_OK && ((err = tls_mirror_ca_create(ca_dir, now)) != TLS_OK || (err = tls_mirror_ca_load(ca_dir, &ca)) != TLS_OK)) {
+    rc = cli_error("demo", "cannot create the mirror CA: %s", tls_strerror(err));
+  }
+  static demo_state_t st;
+  static lab_thread_t lt;
+  static proxy_thread_t pt;
+  static proxy_resolve_t resolves[MAX_SITES];
+  pthread_mutex_init(&st.lock, NULL);
+  pthread_cond_init(&st.cond, NULL);
+  size_t num = lab_scenario_count();
+  for (size_t i = 0; rc == CLI_EXIT_OK && i < num; i++) {
+    lt.sites[i].name = lab_scenario_get(i)->name;
+    lt.sites[i].description = lab_scenario_get(i)->what;
+    lt.sites[i].hello_delay_ms = lab_scenario_get(i)->hello_delay_ms;
+    lt.sites[i].ctx = lab_origin_ctx_new(lab, i, &err);
+    if (lt.sites[i].ctx == NULL) {
+      rc = cli_error("demo", "cannot build the lab contexts: %s", tls_strerror(err));
+    }
+  }
+  // Signals stop both event loops at the end: block them here so only the
+  // loops' own handlers (and the final raise) see them.
+  pthread_t lab_thread, proxy_thread;
+  int lab_started = 0, proxy_started = 0;
+  if (rc == CLI_EXIT_OK) {
+    lt.st = &st;
+    lt.cfg = (proxy_origins_config_t){.sites = lt.sites, .num_sites = num, .on_ready = on_lab_ready, .arg = &st};
+    lab_started = pthread_create(&lab_thread, NULL, lab_main, &lt) == 0;
+    pthread_mutex_lock(&st.lock);
+    while (lab_started && !st.lab_ready && !st.lab_failed) {
+      pthread_cond_wait(&st.cond, &st.lock);
+    }
+    pthread_mutex_unlock(&st.lock);
+    if (!lab_started || st.lab_failed) {
+      rc = cli_error("demo", "cannot start the lab: %s", lt.err);
+    }
+  }
+  static inspect_selection_t sel;
+  inspect_trust_t *trust = inspect_trust_new(0);
+  if (rc == CLI_EXIT_OK) {
+    CRYPTO_BUFFER *root = lab_get0_root(lab);
+    inspect_trust_load(trust, CRYPTO_BUFFER_data(root), CRYPTO_BUFFER_len(root), NULL);
+    inspect_selection_all(&sel);
+    for (size_t i = 0; i < num; i++) {
+      snprintf(resolves[i].host, sizeof(resolves[i].host), "%s", lab_scenario_get(i)->host);
+      resolves[i].port = lt.sites[i].port;
+      snprintf(resolves[i].addr, sizeof(resolves[i].addr), "127.0.0.1");
+    }
+    pt.st = &st;
+    pt.cfg = (proxy_config_t){
+        .listen = "127.0.0.1:0",
+        .origin_port = 443,
+        .resolves = resolves,
+        .num_resolves = num,
+        .trust = trust,
+        .selection = &sel,
+        .log_path = log_path,
+        .ca = ca,
+        .workers = 1,
+        .timeout_handshake = 10,
+        .timeout_idle = 30,
+        .timeout_connect = 5,
+        .drain = 5,
+        .max_conns = 1000,
+        .max_header = 64 * 1024,
+        .on_ready = on_proxy_ready,
+        .on_record = on_record,
+        .arg = &st,
+    };
+    proxy_started = pthread_create(&proxy_thread, NULL, proxy_main, &pt) == 0;
+    pthread_mutex_lock(&st.lock);
+    while (proxy_started && st.proxy_listen[0] == '\0' && !st.proxy_failed) {
+      pthread_cond_wait(&st.cond, &st.lock);
+    }
+    pthread_mutex_unlock(&st.lock);
+    if (!proxy_started || st.proxy_failed) {
+      rc = cli_error("demo", "cannot start the proxy: %s: %s", pt.err, proxy_strerror(pt.rc));
+    }
+  }
+  if (rc == CLI_EXIT_OK) {
+    const char *port = strrchr(st.proxy_listen, ':') + 1;
+    printf("tlsmirror demo: %zu deliberately broken HTTPS origins (the lab) on 127.0.0.1, and the mirror\n"
+           "proxy on %s in front of them. curl trusts the mirror root and goes through the proxy:\n"
+           "it accepts or rejects exactly as it would against each origin, while tlsmirror judges the\n"
+           "origin's real chain for every platform.\n\n",
+           num, st.proxy_listen);
+    fflush(stdout);
+    char root_pem[4300];
+    snprintf(root_pem, sizeof(root_pem), "%s/%s", ca_dir, TLS_MIRROR_ROOT_FILE);
+    for (size_t i = 0; i < num; i++) {
+      const lab_scenario_t *s = lab_scenario_get(i);
+      char resolve[512], url[512];
+      snprintf(resolve, sizeof(resolve), "%s:%s:127.0.0.1", s->host, port);
+      snprintf(url, sizeof(url), "https://%s:%s/", s->host, port);
+      const char *const curl[] = {"curl", "-sS", "-o", "/dev/null", "-w", "HTTP %{http_code}", "--max-time", "15",
+                            "--cacert", root_pem, "--resolve", resolve, url, NULL};
+      int code = run_curl(curl, line, sizeof(line));
+      // Wait for this connection's record (curl has closed by now).
+      pthread_mutex_lock(&st.lock);
+      while (st.records < i + 1) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 5;
+        if (pthread_cond_timedwait(&st.cond, &st.lock, &ts) != 0) {
+          break;
+        }
+      }
+      const char *who = st.records > i ? st.rec[i].rejected_by : "?";
+      const char *summary = st.records > i && st.rec[i].summary != NULL ? st.rec[i].summary : "(no record)";
+      printf("%s - %s\n", s->name, s->what);
+      char curl_says[600];
+      snprintf(curl_says, sizeof(curl_says), "%s%s", code == 0 ? "" : "fails: ", line);
+      print_wrapped("curl", curl_says);
+      char verdict[64 + 16];
+      snprintf(verdict, sizeof(verdict), "rejected by %s.", who);
+      char both[4096];
+      snprintf(both, sizeof(both), "%s %s", strcmp(who, "none") == 0 ? "nobody rejects." : verdict, summary);
+      print_wrapped("tlsmirror", both);
+      putchar('\n');
+      fflush(stdout);
+      pthread_mutex_unlock(&st.lock);
+    }
+    printf("Every connection is one JSON record (ECS fields, both chains, all verdicts) in\n  %s\n\n"
+           "Next:\n"
+           "  tlsmirror inspect %s/missing-intermediate/chain.pem --trust %s/root.pem \\\n"
+           "      --name missing-intermediate.lab.test   # the same verdicts, offline\n"
+           "  tlsmirror lab                                 # serve the lab yourself\n"
+           "  tlsmirror proxy --help                        # put it in front of your own origin\n",
+           log_path, dir, dir);
+    if (!keep) {
+      printf("\n(run 'tlsmirror demo --keep' to keep %s)\n", dir);
+    }
+  }
+  // Stop both event loops: each handles SIGTERM by closing cleanly.
+  if (lab_started || proxy_started) {
+    raise(SIGTERM);
+  }
+  if (proxy_started) {
+    pthread_join(proxy_thread, NULL);
+  }
+  if (lab_started) {
+    pthread_join(lab_thread, NULL);
+  }
+  for (size_t i = 0; i < num; i++) {
+    SSL_CTX_free(lt.sites[i].ctx);
+  }
+  for (size_t i = 0; i < st.records && i < sizeof(st.rec) / sizeof(st.rec[0]); i++) {
+    free(st.rec[i].summary);
+  }
+  inspect_trust_free(trust);
+  tls_mirror_ca_free(ca);
+  lab_free(lab);
+  if (!keep) {
+    remove_tree(dir);
+  }
+  return rc;
+}
