@@ -37,9 +37,10 @@ typedef enum {
 } phase_t;
 
 typedef enum {
-  ANSWER_NONE,      // relay to the origin
-  ANSWER_502,       // tlsmirror answers: the origin could not be used
-  ANSWER_PLATFORM,  // --as: answer as the platform would
+  ANSWER_NONE,       // relay to the origin
+  ANSWER_502,        // tlsmirror answers: the origin could not be used
+  ANSWER_PLATFORM,   // --as: answer as the platform would
+  ANSWER_FORBIDDEN,  // --as apigateway: the client certificate fails mTLS (403)
 } answer_t;
 
 struct proxy_conn_st {
@@ -726,6 +727,21 @@ static void alb_headers(proxy_conn_t *conn) {
   inspect_buf_cleanup(&pem);
 }
 
+// apigateway_mtls applies API Gateway's custom-domain mutual TLS with
+// --as apigateway: a client certificate apigateway-mtls rejects gets a 403.
+static void apigateway_mtls(proxy_conn_t *conn) {
+  if (cfg_of(conn)->enforce != PROXY_ENFORCE_APIGATEWAY || conn->client_report == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < inspect_report_num_verdicts(conn->client_report); i++) {
+    const inspect_verdict_t *v = inspect_report_get0_verdict(conn->client_report, i);
+    if (strncmp(v->profile, "apigateway-mtls", 15) == 0 && !v->accept) {
+      conn->client_rejected = v;
+      conn->answer = ANSWER_FORBIDDEN;
+    }
+  }
+}
+
 // The client leg.
 //
 // capture_hello keeps what the origin leg mirrors (SNI, ALPN, versions) and
@@ -881,7 +897,18 @@ static void answer(proxy_conn_t *conn) {
   int status;
   const char *status_text, *type;
   proxy_enforce_t as = conn->answer == ANSWER_PLATFORM ? cfg->enforce : PROXY_ENFORCE_NONE;
-  switch (as) {
+  if (conn->answer == ANSWER_FORBIDDEN) {
+    // API Gateway's custom-domain mTLS: a 403 to the caller; the reason is
+    // only in the execution log (here, the record).
+    as = PROXY_ENFORCE_NONE;
+    status = 403;
+    status_text = "Forbidden";
+    type = "application/json";
+    reason = inspect_reason_name(conn->client_rejected->reason);
+    inspect_buf_puts(&body, "{\"message\":\"Forbidden\"}");
+    inspect_buf_printf(&head, "x-amzn-ErrorType: ForbiddenException\r\nx-amzn-RequestId: %.8s-%.4s-%.4s-%.4s-%.12s\r\n",
+                       id, id + 8, id + 12, id + 16, id + 20);
+  } else switch (as) {
     case PROXY_ENFORCE_CLOUDFRONT:
       status = 502;
       status_text = "Bad Gateway";
@@ -952,7 +979,10 @@ static void answer(proxy_conn_t *conn) {
                          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n"
                          "X-Tlsmirror-Verdict: %s %s\r\n",
                          status, status_text, type, body.len,
-                         conn->enforced != NULL ? conn->enforced->profile : "origin", reason);
+                         conn->client_rejected != NULL ? conn->client_rejected->profile
+                         : conn->enforced != NULL      ? conn->enforced->profile
+                                                       : "origin",
+                         reason);
   proxy_sio_write(&conn->client, top, (size_t)top_len);
   proxy_sio_write(&conn->client, head.data != NULL ? head.data : "", head.len);
   proxy_sio_write(&conn->client, "\r\n", 2);
@@ -1054,6 +1084,7 @@ static void on_client_handshake(proxy_sio_t *sio, int ok) {
     proxy_http_set_raw(&conn->http);
   }
   alb_headers(conn);
+  apigateway_mtls(conn);
   set_phase(conn, PHASE_TRAFFIC);
   if (conn->early.len > 0) {
     proxy_http_response_feed(&conn->http, (const uint8_t *)conn->early.data, conn->early.len);
@@ -1295,6 +1326,13 @@ static const char *rejected_by(const proxy_conn_t *conn, const char **summary_ou
   if (conn->client_not_tls) {
     *summary_out = "The client spoke plain HTTP to the TLS port and got 400 Bad Request.";
     return "client";
+  }
+  if (conn->client_rejected != NULL && conn->answer == ANSWER_FORBIDDEN) {
+    inspect_buf_printf(scratch, "API Gateway (mutual TLS) refuses the client certificate: the caller gets 403 "
+                                "{\"message\":\"Forbidden\"}; the execution log says '%s' (%s).",
+                       conn->client_rejected->message, inspect_reason_name(conn->client_rejected->reason));
+    *summary_out = scratch->data;
+    return conn->client_rejected->profile;
   }
   if (conn->client_rejected != NULL) {
     inspect_buf_printf(scratch, "ALB (verify mode) refuses the client certificate: tls_verify_status %s (%s).",

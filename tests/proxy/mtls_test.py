@@ -103,6 +103,20 @@ status, out, err = curl(p)
 f.check(status == 0 and "alert" in err, f"--client-auth require without a certificate: {status} {err}")
 p.stop()
 
+# --as apigateway with client certificates: API Gateway's custom-domain mTLS
+# answers 403 and logs the reason.
+p = e2e.Proxy(f"{HOST}:{good['port']}", "--as", "apigateway", "--client-auth", "request", "--client-trust",
+              bundles["good"], name="apigw-mtls", trust=lab.root)
+for n, (client, want) in enumerate((("trusted", 200), ("expired", 403), ("untrusted", 403)), start=1):
+    status, out, err = curl(p, client=client)
+    f.check(status == want, f"--as apigateway, client {client}: HTTP {status} ({err})")
+    rec = last_record(p, n)
+    if want == 403:
+        f.check('{"message":"Forbidden"}' in out and "x-amzn-ErrorType: ForbiddenException" in out, f"403 shape: {out[:300]}")
+        f.check(rec["tlsmirror"]["rejected_by"] == "apigateway-mtls" and "Access denied. Reason:" in rec["tlsmirror"]["summary"],
+                f"--as apigateway, client {client}: {rec['tlsmirror']['rejected_by']} {rec['tlsmirror']['summary']}")
+p.stop()
+
 # --upstream-cert: an origin that demands a client certificate.
 m = S["mtls-required"]
 p = e2e.Proxy(f"{m['host']}:{m['port']}", name="mtls-origin", trust=lab.root)
