@@ -343,7 +343,7 @@ static void chains(const inspect_bundle_t *b, const unsigned char *removed, chai
     out[i].named = 0;
     out[i].depth = 0;
     out[i].has_root = 0;
-    if (b->certs[i] != NULL && !removed[i] && !b->certs[i]->info.self_signed) {
+    if (b->certs[i] != NULL && !removed[i] && !inspect_cert_is_self_signed(b->certs[i])) {
       out[i].issuer = issuer_of(b, removed, i, &out[i].named);
     }
   }
@@ -358,7 +358,7 @@ static void chains(const inspect_bundle_t *b, const unsigned char *removed, chai
       depth++;
     }
     out[i].depth = depth;
-    out[i].has_root = b->certs[top]->info.self_signed;
+    out[i].has_root = inspect_cert_is_self_signed(b->certs[top]);
   }
 }
 
@@ -403,7 +403,7 @@ static void check_cert(inspect_bundle_t *b, sink_t *sink, const unsigned char *r
                                  remove_suggestion(b, i, why)),
            why);
   }
-  int v1_root = info->version == 1 && info->self_signed;  // OpenSSL trusts these as CAs
+  int v1_root = info->version == 1 && inspect_cert_is_self_signed(cert);  // OpenSSL trusts these as CAs
   int leaf = !info->is_ca && !not_v3 && !v1_root;
   if (leaf) {
     const char *what = !info->has_basic_constraints ? "it has no basicConstraints extension"
@@ -470,7 +470,7 @@ static void check_cert(inspect_bundle_t *b, sink_t *sink, const unsigned char *r
       break;
     }
   }
-  if (!leaf && !info->self_signed && ci[i].issuer < 0) {
+  if (!leaf && ci[i].issuer < 0 && !inspect_cert_is_self_signed(cert)) {
     const char *why =
         ci[i].named ? inspect__arena_printf(a, "the certificate named %s in the bundle did not sign it (another "
                                                "generation of that CA)",

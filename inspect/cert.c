@@ -380,7 +380,6 @@ inspect_cert_t *inspect_cert_new(const uint8_t *der, size_t der_len, int *out_er
   parse_extensions(cert);
   parse_names(cert);
   parse_aia(cert);
-  info->self_signed = info->self_issued && cert->pkey != NULL && X509_verify(x509, cert->pkey) == 1;
   ERR_clear_error();
   if (cert->subject == NULL || cert->issuer == NULL || cert->serial_hex == NULL) {
     inspect_cert_free(cert);
@@ -392,6 +391,19 @@ inspect_cert_t *inspect_cert_new(const uint8_t *der, size_t der_len, int *out_er
 }
 
 const inspect_cert_info_t *inspect_cert_get0_info(const inspect_cert_t *cert) { return &cert->info; }
+
+int inspect_cert_is_self_signed(const inspect_cert_t *cert) {
+  int state = __atomic_load_n(&cert->self_signed_state, __ATOMIC_ACQUIRE);
+  if (state == 0) {
+    // Only self-issued certificates need the signature check. Threads racing
+    // here compute the same answer, so the cache needs no lock.
+    int yes = cert->info.self_issued && cert->pkey != NULL && X509_verify(cert->x509, cert->pkey) == 1;
+    ERR_clear_error();
+    state = yes ? 2 : 1;
+    __atomic_store_n(&((inspect_cert_t *)cert)->self_signed_state, state, __ATOMIC_RELEASE);
+  }
+  return state == 2;
+}
 
 struct x509_st *inspect_cert_get0_x509(const inspect_cert_t *cert) { return cert->x509; }
 

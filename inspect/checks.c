@@ -57,7 +57,7 @@ int inspect__path_weak_signature(inspect_ctx_t *ctx, const inspect_path_t *path)
   size_t len = inspect__path_checked_len(ctx, path);
   for (size_t i = 0; i < len; i++) {
     const inspect_cert_info_t *info = &path->certs[i]->info;
-    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) && !info->self_signed) {
+    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) && !inspect_cert_is_self_signed(path->certs[i])) {
       return 1;
     }
   }
@@ -95,7 +95,7 @@ int inspect__path_in_sent_order(const inspect_path_t *path) {
 int inspect__path_cas_ok(const inspect_path_t *path) {
   for (size_t k = 1; k < path->len; k++) {
     const inspect_cert_info_t *info = &path->certs[k]->info;
-    if (!info->is_ca && !(info->version == 1 && info->self_signed)) {
+    if (!info->is_ca && !(info->version == 1 && inspect_cert_is_self_signed(path->certs[k]))) {
       return 0;
     }
   }

@@ -192,8 +192,7 @@ typedef struct {
   unsigned key_usage;  // INSPECT_KU_*
   int has_eku;
   unsigned eku;  // INSPECT_EKU_*
-  int self_issued;  // subject == issuer
-  int self_signed;  // self-issued and its signature verifies with its own key
+  int self_issued;  // subject == issuer (see inspect_cert_is_self_signed)
   int has_name_constraints;
   int extensions_invalid;  // an extension could not be parsed
   const char *aia_ca_issuers;  // first caIssuers URL of the AIA extension, or NULL
@@ -208,6 +207,10 @@ const inspect_cert_info_t *inspect_cert_get0_info(const inspect_cert_t *cert);
 // inspect_cert_is_issued_by returns 1 if `issuer`'s subject is `cert`'s
 // issuer and its key verifies `cert`'s signature.
 int inspect_cert_is_issued_by(const inspect_cert_t *cert, const inspect_cert_t *issuer);
+// inspect_cert_is_self_signed returns 1 if `cert` is self-issued and its
+// signature verifies with its own key. Checked on first use and remembered:
+// a root that is only ever used as a trust anchor never pays for it.
+int inspect_cert_is_self_signed(const inspect_cert_t *cert);
 // inspect_cert_get0_x509 returns the parsed BoringSSL object (for tls/).
 struct x509_st *inspect_cert_get0_x509(const inspect_cert_t *cert);
 

@@ -20,6 +20,7 @@ struct inspect_cert_st {
   X509 *x509;
   EVP_PKEY *pkey;  // NULL when the key cannot be parsed
   inspect_cert_info_t info;
+  int self_signed_state;  // atomic: 0 not checked yet, 1 no, 2 yes
   uint8_t subject_hash[32];  // SHA-256 of the subject's DER
   uint8_t issuer_hash[32];
   uint8_t spki_hash[32];     // SHA-256 of the public key bit string

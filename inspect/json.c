@@ -34,7 +34,7 @@ void inspect_json_cert(inspect_buf_t *out, const inspect_cert_t *cert, int index
   inspect_buf_printf(out, ",\"sha256\":\"%s\",\"serial\":", info->sha256_hex);
   inspect_buf_json_string(out, info->serial_hex);
   inspect_buf_printf(out, ",\"is_ca\":%s,\"self_signed\":%s}", info->is_ca ? "true" : "false",
-                     info->self_signed ? "true" : "false");
+                     inspect_cert_is_self_signed(cert) ? "true" : "false");
 }
 
 void inspect_json_chain(inspect_buf_t *out, const inspect_chain_t *chain) {

@@ -38,7 +38,7 @@ inspect_bundle_rule_t inspect__key_rule(const inspect_bundle_rules_t *rules, con
 inspect_bundle_rule_t inspect__sig_rule(const inspect_bundle_rules_t *rules, const inspect_cert_t *cert) {
   (void)rules;  // ALB and API Gateway agree: SHA-256, SHA-384 or SHA-512 with RSA, RSA-PSS or ECDSA
   const inspect_cert_info_t *info = &cert->info;
-  if (info->self_signed) {
+  if (inspect_cert_is_self_signed(cert)) {
     return INSPECT_BUNDLE_RULE_COUNT;
   }
   switch (info->sig_hash) {
@@ -101,7 +101,7 @@ void inspect__mtls_path(inspect_ctx_t *ctx, int use_sent, inspect_path_t *out) {
   push(out, inspect_chain_get0(chain, 0), PATH_SOURCE_CHAIN, 0);
   for (;;) {
     const inspect_cert_t *top = out->certs[out->len - 1];
-    if (top->info.self_signed) {
+    if (inspect_cert_is_self_signed(top)) {
       if (out->source[out->len - 1] == PATH_SOURCE_TRUST || inspect__trust_is_anchor(ctx->in->trust, top)) {
         out->end = PATH_END_ANCHORED;
       } else {

@@ -89,7 +89,8 @@ static void check_extensions(const inspect_path_t *path, inspect_ossl_result_t *
     const inspect_cert_info_t *info = &path->certs[i]->info;
     if (i > 0 && !info->is_ca) {
       // A v1 self-signed trust anchor is accepted as a CA.
-      int v1_anchor = info->version == 1 && info->self_signed && i == path->len - 1 && path->end == PATH_END_ANCHORED;
+      int v1_anchor = info->version == 1 && i == path->len - 1 && path->end == PATH_END_ANCHORED &&
+                      inspect_cert_is_self_signed(path->certs[i]);
       if (!v1_anchor) {
         add(out, 79, (int)i, INSPECT_REASON_UNTRUSTED_ROOT);
       }

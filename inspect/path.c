@@ -82,7 +82,7 @@ static void build(inspect_ctx_t *ctx, int use_pool, inspect_path_t *path) {
       path->end = PATH_END_ANCHORED;
       return;
     }
-    if (top->info.self_signed) {
+    if (inspect_cert_is_self_signed(top)) {
       path->end = path->len == 1 ? PATH_END_SELF_SIGNED : PATH_END_UNTRUSTED_ROOT;
       return;
     }

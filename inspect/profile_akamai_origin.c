@@ -33,7 +33,7 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
   const inspect_path_t *path = inspect__path(ctx, 0);
   const inspect_cert_t *leaf = path->certs[0];
   const char *sni_note = ctx->in->sni_sent ? "" : " (no SNI was sent: 'Use SNI TLS Extension' is off)";
-  if (leaf->info.self_signed && path->end != PATH_END_ANCHORED) {
+  if (path->end != PATH_END_ANCHORED && inspect_cert_is_self_signed(leaf)) {
     inspect__verdict_reject(ctx, out, INSPECT_REASON_SELF_SIGNED,
                             inspect__arena_printf(ctx->arena,
                                                   "The origin certificate is self-signed; pin it or trust a custom "

@@ -38,7 +38,7 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
   }
   const inspect_path_t *path = inspect__path(ctx, 0);
   const inspect_cert_t *leaf = path->certs[0];
-  if (leaf->info.self_signed) {
+  if (inspect_cert_is_self_signed(leaf)) {
     inspect__verdict_reject(ctx, out, INSPECT_REASON_SELF_SIGNED,
                             "You can't use a self-signed certificate for HTTPS communication between CloudFront and "
                             "your origin" PAGE,

@@ -247,7 +247,7 @@ static void diagnose_certs(inspect_ctx_t *ctx, inspect_report_t *r) {
                   inspect__arena_printf(a, "%s expires at %s, in %lld days", cn_or_subject(c), when,
                                         (long long)(seconds_between(info->not_after, now) / 86400)));
     }
-    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) && !info->self_signed) {
+    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) && !inspect_cert_is_self_signed(c)) {
       add_finding(r, "WEAK_SIGNATURE", INSPECT_SEVERITY_ERROR, (int)i,
                   inspect__arena_printf(a, "%s is signed with %s: OpenSSL, Node and browsers reject it",
                                         cn_or_subject(c), info->sig_alg));

@@ -361,13 +361,12 @@ static void make_plan(const inspect_chain_t *origin, const inspect_trust_t *trus
   size_t n = inspect_chain_num(origin);
   for (size_t i = 0; i < n; i++) {
     const inspect_cert_t *c = inspect_chain_get0(origin, i);
-    const inspect_cert_info_t *info = inspect_cert_get0_info(c);
     plan[i].kind = SIGN_BY_PHANTOM;
     if (inspect_trust_contains(trust, c)) {
       plan[i].kind = IS_ANCHOR;
       continue;
     }
-    if (info->self_signed) {
+    if (inspect_cert_is_self_signed(c)) {
       plan[i].kind = SIGN_SELF;
       continue;
     }

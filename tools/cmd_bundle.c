@@ -139,7 +139,7 @@ static void print_text(const char *file, const inspect_bundle_t *b) {
     inspect_time_format_rfc3339(c->not_before, nb);
     inspect_time_format_rfc3339(c->not_after, na);
     const char *state = now > c->not_after ? "EXPIRED" : now < c->not_before ? "NOT YET VALID" : "valid";
-    const char *role = !c->is_ca ? "not a CA (leaf)" : c->self_signed ? "CA, self-signed root" : "CA";
+    const char *role = !c->is_ca ? "not a CA (leaf)" : inspect_cert_is_self_signed(e->cert) ? "CA, self-signed root" : "CA";
     inspect_buf_printf(&out,
                        "  #%zu line %zu: %s\n     issuer   %s\n     key      %s, %s\n     role     %s, X.509 v%d, "
                        "depth %d%s\n     valid    %s .. %s (%s)\n",
