@@ -7,6 +7,7 @@ OpenSSL 3). Run: origin_server.py CHAIN KEY; it prints its port, then serves:
   GET  /slow?ms=M       waits M ms, then 200
   POST /upload          reads the body (any framing) and answers its length and SHA-256
   GET  /upgrade         101 Switching Protocols, then echoes raw bytes
+A connection whose ALPN is h2 is not HTTP/1.1 at all: it echoes raw bytes.
 """
 
 import hashlib
@@ -24,6 +25,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def handle(self):
+        if self.connection.selected_alpn_protocol() == "h2":
+            while True:
+                data = self.connection.recv(65536)
+                if not data:
+                    return
+                self.connection.sendall(data)
+        super().handle()
 
     def send(self, code, body, ctype="text/plain"):
         self.send_response(code)
@@ -112,7 +122,7 @@ def main():
     server = Server(("127.0.0.1", 0), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(chain, key)
-    ctx.set_alpn_protocols(["http/1.1"])
+    ctx.set_alpn_protocols(["http/1.1", "h2"])
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     server.serve_forever()

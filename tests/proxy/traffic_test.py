@@ -151,6 +151,39 @@ with socket.create_connection(("127.0.0.1", proxy.port), timeout=30) as s:
             echoed += chunk
         f.check(echoed == payload, f"raw relay after upgrade: {len(echoed)}/{len(payload)} bytes echoed")
 
+# ALPN other than http/1.1: the proxy offers the origin the client's list and
+# relays whatever the origin chose as raw bytes.
+h2 = ssl.create_default_context(cafile=proxy.root)
+h2.set_alpn_protocols(["h2"])
+with socket.create_connection(("127.0.0.1", proxy.port), timeout=30) as s:
+    with h2.wrap_socket(s, server_hostname=HOST) as t:
+        f.check(t.selected_alpn_protocol() == "h2", f"ALPN through the proxy: {t.selected_alpn_protocol()}")
+        payload = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(range(256)) * 64
+        t.sendall(payload)
+        echoed = b""
+        while len(echoed) < len(payload):
+            chunk = t.recv(65536)
+            if not chunk:
+                break
+            echoed += chunk
+        f.check(echoed == payload, f"h2 bytes relayed raw both ways: {len(echoed)}/{len(payload)}")
+time.sleep(0.3)
+rec = proxy.records()[-1]
+f.check(rec["tls"].get("next_protocol") == "h2", f"record says ALPN h2: {rec['tls'].get('next_protocol')}")
+# No ALPN and bytes that are not HTTP: relayed as they are (the origin answers them).
+with socket.create_connection(("127.0.0.1", proxy.port), timeout=30) as s:
+    with ctx.wrap_socket(s, server_hostname=HOST) as t:
+        t.sendall(b"\x00\x01 this is not http\r\n\r\n")
+        answer = b""
+        while True:
+            chunk = t.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        # Python's server treats the line as HTTP/0.9 and answers with the page only.
+        f.check(b"400" in answer and b"Bad request" in answer,
+                f"non-HTTP bytes reach the origin, whose answer comes back: {answer[:80]!r}")
+
 # Secrets are redacted in the log by default, yet forwarded untouched.
 c = conn()
 c.request("GET", "/echo", headers={"Host": HOST, "Authorization": "Bearer s3cr3t", "Cookie": "session=abc"})
