@@ -3,7 +3,6 @@
 // live with each profile (profile_alb_mtls.c, profile_apigateway_mtls.c);
 // this file applies them.
 
-#include <openssl/base64.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -733,22 +732,9 @@ int inspect_bundle_write_fixed(const inspect_bundle_t *bundle, inspect_buf_t *ou
     if (cert == NULL || bundle->entries[i].removed != NULL) {
       continue;
     }
-    size_t b64_len;
-    if (!EVP_EncodedLength(&b64_len, cert->info.der_len)) {
+    if (inspect_pem_append_cert(out, cert->info.der, cert->info.der_len) != INSPECT_OK) {
       return INSPECT_ENOMEM;
     }
-    char *b64 = malloc(b64_len);
-    if (b64 == NULL) {
-      return INSPECT_ENOMEM;
-    }
-    size_t n = EVP_EncodeBlock((uint8_t *)b64, cert->info.der, cert->info.der_len);
-    inspect_buf_puts(out, "-----BEGIN CERTIFICATE-----\n");
-    for (size_t k = 0; k < n; k += 64) {
-      inspect_buf_append(out, b64 + k, n - k < 64 ? n - k : 64);
-      inspect_buf_append(out, "\n", 1);
-    }
-    inspect_buf_puts(out, "-----END CERTIFICATE-----\n");
-    free(b64);
   }
   return out->failed ? INSPECT_ENOMEM : INSPECT_OK;
 }

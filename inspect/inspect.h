@@ -123,6 +123,9 @@ void inspect_pem_block_cleanup(inspect_pem_block_t *block);
 int inspect_pem_reader_trailing_junk(const inspect_pem_reader_t *reader);
 // inspect_data_looks_like_pem returns 1 if `data` holds a BEGIN line.
 int inspect_data_looks_like_pem(const uint8_t *data, size_t len);
+// inspect_pem_append_cert appends one DER certificate to `out` as a PEM
+// CERTIFICATE block (64-column base64). Returns INSPECT_OK or INSPECT_ENOMEM.
+int inspect_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len);
 
 
 // Certificates.

@@ -1,6 +1,6 @@
-// PEM block reader: finds "-----BEGIN <label>-----" ... "-----END <label>-----"
-// blocks in untrusted text and decodes their base64, reporting where each
-// block starts so a linter can name the line.
+// PEM text: finds "-----BEGIN <label>-----" ... "-----END <label>-----" blocks
+// in untrusted text and decodes their base64, reporting where each block
+// starts so a linter can name the line; and writes certificates back as PEM.
 
 #include <openssl/base64.h>
 #include <stdio.h>
@@ -139,4 +139,24 @@ int inspect_pem_reader_trailing_junk(const inspect_pem_reader_t *reader) {
 
 int inspect_data_looks_like_pem(const uint8_t *data, size_t len) {
   return find(data, len, 0, kBegin) < len;
+}
+
+int inspect_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len) {
+  size_t b64_len;
+  if (!EVP_EncodedLength(&b64_len, der_len)) {
+    return INSPECT_ENOMEM;
+  }
+  char *b64 = malloc(b64_len);
+  if (b64 == NULL) {
+    return INSPECT_ENOMEM;
+  }
+  size_t n = EVP_EncodeBlock((uint8_t *)b64, der, der_len);
+  inspect_buf_puts(out, "-----BEGIN CERTIFICATE-----\n");
+  for (size_t i = 0; i < n; i += 64) {
+    inspect_buf_append(out, b64 + i, n - i < 64 ? n - i : 64);
+    inspect_buf_append(out, "\n", 1);
+  }
+  inspect_buf_puts(out, "-----END CERTIFICATE-----\n");
+  free(b64);
+  return out->failed ? INSPECT_ENOMEM : INSPECT_OK;
 }

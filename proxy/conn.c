@@ -676,7 +676,7 @@ static void header_value(inspect_buf_t *out, const char *value) {
 
 static void pem_of(inspect_buf_t *out, const inspect_cert_t *cert) {
   const inspect_cert_info_t *info = inspect_cert_get0_info(cert);
-  tls_pem_append_cert(out, info->der, info->der_len);
+  inspect_pem_append_cert(out, info->der, info->der_len);
 }
 
 // alb_headers prepares what ALB adds to every request of an mTLS listener.
@@ -1285,7 +1285,7 @@ static void record_chain(inspect_buf_t *out, const inspect_chain_t *chain) {
     const inspect_cert_info_t *c = inspect_cert_get0_info(inspect_chain_get0(chain, i));
     inspect_buf_t pem;
     inspect_buf_init(&pem, 1 << 20);
-    tls_pem_append_cert(&pem, c->der, c->der_len);
+    inspect_pem_append_cert(&pem, c->der, c->der_len);
     inspect_buf_puts(out, i ? "," : "");
     inspect_buf_json_string(out, pem.data != NULL ? pem.data : "");
     inspect_buf_cleanup(&pem);

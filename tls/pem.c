@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/base64.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -13,26 +12,6 @@
 #include <unistd.h>
 
 #include "tls/tls.h"
-
-int tls_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len) {
-  size_t b64_len;
-  if (!EVP_EncodedLength(&b64_len, der_len)) {
-    return TLS_ENOMEM;
-  }
-  char *b64 = malloc(b64_len);
-  if (b64 == NULL) {
-    return TLS_ENOMEM;
-  }
-  size_t n = EVP_EncodeBlock((uint8_t *)b64, der, der_len);
-  inspect_buf_puts(out, "-----BEGIN CERTIFICATE-----\n");
-  for (size_t i = 0; i < n; i += 64) {
-    inspect_buf_append(out, b64 + i, n - i < 64 ? n - i : 64);
-    inspect_buf_append(out, "\n", 1);
-  }
-  inspect_buf_puts(out, "-----END CERTIFICATE-----\n");
-  free(b64);
-  return out->failed ? TLS_ENOMEM : TLS_OK;
-}
 
 // write_file_atomic writes `data` to a temporary file beside `path` with
 // `mode`, then renames it over `path`, so readers never see half a file.
@@ -72,7 +51,9 @@ int tls_pem_write_certs(const char *path, CRYPTO_BUFFER *const *certs, size_t nu
   inspect_buf_init(&buf, 0);
   int err = TLS_OK;
   for (size_t i = 0; i < num && err == TLS_OK; i++) {
-    err = tls_pem_append_cert(&buf, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i]));
+    if (inspect_pem_append_cert(&buf, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i])) != INSPECT_OK) {
+      err = TLS_ENOMEM;
+    }
   }
   if (err == TLS_OK) {
     err = write_file_atomic(path, buf.data != NULL ? buf.data : "", buf.len, 0644);

@@ -103,8 +103,6 @@ int tls_cert_mint(const tls_cert_spec_t *spec, EVP_PKEY *key, const CRYPTO_BUFFE
 
 // PEM files.
 //
-// tls_pem_append_cert appends one certificate as PEM text to `out`.
-int tls_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len);
 // tls_pem_write_certs writes `num` certificates to `path` (mode 0644).
 int tls_pem_write_certs(const char *path, CRYPTO_BUFFER *const *certs, size_t num);
 // tls_pem_write_key writes `key` as an unencrypted PKCS#8 PEM to `path` with

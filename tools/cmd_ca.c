@@ -144,7 +144,7 @@ int cmd_ca(int argc, char **argv) {
     inspect_buf_t pem;
     inspect_buf_init(&pem, 0);
     CRYPTO_BUFFER *cert = tls_mirror_ca_get0_root(ca);
-    tls_pem_append_cert(&pem, CRYPTO_BUFFER_data(cert), CRYPTO_BUFFER_len(cert));
+    inspect_pem_append_cert(&pem, CRYPTO_BUFFER_data(cert), CRYPTO_BUFFER_len(cert));
     fwrite(pem.data, 1, pem.len, stdout);
     inspect_buf_cleanup(&pem);
   }

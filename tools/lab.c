@@ -594,7 +594,9 @@ int lab_bundle_render(const lab_t *lab, size_t index, inspect_buf_t *out) {
     if (index == BUNDLE_GARBAGE && i > 0) {
       inspect_buf_puts(out, "\n");
     }
-    err = tls_pem_append_cert(out, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i]));
+    if (inspect_pem_append_cert(out, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i])) != INSPECT_OK) {
+      err = TLS_ENOMEM;
+    }
   }
   return err == TLS_OK && out->failed ? TLS_ENOMEM : err;
 }

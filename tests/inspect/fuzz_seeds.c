@@ -24,7 +24,7 @@ static int write_pem(const char *path, CRYPTO_BUFFER *const *certs, size_t n) {
   inspect_buf_t pem;
   inspect_buf_init(&pem, 0);
   for (size_t i = 0; i < n; i++) {
-    tls_pem_append_cert(&pem, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i]));
+    inspect_pem_append_cert(&pem, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i]));
   }
   int ok = !pem.failed && write_file(path, pem.data, pem.len);
   inspect_buf_cleanup(&pem);

@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
   inspect_buf_t pem;
   inspect_buf_init(&pem, 0);
   for (size_t i = 0; i < 3; i++) {
-    tls_pem_append_cert(&pem, CRYPTO_BUFFER_data(chain[i]), CRYPTO_BUFFER_len(chain[i]));
+    inspect_pem_append_cert(&pem, CRYPTO_BUFFER_data(chain[i]), CRYPTO_BUFFER_len(chain[i]));
   }
   inspect_trust_t *trust = inspect_trust_new(0);
   if (trust == NULL || inspect_trust_load(trust, CRYPTO_BUFFER_data(root), CRYPTO_BUFFER_len(root), NULL) != 0) {

@@ -188,6 +188,6 @@ uint8_t *t_der_of(const CRYPTO_BUFFER *buf, size_t *out_len) {
 
 void t_pem_of(inspect_buf_t *out, CRYPTO_BUFFER *const *certs, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    cr_assert_eq(tls_pem_append_cert(out, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i])), TLS_OK);
+    cr_assert_eq(inspect_pem_append_cert(out, CRYPTO_BUFFER_data(certs[i]), CRYPTO_BUFFER_len(certs[i])), INSPECT_OK);
   }
 }
