@@ -90,6 +90,18 @@ int inspect__signed_by(inspect_ctx_t *ctx, const inspect_cert_t *cert, const ins
 // inspect__names_issuer returns 1 if `issuer`'s subject is `cert`'s issuer
 // (and, when both are present, the key identifiers agree).
 int inspect__names_issuer(const inspect_cert_t *cert, const inspect_cert_t *issuer);
+// inspect__path_build builds a path from the leaf of ctx->in->chain, taking
+// each issuer from the trust store first, then (use_chain) from the chain as
+// sent in any order, then (use_pool) from the AIA pool. Without
+// require_root it ends ANCHORED at the first trusted certificate, as servers'
+// verifiers do; with it only at a trusted self-signed root, as OpenSSL does
+// for client certificates without partial chains.
+typedef struct {
+  int use_chain, use_pool, require_root;
+} inspect_path_opts_t;
+void inspect__path_build(inspect_ctx_t *ctx, const inspect_path_opts_t *opts, inspect_path_t *out);
+// inspect__path returns the server path built once per context (with
+// use_chain, without require_root), with or without the AIA pool.
 const inspect_path_t *inspect__path(inspect_ctx_t *ctx, int use_aia_pool);
 const inspect_cert_t *inspect__trust_find_issuer(inspect_ctx_t *ctx, const inspect_trust_t *trust,
                                                  const inspect_cert_t *cert);
@@ -216,10 +228,8 @@ inspect_bundle_rule_t inspect__key_rule(const inspect_bundle_rules_t *rules, con
 inspect_bundle_rule_t inspect__sig_rule(const inspect_bundle_rules_t *rules, const inspect_cert_t *cert);
 
 // inspect__mtls_path builds the path of a client's chain (ctx->in->chain,
-// leaf first) up to a self-signed root in ctx->in->trust: each issuer is
-// taken from the trust store first, then (with `use_sent`) from the chain the
-// client sent. It ends ANCHORED only at a trusted self-signed root (or a
-// trusted self-signed leaf), as OpenSSL does without partial chains.
+// leaf first) up to a trusted self-signed root: inspect__path_build with
+// require_root, using the certificates the client sent only with `use_sent`.
 void inspect__mtls_path(inspect_ctx_t *ctx, int use_sent, inspect_path_t *out);
 // inspect__mtls_depth returns the number of CA certificates in `path` (all
 // but the leaf).

@@ -68,7 +68,7 @@ static void push(inspect_path_t *path, const inspect_cert_t *cert, inspect_path_
   path->len++;
 }
 
-static void build(inspect_ctx_t *ctx, int use_pool, inspect_path_t *path) {
+void inspect__path_build(inspect_ctx_t *ctx, const inspect_path_opts_t *opts, inspect_path_t *path) {
   memset(path, 0, sizeof(*path));
   const inspect_chain_t *chain = ctx->in->chain;
   if (inspect_chain_num(chain) == 0) {
@@ -78,7 +78,8 @@ static void build(inspect_ctx_t *ctx, int use_pool, inspect_path_t *path) {
   push(path, inspect_chain_get0(chain, 0), PATH_SOURCE_CHAIN, 0);
   for (;;) {
     const inspect_cert_t *top = path->certs[path->len - 1];
-    if (inspect__trust_is_anchor(ctx->in->trust, top)) {
+    int top_trusted = path->source[path->len - 1] == PATH_SOURCE_TRUST || inspect__trust_is_anchor(ctx->in->trust, top);
+    if (top_trusted && (!opts->require_root || inspect_cert_is_self_signed(top))) {
       path->end = PATH_END_ANCHORED;
       return;
     }
@@ -90,19 +91,18 @@ static void build(inspect_ctx_t *ctx, int use_pool, inspect_path_t *path) {
       path->end = PATH_END_TOO_LONG;
       return;
     }
-    const inspect_cert_t *anchor = inspect__trust_find_issuer(ctx, ctx->in->trust, top);
-    if (anchor != NULL) {
-      push(path, anchor, PATH_SOURCE_TRUST, -1);
-      path->end = PATH_END_ANCHORED;
-      return;
+    const inspect_cert_t *issuer = inspect__trust_find_issuer(ctx, ctx->in->trust, top);
+    if (issuer != NULL && !in_path(path, issuer)) {
+      push(path, issuer, PATH_SOURCE_TRUST, -1);
+      continue;  // anchored at once unless a root is required
     }
     int index = -1, stale = 0;
-    const inspect_cert_t *issuer = find_issuer(ctx, chain, path, top, &index, &stale);
+    issuer = opts->use_chain ? find_issuer(ctx, chain, path, top, &index, &stale) : NULL;
     if (issuer != NULL) {
       push(path, issuer, PATH_SOURCE_CHAIN, index);
       continue;
     }
-    if (use_pool && ctx->in->aia_pool != NULL) {
+    if (opts->use_pool && ctx->in->aia_pool != NULL) {
       issuer = find_issuer(ctx, ctx->in->aia_pool, path, top, &index, &stale);
       if (issuer != NULL) {
         push(path, issuer, PATH_SOURCE_POOL, -1);
@@ -118,13 +118,13 @@ static void build(inspect_ctx_t *ctx, int use_pool, inspect_path_t *path) {
 const inspect_path_t *inspect__path(inspect_ctx_t *ctx, int use_aia_pool) {
   if (use_aia_pool) {
     if (!ctx->have_path_aia) {
-      build(ctx, 1, &ctx->path_aia);
+      inspect__path_build(ctx, &(inspect_path_opts_t){.use_chain = 1, .use_pool = 1}, &ctx->path_aia);
       ctx->have_path_aia = 1;
     }
     return &ctx->path_aia;
   }
   if (!ctx->have_path) {
-    build(ctx, 0, &ctx->path);
+    inspect__path_build(ctx, &(inspect_path_opts_t){.use_chain = 1}, &ctx->path);
     ctx->have_path = 1;
   }
   return &ctx->path;
