@@ -231,6 +231,11 @@ inspect_bundle_rule_t inspect__sig_rule(const inspect_bundle_rules_t *rules, con
 // leaf first) up to a trusted self-signed root: inspect__path_build with
 // require_root, using the certificates the client sent only with `use_sent`.
 void inspect__mtls_path(inspect_ctx_t *ctx, int use_sent, inspect_path_t *out);
+// inspect__path_client_purpose_ok returns 1 if `path` passes OpenSSL's
+// sslclient purpose check: no certificate's extended key usage excludes
+// clientAuth, and the leaf's key usage (if any) allows digitalSignature or
+// keyAgreement.
+int inspect__path_client_purpose_ok(const inspect_path_t *path);
 // inspect__mtls_depth returns the number of CA certificates in `path` (all
 // but the leaf).
 int inspect__mtls_depth(const inspect_path_t *path);

@@ -61,4 +61,17 @@ void inspect__mtls_path(inspect_ctx_t *ctx, int use_sent, inspect_path_t *out) {
   inspect__path_build(ctx, &(inspect_path_opts_t){.use_chain = use_sent, .require_root = 1}, out);
 }
 
+int inspect__path_client_purpose_ok(const inspect_path_t *path) {
+  for (size_t i = 0; i < path->len; i++) {
+    const inspect_cert_info_t *info = &path->certs[i]->info;
+    int eku_ok = !info->has_eku || (info->eku & (INSPECT_EKU_CLIENT_AUTH | INSPECT_EKU_ANY));
+    int ku_ok = i > 0 || !info->has_key_usage ||
+                (info->key_usage & (INSPECT_KU_DIGITAL_SIGNATURE | INSPECT_KU_KEY_AGREEMENT));
+    if (!eku_ok || !ku_ok) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 int inspect__mtls_depth(const inspect_path_t *path) { return path->len > 0 ? (int)path->len - 1 : 0; }

@@ -140,15 +140,9 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
       return;
     }
   }
-  for (size_t i = 0; i < path.len; i++) {
-    const inspect_cert_info_t *info = &path.certs[i]->info;
-    int eku_ok = !info->has_eku || (info->eku & (INSPECT_EKU_CLIENT_AUTH | INSPECT_EKU_ANY));
-    int ku_ok = i > 0 || !info->has_key_usage ||
-                (info->key_usage & (INSPECT_KU_DIGITAL_SIGNATURE | INSPECT_KU_KEY_AGREEMENT));
-    if (!eku_ok || !ku_ok) {
-      reject(ctx, out, INSPECT_REASON_BAD_EKU, REASON "unsupported certificate purpose");
-      return;
-    }
+  if (!inspect__path_client_purpose_ok(&path)) {
+    reject(ctx, out, INSPECT_REASON_BAD_EKU, REASON "unsupported certificate purpose");
+    return;
   }
   inspect__verdict_accept(ctx, out,
                           "API Gateway accepts this client certificate and passes it to authorizers and the "

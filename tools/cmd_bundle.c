@@ -219,14 +219,30 @@ static int fix(const inspect_bundle_t *b, const char *out_path, int quiet) {
   return CLI_EXIT_OK;
 }
 
-// lint_error reports why FILE could not be linted at all.
-static int lint_error(const char *path, int err) {
-  if (err == INSPECT_ENO_CERTIFICATE) {
-    return cli_error("bundle", "%s: no certificate found: expected PEM blocks (-----BEGIN CERTIFICATE-----) or one "
-                               "DER certificate",
-                     path);
+static int no_certificate(const char *path) {
+  return cli_error("bundle", "%s: no certificate found: expected PEM blocks (-----BEGIN CERTIFICATE-----) or one "
+                             "DER certificate",
+                   path);
+}
+
+// load_bundle reads and lints `path` (with `profile`'s rules, or none when
+// NULL), printing what went wrong; on CLI_EXIT_OK *out holds the bundle.
+static int load_bundle(const char *path, const inspect_profile_t *profile, int64_t now, inspect_bundle_t **out) {
+  uint8_t *data = NULL;
+  size_t len = 0;
+  int rc = read_input(path, &data, &len);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
   }
-  return cli_error("bundle", "%s: %s", path, inspect_strerror(err));
+  int err = inspect_bundle_lint(data, len, profile, now, out);
+  free(data);
+  if (err == INSPECT_ENO_CERTIFICATE) {
+    return no_certificate(path);
+  }
+  if (err != INSPECT_OK) {
+    return cli_error("bundle", "%s: %s", path, inspect_strerror(err));
+  }
+  return CLI_EXIT_OK;
 }
 
 static int cmd_split(int argc, char **argv) {
@@ -235,23 +251,14 @@ static int cmd_split(int argc, char **argv) {
   }
   const char *path = argv[2];
   const char *dir = argv[3];
-  uint8_t *data = NULL;
-  size_t len = 0;
-  int rc = read_input(path, &data, &len);
+  inspect_bundle_t *b = NULL;
+  int rc = load_bundle(path, NULL, 0, &b);
   if (rc != CLI_EXIT_OK) {
     return rc;
   }
-  inspect_bundle_t *b = NULL;
-  int err = inspect_bundle_lint(data, len, NULL, 0, &b);
-  free(data);
-  if (err != INSPECT_OK) {
-    return lint_error(path, err);
-  }
   if (inspect_bundle_num_certs(b) == 0) {
     inspect_bundle_free(b);
-    return cli_error("bundle", "%s: no certificate found: expected PEM blocks (-----BEGIN CERTIFICATE-----) or one "
-                               "DER certificate",
-                     path);
+    return no_certificate(path);
   }
   if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
     rc = cli_error("bundle", "cannot create %s: %s", dir, strerror(errno));
@@ -346,17 +353,10 @@ int cmd_bundle(int argc, char **argv) {
   if (at != NULL && !inspect_time_parse_rfc3339(at, &now)) {
     return cli_usage_error("bundle", "--at needs an RFC 3339 time such as 2026-01-31T12:00:00Z");
   }
-  uint8_t *data = NULL;
-  size_t len = 0;
-  int rc = read_input(path, &data, &len);
+  inspect_bundle_t *b = NULL;
+  int rc = load_bundle(path, profile, now, &b);
   if (rc != CLI_EXIT_OK) {
     return rc;
-  }
-  inspect_bundle_t *b = NULL;
-  int err = inspect_bundle_lint(data, len, profile, now, &b);
-  free(data);
-  if (err != INSPECT_OK) {
-    return lint_error(path, err);
   }
   if (!json) {
     print_text(path, b);
