@@ -154,6 +154,14 @@ static void forward_head(proxy_http_t *h, const uint8_t *head, size_t len) {
   h->sink->forward(h->arg, head + len - 2, 2);
 }
 
+// too_large reports a head over the limit.
+static void too_large(proxy_http_t *h) {
+  inspect_buf_reset(&h->head);
+  h->head_scan = 0;
+  h->req_state = REQ_RAW;
+  h->sink->on_too_large(h->arg);
+}
+
 // find_head_end returns the length of the head (through CRLF CRLF), or 0.
 static size_t find_head_end(proxy_http_t *h) {
   const char *d = h->head.data;
@@ -222,18 +230,21 @@ void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
         break;
       }
       case REQ_HEAD: {
-        // Gather the head; keep what follows it for the next round.
+        // Gather the head; keep what follows it for the next round. Take no
+        // more than fits under the limit: the limit is on the head, not on
+        // the body or the pipelined requests that follow it in one read.
         size_t before = h->head.len;
-        size_t take = len;
-        if (!inspect_buf_append(&h->head, data, take) || h->head.len > h->max_header) {
-          h->head.failed = 0;
-          h->sink->on_too_large(h->arg);
-          h->req_state = REQ_RAW;
-          inspect_buf_reset(&h->head);
+        size_t room = h->max_header > before ? h->max_header - before : 0;
+        size_t take = len < room ? len : room;
+        if (!inspect_buf_append(&h->head, data, take)) {
+          too_large(h);
           return;
         }
         size_t end = find_head_end(h);
         if (end == 0) {
+          if (take < len) {
+            too_large(h);  // the limit is reached and the head goes on
+          }
           return;  // wait for more
         }
         size_t used = end - before;  // bytes of `data` that belong to this head

@@ -249,6 +249,13 @@ ParameterizedTestParameters(http_relay, streams) {
        .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
       {"answer the second head", IN(POST2 GET1 GET3 "garbage"), WANT(POST2), .answer_at = 2, .heads = 2,
        .requests = 2, .method = "POST", .path = "/form", .host = "two.test"},
+      // The limit is on one head, not on what follows it in the same read.
+      {"head at the limit, long body",
+       IN("POST /b HTTP/1.1\r\nContent-Length: 100\r\n\r\n"
+          "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"),
+       .max_header = 41, .same = 1, .heads = 1, .requests = 1, .method = "POST", .path = "/b"},
+      {"pipelined heads under the limit", IN(GET1 GET1 GET1 GET1 GET1), .max_header = 64, .same = 1, .heads = 5,
+       .requests = 5, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
   };
   return cr_make_param_array(relay_case_t, cases, COUNT_OF(cases));
 }
