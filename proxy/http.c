@@ -154,11 +154,12 @@ static void forward_head(proxy_http_t *h, const uint8_t *head, size_t len) {
   h->sink->forward(h->arg, head + len - 2, 2);
 }
 
-// too_large reports a head over the limit.
+// too_large reports a head over the limit. Nothing more of the request
+// stream goes upstream: the owner answers 431 and closes.
 static void too_large(proxy_http_t *h) {
   inspect_buf_reset(&h->head);
   h->head_scan = 0;
-  h->req_state = REQ_RAW;
+  h->req_state = REQ_DROP;
   h->sink->on_too_large(h->arg);
 }
 

@@ -249,6 +249,14 @@ ParameterizedTestParameters(http_relay, streams) {
        .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
       {"answer the second head", IN(POST2 GET1 GET3 "garbage"), WANT(POST2), .answer_at = 2, .heads = 2,
        .requests = 2, .method = "POST", .path = "/form", .host = "two.test"},
+      // Heads over the limit: on_too_large, and nothing of them goes upstream.
+      {"head over the limit", IN(GET1 GET1 GET3), .max_header = 40, WANT(""), .too_large = 1},
+      {"second head over the limit",
+       IN(GET3 "GET /long HTTP/1.1\r\nX-Pad: 0123456789012345678901234567890123456789\r\n\r\n" GET3),
+       WANT(GET3), .max_header = 64, .heads = 1, .requests = 1, .too_large = 1, .method = "GET", .path = "/three",
+       .host = "three.test", .user_agent = "ua/3"},
+      {"head one byte over the limit", IN("POST /b HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"), .max_header = 38,
+       WANT(""), .too_large = 1},
       // The limit is on one head, not on what follows it in the same read.
       {"head at the limit, long body",
        IN("POST /b HTTP/1.1\r\nContent-Length: 100\r\n\r\n"
