@@ -108,6 +108,9 @@ static int on_resp_headers_complete(http_parser *p) {
   return head_request ? 1 : 0;  // 1: a response to HEAD has no body
 }
 
+// The probe only looks for bytes that cannot start a request.
+static const http_parser_settings kProbeSettings = {0};
+
 static const http_parser_settings kResponseSettings = {
     .on_headers_complete = on_resp_headers_complete,
 };
@@ -237,12 +240,27 @@ void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
         size_t before = h->head.len;
         size_t room = h->max_header > before ? h->max_header - before : 0;
         size_t take = len < room ? len : room;
+        if (before == 0) {
+          h->probe = h->req;  // a copy: judges the new head as the request parser will
+        }
         if (!inspect_buf_append(&h->head, data, take)) {
           too_large(h);
           return;
         }
         size_t end = find_head_end(h);
         if (end == 0) {
+          // Unfinished: bytes that are not HTTP go raw now, rather than wait
+          // for an empty line that may never come. (No empty call: to
+          // http_parser, 0 bytes means end of stream.)
+          if (take > 0) {
+            http_parser_execute(&h->probe, &kProbeSettings, h->head.data + before, take);
+          }
+          if (HTTP_PARSER_ERRNO(&h->probe) != HPE_OK) {
+            proxy_http_set_raw(h);  // forwards what was gathered
+            data += take;
+            len -= take;
+            break;
+          }
           if (take < len) {
             too_large(h);  // the limit is reached and the head goes on
           }

@@ -225,6 +225,7 @@ ParameterizedTestParameters(http_relay, streams) {
        .same = 1, .heads = 1, .requests = 1, .method = "CONNECT", .path = "origin.test:443",
        .host = "origin.test:443"},
       // Bytes that are not HTTP are relayed raw, none lost, none held back.
+      {"TLS record, no blank line", IN("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00" "binary"), .same = 1},
       {"SSH banner with a blank line", IN("SSH-2.0-OpenSSH_9.2\r\n\r\nrest \x00\x01 of it"), .same = 1},
       {"lower-case method", IN("get / HTTP/1.1\r\nHost: x\r\n\r\n" GET1), .same = 1},
       {"unknown method", IN("FOO /x HTTP/1.1\r\n\r\n" GET1), .same = 1},
