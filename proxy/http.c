@@ -167,9 +167,15 @@ static void too_large(proxy_http_t *h) {
 }
 
 // find_head_end returns the length of the head (through CRLF CRLF), or 0.
+// Empty lines before the request line belong to the head: servers ignore
+// them (RFC 9112, 2.2), and they do not end it.
 static size_t find_head_end(proxy_http_t *h) {
   const char *d = h->head.data;
-  for (size_t i = h->head_scan; i + 4 <= h->head.len; i++) {
+  size_t start = 0;
+  while (start < h->head.len && (d[start] == '\r' || d[start] == '\n')) {
+    start++;
+  }
+  for (size_t i = start > h->head_scan ? start : h->head_scan; i + 4 <= h->head.len; i++) {
     if (d[i] == '\r' && d[i + 1] == '\n' && d[i + 2] == '\r' && d[i + 3] == '\n') {
       return i + 4;
     }

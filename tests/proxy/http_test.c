@@ -233,6 +233,12 @@ ParameterizedTestParameters(http_relay, streams) {
        .requests = 1, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
       {"HTTP/1.0 then more", IN("GET /old HTTP/1.0\r\n\r\n" GET1), .same = 1, .heads = 2, .requests = 2,
        .method = "GET", .path = "/old"},
+      // RFC 9112 2.2: empty lines before a request line are ignored.
+      {"empty lines before a request", IN("\r\n\r\n\r\n" GET1 "\r\n" GET3), .same = 1, .heads = 2,
+       .requests = 2, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
+      {"inject after empty lines", IN("\r\n\r\n" GET1),
+       WANT("\r\n\r\nGET /a?b=1 HTTP/1.1\r\nHost: one.test\r\nUser-Agent: ua/1\r\n" X_INJ "\r\n"), .inject = X_INJ,
+       .heads = 1, .requests = 1, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
       // Injected lines: once per head, before its empty line; bodies untouched.
       {"inject", IN(GET1 POST2 CHUNKED),
        WANT("GET /a?b=1 HTTP/1.1\r\nHost: one.test\r\nUser-Agent: ua/1\r\n" X_INJ "\r\n"
