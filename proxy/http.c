@@ -105,7 +105,10 @@ static int on_resp_headers_complete(http_parser *p) {
   if (p->status_code == 101) {
     h->resp_observing = 0;  // another protocol follows
   }
-  return head_request ? 1 : 0;  // 1: a response to HEAD has no body
+  // 1: no body. Responses to HEAD, 1xx, 204 and 304 end with their head,
+  // whatever Content-Length says (RFC 9112, 6.3); a 304 often states the
+  // length of the representation it stands for.
+  return head_request || p->status_code / 100 == 1 || p->status_code == 204 || p->status_code == 304 ? 1 : 0;
 }
 
 // The probe only looks for bytes that cannot start a request.

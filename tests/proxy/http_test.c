@@ -652,6 +652,16 @@ typedef struct {
 ParameterizedTestParameters(http_responses, streams) {
   static resp_case_t cases[] = {
       {"one", IN(GET1), RESP("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"), 1, 200},
+      {"keep-alive mix", IN(GET1 GET1 GET1 GET1 GET1),
+       RESP("HTTP/1.1 404 Not Found\r\nContent-Length: 24\r\n\r\nHTTP/1.1 500 Oops!\r\n\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nbody\r\n0\r\nT: 1\r\n\r\n"
+            "HTTP/1.1 204 No Content\r\n\r\n"
+            "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n"
+            "HTTP/1.1 301 Moved\r\nContent-Length: 0\r\n\r\n"),
+       5, 404},
+      {"204 with a length", IN(GET1 GET1),
+       RESP("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 2,
+       204},
       // A response to HEAD has no body, whatever its headers say.
       {"HEAD then GET", IN("HEAD / HTTP/1.1\r\n\r\n" GET1),
        RESP("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc"), 2,
