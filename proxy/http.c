@@ -111,8 +111,16 @@ static int on_resp_headers_complete(http_parser *p) {
   return head_request || p->status_code / 100 == 1 || p->status_code == 204 || p->status_code == 304 ? 1 : 0;
 }
 
-// The probe only looks for bytes that cannot start a request.
-static const http_parser_settings kProbeSettings = {0};
+// The probe reads a head as it arrives, for bytes that are not HTTP and for
+// where the parser ends the head; it stops there.
+static int on_probe_headers_complete(http_parser *p) {
+  http_parser_pause(p, 1);
+  return 0;
+}
+
+static const http_parser_settings kProbeSettings = {
+    .on_headers_complete = on_probe_headers_complete,
+};
 
 static const http_parser_settings kResponseSettings = {
     .on_headers_complete = on_resp_headers_complete,
@@ -192,8 +200,10 @@ static size_t find_head_end(proxy_http_t *h) {
 static int do_head(proxy_http_t *h, size_t len) {
   size_t n = http_parser_execute(&h->req, &kRequestSettings, h->head.data, len);
   enum http_errno err = HTTP_PARSER_ERRNO(&h->req);
-  if ((err != HPE_OK && err != HPE_PAUSED) || (n != len && err != HPE_PAUSED)) {
-    proxy_http_set_raw(h);  // not HTTP after all: relay it as it is
+  if ((err != HPE_OK && err != HPE_PAUSED) || n != len) {
+    // Not HTTP after all, or a request that ends before the empty line
+    // (bare LF line ends): relay it as it is, for the origin to judge.
+    proxy_http_set_raw(h);
     return 0;
   }
   int answered = h->sink->on_head(h->arg, h);
@@ -257,19 +267,23 @@ void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
           return;
         }
         size_t end = find_head_end(h);
+        // Check the new bytes of the head as they arrive: bytes that are not
+        // HTTP go raw now, rather than wait for an empty line that may never
+        // come; so does a head the parser ends elsewhere than at its empty
+        // line (bare LF line ends), since where it ends is then unclear.
+        // Whatever the reads, a head is judged on the same bytes. (No empty
+        // call: to http_parser, 0 bytes means end of stream.)
+        size_t fresh = (end != 0 ? end : h->head.len) - before;
+        size_t n = fresh > 0 ? http_parser_execute(&h->probe, &kProbeSettings, h->head.data + before, fresh) : 0;
+        enum http_errno perr = HTTP_PARSER_ERRNO(&h->probe);
+        int http_so_far = end == 0 ? perr == HPE_OK : perr == HPE_PAUSED && before + n + 1 == end;
+        if (!http_so_far) {
+          proxy_http_set_raw(h);  // forwards what was gathered
+          data += take;
+          len -= take;
+          break;
+        }
         if (end == 0) {
-          // Unfinished: bytes that are not HTTP go raw now, rather than wait
-          // for an empty line that may never come. (No empty call: to
-          // http_parser, 0 bytes means end of stream.)
-          if (take > 0) {
-            http_parser_execute(&h->probe, &kProbeSettings, h->head.data + before, take);
-          }
-          if (HTTP_PARSER_ERRNO(&h->probe) != HPE_OK) {
-            proxy_http_set_raw(h);  // forwards what was gathered
-            data += take;
-            len -= take;
-            break;
-          }
           if (take < len) {
             too_large(h);  // the limit is reached and the head goes on
           }

@@ -229,6 +229,13 @@ ParameterizedTestParameters(http_relay, streams) {
       {"SSH banner with a blank line", IN("SSH-2.0-OpenSSH_9.2\r\n\r\nrest \x00\x01 of it"), .same = 1},
       {"lower-case method", IN("get / HTTP/1.1\r\nHost: x\r\n\r\n" GET1), .same = 1},
       {"unknown method", IN("FOO /x HTTP/1.1\r\n\r\n" GET1), .same = 1},
+      // A request the parser ends before the empty line (bare LF line ends):
+      // the proxy cannot tell where its head ends, so it relays raw.
+      {"bare LF line ends", IN("POST /form HTTP/1.1\n\nHost: two.test\r\nContent-Length: 26\r\n\r\n"
+                               "GET /smuggled HTTP/1.1\r\n\r\n" GET1),
+       .same = 1},
+      {"bare LF, then a request line", IN("GET /lf HTTP/1.1\n\nGET /b HTTP/1.1\r\nHost: b.test\r\n\r\n" GET1),
+       .same = 1},
       {"binary after a request", IN(GET1 "\x00\x01\x02garbage\r\n\r\n" GET3), .same = 1, .heads = 1,
        .requests = 1, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
       {"HTTP/1.0 then more", IN("GET /old HTTP/1.0\r\n\r\n" GET1), .same = 1, .heads = 2, .requests = 2,
@@ -306,6 +313,72 @@ static void run_relay(const void *arg, const split_t *sp) {
 }
 
 ParameterizedTest(relay_case_t *c, http_relay, streams) { for_each_split(c, c->in_len, run_relay); }
+
+// Whatever the bytes, nothing is invented or reordered: what is forwarded
+// is a prefix of the input, what is held back is an unfinished head within
+// the limit, and the split does not change the outcome. The inputs are
+// mutations of a valid stream, to reach every parser state.
+Test(http_relay, mutations) {
+  static const char kBase[] = GET1 POST2 CHUNKED "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\nxx";
+  uint64_t state = 42;
+  for (int iter = 0; iter < 3000; iter++) {
+    char in[sizeof(kBase) + 64];
+    size_t len = sizeof(kBase) - 1;
+    memcpy(in, kBase, len);
+    int edits = 1 + (int)(rnd(&state) % 4);
+    for (int e = 0; e < edits && len > 1; e++) {
+      size_t at = rnd(&state) % len;
+      switch (rnd(&state) % 4) {
+        case 0:  // flip a byte
+          in[at] = (char)rnd(&state);
+          break;
+        case 1:  // a structural byte
+          in[at] = "\r\n :;0\x00"[rnd(&state) % 7];
+          break;
+        case 2:  // drop a byte
+          memmove(in + at, in + at + 1, len - at - 1);
+          len--;
+          break;
+        default:  // truncate
+          len = at + 1;
+          break;
+      }
+    }
+    char out_whole[sizeof(in)], out_bytes[sizeof(in)];
+    size_t whole_len = 0;
+    for (int pass = 0; pass < 3; pass++) {
+      split_t sp = {.kind = pass == 0 ? SPLIT_WHOLE : pass == 1 ? SPLIT_BYTES : SPLIT_RANDOM_SMALL,
+                    .seed = (uint64_t)iter + 1};
+      split_describe(&sp);
+      char where[128];
+      snprintf(where, sizeof(where), "mutation %d, %s", iter, sp.where);
+      sink_t s;
+      sink_init(&s, where);
+      proxy_http_t http;
+      proxy_http_init(&http, &kSink, &s, 256, 1);
+      feed_split(&http, proxy_http_request_feed, in, len, &sp);
+      cr_assert_leq(s.out.len, len, "%s", where);
+      cr_assert(memcmp(s.out.data != NULL ? s.out.data : "", in, s.out.len) == 0, "%s: not a prefix", where);
+      size_t held = len - s.out.len;
+      if (s.too_large == 0 && held > 0) {
+        cr_assert_eq(http.head.len, held, "%s: %zu bytes held back, %zu in the head", where, held, http.head.len);
+        cr_assert_leq(held, 256, "%s", where);
+        cr_assert_null(memmem(in + s.out.len, held, "\r\n\r\n", 4), "%s: a finished head is held back", where);
+      }
+      if (pass == 0) {
+        whole_len = s.out.len;
+        memcpy(out_whole, s.out.data != NULL ? s.out.data : "", s.out.len);
+      } else {
+        memcpy(out_bytes, s.out.data != NULL ? s.out.data : "", s.out.len);
+        cr_assert_eq(s.out.len, whole_len, "%s: %zu bytes forwarded, %zu when fed whole", where, s.out.len,
+                     whole_len);
+        cr_assert(memcmp(out_bytes, out_whole, whole_len) == 0, "%s", where);
+      }
+      proxy_http_cleanup(&http);
+      sink_cleanup(&s);
+    }
+  }
+}
 
 // proxy_http_set_raw (ALPN other than http/1.1) hands over a head gathered
 // so far, then everything as it comes; responses are no longer parsed.
