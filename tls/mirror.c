@@ -415,11 +415,20 @@ static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, const plan
         case SIGN_BY_PHANTOM: {
           // A stand-in for the issuer the origin did not send: same name as
           // that issuer, a key of its own, under the untrusted root.
+          // It has a subject key identifier, so that the copy keeps its
+          // authority key identifier (naming the stand-in's key).
           EVP_PKEY *pkey = key_for(m, KEY_EC256, INSPECT_CHAIN_MAX + i);
           X509 *phantom = X509_new();
           if (phantom != NULL && pkey != NULL) {
             X509_set_subject_name(phantom, X509_get_issuer_name(x));
             X509_set_pubkey(phantom, pkey);
+            X509V3_CTX v3;
+            X509V3_set_ctx(&v3, NULL, phantom, NULL, NULL, 0);
+            X509_EXTENSION *ski = X509V3_EXT_nconf_nid(NULL, &v3, NID_subject_key_identifier, "hash");
+            if (ski != NULL) {
+              X509_add_ext(phantom, ski, -1);
+              X509_EXTENSION_free(ski);
+            }
             buf = mint_copy(x, info, key, phantom, pkey);
           }
           X509_free(phantom);

@@ -268,6 +268,11 @@ static int is_key_id(X509_EXTENSION *ext) {
   return nid == NID_subject_key_identifier || nid == NID_authority_key_identifier;
 }
 
+static int same_octets(const ASN1_OCTET_STRING *a, const ASN1_OCTET_STRING *b) {
+  return a != NULL && b != NULL && ASN1_STRING_length(a) == ASN1_STRING_length(b) &&
+         memcmp(ASN1_STRING_get0_data(a), ASN1_STRING_get0_data(b), (size_t)ASN1_STRING_length(a)) == 0;
+}
+
 // The mirror, structurally.
 //
 // check_copy checks the copy `m` of `o`: same subject, issuer (or the mirror
@@ -351,6 +356,53 @@ static void check_copy(const env_t *e, const inspect_trust_t *trust, const CRYPT
   inspect_cert_free(mc);
 }
 
+// check_key_identifiers: a copy has a subject key identifier when the
+// original has one, naming its own key, and an authority key identifier when
+// the original has one, naming its issuer's key: the issuer's copy in the
+// chain, the mirror root, or (when the issuer was not sent) a key no
+// certificate of the chain or of the mirror CA has. Verifiers use them to
+// pick issuers, so a missing or wrong one changes which errors they give.
+static void check_key_identifiers(const env_t *e, CRYPTO_BUFFER *const *orig, X509 *const *copies, size_t n,
+                                  const char *name) {
+  for (size_t i = 0; i < n; i++) {
+    if (X509_cmp(copies[i], e->mirror_root) == 0) {
+      continue;  // a sent anchor: the mirror root
+    }
+    X509 *o = x509_of(orig[i]);
+    const ASN1_OCTET_STRING *oski = X509_get0_subject_key_id(o), *oaki = X509_get0_authority_key_id(o);
+    const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(copies[i]);
+    const ASN1_OCTET_STRING *aki = X509_get0_authority_key_id(copies[i]);
+    cr_assert_eq(ski != NULL, oski != NULL, "%s, certificate %zu: subject key identifier", name, i);
+    cr_assert_eq(aki != NULL, oaki != NULL, "%s, certificate %zu: authority key identifier", name, i);
+    if (ski != NULL) {
+      cr_assert(!same_octets(ski, oski), "%s, certificate %zu: the original's key identifier", name, i);
+    }
+    if (aki != NULL) {
+      X509 *issuer = NULL;
+      for (size_t j = 0; j < n && issuer == NULL; j++) {
+        if (signed_by(copies[i], copies[j])) {
+          issuer = copies[j];
+        }
+      }
+      if (issuer == NULL && signed_by(copies[i], e->mirror_root)) {
+        issuer = e->mirror_root;
+      }
+      if (issuer != NULL) {
+        cr_assert(same_octets(aki, X509_get0_subject_key_id(issuer)), "%s, certificate %zu: the authority key "
+                  "identifier is not its issuer's", name, i);
+      } else {
+        for (size_t j = 0; j < n; j++) {
+          cr_assert(!same_octets(aki, X509_get0_subject_key_id(copies[j])), "%s, certificate %zu: issuer unsent, "
+                    "yet its authority key identifier names certificate %zu", name, i, j);
+        }
+        cr_assert(!same_octets(aki, X509_get0_subject_key_id(e->mirror_root)) &&
+                      !same_octets(aki, X509_get0_subject_key_id(e->mirror_untrusted)), "%s, certificate %zu", name, i);
+      }
+    }
+    X509_free(o);
+  }
+}
+
 // check_mirror checks a whole mirrored chain against the origin's.
 static void check_mirror(const env_t *e, const inspect_trust_t *trust, CRYPTO_BUFFER *const *orig, size_t n,
                          const tls_identity_t *id, const char *name) {
@@ -381,6 +433,7 @@ static void check_mirror(const env_t *e, const inspect_trust_t *trust, CRYPTO_BU
     }
   }
   cr_assert(X509_check_private_key(copies[0], id->key), "%s: the key is not the leaf's", name);
+  check_key_identifiers(e, orig, copies, n, name);
   for (size_t i = 0; i < n; i++) {
     X509_free(copies[i]);
   }
@@ -551,6 +604,17 @@ Test(mirror, missing_intermediate_stays_missing) {
   X509 *inter = x509_of(id.chain[1]);
   cr_assert_eq(X509_NAME_cmp(X509_get_subject_name(inter), X509_get_issuer_name(leaf)), 0);
   cr_assert(!signed_by(leaf, inter));
+  // Even offered that copy, a client finds no issuer: the leaf's authority
+  // key identifier names another key, so the copy is not a candidate (it
+  // would otherwise fail as a bad signature, a different error).
+  CRYPTO_BUFFER *with_copy[2] = {NULL, id.chain[1]};
+  CRYPTO_BUFFER *mirror_root = tls_mirror_ca_get0_root(e.ca);
+  mirror_scenario(&e, "missing-intermediate", 0, &orig, &n, &id);
+  with_copy[0] = id.chain[0];
+  verdict_t v = verify_boringssl(with_copy, 2, &mirror_root, 1, "missing-intermediate.lab.test",
+                                 X509_PURPOSE_SSL_SERVER, e.now);
+  cr_assert_eq(v.err, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "BoringSSL: %d at %d", v.err, v.depth);
+  cr_assert_eq(v.depth, 0);
   X509_free(inter);
   X509_free(leaf);
   X509_free(oleaf);
