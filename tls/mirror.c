@@ -364,7 +364,10 @@ static void make_plan(const inspect_chain_t *origin, const inspect_trust_t *trus
     const inspect_cert_info_t *info = inspect_cert_get0_info(c);
     plan[i].kind = SIGN_BY_PHANTOM;
     if (inspect_trust_contains(trust, c)) {
-      plan[i].kind = IS_ANCHOR;
+      // A trust anchor sent as the leaf (a self-signed certificate the user
+      // trusts) is trusted as it is: its copy must chain to the mirror root,
+      // keeping its names. Elsewhere the mirror root stands in for it.
+      plan[i].kind = i == 0 ? SIGN_BY_ROOT : IS_ANCHOR;
       continue;
     }
     if (info->self_signed) {
@@ -492,7 +495,7 @@ int tls_mirror_chain(tls_mirror_t *m, const inspect_chain_t *origin, const inspe
   entry_clear(e);
   int err = mint_chain(m, origin, plan, e);
   const inspect_cert_info_t *leaf = inspect_cert_get0_info(inspect_chain_get0(origin, 0));
-  EVP_PKEY *leaf_key = plan[0].kind == IS_ANCHOR ? m->ca->root_key : key_for(m, class_of(leaf), 0);
+  EVP_PKEY *leaf_key = key_for(m, class_of(leaf), 0);
   if (err != TLS_OK || leaf_key == NULL) {
     entry_clear(e);
     return err != TLS_OK ? err : TLS_EKEYGEN;
