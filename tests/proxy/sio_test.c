@@ -571,3 +571,19 @@ ParameterizedTest(raw_case_t *c, sio, raw_peer) {
   free(r);
   free(p);
 }
+
+// After the owner shuts a stream down (a 431, an error page), records that
+// arrived in the same read are not delivered any more.
+Test(sio, no_data_after_shutdown) {
+  pair_t *p = malloc(sizeof(*p));
+  cr_assert_not_null(p);
+  pair_init(p, MODE_SHUTDOWN_IN_DATA);
+  connect_client(p);
+  pair_finish(p);
+  cr_assert_eq(p->server.handshakes_ok, 1);
+  cr_assert_eq(p->server.closes, 1);
+  cr_assert_eq(p->client.closes, 1);
+  cr_assert_eq(p->server.data_after_shutdown, 0, "on_data ran %d times after shutdown (got \"%s\")",
+               p->server.data_after_shutdown, p->server.text);
+  free(p);
+}
