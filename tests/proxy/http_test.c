@@ -319,7 +319,8 @@ ParameterizedTest(relay_case_t *c, http_relay, streams) { for_each_split(c, c->i
 // the limit, and the split does not change the outcome. The inputs are
 // mutations of a valid stream, to reach every parser state.
 Test(http_relay, mutations) {
-  static const char kBase[] = GET1 POST2 CHUNKED "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\nxx";
+  static const char kBase[] =
+      GET1 POST2 CHUNKED "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\nxx";
   uint64_t state = 42;
   for (int iter = 0; iter < 3000; iter++) {
     char in[sizeof(kBase) + 64];
@@ -523,7 +524,8 @@ static void check_headers_json(const proxy_http_t *http, const char *where) {
 
 // The validator itself, so that a check that passes means something.
 Test(http_facts, json_checker) {
-  static const char *const kGood[] = {"{}", "{\"a\":\"b\"}", "{\"a\":\"\\u00e9\\n\",\"b\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}"};
+  static const char *const kGood[] = {"{}", "{\"a\":\"b\"}",
+                                      "{\"a\":\"\\u00e9\\n\",\"b\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}"};
   static const char *const kBad[] = {"{", "{\"a\"}", "{\"a\":\"b\",}", "{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}",
                                      "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xe0\x80\xaf\"}",
                                      "{\"a\":\"\xf4\x90\x80\x80\"}", "{\"a\":\"\\x\"}", "{\"a\":\"b\"} x",
@@ -751,7 +753,8 @@ ParameterizedTestParameters(http_responses, streams) {
       {"100-continue", IN("PUT /u HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok"),
        RESP("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"), 1, 201},
       {"103 early hints", IN(GET1),
-       RESP("HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+       RESP("HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
        1, 200},
       // After 101 the bytes are another protocol.
       {"101 switching", IN("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
@@ -817,7 +820,9 @@ Test(http_responses, robustness) {
     proxy_http_init(&http, &kSink, &s, 8192, 1);
     feed_all(&http, "HEAD / HTTP/1.1\r\n\r\n" GET1, 19 + sizeof(GET1) - 1);
     // A valid response, mutated.
-    char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nHTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n";
+    char resp[] =
+        "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n"
+        "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n";
     size_t len = sizeof(resp) - 1;
     for (int e = 0; e < 3; e++) {
       resp[rnd(&state) % len] = (char)rnd(&state);

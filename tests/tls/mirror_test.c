@@ -539,7 +539,8 @@ ParameterizedTest(scenario_param_t *p, mirror, lab) {
       int pur = purpose ? X509_PURPOSE_SSL_SERVER : 0;
       verdict_t vo = verify_boringssl(orig, n, &lab_root, 1, host, pur, e.now);
       verdict_t vm = verify_boringssl(id.chain, id.chain_len, &mirror_root, 1, host, pur, e.now);
-      cr_assert(verdict_eq(vo, vm), "%s, host %s, purpose %d: BoringSSL says %d at %d to the origin, %d at %d to the mirror",
+      cr_assert(verdict_eq(vo, vm),
+                "%s, host %s, purpose %d: BoringSSL says %d at %d to the origin, %d at %d to the mirror",
                 name, host != NULL ? host : "-", pur, vo.err, vo.depth, vm.err, vm.depth);
       if (with_host && purpose) {
         verdict_t want = {X509_V_OK, -1};
@@ -881,7 +882,8 @@ ParameterizedTest(shape_param_t *p, mirror, shapes) {
                   host != NULL ? host : "-", pur, vo.err, vo.depth, vm.err, vm.depth);
         continue;
       }
-      cr_assert(verdict_eq(vo, vm), "%s, host %s, purpose %d: BoringSSL says %d at %d to the origin, %d at %d to the mirror",
+      cr_assert(verdict_eq(vo, vm),
+                "%s, host %s, purpose %d: BoringSSL says %d at %d to the origin, %d at %d to the mirror",
                 p->name, host != NULL ? host : "-", pur, vo.err, vo.depth, vm.err, vm.depth);
     }
   }
