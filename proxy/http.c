@@ -105,8 +105,22 @@ static int on_resp_headers_complete(http_parser *p) {
   if (p->status_code == 101) {
     h->resp_observing = 0;  // another protocol follows
   }
-  return head_request ? 1 : 0;  // 1: a response to HEAD has no body
+  // 1: no body. Responses to HEAD, 1xx, 204 and 304 end with their head,
+  // whatever Content-Length says (RFC 9112, 6.3); a 304 often states the
+  // length of the representation it stands for.
+  return head_request || p->status_code / 100 == 1 || p->status_code == 204 || p->status_code == 304 ? 1 : 0;
 }
+
+// The probe reads a head as it arrives, for bytes that are not HTTP and for
+// where the parser ends the head; it stops there.
+static int on_probe_headers_complete(http_parser *p) {
+  http_parser_pause(p, 1);
+  return 0;
+}
+
+static const http_parser_settings kProbeSettings = {
+    .on_headers_complete = on_probe_headers_complete,
+};
 
 static const http_parser_settings kResponseSettings = {
     .on_headers_complete = on_resp_headers_complete,
@@ -170,10 +184,25 @@ static void forward_head(proxy_http_t *h, const uint8_t *head, size_t len) {
   h->sink->forward(h->arg, head + body_of_head, 2);
 }
 
+// too_large reports a head over the limit. Nothing more of the request
+// stream goes upstream: the owner answers 431 and closes.
+static void too_large(proxy_http_t *h) {
+  inspect_buf_reset(&h->head);
+  h->head_scan = 0;
+  h->req_state = REQ_DROP;
+  h->sink->on_too_large(h->arg);
+}
+
 // find_head_end returns the length of the head (through CRLF CRLF), or 0.
+// Empty lines before the request line belong to the head: servers ignore
+// them (RFC 9112, 2.2), and they do not end it.
 static size_t find_head_end(proxy_http_t *h) {
   const char *d = h->head.data;
-  for (size_t i = h->head_scan; i + 4 <= h->head.len; i++) {
+  size_t start = 0;
+  while (start < h->head.len && (d[start] == '\r' || d[start] == '\n')) {
+    start++;
+  }
+  for (size_t i = start > h->head_scan ? start : h->head_scan; i + 4 <= h->head.len; i++) {
     if (d[i] == '\r' && d[i + 1] == '\n' && d[i + 2] == '\r' && d[i + 3] == '\n') {
       return i + 4;
     }
@@ -187,8 +216,10 @@ static size_t find_head_end(proxy_http_t *h) {
 static int do_head(proxy_http_t *h, size_t len) {
   size_t n = http_parser_execute(&h->req, &kRequestSettings, h->head.data, len);
   enum http_errno err = HTTP_PARSER_ERRNO(&h->req);
-  if ((err != HPE_OK && err != HPE_PAUSED) || (n != len && err != HPE_PAUSED)) {
-    proxy_http_set_raw(h);  // not HTTP after all: relay it as it is
+  if ((err != HPE_OK && err != HPE_PAUSED) || n != len) {
+    // Not HTTP after all, or a request that ends before the empty line
+    // (bare LF line ends): relay it as it is, for the origin to judge.
+    proxy_http_set_raw(h);
     return 0;
   }
   int answered = h->sink->on_head(h->arg, h);
@@ -238,18 +269,40 @@ void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
         break;
       }
       case REQ_HEAD: {
-        // Gather the head; keep what follows it for the next round.
+        // Gather the head; keep what follows it for the next round. Take no
+        // more than fits under the limit: the limit is on the head, not on
+        // the body or the pipelined requests that follow it in one read.
         size_t before = h->head.len;
-        size_t take = len;
-        if (!inspect_buf_append(&h->head, data, take) || h->head.len > h->max_header) {
-          h->head.failed = 0;
-          h->sink->on_too_large(h->arg);
-          h->req_state = REQ_RAW;
-          inspect_buf_reset(&h->head);
+        size_t room = h->max_header > before ? h->max_header - before : 0;
+        size_t take = len < room ? len : room;
+        if (before == 0) {
+          h->probe = h->req;  // a copy: judges the new head as the request parser will
+        }
+        if (!inspect_buf_append(&h->head, data, take)) {
+          too_large(h);
           return;
         }
         size_t end = find_head_end(h);
+        // Check the new bytes of the head as they arrive: bytes that are not
+        // HTTP go raw now, rather than wait for an empty line that may never
+        // come; so does a head the parser ends elsewhere than at its empty
+        // line (bare LF line ends), since where it ends is then unclear.
+        // Whatever the reads, a head is judged on the same bytes. (No empty
+        // call: to http_parser, 0 bytes means end of stream.)
+        size_t fresh = (end != 0 ? end : h->head.len) - before;
+        size_t n = fresh > 0 ? http_parser_execute(&h->probe, &kProbeSettings, h->head.data + before, fresh) : 0;
+        enum http_errno perr = HTTP_PARSER_ERRNO(&h->probe);
+        int http_so_far = end == 0 ? perr == HPE_OK : perr == HPE_PAUSED && before + n + 1 == end;
+        if (!http_so_far) {
+          proxy_http_set_raw(h);  // forwards what was gathered
+          data += take;
+          len -= take;
+          break;
+        }
         if (end == 0) {
+          if (take < len) {
+            too_large(h);  // the limit is reached and the head goes on
+          }
           return;  // wait for more
         }
         size_t used = end - before;  // bytes of `data` that belong to this head

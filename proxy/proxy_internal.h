@@ -135,6 +135,7 @@ typedef struct {
 struct proxy_http_st {
   http_parser req;
   http_parser resp;
+  http_parser probe;  // checks an unfinished head as it arrives (no callbacks)
   int req_state;
   int resp_observing;
   inspect_buf_t head;

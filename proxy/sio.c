@@ -269,7 +269,9 @@ static void process(proxy_sio_t *sio) {
       sio->cb->on_handshake(sio, 1);
     }
   }
-  while (!sio->closing && !sio->read_paused) {
+  // Not after a shutdown (close_after_flush): the owner is done with the
+  // input, even with records left from the same read.
+  while (!sio->closing && !sio->read_paused && !sio->close_after_flush) {
     int n = SSL_read(sio->ssl, g_plain_buf, sizeof(g_plain_buf));
     if (n > 0) {
       sio->cb->on_data(sio, g_plain_buf, (size_t)n);
@@ -486,8 +488,8 @@ void proxy_sio_read_stop(proxy_sio_t *sio) {
 
 void proxy_sio_read_start(proxy_sio_t *sio) {
   sio->read_paused = 0;
-  if (sio->closing) {
-    return;
+  if (sio->closing || sio->close_after_flush) {
+    return;  // shut down: reading does not resume
   }
   if (!sio->reading && !sio->eof) {
     if (uv_read_start((uv_stream_t *)&sio->tcp, on_alloc, on_read) == 0) {

@@ -363,7 +363,10 @@ static void make_plan(const inspect_chain_t *origin, const inspect_trust_t *trus
     const inspect_cert_t *c = inspect_chain_get0(origin, i);
     plan[i].kind = SIGN_BY_PHANTOM;
     if (inspect_trust_contains(trust, c)) {
-      plan[i].kind = IS_ANCHOR;
+      // A trust anchor sent as the leaf (a self-signed certificate the user
+      // trusts) is trusted as it is: its copy must chain to the mirror root,
+      // keeping its names. Elsewhere the mirror root stands in for it.
+      plan[i].kind = i == 0 ? SIGN_BY_ROOT : IS_ANCHOR;
       continue;
     }
     if (inspect_cert_is_self_signed(c)) {
@@ -414,11 +417,20 @@ static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, const plan
         case SIGN_BY_PHANTOM: {
           // A stand-in for the issuer the origin did not send: same name as
           // that issuer, a key of its own, under the untrusted root.
+          // It has a subject key identifier, so that the copy keeps its
+          // authority key identifier (naming the stand-in's key).
           EVP_PKEY *pkey = key_for(m, KEY_EC256, INSPECT_CHAIN_MAX + i);
           X509 *phantom = X509_new();
           if (phantom != NULL && pkey != NULL) {
             X509_set_subject_name(phantom, X509_get_issuer_name(x));
             X509_set_pubkey(phantom, pkey);
+            X509V3_CTX v3;
+            X509V3_set_ctx(&v3, NULL, phantom, NULL, NULL, 0);
+            X509_EXTENSION *ski = X509V3_EXT_nconf_nid(NULL, &v3, NID_subject_key_identifier, "hash");
+            if (ski != NULL) {
+              X509_add_ext(phantom, ski, -1);
+              X509_EXTENSION_free(ski);
+            }
             buf = mint_copy(x, info, key, phantom, pkey);
           }
           X509_free(phantom);
@@ -482,7 +494,7 @@ int tls_mirror_chain(tls_mirror_t *m, const inspect_chain_t *origin, const inspe
   entry_clear(e);
   int err = mint_chain(m, origin, plan, e);
   const inspect_cert_info_t *leaf = inspect_cert_get0_info(inspect_chain_get0(origin, 0));
-  EVP_PKEY *leaf_key = plan[0].kind == IS_ANCHOR ? m->ca->root_key : key_for(m, class_of(leaf), 0);
+  EVP_PKEY *leaf_key = key_for(m, class_of(leaf), 0);
   if (err != TLS_OK || leaf_key == NULL) {
     entry_clear(e);
     return err != TLS_OK ? err : TLS_EKEYGEN;
