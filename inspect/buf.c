@@ -135,6 +135,12 @@ int inspect_buf_json_string_len(inspect_buf_t *buf, const char *str, size_t len)
           for (size_t k = 1; ok && k <= n; k++) {
             if (((unsigned char)str[i + k] & 0xc0) != 0x80) ok = 0;
           }
+          // RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
+          unsigned char c1 = ok ? (unsigned char)str[i + 1] : 0;
+          if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
+              (c == 0xf4 && c1 > 0x8f)) {
+            ok = 0;
+          }
           if (ok) {
             i += n;
             continue;

@@ -87,6 +87,34 @@ Test(inspect_buf, json_escaping) {
   inspect_buf_cleanup(&buf);
 }
 
+// RFC 3629 bounds: the first and last code points of each narrow range are
+// kept; overlong forms, surrogates and code points past U+10FFFF are
+// replaced, one U+FFFD per byte.
+Test(inspect_buf, json_utf8_bounds) {
+  static const struct {
+    const char *in, *want;
+  } kCases[] = {
+      {"\xe0\xa0\x80", "\"\xe0\xa0\x80\""},                          // U+0800
+      {"\xed\x9f\xbf", "\"\xed\x9f\xbf\""},                          // U+D7FF
+      {"\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\""},                  // U+10000
+      {"\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""},                  // U+10FFFF
+      {"\xe0\x9f\xbf", "\"\\ufffd\\ufffd\\ufffd\""},                 // overlong U+07FF
+      {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},                 // surrogate U+D800
+      {"\xf0\x8f\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},      // overlong U+FFFF
+      {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},      // U+110000
+      {"\xc1\xbf", "\"\\ufffd\\ufffd\""},                            // overlong U+007F
+      {"a\xe2\x82", "\"a\\ufffd\\ufffd\""},                          // cut short
+  };
+  inspect_buf_t buf;
+  inspect_buf_init(&buf, 0);
+  for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
+    inspect_buf_reset(&buf);
+    inspect_buf_json_string(&buf, kCases[i].in);
+    cr_assert_str_eq(buf.data, kCases[i].want, "case %zu", i);
+  }
+  inspect_buf_cleanup(&buf);
+}
+
 Test(inspect_buf, cap_is_sticky) {
   inspect_buf_t buf;
   inspect_buf_init(&buf, 8);
