@@ -386,14 +386,44 @@ static void make_plan(const inspect_chain_t *origin, const inspect_trust_t *trus
   }
 }
 
+// break_loop finds a loop of SIGN_BY_SENT certificates not yet minted (CAs
+// cross-signed by each other, both sent) and makes the one of them sent last
+// SIGN_BY_PHANTOM: a verifier finds no issuer past its copy, as it finds no
+// way out of the loop in the origin's chain. Returns 0 if there is none.
+static int break_loop(plan_t *plan, const int *done, size_t n) {
+  for (size_t start = 0; start < n; start++) {
+    if (done[start] || plan[start].kind != SIGN_BY_SENT) {
+      continue;
+    }
+    // Every certificate still waiting waits for another: n steps from any
+    // of them end inside a loop.
+    size_t c = start;
+    for (size_t step = 0; step < n && !done[c] && plan[c].kind == SIGN_BY_SENT; step++) {
+      c = plan[c].issuer;
+    }
+    if (done[c] || plan[c].kind != SIGN_BY_SENT) {
+      continue;
+    }
+    size_t furthest = c;
+    for (size_t k = plan[c].issuer; k != c; k = plan[k].issuer) {
+      furthest = k > furthest ? k : furthest;
+    }
+    plan[furthest].kind = SIGN_BY_PHANTOM;
+    return 1;
+  }
+  return 0;
+}
+
 // mint_chain mirrors certificates in issuing order (issuers before the
 // certificates they sign), since a copy is signed with its issuer copy's key.
-static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, const plan_t *plan, mirror_entry_t *e) {
+static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, plan_t *plan, mirror_entry_t *e) {
   size_t n = inspect_chain_num(origin);
   X509 *copies[INSPECT_CHAIN_MAX] = {0};
   int done[INSPECT_CHAIN_MAX] = {0};
+  size_t num_done = 0;
   int err = TLS_OK;
-  for (size_t round = 0; round < n && err == TLS_OK; round++) {
+  while (num_done < n && err == TLS_OK) {
+    size_t before = num_done;
     for (size_t i = 0; i < n && err == TLS_OK; i++) {
       if (done[i]) {
         continue;
@@ -454,15 +484,16 @@ static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, const plan
       e->chain[i] = buf;
       copies[i] = X509_parse_from_buffer(buf);
       done[i] = 1;
+      num_done++;
       if (copies[i] == NULL) {
         err = TLS_EMINT;
       }
     }
+    if (err == TLS_OK && num_done == before && !break_loop(plan, done, n)) {
+      err = TLS_EMINT;  // no progress and no loop to break: a bug
+    }
   }
   for (size_t i = 0; i < n; i++) {
-    if (err == TLS_OK && !done[i]) {
-      err = TLS_EMINT;  // an issuing loop: cannot happen with verified signatures
-    }
     X509_free(copies[i]);
   }
   e->chain_len = n;

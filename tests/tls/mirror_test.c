@@ -816,6 +816,19 @@ static void build_shape(const char *name, int64_t now, shape_t *s) {
     const node_t *l = add(s, mint(LEAF(spec.common_name = SITE), TLS_KEY_EC_P256, 0, i));
     s->chain[s->chain_len++] = l->cert;
     s->chain[s->chain_len++] = i->cert;
+  } else if (strcmp(name, "cross-signed-loop") == 0) {
+    // Two CAs, each signed by the other's key, both sent: no path leaves
+    // the loop. Y is first self-signed to lend X its name and key.
+    const node_t *y0 = add(s, mint(CA("test loop Y", spec.path_len = -1), TLS_KEY_EC_P256, 0, NULL));
+    const node_t *x = add(s, mint(CA("test loop X", spec.path_len = -1), TLS_KEY_EC_P256, 0, y0));
+    node_t y = {.key = y0->key};
+    EVP_PKEY_up_ref(y.key);
+    cr_assert_eq(tls_cert_mint(CA("test loop Y", spec.path_len = -1), y.key, x->cert, x->key, &y.cert), TLS_OK);
+    const node_t *yy = add(s, y);
+    const node_t *l = add(s, mint(LEAF(spec.common_name = SITE), TLS_KEY_EC_P256, 0, x));
+    s->chain[s->chain_len++] = l->cert;
+    s->chain[s->chain_len++] = x->cert;
+    s->chain[s->chain_len++] = yy->cert;
   } else if (strcmp(name, "v1-leaf") == 0) {
     const node_t *i = add(s, mint(CA("test inter", spec.path_len = -1), TLS_KEY_EC_P256, 0, root));
     const node_t *l = add(s, mint(LEAF(spec.version1 = 1), TLS_KEY_EC_P256, 0, i));
@@ -854,6 +867,7 @@ ParameterizedTestParameters(mirror, shapes) {
       {"rsa-anchor", 0},
       {"name-constraints-ok", 0},
       {"v1-leaf", 0},
+      {"cross-signed-loop", 0},
   };
   return cr_make_param_array(shape_param_t, params, COUNT_OF(params));
 }
