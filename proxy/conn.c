@@ -1327,6 +1327,19 @@ static const char *rejected_by(const proxy_conn_t *conn, const char **summary_ou
     *summary_out = "The client spoke plain HTTP to the TLS port and got 400 Bad Request.";
     return "client";
   }
+  if (conn->cert_state == CERT_NONE) {
+    // No ClientHello came: nothing was mirrored, judged or served.
+    if (conn->client.tls_error[0] != '\0') {
+      inspect_buf_printf(scratch, "The client's first bytes were not a TLS ClientHello (%s).", conn->client.tls_error);
+      *summary_out = scratch->data;
+    } else if (conn->close_reason != NULL) {
+      inspect_buf_printf(scratch, "No ClientHello: %s.", conn->close_reason);
+      *summary_out = scratch->data;
+    } else {
+      *summary_out = "The client closed the connection before sending a ClientHello (a port check or health probe?).";
+    }
+    return "client";
+  }
   if (conn->client_rejected != NULL && conn->answer == ANSWER_FORBIDDEN) {
     inspect_buf_printf(scratch, "API Gateway (mutual TLS) refuses the client certificate: the caller gets 403 "
                                 "{\"message\":\"Forbidden\"}; the execution log says '%s' (%s).",

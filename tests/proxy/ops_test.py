@@ -133,6 +133,18 @@ time.sleep(0.3)
 f.check(any(r["event"].get("reason", "").startswith("over --max-conns") for r in small.records()), "refusal logged")
 for s in held + [extra]:
     s.close()
+time.sleep(0.5)
+# Connections that never sent a ClientHello (port checks, probes) are
+# failures the client caused, not successes.
+recs = small.records()
+probes = [r for r in recs if "ClientHello" in r["tlsmirror"]["summary"]]
+f.check(len(probes) == 4 and all(r["event"]["outcome"] == "failure" and r["tlsmirror"]["rejected_by"] == "client"
+                                 for r in probes),
+        f"4 connections without a ClientHello logged as the client's failure: "
+        f"{[(r['event']['outcome'], r['tlsmirror']['rejected_by'], r['tlsmirror']['summary']) for r in recs]}")
+f.check(sum("before sending a ClientHello" in r["tlsmirror"]["summary"] for r in probes) == 3
+        and sum("over --max-conns" in r["tlsmirror"]["summary"] for r in probes) == 1,
+        f"the summaries say why: {[r['tlsmirror']['summary'] for r in probes]}")
 small.stop()
 
 # SIGTERM drains: an in-flight request completes; then the proxy exits 0.
