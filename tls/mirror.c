@@ -60,6 +60,7 @@ struct tls_mirror_st {
   size_t num_entries;
   size_t next;
   size_t hits;
+  size_t keys_generated;  // by key_for, on the caller's thread
 };
 
 static const char *ca_path(char *buf, size_t len, const char *dir, const char *file) {
@@ -226,6 +227,7 @@ void tls_mirror_free(tls_mirror_t *m) {
 }
 
 size_t tls_mirror_cache_hits(const tls_mirror_t *m) { return m->hits; }
+size_t tls_mirror_keys_generated(const tls_mirror_t *m) { return m->keys_generated; }
 
 static key_class_t class_of(const inspect_cert_info_t *info) {
   switch (info->key_type) {
@@ -274,6 +276,7 @@ static EVP_PKEY *key_for(tls_mirror_t *m, key_class_t c, size_t slot) {
   }
   if (m->keys[c][slot] == NULL) {
     m->keys[c][slot] = generate(c);
+    m->keys_generated++;
   }
   return m->keys[c][slot];
 }
@@ -431,7 +434,7 @@ static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, plan_t *pl
       const inspect_cert_t *c = inspect_chain_get0(origin, i);
       const inspect_cert_info_t *info = inspect_cert_get0_info(c);
       X509 *x = inspect_cert_get0_x509(c);
-      EVP_PKEY *key = key_for(m, class_of(info), i);
+      EVP_PKEY *key = plan[i].kind == IS_ANCHOR ? NULL : key_for(m, class_of(info), i);
       CRYPTO_BUFFER *buf = NULL;
       switch (plan[i].kind) {
         case IS_ANCHOR:
@@ -500,6 +503,96 @@ static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, plan_t *pl
   return err;
 }
 
+static mirror_entry_t *cache_find(tls_mirror_t *m, const uint8_t hash[32]) {
+  for (size_t i = 0; i < m->num_entries; i++) {
+    mirror_entry_t *e = &m->entries[i];
+    if (e->key != NULL && memcmp(e->hash, hash, 32) == 0) {
+      return e;
+    }
+  }
+  return NULL;
+}
+
+// The keys mint_chain signs with for `plan`: one per certificate copy (none
+// for an anchor, which the mirror root replaces) and an EC key per phantom
+// issuer, in the slots past the chain's.
+typedef struct {
+  key_class_t c;
+  size_t slot;
+} key_need_t;
+
+static size_t keys_of_plan(const inspect_chain_t *origin, const plan_t *plan, key_need_t *out) {
+  size_t k = 0;
+  for (size_t i = 0; i < inspect_chain_num(origin); i++) {
+    if (plan[i].kind != IS_ANCHOR) {
+      out[k++] = (key_need_t){class_of(inspect_cert_get0_info(inspect_chain_get0(origin, i))), i};
+    }
+    if (plan[i].kind == SIGN_BY_PHANTOM) {
+      out[k++] = (key_need_t){KEY_EC256, INSPECT_CHAIN_MAX + i};
+    }
+  }
+  return k;
+}
+
+struct tls_mirror_keygen_st {
+  size_t num;
+  struct {
+    key_class_t c;
+    size_t slot;
+    EVP_PKEY *key;
+  } keys[NUM_SLOTS];
+};
+
+tls_mirror_keygen_t *tls_mirror_keygen_new(tls_mirror_t *m, const inspect_chain_t *origin,
+                                           const inspect_trust_t *trust) {
+  uint8_t hash[32];
+  if (inspect_chain_num(origin) == 0) {
+    return NULL;
+  }
+  inspect_chain_sha256(origin, hash);
+  if (cache_find(m, hash) != NULL) {
+    return NULL;
+  }
+  plan_t plan[INSPECT_CHAIN_MAX];
+  make_plan(origin, trust, plan);
+  key_need_t need[NUM_SLOTS];
+  size_t k = keys_of_plan(origin, plan, need);
+  tls_mirror_keygen_t *job = NULL;
+  for (size_t i = 0; i < k; i++) {
+    if (m->keys[need[i].c][need[i].slot] != NULL) {
+      continue;
+    }
+    if (job == NULL && (job = calloc(1, sizeof(*job))) == NULL) {
+      return NULL;
+    }
+    job->keys[job->num].c = need[i].c;
+    job->keys[job->num].slot = need[i].slot;
+    job->num++;
+  }
+  return job;
+}
+
+size_t tls_mirror_keygen_num(const tls_mirror_keygen_t *job) { return job->num; }
+
+void tls_mirror_keygen_run(tls_mirror_keygen_t *job) {
+  for (size_t i = 0; i < job->num; i++) {
+    job->keys[i].key = generate(job->keys[i].c);
+  }
+  ERR_clear_error();  // the error queue is per thread: leave this one clean
+}
+
+void tls_mirror_keygen_finish(tls_mirror_t *m, tls_mirror_keygen_t *job) {
+  for (size_t i = 0; i < job->num; i++) {
+    EVP_PKEY **slot = &m->keys[job->keys[i].c][job->keys[i].slot];
+    if (*slot == NULL) {
+      *slot = job->keys[i].key;
+    } else {
+      EVP_PKEY_free(job->keys[i].key);
+    }
+  }
+  free(job);
+}
+
 int tls_mirror_chain(tls_mirror_t *m, const inspect_chain_t *origin, const inspect_trust_t *trust,
                      tls_identity_t *out) {
   size_t n = inspect_chain_num(origin);
@@ -508,15 +601,13 @@ int tls_mirror_chain(tls_mirror_t *m, const inspect_chain_t *origin, const inspe
   }
   uint8_t hash[32];
   inspect_chain_sha256(origin, hash);
-  for (size_t i = 0; i < m->num_entries; i++) {
-    mirror_entry_t *e = &m->entries[i];
-    if (e->key != NULL && memcmp(e->hash, hash, 32) == 0) {
-      m->hits++;
-      out->chain = e->chain;
-      out->chain_len = e->chain_len;
-      out->key = e->key;
-      return TLS_OK;
-    }
+  mirror_entry_t *hit = cache_find(m, hash);
+  if (hit != NULL) {
+    m->hits++;
+    out->chain = hit->chain;
+    out->chain_len = hit->chain_len;
+    out->key = hit->key;
+    return TLS_OK;
   }
   plan_t plan[INSPECT_CHAIN_MAX];
   make_plan(origin, trust, plan);

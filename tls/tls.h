@@ -214,11 +214,34 @@ void tls_mirror_free(tls_mirror_t *mirror);
 // call on `mirror` (SSL_set_chain_and_key takes its own references).
 int tls_mirror_chain(tls_mirror_t *mirror, const inspect_chain_t *origin, const inspect_trust_t *trust,
                      tls_identity_t *out);
+// Keys take time (an RSA-4096 key about a second), so a caller with an event
+// loop generates the keys a mirror lacks on another thread:
+//   job = tls_mirror_keygen_new(mirror, origin, trust);  // NULL: none missing
+//   tls_mirror_keygen_run(job);              // any thread: touches no mirror
+//   tls_mirror_keygen_finish(mirror, job);   // the mirror's thread; frees job
+// after which tls_mirror_chain mints `origin` without generating a key.
+// Without a job, tls_mirror_chain generates what it lacks itself.
+// tls_mirror_standin needs only an EC key, quick enough to make inline.
+typedef struct tls_mirror_keygen_st tls_mirror_keygen_t;
+// tls_mirror_keygen_new returns NULL when the mirror of `origin` needs no new
+// key (or on allocation failure: tls_mirror_chain then makes them inline).
+tls_mirror_keygen_t *tls_mirror_keygen_new(tls_mirror_t *mirror, const inspect_chain_t *origin,
+                                           const inspect_trust_t *trust);
+size_t tls_mirror_keygen_num(const tls_mirror_keygen_t *job);
+void tls_mirror_keygen_run(tls_mirror_keygen_t *job);
+// tls_mirror_keygen_finish gives the job's keys to `mirror` (a key another
+// job supplied first is kept, the duplicate freed; a job that never ran gives
+// none) and frees `job`.
+void tls_mirror_keygen_finish(tls_mirror_t *mirror, tls_mirror_keygen_t *job);
+
 // tls_mirror_standin fills `out` with a valid leaf for `name` under the
 // mirror root: what clients get when there is no origin chain to mirror
 // (the origin is unreachable) and tlsmirror answers itself.
 int tls_mirror_standin(tls_mirror_t *mirror, const char *name, int64_t now, tls_identity_t *out);
 size_t tls_mirror_cache_hits(const tls_mirror_t *mirror);
+// tls_mirror_keys_generated counts the keys `mirror` had to generate itself
+// (none when keygen jobs supplied them).
+size_t tls_mirror_keys_generated(const tls_mirror_t *mirror);
 
 // tls_alert_name returns the IANA name of a TLS alert ("handshake_failure").
 const char *tls_alert_name(int alert);

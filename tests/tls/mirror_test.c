@@ -23,6 +23,7 @@
 #include <openssl/mem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -985,6 +986,98 @@ Test(mirror, cache) {
   }
   EVP_PKEY_free(first_key);
   env_cleanup(&e);
+}
+
+// Keygen jobs: the keys a chain's mirror lacks, generated on another thread.
+static void *keygen_thread(void *job) {
+  tls_mirror_keygen_run(job);
+  return NULL;
+}
+
+static void keygen_on_thread(tls_mirror_keygen_t *job) {
+  pthread_t t;
+  cr_assert_eq(pthread_create(&t, NULL, keygen_thread, job), 0);
+  cr_assert_eq(pthread_join(t, NULL), 0);
+}
+
+// A job lists exactly the keys tls_mirror_chain would make: once it is done,
+// minting any lab chain (with and without SNI) generates none, and a job for
+// a chain already minted, or whose keys are all there, is NULL.
+Test(mirror, keygen_jobs_supply_every_key) {
+  env_t e;
+  env_init(&e, 64);
+  for (size_t i = 0; i < lab_scenario_count(); i++) {
+    for (int no_sni = 0; no_sni < 2; no_sni++) {
+      const char *name = lab_scenario_get(i)->name;
+      size_t n;
+      CRYPTO_BUFFER *const *orig = lab_get0_chain(e.lab, i, no_sni, &n);
+      inspect_chain_t *chain = chain_of(orig, n);
+      tls_mirror_keygen_t *job = tls_mirror_keygen_new(e.mirror, chain, e.trust);
+      if (job != NULL) {
+        cr_assert_gt(tls_mirror_keygen_num(job), 0, "%s", name);
+        keygen_on_thread(job);
+        tls_mirror_keygen_finish(e.mirror, job);
+      }
+      cr_assert_null(tls_mirror_keygen_new(e.mirror, chain, e.trust), "%s: keys still missing", name);
+      size_t before = tls_mirror_keys_generated(e.mirror);
+      tls_identity_t id;
+      cr_assert_eq(tls_mirror_chain(e.mirror, chain, e.trust, &id), TLS_OK, "%s", name);
+      cr_assert_eq(tls_mirror_keys_generated(e.mirror), before, "%s: the job missed a key", name);
+      cr_assert_null(tls_mirror_keygen_new(e.mirror, chain, e.trust), "%s: cached", name);
+      inspect_chain_free(chain);
+    }
+  }
+  cr_assert_eq(tls_mirror_keys_generated(e.mirror), 0);
+  env_cleanup(&e);
+}
+
+// What a cold mirror's job holds: a key per copy, none for a sent anchor
+// (the mirror root stands in), an extra EC key for a phantom issuer. Two jobs
+// for one chain: the first to finish wins, the second's keys are freed.
+Test(mirror, keygen_job_contents) {
+  static const struct {
+    const char *name;
+    size_t chain_len, keys;
+  } kCases[] = {
+      {"good", 2, 2},
+      {"anchor-included", 3, 2},
+      {"missing-intermediate", 1, 2},
+      {"self-signed", 1, 1},
+  };
+  for (size_t k = 0; k < COUNT_OF(kCases); k++) {
+    env_t e;
+    env_init(&e, 1);
+    int index = lab_scenario_find(kCases[k].name);
+    cr_assert_geq(index, 0);
+    size_t n;
+    CRYPTO_BUFFER *const *orig = lab_get0_chain(e.lab, (size_t)index, 0, &n);
+    cr_assert_eq(n, kCases[k].chain_len, "%s", kCases[k].name);
+    inspect_chain_t *chain = chain_of(orig, n);
+    tls_mirror_keygen_t *first = tls_mirror_keygen_new(e.mirror, chain, e.trust);
+    tls_mirror_keygen_t *second = tls_mirror_keygen_new(e.mirror, chain, e.trust);
+    cr_assert(first != NULL && second != NULL);
+    cr_assert_eq(tls_mirror_keygen_num(first), kCases[k].keys, "%s: %zu keys", kCases[k].name,
+                 tls_mirror_keygen_num(first));
+    keygen_on_thread(first);
+    keygen_on_thread(second);
+    tls_mirror_keygen_finish(e.mirror, first);
+    tls_identity_t id;
+    cr_assert_eq(tls_mirror_chain(e.mirror, chain, e.trust, &id), TLS_OK);
+    EVP_PKEY *leaf_key = id.key;
+    EVP_PKEY_up_ref(leaf_key);
+    tls_mirror_keygen_finish(e.mirror, second);  // too late: its keys are dropped
+    cr_assert_eq(tls_mirror_keys_generated(e.mirror), 0);
+    // Evicted (the cache holds one chain) and minted again: still the first
+    // job's leaf key.
+    tls_identity_t other;
+    mirror_scenario(&e, "expired", 0, &orig, &n, &other);
+    cr_assert_eq(tls_mirror_chain(e.mirror, chain, e.trust, &id), TLS_OK);
+    cr_assert_eq(tls_mirror_cache_hits(e.mirror), 0);
+    cr_assert(EVP_PKEY_cmp(id.key, leaf_key) == 1, "%s: the leaf key changed", kCases[k].name);
+    EVP_PKEY_free(leaf_key);
+    inspect_chain_free(chain);
+    env_cleanup(&e);
+  }
 }
 
 // Keys are kept per type, size class and position, and reused across
