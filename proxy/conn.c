@@ -51,7 +51,8 @@ struct proxy_conn_st {
   uv_timer_t timer;
   uv_connect_t connect_req;
   uv_getaddrinfo_t resolve_req;
-  int open_handles;  // client, timer, upstream (once initialised), a pending resolve
+  uv_work_t keygen_req;
+  int open_handles;  // client, timer, upstream (once initialised), a pending resolve or keygen
   int upstream_init;
   phase_t phase;
   uint64_t start_ns;
@@ -85,6 +86,7 @@ struct proxy_conn_st {
   // What the client gets.
   cert_state_t cert_state;
   tls_identity_t identity;  // borrowed from the mirror cache or the config
+  int keygen_tried;         // missing mirror keys were looked for (one keygen job at most)
   int fail_alert;
   answer_t answer;
   const inspect_verdict_t *enforced;  // the --as verdict that rejected
@@ -250,9 +252,12 @@ static void judge(proxy_conn_t *conn, int count) {
   }
 }
 
+static int keygen_start(proxy_conn_t *conn);
+
 // choose_identity decides what the client's handshake gets once the origin
-// has answered (or failed).
-static void choose_identity(proxy_conn_t *conn) {
+// has answered (or failed). It returns 1 when the mirror first needs keys:
+// on_keygen_done then calls it again and resumes the client.
+static int choose_identity(proxy_conn_t *conn) {
   const proxy_config_t *cfg = cfg_of(conn);
   int origin_ok = conn->origin_hs.status == INSPECT_HS_OK && inspect_chain_num(conn->origin_chain) > 0;
   int64_t now = (int64_t)time(NULL);
@@ -267,12 +272,12 @@ static void choose_identity(proxy_conn_t *conn) {
     if (conn->origin_hs.status == INSPECT_HS_ALERT) {
       conn->cert_state = CERT_ALERT;  // mirror the origin's alert
       conn->fail_alert = conn->origin_hs.alert;
-      return;
+      return 0;
     }
     if (conn->origin_hs.status == INSPECT_HS_CLOSED || conn->origin_hs.status == INSPECT_HS_PROTOCOL) {
       conn->cert_state = CERT_ALERT;
       conn->fail_alert = -1;  // close without an alert, as the origin did
-      return;
+      return 0;
     }
     conn->answer = ANSWER_502;  // unreachable: explain it to the client
   }
@@ -281,6 +286,9 @@ static void choose_identity(proxy_conn_t *conn) {
     conn->identity = *cfg->fixed;
     err = 0;
   } else if (cfg->enforce == PROXY_ENFORCE_NONE && origin_ok) {
+    if (keygen_start(conn)) {
+      return 1;
+    }
     err = tls_mirror_chain(conn->worker->mirror, conn->origin_chain, cfg->trust, &conn->identity);
   } else {
     err = tls_mirror_standin(conn->worker->mirror, name, now, &conn->identity);
@@ -289,9 +297,10 @@ static void choose_identity(proxy_conn_t *conn) {
     conn->close_reason = "cannot mint a certificate for the client";
     conn->cert_state = CERT_ALERT;
     conn->fail_alert = SSL_AD_INTERNAL_ERROR;
-    return;
+    return 0;
   }
   conn->cert_state = CERT_READY;
+  return 0;
 }
 
 static void resume_client(proxy_conn_t *conn) {
@@ -304,13 +313,49 @@ static void resume_client(proxy_conn_t *conn) {
   proxy_sio_resume(&conn->client);
 }
 
+// Mirror keys are made on libuv's thread pool: an RSA-4096 key takes about a
+// second, and the loop serves every other connection meanwhile. Each key is
+// made once per worker; a connection asks at most once (a key that failed is
+// then tried inline, and fails there with a logged reason).
+static void on_keygen_work(uv_work_t *req) { tls_mirror_keygen_run(req->data); }
+
+static void on_keygen_done(uv_work_t *req, int status) {
+  (void)status;  // never cancelled; a job that did not run gives no keys
+  proxy_conn_t *conn = PROXY_CONTAINER_OF(req, proxy_conn_t, keygen_req);
+  tls_mirror_keygen_finish(conn->worker->mirror, req->data);
+  if (!conn->client.closing && !choose_identity(conn)) {
+    resume_client(conn);
+  }
+  conn_release(conn);  // the pending keygen held the connection open
+}
+
+// keygen_start returns 1 if keys are being made for the origin chain's mirror.
+static int keygen_start(proxy_conn_t *conn) {
+  if (conn->keygen_tried) {
+    return 0;
+  }
+  conn->keygen_tried = 1;
+  tls_mirror_keygen_t *job = tls_mirror_keygen_new(conn->worker->mirror, conn->origin_chain, cfg_of(conn)->trust);
+  if (job == NULL) {
+    return 0;
+  }
+  conn->keygen_req.data = job;
+  if (uv_queue_work(&conn->worker->loop, &conn->keygen_req, on_keygen_work, on_keygen_done) != 0) {
+    tls_mirror_keygen_finish(conn->worker->mirror, job);  // frees it: the keys are made inline
+    return 0;
+  }
+  conn->open_handles++;
+  return 1;
+}
+
 // origin_failed gives the client its answer when the origin leg ended
 // without a usable handshake.
 static void origin_failed(proxy_conn_t *conn) {
   conn->origin_done = 1;
   judge(conn, 1);
-  choose_identity(conn);
-  resume_client(conn);
+  if (!choose_identity(conn)) {
+    resume_client(conn);
+  }
 }
 
 // The upstream leg.
@@ -362,8 +407,9 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
   }
   conn->origin_done = 1;
   judge(conn, 1);
-  choose_identity(conn);
-  resume_client(conn);
+  if (!choose_identity(conn)) {
+    resume_client(conn);
+  }
 }
 
 static void on_upstream_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
