@@ -288,6 +288,14 @@ static void parse_extensions(inspect_cert_t *cert) {
                 ((xku & ~(uint32_t)(XKU_SSL_SERVER | XKU_SSL_CLIENT | XKU_ANYEKU)) ? INSPECT_EKU_OTHER : 0);
   }
   info->has_name_constraints = X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0;
+  for (int i = 0; (flags & EXFLAG_CRITICAL) && i < X509_get_ext_count(x); i++) {
+    X509_EXTENSION *ext = X509_get_ext(x, i);
+    if (X509_EXTENSION_get_critical(ext) && !X509_supported_extension(ext)) {
+      OBJ_obj2txt(cert->unhandled_critical, sizeof(cert->unhandled_critical), X509_EXTENSION_get_object(ext), 0);
+      info->unhandled_critical = cert->unhandled_critical;
+      break;
+    }
+  }
   ERR_clear_error();
 }
 

@@ -102,6 +102,16 @@ int inspect__path_cas_ok(const inspect_path_t *path) {
   return 1;
 }
 
+int inspect__path_unhandled_critical(const inspect_ctx_t *ctx, const inspect_path_t *path) {
+  size_t n = inspect__path_checked_len(ctx, path);
+  for (size_t k = 0; k < n; k++) {
+    if (path->certs[k]->info.unhandled_critical != NULL) {
+      return (int)k;
+    }
+  }
+  return -1;
+}
+
 int inspect__path_name_constraints_ok(const inspect_path_t *path) {
   for (size_t j = 1; j < path->len; j++) {
     if (!path->certs[j]->info.has_name_constraints) {

@@ -198,6 +198,11 @@ typedef struct {
   int self_issued;  // subject == issuer (see inspect_cert_is_self_signed)
   int has_name_constraints;
   int extensions_invalid;  // an extension could not be parsed
+  // The first critical extension no verifier processes (anything but basic
+  // constraints, key usage, EKU, SAN, name constraints and the policy
+  // extensions: OpenSSL's X509_supported_extension list), as a dotted OID
+  // or short name; NULL if none.
+  const char *unhandled_critical;
   const char *aia_ca_issuers;  // first caIssuers URL of the AIA extension, or NULL
 } inspect_cert_info_t;
 
@@ -287,13 +292,17 @@ int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *
   XX(CONNECT_FAILED)           \
   XX(TIMEOUT)                  \
   XX(CHAIN_TOO_LONG)           \
-  XX(UNSUPPORTED_CERT)
+  XX(UNSUPPORTED_CERT)         \
+  XX(UNHANDLED_CRITICAL_EXTENSION)
 
 // CHAIN_TOO_LONG: the path from a client certificate to its root holds more
 //   CA certificates than the platform allows (ALB and API Gateway mTLS: 4).
 // UNSUPPORTED_CERT: a certificate the platform does not handle at all, though
 //   not weak: an X.509 v1 certificate, an Ed25519 or DSA key, RSA above 8192
 //   bits, a curve other than P-256/384/521 (ALB mTLS).
+// UNHANDLED_CRITICAL_EXTENSION: a certificate carries an extension marked
+//   critical that the verifier does not process (OpenSSL, Node, the JDK and
+//   Chromium all refuse such a certificate).
 
 typedef enum {
 #define INSPECT_REASON_ENUM(name) INSPECT_REASON_##name,

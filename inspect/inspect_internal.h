@@ -28,6 +28,7 @@ struct inspect_cert_st {
   char *subject, *issuer, *common_name, *serial_hex, *aia;
   char **dns, **ips;
   char key_desc[32];
+  char unhandled_critical[80];  // see inspect_cert_info_t
 };
 
 // Arena: report-lifetime strings, freed all at once.
@@ -119,6 +120,9 @@ int inspect__leaf_server_eku_ok(const inspect_cert_t *leaf);
 int inspect__path_in_sent_order(const inspect_path_t *path);
 int inspect__path_cas_ok(const inspect_path_t *path);
 int inspect__path_name_constraints_ok(const inspect_path_t *path);
+// inspect__path_unhandled_critical returns the index of the first checked
+// certificate with an unhandled critical extension, or -1.
+int inspect__path_unhandled_critical(const inspect_ctx_t *ctx, const inspect_path_t *path);
 
 // Name matching.
 typedef enum {

@@ -79,6 +79,11 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
     *reason = ctx->in->now < info->not_before ? INSPECT_REASON_NOT_YET_VALID : INSPECT_REASON_EXPIRED;
     return "validity check failed";
   }
+  // PKIXMasterCertPathValidator, once every checker has seen the certificate.
+  if (info->unhandled_critical != NULL) {
+    *reason = INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION;
+    return "unrecognized critical extension(s)";
+  }
   return NULL;
 }
 

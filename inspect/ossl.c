@@ -28,6 +28,7 @@ static const ossl_code_t kCodes[] = {
     {22, "CERT_CHAIN_TOO_LONG", "certificate chain too long"},
     {25, "PATH_LENGTH_EXCEEDED", "path length constraint exceeded"},
     {26, "INVALID_PURPOSE", "unsuitable certificate purpose"},
+    {34, "UNHANDLED_CRITICAL_EXTENSION", "unhandled critical extension"},
     {47, "PERMITTED_VIOLATION", "permitted subtree violation"},
     {48, "EXCLUDED_VIOLATION", "excluded subtree violation"},
     {51, "UNSUPPORTED_CONSTRAINT_TYPE", "unsupported name constraint type"},
@@ -87,6 +88,9 @@ static void check_extensions(const inspect_path_t *path, inspect_ossl_result_t *
   int plen = 0;  // intermediate CAs below the current certificate
   for (size_t i = 0; i < path->len; i++) {
     const inspect_cert_info_t *info = &path->certs[i]->info;
+    if (info->unhandled_critical != NULL) {
+      add(out, 34, (int)i, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION);
+    }
     if (i > 0 && !info->is_ca) {
       // A v1 self-signed trust anchor is accepted as a CA.
       int v1_anchor = info->version == 1 && i == path->len - 1 && path->end == PATH_END_ANCHORED &&

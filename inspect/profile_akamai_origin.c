@@ -71,6 +71,16 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
         kEffect);
     return;
   }
+  int critical = inspect__path_unhandled_critical(ctx, path);
+  if (critical >= 0) {
+    inspect__verdict_reject(ctx, out, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION,
+                            inspect__arena_printf(ctx->arena,
+                                                  "The origin certificate chain has a critical extension the edge "
+                                                  "does not process (%s in certificate %d)%s" PAGE,
+                                                  path->certs[critical]->info.unhandled_critical, critical, sni_note),
+                            kEffect);
+    return;
+  }
   if (!inspect__path_name_constraints_ok(path)) {
     inspect__verdict_reject(
         ctx, out, INSPECT_REASON_NAME_CONSTRAINTS,

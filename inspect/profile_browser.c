@@ -40,6 +40,10 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
            "ERR_CERT_INVALID");
     return;
   }
+  if (inspect__path_unhandled_critical(ctx, path) >= 0) {
+    reject(ctx, out, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION, "ERR_CERT_INVALID");
+    return;
+  }
   if (!inspect__path_name_constraints_ok(path)) {
     reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, "ERR_CERT_INVALID");
     return;

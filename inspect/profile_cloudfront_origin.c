@@ -71,6 +71,10 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
                             kInvalid, kEffect);
     return;
   }
+  if (inspect__path_unhandled_critical(ctx, path) >= 0) {
+    inspect__verdict_reject(ctx, out, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION, kInvalid, kEffect);
+    return;
+  }
   if (!inspect__path_name_constraints_ok(path)) {
     inspect__verdict_reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, kInvalid, kEffect);
     return;

@@ -259,6 +259,13 @@ static void diagnose_certs(inspect_ctx_t *ctx, inspect_report_t *r) {
                   inspect__arena_printf(a, "%s has a %s key: OpenSSL at security level 2 (curl, Python) needs RSA 2048+",
                                         cn_or_subject(c), info->key_desc));
     }
+    if (info->unhandled_critical != NULL) {
+      add_finding(r, "UNHANDLED_CRITICAL_EXTENSION", INSPECT_SEVERITY_ERROR, (int)i,
+                  inspect__arena_printf(a,
+                                        "%s has a critical extension no verifier processes (%s): OpenSSL, Node, "
+                                        "Java and browsers refuse the certificate",
+                                        cn_or_subject(c), info->unhandled_critical));
+    }
     if (info->extensions_invalid) {
       add_finding(r, "MALFORMED_EXTENSION", INSPECT_SEVERITY_WARNING, (int)i,
                   inspect__arena_printf(a, "%s has an extension that does not parse", cn_or_subject(c)));

@@ -83,6 +83,7 @@ OPENSSL_CODES = {
     20: "MISSING_INTERMEDIATE",
     21: "MISSING_INTERMEDIATE",
     26: "BAD_EKU",
+    34: "UNHANDLED_CRITICAL_EXTENSION",
     47: "NAME_CONSTRAINTS",
     62: "HOSTNAME_MISMATCH",
     64: "HOSTNAME_MISMATCH",
@@ -103,6 +104,7 @@ OPENSSL_TEXTS = {
     "EE certificate key too weak": "WEAK_KEY",
     "CA certificate key too weak": "WEAK_KEY",
     "CA signature digest algorithm too weak": "WEAK_SIGNATURE",
+    "unhandled critical extension": "UNHANDLED_CRITICAL_EXTENSION",
 }
 
 
@@ -256,6 +258,7 @@ JAVA_REASONS = [
     ("No subject alternative", {"HOSTNAME_MISMATCH"}),
     ("No name matching", {"HOSTNAME_MISMATCH"}),
     ("Extended key usage does not permit", {"BAD_EKU"}),
+    ("unrecognized critical extension", {"UNHANDLED_CRITICAL_EXTENSION"}),
     ("Received fatal alert", {"HANDSHAKE_ALERT"}),
     # When a server closes right after its alert, Java may lose the race and
     # report the closed socket instead of the alert.

@@ -37,6 +37,21 @@ static int add_ext(X509 *x509, X509V3_CTX *ctx, int nid, const char *value) {
   return ok;
 }
 
+// add_critical_oid adds a critical extension of a private OID, holding an
+// ASN.1 NULL: one that no verifier processes.
+static int add_critical_oid(X509 *x509, const char *oid) {
+  static const uint8_t kNull[] = {0x05, 0x00};
+  ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+  ASN1_OCTET_STRING *data = ASN1_OCTET_STRING_new();
+  X509_EXTENSION *ext = NULL;
+  int ok = obj != NULL && data != NULL && ASN1_OCTET_STRING_set(data, kNull, sizeof(kNull)) &&
+           (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 1, data)) != NULL && X509_add_ext(x509, ext, -1);
+  X509_EXTENSION_free(ext);
+  ASN1_OCTET_STRING_free(data);
+  ASN1_OBJECT_free(obj);
+  return ok;
+}
+
 // subject_alt_names renders the SAN config string ("DNS:a,IP:127.0.0.1").
 static int subject_alt_names(const tls_cert_spec_t *spec, inspect_buf_t *out) {
   for (size_t i = 0; i < spec->num_dns_names; i++) {
@@ -100,6 +115,9 @@ static int add_extensions(X509 *x509, X509 *issuer, const tls_cert_spec_t *spec,
     if (!add_ext(x509, &ctx, NID_name_constraints, value)) {
       return 0;
     }
+  }
+  if (spec->critical_oid != NULL && !add_critical_oid(x509, spec->critical_oid)) {
+    return 0;
   }
   if (!add_ext(x509, &ctx, NID_subject_key_identifier, "hash")) {
     return 0;

@@ -93,6 +93,7 @@ typedef struct {
   const char *permitted_dns;  // nameConstraints permitted dNSName subtree, or NULL
   const EVP_MD *md;           // signature digest; NULL = SHA-256
   int version1;               // mint an X.509 v1 certificate (no extensions)
+  const char *critical_oid;   // a critical extension of this OID (dotted), holding NULL, or none
 } tls_cert_spec_t;
 
 // tls_cert_mint mints a certificate for `key` as `spec` describes. It is

@@ -201,16 +201,19 @@ static void print_text(const inspect_args_t *args, const char *target_desc, cons
     }
     inspect_buf_printf(&out, "  %-7s  %-20s %s%s\n", severity_label(f->severity), f->code, where, f->detail);
   }
-  int width = 7;
-  for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
-    int len = (int)strlen(inspect_report_get0_verdict(report, i)->profile);
-    width = len > width ? len : width;
-  }
-  inspect_buf_printf(&out, "\nverdicts\n  %-*s  %-7s %-20s %s\n", width, "profile", "verdict", "reason", "message");
+  int width = 7, reason_width = 20;
   for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
     const inspect_verdict_t *v = inspect_report_get0_verdict(report, i);
-    inspect_buf_printf(&out, "  %-*s  %-7s %-20s %s\n", width, v->profile, v->accept ? "ACCEPT" : "REJECT",
-                       inspect_reason_name(v->reason), v->accept ? v->effect : v->message);
+    int len = (int)strlen(v->profile), reason_len = (int)strlen(inspect_reason_name(v->reason));
+    width = len > width ? len : width;
+    reason_width = reason_len > reason_width ? reason_len : reason_width;
+  }
+  inspect_buf_printf(&out, "\nverdicts\n  %-*s  %-7s %-*s %s\n", width, "profile", "verdict", reason_width, "reason",
+                     "message");
+  for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
+    const inspect_verdict_t *v = inspect_report_get0_verdict(report, i);
+    inspect_buf_printf(&out, "  %-*s  %-7s %-*s %s\n", width, v->profile, v->accept ? "ACCEPT" : "REJECT",
+                       reason_width, inspect_reason_name(v->reason), v->accept ? v->effect : v->message);
   }
   inspect_buf_printf(&out, "\n%s\n", inspect_report_get0_summary(report));
   fwrite(out.data, 1, out.len, stdout);

@@ -265,7 +265,9 @@ int cmd_lab(int argc, char **argv) {
     }
   }
   if (port_base != 0 && port_base + count - 1 > 65535) {
-    return cli_usage_error("lab", "--port-base is too high for the whole catalogue (at most 65535 - 21)");
+    char what[96];
+    snprintf(what, sizeof(what), "--port-base is too high for the whole catalogue (at most %zu)", 65535 - (count - 1));
+    return cli_usage_error("lab", what);
   }
   char *dir = out != NULL ? strdup(out) : make_temp_dir();
   if (dir == NULL) {

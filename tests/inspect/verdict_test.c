@@ -27,6 +27,7 @@
 #define SIG "WEAK_SIGNATURE"
 #define EKU "BAD_EKU"
 #define NC "NAME_CONSTRAINTS"
+#define CRIT "UNHANDLED_CRITICAL_EXTENSION"
 #define NOCERT "NO_CERTIFICATE"
 #define ALERT "HANDSHAKE_ALERT"
 
@@ -34,7 +35,7 @@ typedef struct {
   char scenario[40];
   int no_sni;
   // openssl, node, java, browser, cloudfront-origin, cloudfront-viewer, apigateway, akamai-origin
-  char expect[T_NUM_PROFILES][24];
+  char expect[T_NUM_PROFILES][32];
 } scenario_case_t;
 
 // Why each cell is what it is:
@@ -92,6 +93,8 @@ ParameterizedTestParameters(verdict, lab_scenarios) {
       {"eku-client-only", 1, {EKU, EKU, EKU, EKU, EKU, NOCERT, EKU, EKU}},
       {"name-constraint-violation", 0, {NC, NC, NC, NC, NC, NC, NC, NC}},
       {"name-constraint-violation", 1, {NC, NC, NC, NC, NC, NOCERT, NC, NC}},
+      {"unknown-critical-extension", 0, {CRIT, CRIT, CRIT, CRIT, CRIT, CRIT, CRIT, CRIT}},
+      {"unknown-critical-extension", 1, {CRIT, CRIT, CRIT, CRIT, CRIT, NOCERT, CRIT, CRIT}},
       {"sni-required", 0, {OK, OK, OK, OK, OK, OK, OK, OK}},
       {"sni-required", 1, {ALERT, ALERT, ALERT, ALERT, ALERT, NOCERT, ALERT, ALERT}},
       {"sni-default-cert", 0, {OK, OK, OK, OK, OK, OK, OK, OK}},
@@ -234,6 +237,12 @@ ParameterizedTestParameters(verdict, platform_words) {
                                           "subject provided by the peer (CN=cloudfront.test, O=tlsmirror lab)"},
       {"missing-intermediate", "akamai-origin", "must have a complete certificate chain"},
       {"self-signed", "akamai-origin", "Reference #"},
+      // Checked against the real clients by tests/tools/inspect_fidelity_test.py.
+      {"unknown-critical-extension", "openssl", "unhandled critical extension (X509 error 34 at depth 0)"},
+      {"unknown-critical-extension", "node", "unhandled critical extension (code UNSPECIFIED)"},
+      {"unknown-critical-extension", "java", "CertPathValidatorException: unrecognized critical extension(s)"},
+      {"unknown-critical-extension", "browser", "NET::ERR_CERT_INVALID"},
+      {"unknown-critical-extension", "akamai-origin", "1.3.6.1.4.1.32473.1 in certificate 0"},
   };
   return cr_make_param_array(words_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -422,6 +431,7 @@ ParameterizedTestParameters(verdict, findings) {
       {"rsa1024-key", 0, "WEAK_KEY", "WEAK_KEY@0"},
       {"eku-client-only", 0, "BAD_EKU", "BAD_EKU@0"},
       {"name-constraint-violation", 0, "NAME_CONSTRAINTS", "NAME_CONSTRAINTS@0"},
+      {"unknown-critical-extension", 0, "UNHANDLED_CRITICAL_EXTENSION", "UNHANDLED_CRITICAL_EXTENSION@0"},
       {"sni-required", 0, "", ""},
       {"sni-default-cert", 0, "", ""},
       {"sni-default-cert", 1, "HOSTNAME_MISMATCH", ""},
@@ -620,7 +630,7 @@ typedef struct {
   char name[24];       // the name checked
   int expired;
   int sha1;
-  char expect[T_NUM_PROFILES][24];
+  char expect[T_NUM_PROFILES][32];
   char browser_words[48];
 } combo_case_t;
 

@@ -485,6 +485,7 @@ static const struct {
     {"wildcard-too-deep", 0, X509_V_ERR_HOSTNAME_MISMATCH, 0},
     {"eku-client-only", 0, X509_V_ERR_INVALID_PURPOSE, 0},
     {"name-constraint-violation", 0, X509_V_ERR_PERMITTED_VIOLATION, 0},
+    {"unknown-critical-extension", 0, X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION, 0},
     {"sni-default-cert", 1, X509_V_ERR_HOSTNAME_MISMATCH, 0},
 };
 
@@ -505,6 +506,7 @@ static int openssl_error_of(const char *reason) {
       {"WEAK_KEY", 66},        // OpenSSL 3's X509_V_ERR_EE_KEY_TOO_SMALL
       {"BAD_EKU", X509_V_ERR_INVALID_PURPOSE},
       {"NAME_CONSTRAINTS", X509_V_ERR_PERMITTED_VIOLATION},
+      {"UNHANDLED_CRITICAL_EXTENSION", X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION},
   };
   for (size_t i = 0; i < COUNT_OF(kMap); i++) {
     if (strcmp(kMap[i].reason, reason) == 0) {

@@ -17,7 +17,7 @@ lab = e2e.Lab()
 listed = e2e.run([e2e.TLSMIRROR, "lab", "--list"]).stdout
 for name in lab.scenarios:
     f.check(name in listed, f"--list names {name}")
-f.check(len(lab.scenarios) >= 21, f"at least 21 scenarios served, got {len(lab.scenarios)}")
+f.check(len(lab.scenarios) >= 22, f"at least 22 scenarios served, got {len(lab.scenarios)}")
 
 for name, s in sorted(lab.scenarios.items()):
     port, host = s["port"], s["host"]
