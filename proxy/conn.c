@@ -439,8 +439,11 @@ static void on_upstream_data(proxy_sio_t *sio, const uint8_t *data, size_t len) 
 
 static void on_upstream_eof(proxy_sio_t *sio) {
   proxy_conn_t *conn = sio->data;
-  // The origin is done: finish sending to the client, then close both.
-  proxy_sio_shutdown(&conn->client);
+  // The origin is done: finish sending to the client, then close both;
+  // unless tlsmirror answers the client itself (answer() ends it).
+  if (conn->answer == ANSWER_NONE) {
+    proxy_sio_shutdown(&conn->client);
+  }
   proxy_sio_shutdown(sio);
 }
 
@@ -473,8 +476,8 @@ static void on_upstream_close(proxy_sio_t *sio) {
     if (conn->client.handshake_done && !conn->client.closing) {
       pass_alert(conn);
     }
-  } else if (conn->client.handshake_done && !conn->client.closing) {
-    proxy_sio_shutdown(&conn->client);
+  } else if (conn->answer == ANSWER_NONE && conn->client.handshake_done && !conn->client.closing) {
+    proxy_sio_shutdown(&conn->client);  // nothing more to relay (tlsmirror's own answers end by themselves)
   }
   conn_release(conn);
 }
