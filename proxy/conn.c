@@ -252,7 +252,7 @@ static void judge(proxy_conn_t *conn, int count) {
   }
 }
 
-static int keygen_start(proxy_conn_t *conn);
+static int keygen_start(proxy_conn_t *conn, tls_mirror_keygen_t *job);
 
 // choose_identity decides what the client's handshake gets once the origin
 // has answered (or failed). It returns 1 when the mirror first needs keys:
@@ -286,10 +286,15 @@ static int choose_identity(proxy_conn_t *conn) {
     conn->identity = *cfg->fixed;
     err = 0;
   } else if (cfg->enforce == PROXY_ENFORCE_NONE && origin_ok) {
-    if (keygen_start(conn)) {
-      return 1;
+    tls_mirror_keygen_t *job = NULL;
+    err = tls_mirror_chain_or_keygen(conn->worker->mirror, conn->origin_chain, cfg->trust, &conn->identity,
+                                     conn->keygen_tried ? NULL : &job);
+    if (job != NULL) {
+      if (keygen_start(conn, job)) {
+        return 1;
+      }
+      err = tls_mirror_chain(conn->worker->mirror, conn->origin_chain, cfg->trust, &conn->identity);
     }
-    err = tls_mirror_chain(conn->worker->mirror, conn->origin_chain, cfg->trust, &conn->identity);
   } else {
     err = tls_mirror_standin(conn->worker->mirror, name, now, &conn->identity);
   }
@@ -329,19 +334,13 @@ static void on_keygen_done(uv_work_t *req, int status) {
   conn_release(conn);  // the pending keygen held the connection open
 }
 
-// keygen_start returns 1 if keys are being made for the origin chain's mirror.
-static int keygen_start(proxy_conn_t *conn) {
-  if (conn->keygen_tried) {
-    return 0;
-  }
+// keygen_start queues `job` and returns 1, or frees it and returns 0 when
+// the pool refuses it (the caller then makes the keys inline).
+static int keygen_start(proxy_conn_t *conn, tls_mirror_keygen_t *job) {
   conn->keygen_tried = 1;
-  tls_mirror_keygen_t *job = tls_mirror_keygen_new(conn->worker->mirror, conn->origin_chain, cfg_of(conn)->trust);
-  if (job == NULL) {
-    return 0;
-  }
   conn->keygen_req.data = job;
   if (uv_queue_work(&conn->worker->loop, &conn->keygen_req, on_keygen_work, on_keygen_done) != 0) {
-    tls_mirror_keygen_finish(conn->worker->mirror, job);  // frees it: the keys are made inline
+    tls_mirror_keygen_finish(conn->worker->mirror, job);  // a job that never ran gives no keys
     return 0;
   }
   conn->open_handles++;

@@ -543,18 +543,9 @@ struct tls_mirror_keygen_st {
   } keys[NUM_SLOTS];
 };
 
-tls_mirror_keygen_t *tls_mirror_keygen_new(tls_mirror_t *m, const inspect_chain_t *origin,
-                                           const inspect_trust_t *trust) {
-  uint8_t hash[32];
-  if (inspect_chain_num(origin) == 0) {
-    return NULL;
-  }
-  inspect_chain_sha256(origin, hash);
-  if (cache_find(m, hash) != NULL) {
-    return NULL;
-  }
-  plan_t plan[INSPECT_CHAIN_MAX];
-  make_plan(origin, trust, plan);
+// keygen_new returns a job for the keys `plan` needs that `m` lacks, or
+// NULL when none is missing (or on allocation failure).
+static tls_mirror_keygen_t *keygen_new(const tls_mirror_t *m, const inspect_chain_t *origin, const plan_t *plan) {
   key_need_t need[NUM_SLOTS];
   size_t k = keys_of_plan(origin, plan, need);
   tls_mirror_keygen_t *job = NULL;
@@ -595,6 +586,14 @@ void tls_mirror_keygen_finish(tls_mirror_t *m, tls_mirror_keygen_t *job) {
 
 int tls_mirror_chain(tls_mirror_t *m, const inspect_chain_t *origin, const inspect_trust_t *trust,
                      tls_identity_t *out) {
+  return tls_mirror_chain_or_keygen(m, origin, trust, out, NULL);
+}
+
+int tls_mirror_chain_or_keygen(tls_mirror_t *m, const inspect_chain_t *origin, const inspect_trust_t *trust,
+                               tls_identity_t *out, tls_mirror_keygen_t **out_job) {
+  if (out_job != NULL) {
+    *out_job = NULL;
+  }
   size_t n = inspect_chain_num(origin);
   if (n == 0) {
     return INSPECT_ENO_CERTIFICATE;
@@ -611,6 +610,9 @@ int tls_mirror_chain(tls_mirror_t *m, const inspect_chain_t *origin, const inspe
   }
   plan_t plan[INSPECT_CHAIN_MAX];
   make_plan(origin, trust, plan);
+  if (out_job != NULL && (*out_job = keygen_new(m, origin, plan)) != NULL) {  // the caller makes the keys
+    return TLS_OK;
+  }
   mirror_entry_t *e = &m->entries[m->next];
   m->next = (m->next + 1) % m->num_entries;
   entry_clear(e);

@@ -217,17 +217,21 @@ int tls_mirror_chain(tls_mirror_t *mirror, const inspect_chain_t *origin, const 
                      tls_identity_t *out);
 // Keys take time (an RSA-4096 key about a second), so a caller with an event
 // loop generates the keys a mirror lacks on another thread:
-//   job = tls_mirror_keygen_new(mirror, origin, trust);  // NULL: none missing
-//   tls_mirror_keygen_run(job);              // any thread: touches no mirror
-//   tls_mirror_keygen_finish(mirror, job);   // the mirror's thread; frees job
-// after which tls_mirror_chain mints `origin` without generating a key.
-// Without a job, tls_mirror_chain generates what it lacks itself.
-// tls_mirror_standin needs only an EC key, quick enough to make inline.
+//   tls_mirror_chain_or_keygen(mirror, origin, trust, &id, &job);
+//   if (job != NULL) {
+//     tls_mirror_keygen_run(job);             // any thread: touches no mirror
+//     tls_mirror_keygen_finish(mirror, job);  // the mirror's thread; frees job
+//     tls_mirror_chain(mirror, origin, trust, &id);  // generates no key now
+//   }
+// tls_mirror_chain itself generates what it lacks. tls_mirror_standin needs
+// only an EC key, quick enough to make inline.
 typedef struct tls_mirror_keygen_st tls_mirror_keygen_t;
-// tls_mirror_keygen_new returns NULL when the mirror of `origin` needs no new
-// key (or on allocation failure: tls_mirror_chain then makes them inline).
-tls_mirror_keygen_t *tls_mirror_keygen_new(tls_mirror_t *mirror, const inspect_chain_t *origin,
-                                           const inspect_trust_t *trust);
+// tls_mirror_chain_or_keygen is tls_mirror_chain, except that when the mirror
+// lacks keys for `origin` it sets `*out_job` and leaves `out` unset. `*out_job`
+// is NULL otherwise (and when a job cannot be allocated: the keys are then
+// made inline). With `out_job` NULL it is tls_mirror_chain.
+int tls_mirror_chain_or_keygen(tls_mirror_t *mirror, const inspect_chain_t *origin, const inspect_trust_t *trust,
+                               tls_identity_t *out, tls_mirror_keygen_t **out_job);
 size_t tls_mirror_keygen_num(const tls_mirror_keygen_t *job);
 void tls_mirror_keygen_run(tls_mirror_keygen_t *job);
 // tls_mirror_keygen_finish gives the job's keys to `mirror` (a key another

@@ -1002,9 +1002,18 @@ static void keygen_on_thread(tls_mirror_keygen_t *job) {
   cr_assert_eq(pthread_join(t, NULL), 0);
 }
 
+// job_for asks for the mirror of `chain`: a keygen job if keys are missing,
+// else NULL (and the chain is minted).
+static tls_mirror_keygen_t *job_for(env_t *e, const inspect_chain_t *chain) {
+  tls_identity_t id;
+  tls_mirror_keygen_t *job = NULL;
+  cr_assert_eq(tls_mirror_chain_or_keygen(e->mirror, chain, e->trust, &id, &job), TLS_OK);
+  return job;
+}
+
 // A job lists exactly the keys tls_mirror_chain would make: once it is done,
-// minting any lab chain (with and without SNI) generates none, and a job for
-// a chain already minted, or whose keys are all there, is NULL.
+// minting any lab chain (with and without SNI) generates none, and there is
+// no job for a chain already minted, or whose keys are all there.
 Test(mirror, keygen_jobs_supply_every_key) {
   env_t e;
   env_init(&e, 64);
@@ -1014,18 +1023,18 @@ Test(mirror, keygen_jobs_supply_every_key) {
       size_t n;
       CRYPTO_BUFFER *const *orig = lab_get0_chain(e.lab, i, no_sni, &n);
       inspect_chain_t *chain = chain_of(orig, n);
-      tls_mirror_keygen_t *job = tls_mirror_keygen_new(e.mirror, chain, e.trust);
+      tls_mirror_keygen_t *job = job_for(&e, chain);
       if (job != NULL) {
         cr_assert_gt(tls_mirror_keygen_num(job), 0, "%s", name);
         keygen_on_thread(job);
         tls_mirror_keygen_finish(e.mirror, job);
       }
-      cr_assert_null(tls_mirror_keygen_new(e.mirror, chain, e.trust), "%s: keys still missing", name);
       size_t before = tls_mirror_keys_generated(e.mirror);
+      cr_assert_null(job_for(&e, chain), "%s: keys still missing", name);
       tls_identity_t id;
       cr_assert_eq(tls_mirror_chain(e.mirror, chain, e.trust, &id), TLS_OK, "%s", name);
       cr_assert_eq(tls_mirror_keys_generated(e.mirror), before, "%s: the job missed a key", name);
-      cr_assert_null(tls_mirror_keygen_new(e.mirror, chain, e.trust), "%s: cached", name);
+      cr_assert_null(job_for(&e, chain), "%s: cached", name);
       inspect_chain_free(chain);
     }
   }
@@ -1055,8 +1064,8 @@ Test(mirror, keygen_job_contents) {
     CRYPTO_BUFFER *const *orig = lab_get0_chain(e.lab, (size_t)index, 0, &n);
     cr_assert_eq(n, kCases[k].chain_len, "%s", kCases[k].name);
     inspect_chain_t *chain = chain_of(orig, n);
-    tls_mirror_keygen_t *first = tls_mirror_keygen_new(e.mirror, chain, e.trust);
-    tls_mirror_keygen_t *second = tls_mirror_keygen_new(e.mirror, chain, e.trust);
+    tls_mirror_keygen_t *first = job_for(&e, chain);
+    tls_mirror_keygen_t *second = job_for(&e, chain);
     cr_assert(first != NULL && second != NULL);
     cr_assert_eq(tls_mirror_keygen_num(first), kCases[k].keys, "%s: %zu keys", kCases[k].name,
                  tls_mirror_keygen_num(first));
