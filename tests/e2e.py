@@ -201,7 +201,8 @@ class Proxy:
         while True:
             try:
                 with open(self.log) as f:
-                    recs = [json.loads(line) for line in f if line.strip()]
+                    # The last line may still be being written: only whole lines count.
+                    recs = [json.loads(line) for line in f.read().split("\n")[:-1] if line.strip()]
             except FileNotFoundError:
                 recs = []
             if len(recs) >= at_least or time.time() > deadline:
