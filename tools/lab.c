@@ -15,7 +15,7 @@
 
 // Issuers in the lab hierarchy.
 typedef enum {
-  ISSUER_INTER,            // lab root -> lab intermediate
+  ISSUER_INTER = 0,        // lab root -> lab intermediate (the usual)
   ISSUER_INTER_B,          // lab root -> intermediate A -> intermediate B
   ISSUER_UNTRUSTED_INTER,  // untrusted root -> untrusted intermediate
   ISSUER_NC_INTER,         // lab root -> name-constrained intermediate
@@ -24,7 +24,7 @@ typedef enum {
 
 // Chain shapes, as sent.
 typedef enum {
-  SHAPE_LEAF_INTER,
+  SHAPE_LEAF_INTER = 0,  // the usual
   SHAPE_LEAF_ONLY,
   SHAPE_LEAF_ROOT_INTER,
   SHAPE_LEAF_INTER_ROOT,
@@ -33,112 +33,111 @@ typedef enum {
   SHAPE_LEAF_NC_INTER,
 } shape_t;
 
-typedef enum { VALID_NOW, VALID_EXPIRED, VALID_NOT_YET } validity_t;
+typedef enum { VALID_NOW = 0, VALID_EXPIRED, VALID_NOT_YET } validity_t;
 
+typedef enum {
+  LEAF_EKU_SERVER = 0,  // extendedKeyUsage serverAuth (the usual)
+  LEAF_EKU_CLIENT,      // clientAuth only
+} leaf_eku_t;
+
+// scenario_def_t is one scenario: what the catalogue says (`info`), how its
+// leaf and chain are minted, and how its origin answers. A zero field means
+// the usual: an ECDSA P-256 leaf for `info.host` (SAN and CN), signed with
+// SHA-256 by the lab intermediate, valid now, serverAuth, sent with the
+// intermediate, by an origin that speaks TLS 1.0-1.3 with or without SNI.
+// A new scenario is one entry here, with the fields that differ.
 typedef struct {
   lab_scenario_t info;
   issuer_t issuer;
   shape_t shape;
-  const char *dns[3];  // SAN names; none = CN only
-  int cn_only;
+  const char *dns[3];  // SAN names; none = info.host (unless cn_only)
+  int cn_only;         // the name is in the CN only, with no SAN extension
   validity_t validity;
   int rsa_bits;  // 0 = ECDSA P-256
   int sha1;
-  unsigned eku;
+  leaf_eku_t eku;
+  const char *critical_oid;  // the leaf carries this unknown critical extension
   // Server behaviour.
   int require_sni;
   int default_cert_without_sni;
   int require_client_cert;
   int tls12_only;
-  const char *critical_oid;  // the leaf carries this unknown critical extension
 } scenario_def_t;
 
+#define SCENARIO(NAME, PROBLEM, WHAT, OPENSSL, OPENSSL_NO_SNI)                                              \
+  .info = {.name = NAME, .host = NAME ".lab.test", .problem = PROBLEM, .what = WHAT, .expect_openssl = OPENSSL, \
+           .expect_openssl_no_sni = OPENSSL_NO_SNI}
+
 static const scenario_def_t kScenarios[] = {
-    {{"good", "good.lab.test", "OK", "nothing: leaf and intermediate in order, trusted root, valid names",
-      "OK", "OK", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"good.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
-    {{"missing-intermediate", "missing-intermediate.lab.test", "MISSING_INTERMEDIATE",
-      "the leaf is sent alone: the intermediate that issued it is missing", "MISSING_INTERMEDIATE",
-      "MISSING_INTERMEDIATE", 0},
-     ISSUER_INTER, SHAPE_LEAF_ONLY, {"missing-intermediate.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0,
-     0, 0, NULL},
-    {{"wrong-order", "wrong-order.lab.test", "WRONG_ORDER", "chain sent as leaf, root, intermediate", "OK", "OK",
-      0},
-     ISSUER_INTER, SHAPE_LEAF_ROOT_INTER, {"wrong-order.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0,
-     NULL},
-    {{"deep-wrong-order", "deep-wrong-order.lab.test", "WRONG_ORDER",
-      "two intermediates out of order: leaf, intermediate A, intermediate B, but B issued the leaf", "OK", "OK",
-      0},
-     ISSUER_INTER_B, SHAPE_LEAF_INTER_A_B, {"deep-wrong-order.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0,
-     0, 0, 0, NULL},
-    {{"anchor-included", "anchor-included.lab.test", "ANCHOR_INCLUDED",
-      "the trusted root is sent too (harmless for most clients, wasted bytes)", "OK", "OK", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER_ROOT, {"anchor-included.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0,
-     0, 0, NULL},
-    {{"expired", "expired.lab.test", "EXPIRED", "the leaf expired yesterday", "EXPIRED", "EXPIRED", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"expired.lab.test"}, 0, VALID_EXPIRED, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
-    {{"not-yet-valid", "not-yet-valid.lab.test", "NOT_YET_VALID", "the leaf becomes valid in 30 days",
-      "NOT_YET_VALID", "NOT_YET_VALID", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"not-yet-valid.lab.test"}, 0, VALID_NOT_YET, 0, 0, TLS_EKU_SERVER, 0, 0, 0,
-     0, NULL},
-    {{"self-signed", "self-signed.lab.test", "SELF_SIGNED", "the leaf is self-signed", "SELF_SIGNED",
-      "SELF_SIGNED", 0},
-     ISSUER_SELF, SHAPE_LEAF_ONLY, {"self-signed.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
-    {{"untrusted-root", "untrusted-root.lab.test", "UNTRUSTED_ROOT",
-      "the chain ends at a root no client trusts (sent in the chain)", "UNTRUSTED_ROOT", "UNTRUSTED_ROOT", 0},
-     ISSUER_UNTRUSTED_INTER, SHAPE_LEAF_UNTRUSTED_FULL, {"untrusted-root.lab.test"}, 0, VALID_NOW, 0, 0,
-     TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
-    {{"hostname-mismatch", "hostname-mismatch.lab.test", "HOSTNAME_MISMATCH",
-      "the certificate names cloudfront.test and *.cloudfront.test, not the host asked for", "HOSTNAME_MISMATCH",
-      "HOSTNAME_MISMATCH", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"cloudfront.test", "*.cloudfront.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER,
-     0, 0, 0, 0, NULL},
-    {{"wildcard-too-deep", "deep.wildcard-too-deep.lab.test", "HOSTNAME_MISMATCH",
-      "*.lab.test covers one label only, not deep.wildcard-too-deep.lab.test", "HOSTNAME_MISMATCH",
-      "HOSTNAME_MISMATCH", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"*.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
-    {{"cn-only-no-san", "cn-only-no-san.lab.test", "NO_SAN",
-      "the name is only in the subject CN, with no subjectAltName (browsers reject it)", "OK", "OK", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {NULL}, 1, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
-    {{"sha1-signature", "sha1-signature.lab.test", "WEAK_SIGNATURE", "the leaf is signed with SHA-1",
-      "WEAK_SIGNATURE", "WEAK_SIGNATURE", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"sha1-signature.lab.test"}, 0, VALID_NOW, 0, 1, TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
-    {{"rsa1024-key", "rsa1024-key.lab.test", "WEAK_KEY", "the leaf has a 1024-bit RSA key", "WEAK_KEY",
-      "WEAK_KEY", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"rsa1024-key.lab.test"}, 0, VALID_NOW, 1024, 0, TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
-    {{"eku-client-only", "eku-client-only.lab.test", "BAD_EKU",
-      "the leaf's extended key usage allows TLS client authentication only", "BAD_EKU", "BAD_EKU", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"eku-client-only.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_CLIENT, 0, 0, 0, 0,
-     NULL},
-    {{"name-constraint-violation", "name-constraint-violation.lab.test", "NAME_CONSTRAINTS",
-      "the intermediate may only issue for allowed.lab.test, but the leaf is for another name",
-      "NAME_CONSTRAINTS", "NAME_CONSTRAINTS", 0},
-     ISSUER_NC_INTER, SHAPE_LEAF_NC_INTER, {"name-constraint-violation.lab.test"}, 0, VALID_NOW, 0, 0,
-     TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
+    {SCENARIO("good", "OK", "nothing: leaf and intermediate in order, trusted root, valid names", "OK", "OK")},
+    {SCENARIO("missing-intermediate", "MISSING_INTERMEDIATE",
+              "the leaf is sent alone: the intermediate that issued it is missing", "MISSING_INTERMEDIATE",
+              "MISSING_INTERMEDIATE"),
+     .shape = SHAPE_LEAF_ONLY},
+    {SCENARIO("wrong-order", "WRONG_ORDER", "chain sent as leaf, root, intermediate", "OK", "OK"),
+     .shape = SHAPE_LEAF_ROOT_INTER},
+    {SCENARIO("deep-wrong-order", "WRONG_ORDER",
+              "two intermediates out of order: leaf, intermediate A, intermediate B, but B issued the leaf", "OK",
+              "OK"),
+     .issuer = ISSUER_INTER_B, .shape = SHAPE_LEAF_INTER_A_B},
+    {SCENARIO("anchor-included", "ANCHOR_INCLUDED",
+              "the trusted root is sent too (harmless for most clients, wasted bytes)", "OK", "OK"),
+     .shape = SHAPE_LEAF_INTER_ROOT},
+    {SCENARIO("expired", "EXPIRED", "the leaf expired yesterday", "EXPIRED", "EXPIRED"), .validity = VALID_EXPIRED},
+    {SCENARIO("not-yet-valid", "NOT_YET_VALID", "the leaf becomes valid in 30 days", "NOT_YET_VALID",
+              "NOT_YET_VALID"),
+     .validity = VALID_NOT_YET},
+    {SCENARIO("self-signed", "SELF_SIGNED", "the leaf is self-signed", "SELF_SIGNED", "SELF_SIGNED"),
+     .issuer = ISSUER_SELF, .shape = SHAPE_LEAF_ONLY},
+    {SCENARIO("untrusted-root", "UNTRUSTED_ROOT", "the chain ends at a root no client trusts (sent in the chain)",
+              "UNTRUSTED_ROOT", "UNTRUSTED_ROOT"),
+     .issuer = ISSUER_UNTRUSTED_INTER, .shape = SHAPE_LEAF_UNTRUSTED_FULL},
+    {SCENARIO("hostname-mismatch", "HOSTNAME_MISMATCH",
+              "the certificate names cloudfront.test and *.cloudfront.test, not the host asked for",
+              "HOSTNAME_MISMATCH", "HOSTNAME_MISMATCH"),
+     .dns = {"cloudfront.test", "*.cloudfront.test"}},
+    {.info = {.name = "wildcard-too-deep", .host = "deep.wildcard-too-deep.lab.test", .problem = "HOSTNAME_MISMATCH",
+              .what = "*.lab.test covers one label only, not deep.wildcard-too-deep.lab.test",
+              .expect_openssl = "HOSTNAME_MISMATCH", .expect_openssl_no_sni = "HOSTNAME_MISMATCH"},
+     .dns = {"*.lab.test"}},
+    {SCENARIO("cn-only-no-san", "NO_SAN",
+              "the name is only in the subject CN, with no subjectAltName (browsers reject it)", "OK", "OK"),
+     .cn_only = 1},
+    {SCENARIO("sha1-signature", "WEAK_SIGNATURE", "the leaf is signed with SHA-1", "WEAK_SIGNATURE",
+              "WEAK_SIGNATURE"),
+     .sha1 = 1},
+    {SCENARIO("rsa1024-key", "WEAK_KEY", "the leaf has a 1024-bit RSA key", "WEAK_KEY", "WEAK_KEY"),
+     .rsa_bits = 1024},
+    {SCENARIO("eku-client-only", "BAD_EKU", "the leaf's extended key usage allows TLS client authentication only",
+              "BAD_EKU", "BAD_EKU"),
+     .eku = LEAF_EKU_CLIENT},
+    {SCENARIO("name-constraint-violation", "NAME_CONSTRAINTS",
+              "the intermediate may only issue for allowed.lab.test, but the leaf is for another name",
+              "NAME_CONSTRAINTS", "NAME_CONSTRAINTS"),
+     .issuer = ISSUER_NC_INTER, .shape = SHAPE_LEAF_NC_INTER},
     // 1.3.6.1.4.1.32473 is the enterprise number RFC 5612 reserves for documentation.
-    {{"unknown-critical-extension", "unknown-critical-extension.lab.test", "UNHANDLED_CRITICAL_EXTENSION",
-      "the leaf has an extension marked critical that no client knows (OID 1.3.6.1.4.1.32473.1)",
-      "UNHANDLED_CRITICAL_EXTENSION", "UNHANDLED_CRITICAL_EXTENSION", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"unknown-critical-extension.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER,
-     0, 0, 0, 0, "1.3.6.1.4.1.32473.1"},
-    {{"sni-required", "sni-required.lab.test", "OK",
-      "without SNI the origin aborts with a fatal handshake_failure alert (an SNI-only server)", "OK",
-      "HANDSHAKE_ALERT", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"sni-required.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 1, 0, 0, 0, NULL},
-    {{"sni-default-cert", "sni-default-cert.lab.test", "OK",
-      "without SNI the origin serves its default certificate, for *.edge.test", "OK", "HOSTNAME_MISMATCH", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"sni-default-cert.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 1, 0,
-     0, NULL},
-    {{"mtls-required", "mtls-required.lab.test", "OK",
-      "the origin demands a client certificate issued under the lab root (client.pem)", "HANDSHAKE_ALERT",
-      "HANDSHAKE_ALERT", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"mtls-required.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 1, 0, NULL},
-    {{"tls12-only", "tls12-only.lab.test", "OK", "the origin speaks TLS 1.2 at most", "OK", "OK", 0},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"tls12-only.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 1, NULL},
-    {{"slow-handshake", "slow-handshake.lab.test", "OK",
-      "the origin waits 3 seconds before answering the ClientHello (for timeouts)", "OK", "OK", 3000},
-     ISSUER_INTER, SHAPE_LEAF_INTER, {"slow-handshake.lab.test"}, 0, VALID_NOW, 0, 0, TLS_EKU_SERVER, 0, 0, 0, 0, NULL},
+    {SCENARIO("unknown-critical-extension", "UNHANDLED_CRITICAL_EXTENSION",
+              "the leaf has an extension marked critical that no client knows (OID 1.3.6.1.4.1.32473.1)",
+              "UNHANDLED_CRITICAL_EXTENSION", "UNHANDLED_CRITICAL_EXTENSION"),
+     .critical_oid = "1.3.6.1.4.1.32473.1"},
+    {SCENARIO("sni-required", "OK",
+              "without SNI the origin aborts with a fatal handshake_failure alert (an SNI-only server)", "OK",
+              "HANDSHAKE_ALERT"),
+     .require_sni = 1},
+    {SCENARIO("sni-default-cert", "OK", "without SNI the origin serves its default certificate, for *.edge.test",
+              "OK", "HOSTNAME_MISMATCH"),
+     .default_cert_without_sni = 1},
+    {SCENARIO("mtls-required", "OK",
+              "the origin demands a client certificate issued under the lab root (client.pem)", "HANDSHAKE_ALERT",
+              "HANDSHAKE_ALERT"),
+     .require_client_cert = 1},
+    {SCENARIO("tls12-only", "OK", "the origin speaks TLS 1.2 at most", "OK", "OK"), .tls12_only = 1},
+    {SCENARIO("slow-handshake", "OK", "the origin waits 3 seconds before answering the ClientHello (for timeouts)",
+              "OK", "OK"),
+     .info.hello_delay_ms = 3000},
 };
+
+#undef SCENARIO
 
 #define NUM_SCENARIOS (sizeof(kScenarios) / sizeof(kScenarios[0]))
 
@@ -328,19 +327,24 @@ static int mint_site(lab_t *lab, size_t index, int64_t now) {
   if (site->key == NULL) {
     return TLS_EKEYGEN;
   }
+  const char *const *dns = def->dns;
   size_t num_dns = 0;
-  while (num_dns < 3 && def->dns[num_dns] != NULL) {
+  while (num_dns < 3 && dns[num_dns] != NULL) {
     num_dns++;
   }
+  if (num_dns == 0) {
+    dns = &def->info.host;
+    num_dns = 1;
+  }
   tls_cert_spec_t spec = {
-      .common_name = def->cn_only ? def->info.host : def->dns[0],
+      .common_name = def->cn_only ? def->info.host : dns[0],
       .organization = "tlsmirror lab",
-      .dns_names = def->dns,
+      .dns_names = dns,
       .num_dns_names = def->cn_only ? 0 : num_dns,
       .not_before = now - 30 * DAY,
       .not_after = now + 200 * DAY,
       .path_len = -1,
-      .eku = def->eku,
+      .eku = def->eku == LEAF_EKU_CLIENT ? TLS_EKU_CLIENT : TLS_EKU_SERVER,
       .md = def->sha1 ? EVP_sha1() : NULL,
       .critical_oid = def->critical_oid,
   };
