@@ -1,0 +1,236 @@
+// Internal to proxy/: one client connection through the mirror proxy, in
+// parts with one owner each.
+//
+//   client --TLS--> [client leg]  tlsmirror  [origin leg] --TLS--> origin
+//
+// conn.c         the connection's life: accept, deadlines, the hand-off from
+//                the origin leg's result to the client leg's answer (mirror
+//                keys on the thread pool), close and release
+// conn_client.c  the client leg: its ClientHello (what is mirrored), the
+//                chain or alert it gets, its handshake, the HTTP it sends
+// conn_origin.c  the origin leg: routing, connect, handshake, the chain as
+//                sent and its verdicts, the bytes it answers with
+// conn_mtls.c    client certificates: judging them, ALB's headers and
+//                refusals, API Gateway's 403
+// pages.c        what tlsmirror answers itself: a platform's error page
+//                (--as) or its own 502
+// record.c       the JSON record, a function of a read-only view
+//
+// Each leg has one explicit state; who rejected the connection is read from
+// those states when the record is written.
+
+#ifndef TLSMIRROR_PROXY_CONN_INTERNAL_H
+#define TLSMIRROR_PROXY_CONN_INTERNAL_H
+
+#include "proxy/proxy_internal.h"
+
+// What the client offered, as mirrored towards the origin.
+typedef struct {
+  int has_sni;
+  char sni[256];
+  uint8_t alpn_wire[256];
+  size_t alpn_wire_len;
+  uint16_t min_version, max_version;
+  inspect_buf_t json;   // tls.client.{ja3, ja4, supported_ciphers}, rendered when the ClientHello came
+  inspect_buf_t extra;  // tlsmirror.client_hello.*
+} conn_hello_t;
+
+// The client leg. Its state also sets the connection's deadline.
+typedef enum {
+  CLIENT_AWAIT_HELLO,  // accepted, no ClientHello yet (--timeout-handshake)
+  CLIENT_HELD,         // ClientHello read: its handshake waits for the origin leg (connect + handshake)
+  CLIENT_FINISHING,    // what it gets is chosen (`serve`); its handshake goes on (--timeout-handshake)
+  CLIENT_ESTABLISHED,  // handshake complete: traffic flows (--timeout-idle)
+  CLIENT_FAILED,       // its handshake failed after the ClientHello
+  CLIENT_PLAIN_HTTP,   // it spoke plain HTTP to the TLS port and got a 400
+  CLIENT_REFUSED,      // never served: over --max-conns, or shutting down
+} conn_client_state_t;
+
+// What the client's handshake gets.
+typedef enum {
+  SERVE_NOTHING,  // nothing chosen yet
+  SERVE_ALERT,    // a fatal alert (`fail_alert`; -1 closes without one)
+  SERVE_MIRROR,   // the origin's chain, mirrored
+  SERVE_STANDIN,  // a valid stand-in for the name: tlsmirror answers itself
+  SERVE_FIXED,    // --cert/--key
+} conn_serve_t;
+
+typedef enum {
+  KEYGEN_NONE,     // no keys were missing (or not looked for yet)
+  KEYGEN_RUNNING,  // missing mirror keys are being made on the thread pool
+  KEYGEN_DONE,     // the job ran: whatever is still missing is made inline
+} conn_keygen_t;
+
+typedef struct {
+  conn_client_state_t state;
+  conn_serve_t serve;
+  int fail_alert;           // with SERVE_ALERT: the alert to send, -1 for none
+  tls_identity_t identity;  // borrowed from the mirror cache or the config
+  conn_keygen_t keygen;
+  char version[16];  // negotiated, once established
+  char cipher[64];
+  char alpn[64];
+  // Client certificates (mTLS).
+  inspect_chain_t *chain;                    // as the client sent it
+  inspect_report_t *report;                  // client_selection's verdicts on it
+  const inspect_verdict_t *rejected;         // the platform (ALB verify, API Gateway) refuses it
+  char *inject;                              // header lines added to every request, or NULL
+} conn_client_t;
+
+// The origin leg.
+typedef enum {
+  ORIGIN_NOT_STARTED,  // no ClientHello yet
+  ORIGIN_CONNECTING,   // resolving the name or connecting
+  ORIGIN_HANDSHAKING,  // TLS handshake under way
+  ORIGIN_ESTABLISHED,  // handshake complete: chain recorded and judged
+  ORIGIN_FAILED,       // no usable handshake (`hs.status` says why); judged too
+} conn_origin_state_t;
+
+typedef enum {
+  STREAM_NONE,    // no upstream stream exists
+  STREAM_OPEN,    // the upstream stream exists (it may be closing)
+  STREAM_CLOSED,  // its handle closed
+} conn_stream_t;
+
+typedef struct {
+  conn_origin_state_t state;
+  conn_stream_t stream;
+  char host[256];
+  uint16_t port;
+  char ip[INET6_ADDRSTRLEN];
+  struct sockaddr_storage addr;
+  inspect_chain_t *chain;   // as sent
+  inspect_handshake_t hs;   // hs.detail is set from `detail` when judged
+  char detail[160];
+  char version[16];
+  char cipher[64];
+  char alpn[64];
+  inspect_report_t *report;           // every profile's verdict
+  const inspect_verdict_t *enforced;  // the --as profile's rejection, or NULL
+  int pending_alert;  // an alert it sent after its handshake, passed on once the client's finishes, or -1
+} conn_origin_t;
+
+// What tlsmirror answers the client itself instead of relaying.
+typedef enum {
+  ANSWER_NONE,       // relay to the origin
+  ANSWER_502,        // the origin could not be used
+  ANSWER_PLATFORM,   // --as: answer as the platform would
+  ANSWER_FORBIDDEN,  // --as apigateway: the client certificate fails mTLS (403)
+} conn_answer_t;
+
+struct proxy_conn_st {
+  proxy_worker_t *worker;
+  proxy_conn_t *prev, *next;
+  proxy_sio_t client_sio;
+  proxy_sio_t upstream;
+  uv_timer_t timer;
+  uv_connect_t connect_req;
+  uv_getaddrinfo_t resolve_req;
+  uv_work_t keygen_req;
+  int open_handles;  // client, timer, upstream (when it exists), a pending resolve or keygen
+  uint64_t start_ns;
+  int64_t start_ms;  // wall clock, for @timestamp
+  char source_ip[INET6_ADDRSTRLEN];
+  uint16_t source_port;
+
+  conn_hello_t hello;
+  conn_client_t client;
+  conn_origin_t origin;
+  conn_answer_t answer;
+  const char *close_reason;
+
+  proxy_http_t http;
+  inspect_buf_t early;  // origin bytes that came before the client's handshake finished
+  uint64_t bytes_to_origin;
+  uint64_t bytes_to_client;
+};
+
+static inline const proxy_config_t *conn_cfg(const proxy_conn_t *conn) { return conn->worker->server->cfg; }
+static inline proxy_metrics_t *conn_metrics(proxy_conn_t *conn) { return &conn->worker->server->metrics; }
+
+// conn.c
+void conn_client_set_state(proxy_conn_t *conn, conn_client_state_t state);
+// conn_close closes everything at once; conn_close_timer only the timer.
+void conn_close(proxy_conn_t *conn);
+void conn_close_timer(proxy_conn_t *conn);
+void conn_release(proxy_conn_t *conn);
+// conn_origin_done runs once when the origin leg has a result (established
+// or failed, judged): it chooses what the client gets and resumes it.
+void conn_origin_done(proxy_conn_t *conn);
+
+// conn_client.c
+extern const proxy_sio_callbacks_t conn_client_callbacks;
+extern const proxy_http_sink_t conn_http_sink;
+void conn_client_resume(proxy_conn_t *conn);
+void conn_client_pass_alert(proxy_conn_t *conn);
+
+// conn_origin.c
+// conn_origin_start routes and connects (the client's ClientHello is read).
+void conn_origin_start(proxy_conn_t *conn);
+// conn_origin_judge (re)computes the origin's verdicts; `count` adds them to
+// the metrics (once per connection).
+void conn_origin_judge(proxy_conn_t *conn, int count);
+// conn_origin_fail ends the origin leg without a usable handshake.
+void conn_origin_fail(proxy_conn_t *conn, inspect_hs_status_t status, const char *detail);
+// conn_origin_sni returns the SNI sent to the origin (NULL: none).
+const char *conn_origin_sni(const proxy_conn_t *conn);
+
+// conn_mtls.c
+enum ssl_verify_result_t conn_mtls_on_client_chain(SSL *ssl, uint8_t *out_alert);
+void conn_mtls_judge(proxy_conn_t *conn);
+void conn_mtls_apply(proxy_conn_t *conn);  // after the client's handshake: ALB headers, API Gateway's 403
+const inspect_verdict_t *conn_mtls_alb_verdict(const inspect_report_t *client_report);
+
+// pages.c: what tlsmirror answers itself.
+typedef struct {
+  conn_answer_t answer;
+  proxy_enforce_t as;                       // the --as platform (ANSWER_PLATFORM)
+  const inspect_verdict_t *verdict;         // the verdict behind it (enforced, or the client's mTLS refusal), or NULL
+  const inspect_report_t *report;           // the origin's verdicts, or NULL
+  const char *origin_host;
+  uint16_t origin_port;
+  const char *origin_detail;
+  const char *request_id;                   // 40 hex digits
+  int64_t now;
+} proxy_page_input_t;
+
+// proxy_page_render appends a whole HTTP/1.1 response (status line,
+// headers, body) to `out` and returns its status code.
+int proxy_page_render(const proxy_page_input_t *in, inspect_buf_t *out);
+// conn_answer writes tlsmirror's own answer to the client and ends the
+// connection once it is sent.
+void conn_answer(proxy_conn_t *conn);
+
+// record.c: the connection's record as a read-only view.
+typedef struct {
+  int64_t start_ms;
+  uint64_t duration_ns;
+  const char *source_ip;
+  uint16_t source_port;
+  const conn_hello_t *hello;
+  const conn_client_t *client;
+  const conn_origin_t *origin;
+  const proxy_http_t *http;
+  conn_answer_t answer;
+  const char *close_reason;
+  uint64_t bytes_to_origin;
+  uint64_t bytes_to_client;
+  // What the client's TLS stream saw.
+  int client_alert_received;  // -1 for none
+  int client_alert_sent;
+  const char *client_tls_error;  // BoringSSL's reason, "" for none
+} proxy_record_view_t;
+
+// proxy_record_rejected_by says who rejected the connection ("client",
+// "origin", "none" or a profile id) and writes the one-sentence summary to
+// `summary` (which may point into `scratch`).
+const char *proxy_record_rejected_by(const proxy_record_view_t *view, const char **summary, inspect_buf_t *scratch);
+// proxy_record_render appends the record, one line of JSON, to `out`, and
+// returns proxy_record_rejected_by's answer (the summary may point into
+// `scratch`).
+const char *proxy_record_render(const proxy_record_view_t *view, inspect_buf_t *out, inspect_buf_t *scratch,
+                                const char **summary);
+// conn_record writes the connection's record to the log.
+void conn_record(proxy_conn_t *conn);
+
+#endif  // TLSMIRROR_PROXY_CONN_INTERNAL_H
