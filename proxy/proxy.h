@@ -30,7 +30,8 @@ extern "C" {
   XX(LOOPBACK, -22007,                                                                        \
      "the origin resolves to tlsmirror's own listener: give the real address with --resolve") \
   XX(THREAD, -22008, "cannot start a worker thread")                                          \
-  XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")
+  XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")      \
+  XX(CONFIG, -22010, "invalid proxy configuration (a bug in the caller: start from proxy_config_init)")
 
 typedef enum {
   PROXY_OK = 0,
@@ -103,11 +104,11 @@ typedef enum {
 } proxy_mtls_mode_t;
 
 typedef struct {
-  const char *listen;          // "ADDR:PORT", default 127.0.0.1:8443
+  const char *listen;          // "ADDR:PORT" (PROXY_DEFAULT_LISTEN)
   const char *origin_host;     // fixed origin; NULL routes by the client's SNI (to a --resolve
                                // entry for that name, at its port, else to the name at origin_port)
   const char *upstream_sni;    // SNI towards the origin instead of the client's; "" sends none; NULL mirrors
-  uint16_t origin_port;        // default 443
+  uint16_t origin_port;        // 443
   const proxy_resolve_t *resolves;
   size_t num_resolves;
   const inspect_trust_t *trust;      // anchors the verdicts use (borrowed)
@@ -120,12 +121,12 @@ typedef struct {
   const char *keylog_path;           // NSS key log for both legs, or NULL
   unsigned workers;                  // event loops; 0 = one per CPU
   const char *metrics_listen;        // "ADDR:PORT" for /metrics and /healthz, or NULL
-  double timeout_handshake;          // seconds for both handshakes (default 10)
-  double timeout_idle;               // seconds without traffic (default 60)
-  double timeout_connect;            // seconds to connect to the origin (default 5)
-  double drain;                      // seconds SIGTERM waits for open connections (default 10)
-  unsigned max_conns;                // open client connections, all workers (default 10000)
-  size_t max_header;                 // request head bytes (default 64 KiB)
+  double timeout_handshake;          // seconds for both handshakes (10)
+  double timeout_idle;               // seconds without traffic (60)
+  double timeout_connect;            // seconds to connect to the origin (5)
+  double drain;                      // seconds SIGTERM waits for open connections (10)
+  unsigned max_conns;                // open client connections, all workers (10000)
+  size_t max_header;                 // request head bytes (64 KiB)
   int log_headers_unredacted;        // log Authorization/Cookie values (off by default)
   proxy_client_auth_t client_auth;   // ask clients for a certificate
   const inspect_trust_t *client_trust;            // anchors client chains are judged against
@@ -139,6 +140,16 @@ typedef struct {
   void (*on_record)(void *arg, const char *sni, const char *rejected_by, const char *summary);
   void *arg;
 } proxy_config_t;
+
+#define PROXY_DEFAULT_LISTEN "127.0.0.1:8443"
+
+// proxy_config_init fills `cfg` with the defaults noted above (the one place
+// they live) and zero elsewhere; the caller then sets the origin, trust
+// anchors, profiles and the mirror CA (or a fixed identity).
+void proxy_config_init(proxy_config_t *cfg);
+// proxy_config_check returns 0, or PROXY_ECONFIG with `err` naming what is
+// missing or out of range. proxy_run checks first.
+int proxy_config_check(const proxy_config_t *cfg, char *err, size_t err_len);
 
 // proxy_run serves until SIGINT or SIGTERM (which drain open connections),
 // then flushes the log and returns 0, or a PROXY_E* code with `err` set.

@@ -359,6 +359,10 @@ static unsigned default_workers(void) {
 
 int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   err[0] = '\0';
+  int rc = proxy_config_check(cfg, err, err_len);
+  if (rc != 0) {
+    return rc;
+  }
   signal(SIGPIPE, SIG_IGN);
   proxy_server_t *server = calloc(1, sizeof(*server));
   main_loop_t m;
@@ -369,9 +373,8 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   server->cfg = cfg;
   server->metrics.selection = cfg->selection;
   server->num_workers = cfg->workers != 0 ? cfg->workers : default_workers();
-  unsigned max_conns = cfg->max_conns != 0 ? cfg->max_conns : 10000;
-  server->max_conns_per_worker = (max_conns + server->num_workers - 1) / server->num_workers;
-  int rc = proxy_parse_host_port(cfg->listen != NULL ? cfg->listen : "127.0.0.1:8443", 8443, &server->listen_addr);
+  server->max_conns_per_worker = (cfg->max_conns + server->num_workers - 1) / server->num_workers;
+  rc = proxy_parse_host_port(cfg->listen, 8443, &server->listen_addr);
   if (rc != 0) {
     snprintf(err, err_len, "--listen %s", cfg->listen);
   }

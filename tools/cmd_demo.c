@@ -285,26 +285,20 @@ int cmd_demo(int argc, char **argv) {
       snprintf(resolves[i].addr, sizeof(resolves[i].addr), "127.0.0.1");
     }
     pt.st = &st;
-    pt.cfg = (proxy_config_t){
-        .listen = "127.0.0.1:0",
-        .origin_port = 443,
-        .resolves = resolves,
-        .num_resolves = num,
-        .trust = trust,
-        .selection = &sel,
-        .log_path = log_path,
-        .ca = ca,
-        .workers = 1,
-        .timeout_handshake = 10,
-        .timeout_idle = 30,
-        .timeout_connect = 5,
-        .drain = 5,
-        .max_conns = 1000,
-        .max_header = 64 * 1024,
-        .on_ready = on_proxy_ready,
-        .on_record = on_record,
-        .arg = &st,
-    };
+    proxy_config_init(&pt.cfg);
+    pt.cfg.listen = "127.0.0.1:0";
+    pt.cfg.resolves = resolves;
+    pt.cfg.num_resolves = num;
+    pt.cfg.trust = trust;
+    pt.cfg.selection = &sel;
+    pt.cfg.log_path = log_path;
+    pt.cfg.ca = ca;
+    pt.cfg.workers = 1;
+    pt.cfg.timeout_idle = 30;  // the demo's clients are quick
+    pt.cfg.drain = 5;
+    pt.cfg.on_ready = on_proxy_ready;
+    pt.cfg.on_record = on_record;
+    pt.cfg.arg = &st;
     proxy_started = pthread_create(&proxy_thread, NULL, proxy_main, &pt) == 0;
     pthread_mutex_lock(&st.lock);
     while (proxy_started && st.proxy_listen[0] == '\0' && !st.proxy_failed) {
