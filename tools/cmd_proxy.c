@@ -138,7 +138,31 @@ static void on_ready(void *arg, const char *listen, const char *metrics) {
   fflush(stderr);
 }
 
-int cmd_proxy(int argc, char **argv) {
+// What `proxy` parses and loads: flags as given, then everything loaded
+// from them, released once by setup_cleanup.
+typedef struct {
+  const char *origin, *as, *ca_dir, *cert, *key, *trust, *profiles;
+  const char *client_auth, *client_trust, *client_profiles, *mtls_mode, *upstream_cert, *upstream_key;
+} proxy_args_t;
+
+typedef struct {
+  proxy_resolve_t resolves[PROXY_MAX_RESOLVE];
+  char origin_host[256];
+  inspect_selection_t sel, client_sel;
+  inspect_trust_t *trust, *client_trust;
+  STACK_OF(CRYPTO_BUFFER) *fixed_chain, *upstream_chain;
+  EVP_PKEY *fixed_key, *upstream_key;
+  CRYPTO_BUFFER *fixed_certs[INSPECT_CHAIN_MAX], *upstream_certs[INSPECT_CHAIN_MAX];
+  tls_identity_t fixed, upstream;
+  tls_mirror_ca_t *ca;
+  char ca_root[4200];
+} proxy_setup_t;
+
+#define PROXY_HELP_SHOWN (-1)
+
+// parse_options reads the flags into `args` and `cfg`. It returns
+// CLI_EXIT_OK, PROXY_HELP_SHOWN, or a usage error.
+static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
   static const struct option kOptions[] = {
       {"origin", required_argument, NULL, 'o'},
       {"listen", required_argument, NULL, 'l'},
@@ -168,51 +192,35 @@ int cmd_proxy(int argc, char **argv) {
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  static proxy_resolve_t resolves[PROXY_MAX_RESOLVE];
-  proxy_config_t cfg = {
-      .listen = "127.0.0.1:8443",
-      .origin_port = 443,
-      .resolves = resolves,
-      .timeout_handshake = 10,
-      .timeout_idle = 60,
-      .timeout_connect = 5,
-      .drain = 10,
-      .max_conns = 10000,
-      .max_header = 64 * 1024,
-  };
-  const char *origin = NULL, *as = NULL, *ca_dir = NULL, *cert = NULL, *key = NULL, *trust_path = NULL;
-  const char *profiles = "all";
-  const char *client_auth = NULL, *client_trust_path = NULL, *client_profiles = NULL, *mtls_mode = NULL;
-  const char *upstream_cert = NULL, *upstream_key = NULL;
   uint64_t n;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
     switch (c) {
-      case 'o': origin = optarg; break;
-      case 'l': cfg.listen = optarg; break;
+      case 'o': args->origin = optarg; break;
+      case 'l': cfg->listen = optarg; break;
       case 'r':
-        if (cfg.num_resolves >= PROXY_MAX_RESOLVE || !parse_resolve(optarg, &resolves[cfg.num_resolves])) {
+        if (cfg->num_resolves >= PROXY_MAX_RESOLVE || !parse_resolve(optarg, &setup->resolves[cfg->num_resolves])) {
           return cli_usage_error("proxy", "--resolve needs HOST:PORT:ADDR (at most 64)");
         }
-        cfg.num_resolves++;
+        cfg->num_resolves++;
         break;
-      case 'a': as = optarg; break;
-      case 'U': cfg.upstream_sni = strcmp(optarg, "none") == 0 ? "" : optarg; break;
-      case 'L': cfg.log_path = optarg; break;
-      case 'C': ca_dir = optarg; break;
-      case 'c': cert = optarg; break;
-      case 'k': key = optarg; break;
-      case 't': trust_path = optarg; break;
-      case 'p': profiles = optarg; break;
-      case 'K': cfg.keylog_path = optarg; break;
+      case 'a': args->as = optarg; break;
+      case 'U': cfg->upstream_sni = strcmp(optarg, "none") == 0 ? "" : optarg; break;
+      case 'L': cfg->log_path = optarg; break;
+      case 'C': args->ca_dir = optarg; break;
+      case 'c': args->cert = optarg; break;
+      case 'k': args->key = optarg; break;
+      case 't': args->trust = optarg; break;
+      case 'p': args->profiles = optarg; break;
+      case 'K': cfg->keylog_path = optarg; break;
       case 'w':
         if (!cli_parse_u64(optarg, 1, 64, &n)) {
           return cli_usage_error("proxy", "--workers needs a number from 1 to 64");
         }
-        cfg.workers = (unsigned)n;
+        cfg->workers = (unsigned)n;
         break;
-      case 'm': cfg.metrics_listen = optarg; break;
+      case 'm': cfg->metrics_listen = optarg; break;
       case 'H':
       case 'I':
       case 'T': {
@@ -220,25 +228,25 @@ int cmd_proxy(int argc, char **argv) {
         if (!cli_parse_seconds(optarg, 86400, &s) || s <= 0) {
           return cli_usage_error("proxy", "timeouts need a positive number of seconds");
         }
-        *(c == 'H' ? &cfg.timeout_handshake : c == 'I' ? &cfg.timeout_idle : &cfg.timeout_connect) = s;
+        *(c == 'H' ? &cfg->timeout_handshake : c == 'I' ? &cfg->timeout_idle : &cfg->timeout_connect) = s;
         break;
       }
       case 'M':
         if (!cli_parse_u64(optarg, 1, 1000000, &n)) {
           return cli_usage_error("proxy", "--max-conns needs a number from 1 to 1000000");
         }
-        cfg.max_conns = (unsigned)n;
+        cfg->max_conns = (unsigned)n;
         break;
-      case 'S': cfg.log_headers_unredacted = 1; break;
-      case 'A': client_auth = optarg; break;
-      case 'Y': client_trust_path = optarg; break;
-      case 'P': client_profiles = optarg; break;
-      case 'D': mtls_mode = optarg; break;
-      case 'u': upstream_cert = optarg; break;
-      case 'v': upstream_key = optarg; break;
+      case 'S': cfg->log_headers_unredacted = 1; break;
+      case 'A': args->client_auth = optarg; break;
+      case 'Y': args->client_trust = optarg; break;
+      case 'P': args->client_profiles = optarg; break;
+      case 'D': args->mtls_mode = optarg; break;
+      case 'u': args->upstream_cert = optarg; break;
+      case 'v': args->upstream_key = optarg; break;
       case 'h':
         fputs(kProxyHelp, stdout);
-        return CLI_EXIT_OK;
+        return PROXY_HELP_SHOWN;
       case ':':
         return cli_usage_error("proxy", "an option is missing its value");
       default:
@@ -248,223 +256,269 @@ int cmd_proxy(int argc, char **argv) {
   if (optind < argc) {
     return cli_usage_error("proxy", "unexpected argument");
   }
-  if (origin == NULL) {
+  if (args->origin == NULL) {
     return cli_usage_error("proxy", "--origin HOST[:PORT] (or 'sni') is required");
   }
-  if ((cert == NULL) != (key == NULL)) {
+  if ((args->cert == NULL) != (args->key == NULL)) {
     return cli_usage_error("proxy", "--cert and --key go together");
   }
-  if ((upstream_cert == NULL) != (upstream_key == NULL)) {
+  if ((args->upstream_cert == NULL) != (args->upstream_key == NULL)) {
     return cli_usage_error("proxy", "--upstream-cert and --upstream-key go together");
   }
-  // --origin: HOST[:PORT], [V6]:PORT or sni[:PORT].
-  static char origin_host[256];
+  return CLI_EXIT_OK;
+}
+
+// parse_origin reads --origin: HOST[:PORT], [V6]:PORT or sni[:PORT].
+static int parse_origin(const char *origin, proxy_config_t *cfg, char *host, size_t host_size) {
   const char *colon = origin[0] == '[' ? strstr(origin, "]:") : strrchr(origin, ':');
   if (colon != NULL && origin[0] != '[' && strchr(origin, ':') != colon) {
     colon = NULL;  // a bare IPv6 address
   }
   size_t host_len = colon != NULL ? (size_t)(colon - origin) + (origin[0] == '[') : strlen(origin);
   if (colon != NULL) {
+    uint64_t n;
     if (!cli_parse_u64(colon + 1 + (origin[0] == '['), 1, 65535, &n)) {
       return cli_usage_error("proxy", "--origin port must be 1-65535");
     }
-    cfg.origin_port = (uint16_t)n;
+    cfg->origin_port = (uint16_t)n;
   }
   if (origin[0] == '[') {
     const char *close = strchr(origin, ']');
     if (close == NULL) {
       return cli_usage_error("proxy", "--origin: unterminated [IPv6] address");
     }
-    snprintf(origin_host, sizeof(origin_host), "%.*s", (int)(close - origin - 1), origin + 1);
-  } else if (host_len == 0 || host_len >= sizeof(origin_host)) {
+    snprintf(host, host_size, "%.*s", (int)(close - origin - 1), origin + 1);
+  } else if (host_len == 0 || host_len >= host_size) {
     return cli_usage_error("proxy", "--origin needs a host name");
   } else {
-    snprintf(origin_host, sizeof(origin_host), "%.*s", (int)host_len, origin);
+    snprintf(host, host_size, "%.*s", (int)host_len, origin);
   }
-  cfg.origin_host = strcmp(origin_host, "sni") == 0 ? NULL : origin_host;
+  cfg->origin_host = strcmp(host, "sni") == 0 ? NULL : host;
+  return CLI_EXIT_OK;
+}
 
-  inspect_selection_t sel;
+static int is_alb(const char *as) { return as != NULL && (strcmp(as, "alb") == 0 || strncmp(as, "alb:", 4) == 0); }
+
+// choose_profiles reads --profile and --as: the profiles to judge with (the
+// --as profile always among them) and the platform to answer as.
+static int choose_profiles(const proxy_args_t *args, proxy_config_t *cfg, inspect_selection_t *sel) {
   char bad[80];
-  if (inspect_selection_parse(profiles, &sel, bad, sizeof(bad)) != INSPECT_OK) {
+  if (inspect_selection_parse(args->profiles, sel, bad, sizeof(bad)) != INSPECT_OK) {
     return cli_usage_error("proxy", "unknown profile or option in --profile");
   }
-  int alb = as != NULL && (strcmp(as, "alb") == 0 || strncmp(as, "alb:", 4) == 0);
-  if (alb) {
-    cfg.enforce = PROXY_ENFORCE_ALB;
+  cfg->selection = sel;
+  const char *as = args->as;
+  if (as == NULL) {
+    return CLI_EXIT_OK;
+  }
+  if (is_alb(as)) {
+    cfg->enforce = PROXY_ENFORCE_ALB;
     if (strcmp(as, "alb") != 0 && strcmp(as, "alb:ignore-expiry") != 0) {
       return cli_usage_error("proxy", "--as alb takes one option: alb:ignore-expiry");
     }
-  } else if (as != NULL) {
-    static const struct {
-      const char *id;
-      proxy_enforce_t mode;
-    } kAs[] = {{"cloudfront-origin", PROXY_ENFORCE_CLOUDFRONT},
-               {"apigateway", PROXY_ENFORCE_APIGATEWAY},
-               {"akamai-origin", PROXY_ENFORCE_AKAMAI}};
-    for (size_t i = 0; i < sizeof(kAs) / sizeof(kAs[0]); i++) {
-      size_t len = strlen(kAs[i].id);
-      if (strncmp(as, kAs[i].id, len) == 0 && (as[len] == '\0' || as[len] == ':')) {
-        cfg.enforce = kAs[i].mode;
-      }
-    }
-    if (cfg.enforce == PROXY_ENFORCE_NONE) {
-      return cli_usage_error("proxy", "--as supports cloudfront-origin, apigateway, akamai-origin and alb");
-    }
-    // The enforced profile is always judged.
-    inspect_selection_t one;
-    int found = 0;
-    for (size_t i = 0; i < sel.num; i++) {
-      found |= strcmp(sel.items[i].label, as) == 0;
-    }
-    if (!found) {
-      if (inspect_selection_parse(as, &one, bad, sizeof(bad)) != INSPECT_OK || sel.num >= INSPECT_SELECTION_MAX) {
-        return cli_usage_error("proxy", "unknown option in --as");
-      }
-      sel.items[sel.num++] = one.items[0];
-    }
-    cfg.enforce_profile = as;
+    return CLI_EXIT_OK;
   }
-  cfg.selection = &sel;
+  static const struct {
+    const char *id;
+    proxy_enforce_t mode;
+  } kAs[] = {{"cloudfront-origin", PROXY_ENFORCE_CLOUDFRONT},
+             {"apigateway", PROXY_ENFORCE_APIGATEWAY},
+             {"akamai-origin", PROXY_ENFORCE_AKAMAI}};
+  for (size_t i = 0; i < sizeof(kAs) / sizeof(kAs[0]); i++) {
+    size_t len = strlen(kAs[i].id);
+    if (strncmp(as, kAs[i].id, len) == 0 && (as[len] == '\0' || as[len] == ':')) {
+      cfg->enforce = kAs[i].mode;
+    }
+  }
+  if (cfg->enforce == PROXY_ENFORCE_NONE) {
+    return cli_usage_error("proxy", "--as supports cloudfront-origin, apigateway, akamai-origin and alb");
+  }
+  // The enforced profile is always judged.
+  int found = 0;
+  for (size_t i = 0; i < sel->num; i++) {
+    found |= strcmp(sel->items[i].label, as) == 0;
+  }
+  if (!found) {
+    inspect_selection_t one;
+    if (inspect_selection_parse(as, &one, bad, sizeof(bad)) != INSPECT_OK || sel->num >= INSPECT_SELECTION_MAX) {
+      return cli_usage_error("proxy", "unknown option in --as");
+    }
+    sel->items[sel->num++] = one.items[0];
+  }
+  cfg->enforce_profile = as;
+  return CLI_EXIT_OK;
+}
 
-  // Mutual TLS towards clients.
-  if (mtls_mode != NULL) {
+// choose_mtls reads --mtls-mode, --client-auth and --client-profile.
+static int choose_mtls(const proxy_args_t *args, proxy_config_t *cfg, inspect_selection_t *client_sel) {
+  int alb = is_alb(args->as);
+  if (args->mtls_mode != NULL) {
     if (!alb) {
       return cli_usage_error("proxy", "--mtls-mode applies to --as alb");
     }
-    if (strcmp(mtls_mode, "passthrough") == 0) {
-      cfg.mtls_mode = PROXY_MTLS_PASSTHROUGH;
-    } else if (strcmp(mtls_mode, "verify") == 0) {
-      cfg.mtls_mode = PROXY_MTLS_VERIFY;
-      if (client_trust_path == NULL) {
+    if (strcmp(args->mtls_mode, "passthrough") == 0) {
+      cfg->mtls_mode = PROXY_MTLS_PASSTHROUGH;
+    } else if (strcmp(args->mtls_mode, "verify") == 0) {
+      cfg->mtls_mode = PROXY_MTLS_VERIFY;
+      if (args->client_trust == NULL) {
         return cli_usage_error("proxy", "--mtls-mode verify needs --client-trust PEM (the ALB trust store)");
       }
     } else {
       return cli_usage_error("proxy", "--mtls-mode is passthrough or verify");
     }
   }
-  if (client_auth != NULL) {
-    cfg.client_auth = strcmp(client_auth, "none") == 0      ? PROXY_CLIENT_AUTH_NONE
-                      : strcmp(client_auth, "request") == 0 ? PROXY_CLIENT_AUTH_REQUEST
-                      : strcmp(client_auth, "require") == 0 ? PROXY_CLIENT_AUTH_REQUIRE
-                                                            : (proxy_client_auth_t)-1;
-    if ((int)cfg.client_auth < 0) {
+  if (args->client_auth != NULL) {
+    const char *a = args->client_auth;
+    cfg->client_auth = strcmp(a, "none") == 0      ? PROXY_CLIENT_AUTH_NONE
+                       : strcmp(a, "request") == 0 ? PROXY_CLIENT_AUTH_REQUEST
+                       : strcmp(a, "require") == 0 ? PROXY_CLIENT_AUTH_REQUIRE
+                                                   : (proxy_client_auth_t)-1;
+    if ((int)cfg->client_auth < 0) {
       return cli_usage_error("proxy", "--client-auth is none, request or require");
     }
-  } else if (cfg.mtls_mode != PROXY_MTLS_OFF) {
+  } else if (cfg->mtls_mode != PROXY_MTLS_OFF) {
     // ALB asks every client for a certificate in both modes; verify mode fails without one.
-    cfg.client_auth = cfg.mtls_mode == PROXY_MTLS_VERIFY ? PROXY_CLIENT_AUTH_REQUIRE : PROXY_CLIENT_AUTH_REQUEST;
+    cfg->client_auth = cfg->mtls_mode == PROXY_MTLS_VERIFY ? PROXY_CLIENT_AUTH_REQUIRE : PROXY_CLIENT_AUTH_REQUEST;
   }
-  static inspect_selection_t client_sel;
-  if (cfg.client_auth != PROXY_CLIENT_AUTH_NONE) {
-    char list[128];
-    snprintf(list, sizeof(list), "%s", client_profiles != NULL ? client_profiles
-                                       : alb && strcmp(as, "alb:ignore-expiry") == 0
-                                           ? "alb-mtls:ignore-expiry,apigateway-mtls"
-                                           : "alb-mtls,apigateway-mtls");
-    if (inspect_selection_parse(list, &client_sel, bad, sizeof(bad)) != INSPECT_OK) {
-      return cli_usage_error("proxy", "unknown profile in --client-profile");
-    }
-    cfg.client_selection = &client_sel;
+  if (cfg->client_auth == PROXY_CLIENT_AUTH_NONE) {
+    return CLI_EXIT_OK;
   }
+  const char *list = args->client_profiles != NULL                         ? args->client_profiles
+                     : alb && strcmp(args->as, "alb:ignore-expiry") == 0 ? "alb-mtls:ignore-expiry,apigateway-mtls"
+                                                                         : "alb-mtls,apigateway-mtls";
+  char bad[80];
+  if (inspect_selection_parse(list, client_sel, bad, sizeof(bad)) != INSPECT_OK) {
+    return cli_usage_error("proxy", "unknown profile in --client-profile");
+  }
+  cfg->client_selection = client_sel;
+  return CLI_EXIT_OK;
+}
 
-  int rc = CLI_EXIT_OK;
-  inspect_trust_t *trust = inspect_trust_new(trust_path == NULL);
-  if (trust == NULL) {
+// load_trust reads the anchors the verdicts use (and, with client
+// authentication, those client chains are judged against).
+static int load_trust(const proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
+  setup->trust = inspect_trust_new(args->trust == NULL);
+  if (setup->trust == NULL) {
     return cli_error("proxy", "out of memory");
   }
-  rc = load_pem_file("trust anchors", trust_path != NULL ? trust_path : INSPECT_SYSTEM_TRUST_PATH, trust);
-  cfg.trust = trust;
-  inspect_trust_t *client_trust = NULL;
-  if (rc == CLI_EXIT_OK && cfg.client_auth != PROXY_CLIENT_AUTH_NONE) {
-    client_trust = inspect_trust_new(client_trust_path == NULL);
-    rc = client_trust == NULL ? cli_error("proxy", "out of memory")
-                              : load_pem_file("client trust anchors",
-                                              client_trust_path != NULL ? client_trust_path : INSPECT_SYSTEM_TRUST_PATH,
-                                              client_trust);
-    cfg.client_trust = client_trust;
+  cfg->trust = setup->trust;
+  int rc = load_pem_file("trust anchors", args->trust != NULL ? args->trust : INSPECT_SYSTEM_TRUST_PATH, setup->trust);
+  if (rc != CLI_EXIT_OK || cfg->client_auth == PROXY_CLIENT_AUTH_NONE) {
+    return rc;
   }
-  STACK_OF(CRYPTO_BUFFER) *upstream_chain = NULL;
-  EVP_PKEY *upstream_pkey = NULL;
-  tls_identity_t upstream_id;
-  if (rc == CLI_EXIT_OK && upstream_cert != NULL) {
-    int err = tls_pem_read_certs(upstream_cert, INSPECT_CHAIN_MAX, &upstream_chain);
-    if (err != TLS_OK) {
-      rc = cli_error("proxy", "--upstream-cert %s: %s", upstream_cert, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
-    } else if ((err = tls_pem_read_key(upstream_key, &upstream_pkey)) != TLS_OK) {
-      rc = cli_error("proxy", "--upstream-key %s: %s", upstream_key, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
-    } else {
-      static CRYPTO_BUFFER *upstream_certs[INSPECT_CHAIN_MAX];
-      upstream_id.chain_len = sk_CRYPTO_BUFFER_num(upstream_chain);
-      for (size_t i = 0; i < upstream_id.chain_len; i++) {
-        upstream_certs[i] = sk_CRYPTO_BUFFER_value(upstream_chain, i);
-      }
-      upstream_id.chain = upstream_certs;
-      upstream_id.key = upstream_pkey;
-      cfg.upstream_identity = &upstream_id;
-    }
+  setup->client_trust = inspect_trust_new(args->client_trust == NULL);
+  if (setup->client_trust == NULL) {
+    return cli_error("proxy", "out of memory");
   }
+  cfg->client_trust = setup->client_trust;
+  return load_pem_file("client trust anchors",
+                       args->client_trust != NULL ? args->client_trust : INSPECT_SYSTEM_TRUST_PATH,
+                       setup->client_trust);
+}
 
-  tls_mirror_ca_t *ca = NULL;
-  STACK_OF(CRYPTO_BUFFER) *fixed_chain = NULL;
-  EVP_PKEY *fixed_key = NULL;
-  tls_identity_t fixed;
-  char dir[4096] = "", root[4200] = "";
-  if (rc == CLI_EXIT_OK && cert != NULL) {
-    int err = tls_pem_read_certs(cert, INSPECT_CHAIN_MAX, &fixed_chain);
-    if (err != TLS_OK) {
-      rc = cli_error("proxy", "--cert %s: %s", cert, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
-    } else if ((err = tls_pem_read_key(key, &fixed_key)) != TLS_OK) {
-      rc = cli_error("proxy", "--key %s: %s", key, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
-    } else {
-      static CRYPTO_BUFFER *fixed_certs[INSPECT_CHAIN_MAX];
-      fixed.chain_len = sk_CRYPTO_BUFFER_num(fixed_chain);
-      for (size_t i = 0; i < fixed.chain_len; i++) {
-        fixed_certs[i] = sk_CRYPTO_BUFFER_value(fixed_chain, i);
-      }
-      fixed.chain = fixed_certs;
-      fixed.key = fixed_key;
-      cfg.fixed = &fixed;
-    }
+// load_identity reads a certificate chain and its key (--cert/--key,
+// --upstream-cert/--upstream-key) into `id`.
+static int load_identity(const char *cert_flag, const char *cert, const char *key_flag, const char *key,
+                         STACK_OF(CRYPTO_BUFFER) **chain, EVP_PKEY **pkey, CRYPTO_BUFFER **certs, tls_identity_t *id) {
+  int err = tls_pem_read_certs(cert, INSPECT_CHAIN_MAX, chain);
+  if (err != TLS_OK) {
+    return cli_error("proxy", "%s %s: %s", cert_flag, cert, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
   }
-  // The mirror CA also signs stand-in certificates (--as, unreachable origins).
-  if (rc == CLI_EXIT_OK) {
-    if (ca_dir != NULL) {
-      snprintf(dir, sizeof(dir), "%s", ca_dir);
-    } else if (!cli_ca_default_dir(dir, sizeof(dir))) {
-      rc = cli_error("proxy", "no HOME or XDG_DATA_HOME: give --ca-dir DIR");
-    }
+  if ((err = tls_pem_read_key(key, pkey)) != TLS_OK) {
+    return cli_error("proxy", "%s %s: %s", key_flag, key, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
   }
-  if (rc == CLI_EXIT_OK && (rc = cli_ca_ensure("proxy", dir, 1)) == CLI_EXIT_OK) {
-    int err = tls_mirror_ca_load(dir, &ca);
-    if (err != TLS_OK) {
-      rc = cli_error("proxy", "mirror CA %s: %s", dir, tls_strerror(err));
-    }
-    cfg.ca = ca;
-    snprintf(root, sizeof(root), "%s/%s", dir, TLS_MIRROR_ROOT_FILE);
+  id->chain_len = sk_CRYPTO_BUFFER_num(*chain);
+  for (size_t i = 0; i < id->chain_len; i++) {
+    certs[i] = sk_CRYPTO_BUFFER_value(*chain, i);
   }
-  if (rc == CLI_EXIT_OK) {
-    char origin_desc[300];
-    snprintf(origin_desc, sizeof(origin_desc), "%s:%u", cfg.origin_host != NULL ? cfg.origin_host : "(by SNI)",
-             cfg.origin_port);
-    const char *info[2] = {origin_desc, cfg.fixed == NULL ? root : NULL};
-    cfg.on_ready = on_ready;
-    cfg.arg = info;
-    char detail[512];
-    int r = proxy_run(&cfg, detail, sizeof(detail));
-    if (r == PROXY_ELOOPBACK) {
-      rc = cli_error("proxy", "%s: refusing to connect to myself; give the origin's real address with --resolve "
-                              "HOST:PORT:ADDR",
+  id->chain = certs;
+  id->key = *pkey;
+  return CLI_EXIT_OK;
+}
+
+static int load_identities(const proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
+  int rc = CLI_EXIT_OK;
+  if (args->upstream_cert != NULL) {
+    rc = load_identity("--upstream-cert", args->upstream_cert, "--upstream-key", args->upstream_key,
+                       &setup->upstream_chain, &setup->upstream_key, setup->upstream_certs, &setup->upstream);
+    cfg->upstream_identity = rc == CLI_EXIT_OK ? &setup->upstream : NULL;
+  }
+  if (rc == CLI_EXIT_OK && args->cert != NULL) {
+    rc = load_identity("--cert", args->cert, "--key", args->key, &setup->fixed_chain, &setup->fixed_key,
+                       setup->fixed_certs, &setup->fixed);
+    cfg->fixed = rc == CLI_EXIT_OK ? &setup->fixed : NULL;
+  }
+  return rc;
+}
+
+// load_ca loads (creating it on first use) the mirror CA, which also signs
+// stand-in certificates (--as, unreachable origins).
+static int load_ca(const proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
+  char dir[4096];
+  if (args->ca_dir != NULL) {
+    snprintf(dir, sizeof(dir), "%s", args->ca_dir);
+  } else if (!cli_ca_default_dir(dir, sizeof(dir))) {
+    return cli_error("proxy", "no HOME or XDG_DATA_HOME: give --ca-dir DIR");
+  }
+  int rc = cli_ca_ensure("proxy", dir, 1);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  int err = tls_mirror_ca_load(dir, &setup->ca);
+  if (err != TLS_OK) {
+    return cli_error("proxy", "mirror CA %s: %s", dir, tls_strerror(err));
+  }
+  cfg->ca = setup->ca;
+  snprintf(setup->ca_root, sizeof(setup->ca_root), "%s/%s", dir, TLS_MIRROR_ROOT_FILE);
+  return CLI_EXIT_OK;
+}
+
+static int run(proxy_config_t *cfg, const proxy_setup_t *setup) {
+  char origin_desc[300];
+  snprintf(origin_desc, sizeof(origin_desc), "%s:%u", cfg->origin_host != NULL ? cfg->origin_host : "(by SNI)",
+           cfg->origin_port);
+  const char *info[2] = {origin_desc, cfg->fixed == NULL ? setup->ca_root : NULL};
+  cfg->on_ready = on_ready;
+  cfg->arg = info;
+  char detail[512];
+  int r = proxy_run(cfg, detail, sizeof(detail));
+  if (r == PROXY_ELOOPBACK) {
+    return cli_error("proxy",
+                     "%s: refusing to connect to myself; give the origin's real address with --resolve "
+                     "HOST:PORT:ADDR",
                      detail);
-    } else if (r != 0) {
-      rc = cli_error("proxy", "%s: %s", detail, proxy_strerror(r));
-    }
   }
-  tls_mirror_ca_free(ca);
-  sk_CRYPTO_BUFFER_pop_free(upstream_chain, CRYPTO_BUFFER_free);
-  EVP_PKEY_free(upstream_pkey);
-  inspect_trust_free(client_trust);
-  sk_CRYPTO_BUFFER_pop_free(fixed_chain, CRYPTO_BUFFER_free);
-  EVP_PKEY_free(fixed_key);
-  inspect_trust_free(trust);
+  return r != 0 ? cli_error("proxy", "%s: %s", detail, proxy_strerror(r)) : CLI_EXIT_OK;
+}
+
+static void setup_cleanup(proxy_setup_t *setup) {
+  tls_mirror_ca_free(setup->ca);
+  sk_CRYPTO_BUFFER_pop_free(setup->upstream_chain, CRYPTO_BUFFER_free);
+  EVP_PKEY_free(setup->upstream_key);
+  sk_CRYPTO_BUFFER_pop_free(setup->fixed_chain, CRYPTO_BUFFER_free);
+  EVP_PKEY_free(setup->fixed_key);
+  inspect_trust_free(setup->client_trust);
+  inspect_trust_free(setup->trust);
+}
+
+int cmd_proxy(int argc, char **argv) {
+  static proxy_setup_t setup;  // large (certificate arrays, selections): not on the stack
+  memset(&setup, 0, sizeof(setup));
+  proxy_args_t args = {.profiles = "all"};
+  proxy_config_t cfg;
+  proxy_config_init(&cfg);
+  cfg.resolves = setup.resolves;
+  int rc = parse_options(argc, argv, &args, &cfg, &setup);
+  if (rc == PROXY_HELP_SHOWN) {
+    return CLI_EXIT_OK;
+  }
+  if (rc == CLI_EXIT_OK) rc = parse_origin(args.origin, &cfg, setup.origin_host, sizeof(setup.origin_host));
+  if (rc == CLI_EXIT_OK) rc = choose_profiles(&args, &cfg, &setup.sel);
+  if (rc == CLI_EXIT_OK) rc = choose_mtls(&args, &cfg, &setup.client_sel);
+  if (rc == CLI_EXIT_OK) rc = load_trust(&args, &cfg, &setup);
+  if (rc == CLI_EXIT_OK) rc = load_identities(&args, &cfg, &setup);
+  if (rc == CLI_EXIT_OK) rc = load_ca(&args, &cfg, &setup);
+  if (rc == CLI_EXIT_OK) rc = run(&cfg, &setup);
+  setup_cleanup(&setup);
   return rc;
 }
