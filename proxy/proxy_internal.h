@@ -42,6 +42,10 @@ typedef struct {
 } proxy_sio_callbacks_t;
 
 #define PROXY_SIO_HIGH_WATER (256 * 1024)
+// Input kept unconsumed (e.g. bytes after a ClientHello while the handshake
+// is paused) is capped: past this, the stream stops reading until BoringSSL
+// takes it. It may exceed the cap by one read (64 KiB).
+#define PROXY_SIO_MAX_PENDING (64 * 1024)
 
 typedef struct proxy_sio_write_st proxy_sio_write_t;
 
@@ -66,6 +70,7 @@ struct proxy_sio_st {
   unsigned read_paused : 1;  // backpressure: reading stopped by the owner
   unsigned close_after_flush : 1;
   unsigned above_high_water : 1;
+  unsigned input_full : 1;  // reading stopped: PROXY_SIO_MAX_PENDING bytes wait unconsumed
   int alert_received;  // last TLS alert from the peer, -1 if none
   // Record boundaries of the peer's bytes during the handshake, to spot a
   // plaintext alert BoringSSL cannot read (see scan_records in sio.c).

@@ -327,6 +327,29 @@ static void keep_leftover(proxy_sio_t *sio) {
   sio->in_off = 0;
 }
 
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+// limit_input stops reading while more than PROXY_SIO_MAX_PENDING bytes
+// wait unconsumed (during a paused handshake the peer may keep sending), and
+// reads again once BoringSSL has taken them.
+static void limit_input(proxy_sio_t *sio) {
+  size_t waiting = sio->pending != NULL ? sio->in_len - sio->in_off : 0;
+  if (waiting > PROXY_SIO_MAX_PENDING) {
+    if (sio->reading) {
+      uv_read_stop((uv_stream_t *)&sio->tcp);
+      sio->reading = 0;
+    }
+    sio->input_full = 1;
+  } else if (sio->input_full) {
+    sio->input_full = 0;
+    if (!sio->read_paused && !sio->closing && !sio->close_after_flush && !sio->eof && !sio->reading &&
+        uv_read_start((uv_stream_t *)&sio->tcp, on_alloc, on_read) == 0) {
+      sio->reading = 1;
+    }
+  }
+}
+
 // scan_records follows the peer's TLS records during the handshake. A TLS
 // 1.3 OpenSSL client that rejects our certificate sends its alert before it
 // switches to handshake keys, so the alert is a plaintext 2-byte record that
@@ -408,6 +431,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   }
   process(sio);
   keep_leftover(sio);
+  limit_input(sio);
 }
 
 int proxy_sio_init(uv_loop_t *loop, proxy_sio_t *sio, SSL *ssl, const proxy_sio_callbacks_t *cb, void *data) {
@@ -457,6 +481,7 @@ void proxy_sio_resume(proxy_sio_t *sio) {
   sio->paused = 0;
   process(sio);
   keep_leftover(sio);
+  limit_input(sio);
 }
 
 int proxy_sio_write(proxy_sio_t *sio, const void *data, size_t len) {
@@ -491,13 +516,14 @@ void proxy_sio_read_start(proxy_sio_t *sio) {
   if (sio->closing || sio->close_after_flush) {
     return;  // shut down: reading does not resume
   }
-  if (!sio->reading && !sio->eof) {
+  if (!sio->reading && !sio->eof && !sio->input_full) {
     if (uv_read_start((uv_stream_t *)&sio->tcp, on_alloc, on_read) == 0) {
       sio->reading = 1;
     }
   }
   process(sio);  // deliver what was already received
   keep_leftover(sio);
+  limit_input(sio);
 }
 
 void proxy_sio_close_notify(proxy_sio_t *sio) {

@@ -32,7 +32,7 @@ typedef struct {
   size_t text_len;
 } end_t;
 
-typedef enum { MODE_ECHO, MODE_PAUSE, MODE_HALF_CLOSE, MODE_CLOSE_PAUSED, MODE_SHUTDOWN_IN_DATA } mode_t_;
+typedef enum { MODE_ECHO, MODE_PAUSE, MODE_HALF_CLOSE, MODE_CLOSE_PAUSED, MODE_SHUTDOWN_IN_DATA, MODE_FLOOD_PAUSED } mode_t_;
 
 struct pair_st {
   mode_t_ mode;
@@ -116,7 +116,8 @@ static void client_on_handshake(proxy_sio_t *sio, int ok) {
       cr_assert_eq(proxy_sio_write(sio, "three;", 6), 0);
       break;
     case MODE_CLOSE_PAUSED:
-      cr_assert_fail("the handshake completed though the server closed while paused");
+    case MODE_FLOOD_PAUSED:
+      cr_assert_fail("the handshake completed though the server held or closed it");
   }
 }
 
@@ -196,6 +197,9 @@ static void server_on_paused(proxy_sio_t *sio) {
     proxy_sio_close(sio);
     return;
   }
+  if (p->mode == MODE_FLOOD_PAUSED) {
+    return;  // stays held; the flood test looks at the stream later
+  }
   cr_assert_eq(p->mode, MODE_PAUSE);
   cr_assert_eq(uv_timer_start(&p->resume_timer, resume_later, 10, 0), 0);
 }
@@ -244,7 +248,8 @@ static void server_on_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
       }
       break;
     case MODE_CLOSE_PAUSED:
-      cr_assert_fail("data on a closed stream");
+    case MODE_FLOOD_PAUSED:
+      cr_assert_fail("data on a held or closed stream");
   }
 }
 
@@ -318,10 +323,10 @@ static void pair_init(pair_t *p, mode_t_ mode) {
   tls_origin_config_t cfg = {.identity = {p->identity, p->identity_len, p->identity_key}};
   p->server_ctx = tls_origin_ctx_new(&cfg, &err);
   cr_assert_not_null(p->server_ctx, "tls_origin_ctx_new: %s", tls_strerror(err));
-  if (mode == MODE_PAUSE || mode == MODE_CLOSE_PAUSED) {
+  if (mode == MODE_PAUSE || mode == MODE_CLOSE_PAUSED || mode == MODE_FLOOD_PAUSED) {
     SSL_CTX_set_select_certificate_cb(p->server_ctx, held_select_certificate);
   }
-  if (mode == MODE_PAUSE) {
+  if (mode == MODE_PAUSE || mode == MODE_FLOOD_PAUSED) {
     cr_assert_eq(uv_timer_init(&p->loop, &p->resume_timer), 0);
   }
   p->client_ctx = SSL_CTX_new(TLS_method());
@@ -585,5 +590,81 @@ Test(sio, no_data_after_shutdown) {
   cr_assert_eq(p->client.closes, 1);
   cr_assert_eq(p->server.data_after_shutdown, 0, "on_data ran %d times after shutdown (got \"%s\")",
                p->server.data_after_shutdown, p->server.text);
+  free(p);
+}
+
+// A client that keeps sending after its ClientHello while the handshake is
+// held: the server keeps at most PROXY_SIO_MAX_PENDING bytes (plus one read)
+// and stops reading, so the flood waits in TCP buffers, not in memory.
+typedef struct {
+  uv_tcp_t tcp;
+  uv_connect_t connect;
+  uv_write_t write;
+  uint8_t *bytes;
+  size_t len;
+  int write_status;
+  int closed;
+} flood_client_t;
+
+static void flood_written(uv_write_t *req, int status) {
+  PROXY_CONTAINER_OF(req, flood_client_t, write)->write_status = status;
+}
+
+static void flood_connected(uv_connect_t *req, int status) {
+  flood_client_t *f = PROXY_CONTAINER_OF(req, flood_client_t, connect);
+  cr_assert_eq(status, 0);
+  uv_buf_t b = uv_buf_init((char *)f->bytes, (unsigned)f->len);
+  cr_assert_eq(uv_write(&f->write, (uv_stream_t *)&f->tcp, &b, 1, flood_written), 0);
+}
+
+static void flood_closed(uv_handle_t *h) { PROXY_CONTAINER_OF((uv_tcp_t *)h, flood_client_t, tcp)->closed++; }
+
+static void flood_check(uv_timer_t *timer) {
+  pair_t *p = PROXY_CONTAINER_OF(timer, pair_t, resume_timer);
+  flood_client_t *f = p->resume_timer.data;
+  proxy_sio_t *sio = &p->server.sio;
+  cr_assert_eq(p->server.paused, 1);
+  cr_assert(sio->in_len - sio->in_off <= PROXY_SIO_MAX_PENDING + 64 * 1024, "%zu bytes kept",
+            sio->in_len - sio->in_off);
+  cr_assert(sio->input_full && !sio->reading, "the held stream still reads");
+  proxy_sio_close(sio);
+  uv_close((uv_handle_t *)&f->tcp, flood_closed);
+  uv_close((uv_handle_t *)timer, NULL);
+}
+
+Test(sio, held_handshake_caps_input) {
+  pair_t *p = malloc(sizeof(*p));
+  flood_client_t *f = calloc(1, sizeof(*f));
+  cr_assert(p != NULL && f != NULL);
+  pair_init(p, MODE_FLOOD_PAUSED);
+  // A real ClientHello from BoringSSL, then 8 MiB that are not for a held handshake.
+  SSL *hello_ssl = SSL_new(p->client_ctx);
+  cr_assert_not_null(hello_ssl);
+  BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
+  SSL_set_bio(hello_ssl, rbio, wbio);
+  SSL_set_connect_state(hello_ssl);
+  cr_assert(SSL_set_tlsext_host_name(hello_ssl, "sio.test"));
+  cr_assert_leq(SSL_do_handshake(hello_ssl), 0);
+  const uint8_t *hello;
+  size_t hello_len;
+  cr_assert(BIO_mem_contents(wbio, &hello, &hello_len) && hello_len > 0);
+  f->len = hello_len + 8 * 1024 * 1024;
+  f->bytes = malloc(f->len);
+  cr_assert_not_null(f->bytes);
+  memcpy(f->bytes, hello, hello_len);
+  memset(f->bytes + hello_len, 0x17, f->len - hello_len);
+  SSL_free(hello_ssl);
+  struct sockaddr_in addr;
+  listen_on(p, &addr);
+  cr_assert_eq(uv_tcp_init(&p->loop, &f->tcp), 0);
+  cr_assert_eq(uv_tcp_connect(&f->connect, &f->tcp, (const struct sockaddr *)&addr, flood_connected), 0);
+  p->resume_timer.data = f;
+  cr_assert_eq(uv_timer_start(&p->resume_timer, flood_check, 500, 0), 0);
+  pair_finish(p);
+  cr_assert_eq(p->server.closes, 1);
+  cr_assert_eq(f->closed, 1);
+  cr_assert_eq(f->write_status, UV_ECANCELED, "the 8 MiB went through: the server kept reading");
+  free(f->bytes);
+  free(f);
   free(p);
 }
