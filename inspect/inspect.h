@@ -355,6 +355,32 @@ int inspect_selection_parse(const char *list, inspect_selection_t *out, char *ba
 // inspect_selection_all selects every default profile.
 void inspect_selection_all(inspect_selection_t *out);
 
+// ClientHellos.
+//
+// inspect_hello_spec_t is what a client or platform offers in its
+// ClientHello, as data: protocol versions, cipher suites (IANA values,
+// TLS 1.3 ones included, in preference order), supported groups and
+// signature algorithms, and whether it sends SNI. Profiles carry the one
+// their platform sends; the proxy builds one from each client's ClientHello.
+typedef enum {
+  INSPECT_SNI_AS_CLIENT = 0,  // whatever the client sent (client emulations)
+  INSPECT_SNI_ALWAYS,         // the origin's name, always (CloudFront, API Gateway)
+  INSPECT_SNI_NEVER,          // none
+  INSPECT_SNI_CONFIGURABLE,   // on by default, can be turned off (Akamai "Use SNI TLS Extension")
+} inspect_sni_rule_t;
+
+typedef struct {
+  uint16_t min_version, max_version;  // e.g. 0x0301 (TLS 1.0) .. 0x0304 (TLS 1.3)
+  const uint16_t *ciphers;
+  size_t num_ciphers;
+  const uint16_t *groups;
+  size_t num_groups;
+  const uint16_t *sigalgs;
+  size_t num_sigalgs;
+  inspect_sni_rule_t sni;
+  const char *source;  // where the facts come from; "UNCERTAIN: ..." where the platform does not say
+} inspect_hello_spec_t;
+
 // Analysis input.
 //
 // The handshake part says how the connection went; a chain read from a file

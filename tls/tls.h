@@ -320,6 +320,75 @@ int tls_hello_parse(const uint8_t *body, size_t len, tls_hello_t *out);
 // values, and 0 otherwise.
 int tls_hello_is_grease(uint16_t value);
 
+// Offers: a ClientHello as data, built byte by byte, and the server's answer.
+//
+// BoringSSL cannot speak every suite and group real clients and platforms
+// offer (DHE, FFDHE, CBC-SHA256, CCM, RC4...), so tlsmirror learns what an
+// origin would choose for any offer the way scanners do: it sends that exact
+// ClientHello and reads the ServerHello (or HelloRetryRequest, or alert)
+// without completing the handshake. No secret is needed for that.
+//
+// tls_hello_build appends a ClientHello record for `spec` to `out`: SNI
+// (`sni`, or none when NULL), ALPN (`alpn_wire`, RFC 7301 wire form, or none),
+// supported_versions, supported_groups, signature_algorithms,
+// ec_point_formats, extended_master_secret, renegotiation_info, and a
+// key_share with a real public key for the first group BoringSSL can make
+// (X25519, P-256, P-384, P-521; an offer of other groups only gets a
+// HelloRetryRequest or the server's choice in TLS 1.2). Returns 0 or TLS_E*.
+int tls_hello_build(const inspect_hello_spec_t *spec, const char *sni, const uint8_t *alpn_wire, size_t alpn_len,
+                    inspect_buf_t *out);
+
+typedef enum {
+  TLS_OFFER_ACCEPTED,        // a ServerHello: version and cipher (and group) chosen
+  TLS_OFFER_RETRY,           // a HelloRetryRequest: TLS 1.3 with `group`, which the offer listed
+  TLS_OFFER_ALERT,           // a fatal alert (`alert`), e.g. handshake_failure: nothing in common
+  TLS_OFFER_CLOSED,          // the server closed or reset without an answer
+  TLS_OFFER_NOT_TLS,         // the answer is not TLS
+  TLS_OFFER_TIMEOUT,         // no answer in time
+  TLS_OFFER_CONNECT_FAILED,  // no TCP connection
+} tls_offer_outcome_t;
+
+typedef struct {
+  tls_offer_outcome_t outcome;
+  uint16_t version;  // negotiated protocol version (supported_versions in TLS 1.3)
+  uint16_t cipher;   // chosen suite
+  uint16_t group;    // TLS 1.3 key_share / HRR group, or TLS 1.2 ECDHE curve from ServerKeyExchange; 0 unknown
+  int alert;         // with TLS_OFFER_ALERT
+  char detail[160];  // one line for the record
+} tls_offer_result_t;
+
+// tls_offer_parse reads the server's first bytes (`data`, as received so
+// far). It returns 1 with `out` filled once it can say, 0 when it needs more
+// bytes, or TLS_EHELLO for bytes that are not a TLS server's answer.
+int tls_offer_parse(const uint8_t *data, size_t len, tls_offer_result_t *out);
+// tls_offer_probe connects as `cfg` says (host, port, connect_addr,
+// timeout), sends `hello` (a record from tls_hello_build, or a client's own
+// ClientHello replayed), reads the answer and closes. It returns 0 with
+// `out` filled for every outcome, TLS_E* only for bad arguments.
+int tls_offer_probe(const tls_probe_config_t *cfg, const uint8_t *hello, size_t hello_len, tls_offer_result_t *out);
+
+// tls_hello_spec_apply makes a BoringSSL client `ssl` offer as much of
+// `spec` as BoringSSL can: versions, suites in order (TLS 1.2 and older;
+// BoringSSL's TLS 1.3 suites are fixed), groups and signature algorithms
+// in order. What it cannot offer is listed in `missing` (IANA values, of
+// each list; may be NULL). Returns 0, or TLS_EHELLO when nothing of a
+// list can be offered (no common suite, group or signature algorithm).
+typedef struct {
+  uint16_t ciphers[64];
+  size_t num_ciphers;
+  uint16_t groups[32];
+  size_t num_groups;
+  uint16_t sigalgs[32];
+  size_t num_sigalgs;
+  int versions;  // a version outside TLS 1.0-1.3 was asked for
+} tls_hello_missing_t;
+
+int tls_hello_spec_apply(SSL *ssl, const inspect_hello_spec_t *spec, tls_hello_missing_t *missing);
+
+// tls_hello_spec_of fills `spec` with what the client of `hello` offered
+// (GREASE left out), pointing into `hello`. SNI is INSPECT_SNI_AS_CLIENT.
+void tls_hello_spec_of(const tls_hello_t *hello, inspect_hello_spec_t *spec);
+
 // Names from the IANA TLS registries, or NULL for a value they do not name.
 //
 // tls_cipher_name returns a cipher suite's IANA name
