@@ -4,11 +4,34 @@
 // request, anything else relayed raw).
 
 #include <openssl/bytestring.h>
+#include <openssl/ec.h>
+#include <openssl/ec_key.h>
+#include <openssl/nid.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proxy/conn_internal.h"
+
+// copy_offer copies the non-GREASE values of `in` into `out` (at most `max`).
+static size_t copy_offer(uint16_t *out, size_t max, const uint16_t *in, size_t num) {
+  size_t n = 0;
+  for (size_t i = 0; i < num && n < max; i++) {
+    if (!tls_hello_is_grease(in[i])) {
+      out[n++] = in[i];
+    }
+  }
+  return n;
+}
+
+static int offered(const uint16_t *list, size_t num, uint16_t value) {
+  for (size_t i = 0; i < num; i++) {
+    if (list[i] == value) {
+      return 1;
+    }
+  }
+  return 0;
+}
 
 // capture_hello keeps what the origin leg mirrors (SNI, ALPN, versions) and
 // renders what the record says about the ClientHello now, so the full
@@ -25,6 +48,9 @@ static void capture_hello(conn_hello_t *hello, const SSL_CLIENT_HELLO *client_he
   memcpy(hello->sni, h->sni, sizeof(hello->sni));
   memcpy(hello->alpn_wire, h->alpn_wire, h->alpn_wire_len);
   hello->alpn_wire_len = h->alpn_wire_len;
+  hello->num_ciphers = copy_offer(hello->ciphers, 64, h->ciphers, h->num_ciphers);
+  hello->num_groups = copy_offer(hello->groups, 32, h->groups, h->num_groups);
+  hello->num_sigalgs = copy_offer(hello->sigalgs, 32, h->sigalgs, h->num_sigalgs);
   if (h->max_version != 0) {
     // Without supported_versions a client states no minimum: keep the floor.
     hello->min_version = h->num_versions > 0 && h->min_version >= TLS1_VERSION ? h->min_version : TLS1_VERSION;
@@ -74,6 +100,55 @@ static void capture_hello(conn_hello_t *hello, const SSL_CLIENT_HELLO *client_he
   free(h);
 }
 
+// sigalg_fits_key says whether tlsmirror can sign with `sigalg` using `key`
+// at `version`: the key type must match, and in TLS 1.3 an ECDSA scheme
+// names its curve.
+static int sigalg_fits_key(uint16_t sigalg, EVP_PKEY *key, uint16_t version) {
+  if (SSL_get_signature_algorithm_key_type(sigalg) != EVP_PKEY_id(key)) {
+    return 0;
+  }
+  if (EVP_PKEY_id(key) != EVP_PKEY_EC || version < TLS1_3_VERSION) {
+    return 1;
+  }
+  int nid = EC_GROUP_get_curve_name(EC_KEY_get0_group(EVP_PKEY_get0_EC_KEY(key)));
+  return (sigalg == SSL_SIGN_ECDSA_SECP256R1_SHA256 && nid == NID_X9_62_prime256v1) ||
+         (sigalg == SSL_SIGN_ECDSA_SECP384R1_SHA384 && nid == NID_secp384r1) ||
+         (sigalg == SSL_SIGN_ECDSA_SECP521R1_SHA512 && nid == NID_secp521r1);
+}
+
+// mirror_origin_choice makes the client's handshake end where the origin's
+// did: the same protocol version, TLS 1.2 suite, group and signature
+// algorithm, each when the client offered it (the origin chose from what
+// tlsmirror offered, which may be less than the client's offer; BoringSSL
+// chooses TLS 1.3 suites itself). A client that advertises what it then
+// refuses (curl offers TLS 1.0 but refuses it) fails as it would direct.
+static void mirror_origin_choice(proxy_conn_t *conn, SSL *ssl) {
+  const conn_origin_t *origin = &conn->origin;
+  const conn_hello_t *hello = &conn->hello;
+  if (origin->version_id == 0) {
+    return;
+  }
+  SSL_set_min_proto_version(ssl, origin->version_id);
+  SSL_set_max_proto_version(ssl, origin->version_id);
+  if (origin->version_id <= TLS1_2_VERSION && offered(hello->ciphers, hello->num_ciphers, origin->cipher_id)) {
+    const SSL_CIPHER *cipher = SSL_get_cipher_by_value(origin->cipher_id);
+    if (cipher != NULL) {
+      SSL_set_strict_cipher_list(ssl, SSL_CIPHER_get_name(cipher));
+    }
+  }
+  const char *group = origin->group != 0 && offered(hello->groups, hello->num_groups, origin->group)
+                          ? SSL_get_curve_name(origin->group)
+                          : NULL;
+  if (group != NULL) {
+    SSL_set1_curves_list(ssl, group);
+  }
+  if (origin->sigalg != 0 && origin->version_id >= TLS1_2_VERSION &&
+      offered(hello->sigalgs, hello->num_sigalgs, origin->sigalg) &&
+      sigalg_fits_key(origin->sigalg, conn->client.identity.key, origin->version_id)) {
+    SSL_set_signing_algorithm_prefs(ssl, &origin->sigalg, 1);
+  }
+}
+
 static enum ssl_select_cert_result_t on_select_certificate(const SSL_CLIENT_HELLO *hello) {
   proxy_sio_t *sio = SSL_get_app_data(hello->ssl);
   proxy_conn_t *conn = sio->data;
@@ -89,6 +164,8 @@ static enum ssl_select_cert_result_t on_select_certificate(const SSL_CLIENT_HELL
     case SERVE_ALERT:
       return ssl_select_cert_success;  // on_servername sends the alert
     case SERVE_MIRROR:
+      mirror_origin_choice(conn, hello->ssl);
+      // fall through
     case SERVE_STANDIN:
     case SERVE_FIXED:
       if (!SSL_set_chain_and_key(hello->ssl, client->identity.chain, client->identity.chain_len, client->identity.key,
@@ -252,6 +329,7 @@ static void on_client_handshake(proxy_sio_t *sio, int ok) {
   unsigned alpn_len;
   SSL_get0_alpn_selected(sio->ssl, &alpn, &alpn_len);
   snprintf(client->alpn, sizeof(client->alpn), "%.*s", (int)alpn_len, (const char *)alpn);
+  client->group = SSL_get_curve_id(sio->ssl);
   // HTTP/1.1 (or no ALPN) is watched request by request; anything else is relayed raw.
   if (client->alpn[0] != '\0' && strcmp(client->alpn, "http/1.1") != 0) {
     proxy_http_set_raw(&conn->http);

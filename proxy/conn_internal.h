@@ -31,6 +31,13 @@ typedef struct {
   uint8_t alpn_wire[256];
   size_t alpn_wire_len;
   uint16_t min_version, max_version;
+  // What it offered (GREASE left out; the first entries of longer lists).
+  uint16_t ciphers[64];
+  size_t num_ciphers;
+  uint16_t groups[32];
+  size_t num_groups;
+  uint16_t sigalgs[32];
+  size_t num_sigalgs;
   inspect_buf_t json;   // tls.client.{ja3, ja4, supported_ciphers}, rendered when the ClientHello came
   inspect_buf_t extra;  // tlsmirror.client_hello.*
 } conn_hello_t;
@@ -70,6 +77,7 @@ typedef struct {
   char version[16];  // negotiated, once established
   char cipher[64];
   char alpn[64];
+  uint16_t group;  // key exchange group, 0 for none
   // Client certificates (mTLS).
   inspect_chain_t *chain;                    // as the client sent it
   inspect_report_t *report;                  // client_selection's verdicts on it
@@ -105,6 +113,11 @@ typedef struct {
   char version[16];
   char cipher[64];
   char alpn[64];
+  // What it chose, as IANA values (0: none or unknown).
+  uint16_t version_id;
+  uint16_t cipher_id;
+  uint16_t group;
+  uint16_t sigalg;  // the signature algorithm of its handshake signature
   inspect_report_t *report;           // every profile's verdict
   const inspect_verdict_t *enforced;  // the --as profile's rejection, or NULL
   int pending_alert;  // an alert it sent after its handshake, passed on once the client's finishes, or -1

@@ -93,6 +93,10 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
     unsigned alpn_len;
     SSL_get0_alpn_selected(sio->ssl, &alpn, &alpn_len);
     snprintf(origin->alpn, sizeof(origin->alpn), "%.*s", (int)alpn_len, (const char *)alpn);
+    origin->version_id = (uint16_t)SSL_version(sio->ssl);
+    origin->cipher_id = cipher != NULL ? SSL_CIPHER_get_protocol_id(cipher) : 0;
+    origin->group = SSL_get_curve_id(sio->ssl);
+    origin->sigalg = SSL_get_peer_signature_algorithm(sio->ssl);
     outcome = PROXY_HS_OK;
     // Keep reading: an origin may alert right after its handshake (TLS 1.3
     // client authentication), before our client is ready to hear it.

@@ -258,6 +258,27 @@ static void record_http(inspect_buf_t *out, const proxy_http_t *http) {
   }
 }
 
+static void json_iana(inspect_buf_t *out, const char *name, uint16_t value) {
+  if (name != NULL) {
+    inspect_buf_json_string(out, name);
+  } else {
+    inspect_buf_printf(out, "\"0x%04x\"", value);
+  }
+}
+
+// json_group_sigalg appends the key exchange group and the handshake
+// signature algorithm, by IANA name (hex when unnamed), when known.
+static void json_group_sigalg(inspect_buf_t *out, int *first, uint16_t group, uint16_t sigalg) {
+  if (group != 0) {
+    json_key(out, first, "group");
+    json_iana(out, tls_group_name(group), group);
+  }
+  if (sigalg != 0) {
+    json_key(out, first, "signature_algorithm");
+    json_iana(out, tls_sigalg_name(sigalg), sigalg);
+  }
+}
+
 // record_origin appends tlsmirror.origin: how the origin's handshake went.
 static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
   static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};
@@ -276,6 +297,7 @@ static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
       json_key(out, &first, "next_protocol");
       inspect_buf_json_string(out, origin->alpn);
     }
+    json_group_sigalg(out, &first, origin->group, origin->sigalg);
     json_key(out, &first, "alert");
     json_alert(out, origin->hs.alert);
     if (origin->detail[0] != '\0') {
@@ -325,7 +347,10 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
     inspect_buf_puts(out, "},");
   }
   record_origin(out, origin);
-  inspect_buf_puts(out, ",\"client\":{\"alert_received\":");
+  inspect_buf_puts(out, ",\"client\":{");
+  int first_client = 1;
+  json_group_sigalg(out, &first_client, v->client->group, 0);
+  inspect_buf_puts(out, first_client ? "\"alert_received\":" : ",\"alert_received\":");
   json_alert(out, v->client_alert_received);
   inspect_buf_puts(out, ",\"alert_sent\":");
   json_alert(out, v->client_alert_sent);
