@@ -94,6 +94,7 @@ typedef struct {
   const EVP_MD *md;           // signature digest; NULL = SHA-256
   int version1;               // mint an X.509 v1 certificate (no extensions)
   const char *critical_oid;   // a critical extension of this OID (dotted), holding NULL, or none
+  const char *aia_ca_issuers; // authorityInfoAccess caIssuers URI (where the issuer can be fetched), or NULL
 } tls_cert_spec_t;
 
 // tls_cert_mint mints a certificate for `key` as `spec` describes. It is
