@@ -7,12 +7,17 @@
 // bits and more (kMinRsaModulusLengthBits in cert_verify_proc_builtin.cc),
 // and a name-constraint violation has no status of its own there, so it
 // becomes CERT_STATUS_INVALID (ERR_CERT_INVALID), the most serious one.
+// Chromium 156 no longer verifies SHA-1 signatures at all: a path through
+// one fails to build, also ERR_CERT_INVALID (not ERR_CERT_WEAK_SIGNATURE_
+// ALGORITHM, which older versions gave). A TLS 1.3 origin's
+// certificate_required alert after the handshake, when Chrome had no client
+// certificate to send, is ERR_BAD_SSL_CLIENT_AUTH_CERT.
 
 #include "inspect/inspect_internal.h"
 
 static const inspect_hs_words_t kWords = {
     .alert = "NET::{chrome_alert}",
-    .post_handshake_alert = "NET::ERR_SSL_CLIENT_AUTH_CERT_NEEDED",
+    .post_handshake_alert = "NET::ERR_BAD_SSL_CLIENT_AUTH_CERT",
     .closed = "NET::ERR_CONNECTION_CLOSED",
     .protocol = "NET::ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
     .connect_failed = "NET::ERR_CONNECTION_REFUSED",
@@ -58,6 +63,10 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, "ERR_CERT_INVALID");
     return;
   }
+  if (inspect__path_weak_signature(ctx, path)) {
+    reject(ctx, out, INSPECT_REASON_WEAK_SIGNATURE, "ERR_CERT_INVALID");
+    return;
+  }
   if (path->end != PATH_END_ANCHORED) {
     reject_noted(ctx, out, inspect__path_failure_reason(ctx, path), "ERR_CERT_AUTHORITY_INVALID",
                  inspect__aia_browser_reject_note(ctx, path));
@@ -71,10 +80,6 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
              "ERR_CERT_COMMON_NAME_INVALID");
       return;
     }
-  }
-  if (inspect__path_weak_signature(ctx, path)) {
-    reject(ctx, out, INSPECT_REASON_WEAK_SIGNATURE, "ERR_CERT_WEAK_SIGNATURE_ALGORITHM");
-    return;
   }
   if (inspect__path_weak_key(ctx, path, 1024)) {
     reject(ctx, out, INSPECT_REASON_WEAK_KEY, "ERR_CERT_WEAK_KEY");

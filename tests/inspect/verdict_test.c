@@ -219,7 +219,7 @@ ParameterizedTestParameters(verdict, platform_words) {
       {"expired", "browser", "NET::ERR_CERT_DATE_INVALID"},
       {"untrusted-root", "browser", "NET::ERR_CERT_AUTHORITY_INVALID"},
       {"cn-only-no-san", "browser", "NET::ERR_CERT_COMMON_NAME_INVALID"},
-      {"sha1-signature", "browser", "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM"},
+      {"sha1-signature", "browser", "NET::ERR_CERT_INVALID"},
       {"eku-client-only", "browser", "NET::ERR_CERT_INVALID"},
       // Chromium's builtin verifier maps a name-constraint violation to no
       // specific status, so it falls back to CERT_STATUS_INVALID
@@ -617,8 +617,8 @@ Test(verdict, apigateway_insecure_needs_a_root) {
 
 // Two problems at once: each verifier reports the one its order puts first.
 // Chromium reports the most serious status (MapCertStatusToNetError: INVALID,
-// AUTHORITY_INVALID, COMMON_NAME_INVALID, ..., WEAK_SIGNATURE, WEAK_KEY,
-// DATE_INVALID); OpenSSL 3 checks the signature level (check_auth_level), the
+// AUTHORITY_INVALID, COMMON_NAME_INVALID, ..., WEAK_KEY, DATE_INVALID), and
+// since it stopped verifying SHA-1 signatures a SHA-1 one is INVALID; OpenSSL 3 checks the signature level (check_auth_level), the
 // host (check_id), times (internal_verify), then name constraints, and curl
 // stops at the first error while Node reports the last (the real openssl
 // verify agrees: error 10 then 47, or 62 first); the JDK's ConstraintsChecker
@@ -641,9 +641,9 @@ ParameterizedTestParameters(verdict, two_problems) {
       {"expired and the wrong name", "", "other.test", "wanted.test", 1, 0,
        {HOST, EXP, EXP, HOST, EXP, EXP, EXP, EXP}, "NET::ERR_CERT_COMMON_NAME_INVALID"},
       {"SHA-1 and the wrong name", "", "other.test", "wanted.test", 0, 1,
-       {SIG, SIG, HOST, HOST, SIG, SIG, HOST, HOST}, "NET::ERR_CERT_COMMON_NAME_INVALID"},
+       {SIG, SIG, HOST, SIG, SIG, SIG, HOST, HOST}, "NET::ERR_CERT_INVALID"},
       {"SHA-1 and expired", "", "other.test", "other.test", 1, 1,
-       {SIG, EXP, EXP, SIG, EXP, EXP, EXP, EXP}, "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM"},
+       {SIG, EXP, EXP, SIG, EXP, EXP, EXP, EXP}, "NET::ERR_CERT_INVALID"},
   };
   return cr_make_param_array(combo_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }
