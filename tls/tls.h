@@ -180,6 +180,55 @@ typedef struct {
 int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out);
 void tls_probe_result_cleanup(tls_probe_result_t *result);
 
+// AIA fetching, as Chromium does it.
+//
+// A browser that finds no issuer of a certificate fetches one from the
+// caIssuers URL of the certificate's Authority Information Access extension.
+// Chromium's rules (net/cert/internal/cert_issuer_source_aia.cc and its
+// CertNetFetcher): plain http:// only, also after a redirect; at most 20
+// redirects (URLRequest's limit); HTTP 200 only; a 10 s timeout for the
+// whole fetch; a 64 KiB body at most; the body is a DER certificate, else a
+// certs-only PKCS#7 (CMS) bundle, else the first PEM CERTIFICATE block.
+// A tls_aia_t fetches each URL at most once in its life (one run of
+// `inspect`), with blocking sockets on the caller's thread.
+#define TLS_AIA_TIMEOUT 10.0
+#define TLS_AIA_MAX_BYTES ((size_t)64 << 10)
+#define TLS_AIA_MAX_REDIRECTS 20
+#define TLS_AIA_MAX_URLS 16
+
+// tls_resolve_t maps host:port to a numeric address (like curl's --resolve).
+typedef struct {
+  char host[256];
+  uint16_t port;
+  char addr[64];
+} tls_resolve_t;
+
+typedef struct {
+  double timeout;      // seconds for one URL, redirects included; 0 = TLS_AIA_TIMEOUT
+  size_t max_bytes;    // body cap; 0 = TLS_AIA_MAX_BYTES
+  const tls_resolve_t *resolves;  // borrowed for the life of the tls_aia_t
+  size_t num_resolves;
+} tls_aia_config_t;
+
+typedef struct tls_aia_st tls_aia_t;
+
+tls_aia_t *tls_aia_new(const tls_aia_config_t *cfg);
+void tls_aia_free(tls_aia_t *aia);
+// tls_aia_fetch fetches `url` (the first time only: later calls return the
+// same outcome). A bad URL or a bad answer is an outcome, never an error; it
+// returns NULL only when out of memory or after TLS_AIA_MAX_URLS URLs.
+const inspect_aia_fetch_t *tls_aia_fetch(tls_aia_t *aia, const char *url);
+// tls_aia_gather fetches what a browser would for `chain`: while its path
+// (through `trust` and `pool`) stops at a certificate whose issuer nobody
+// sent and whose caIssuers URL was not fetched yet, it fetches that URL and
+// adds what it delivered to `pool`, following the chain upward. It returns
+// TLS_OK or TLS_ENOMEM.
+int tls_aia_gather(tls_aia_t *aia, const inspect_chain_t *chain, const inspect_trust_t *trust, int64_t now,
+                   inspect_chain_t *pool);
+// tls_aia_get0_fetches returns every fetch made, in order (for
+// inspect_input_t.aia_fetches), valid until tls_aia_free.
+const inspect_aia_fetch_t *tls_aia_get0_fetches(const tls_aia_t *aia, size_t *out_num);
+
 // Mirror CA and mirrored chains.
 //
 // The proxy shows clients a copy of the origin's chain re-signed by its own
