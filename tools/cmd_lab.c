@@ -50,8 +50,8 @@ typedef struct {
   size_t num;
   lab_t *lab;
   proxy_origins_config_t *cfg;
-  proxy_http_route_t routes[64];  // the AIA objects of the served sites
-  char paths[64][128];
+  lab_aia_object_t objects[64];  // what the served sites' AIA URLs serve
+  proxy_http_route_t routes[64];
 } lab_run_t;
 
 static int print_list(void) {
@@ -198,13 +198,10 @@ static int prepare(lab_run_t *run) {
     if (site->ctx == NULL) {
       return cli_error("lab", "cannot build the TLS context for %s: %s", site->name, tls_strerror(err));
     }
-    proxy_http_route_t *route = &run->routes[run->cfg->num_routes];
-    char url[256];
-    if (lab_aia_url(run->lab, run->indexes[i], url, sizeof(url)) &&
-        lab_aia_body(run->lab, run->indexes[i], &route->body, &route->body_len, &route->content_type)) {
-      // The path is what follows http://host:port.
-      snprintf(run->paths[run->cfg->num_routes], sizeof(run->paths[0]), "%s", strchr(url + 7, '/'));
-      route->path = run->paths[run->cfg->num_routes++];
+    lab_aia_object_t *obj = &run->objects[run->cfg->num_routes];
+    if (lab_aia_object(run->lab, run->indexes[i], obj)) {
+      run->routes[run->cfg->num_routes++] =
+          (proxy_http_route_t){obj->path, obj->content_type, obj->body, obj->body_len};
     }
   }
   run->cfg->routes = run->routes;

@@ -554,20 +554,22 @@ int lab_aia_url(const lab_t *lab, size_t index, char *out, size_t out_len) {
                   kScenarios[index].aia == AIA_PKCS7 ? "p7c" : "der") < (int)out_len;
 }
 
-int lab_aia_body(const lab_t *lab, size_t index, const uint8_t **out, size_t *out_len, const char **content_type) {
-  if (index >= NUM_SCENARIOS) {
+int lab_aia_object(const lab_t *lab, size_t index, lab_aia_object_t *out) {
+  char url[256];
+  if (!lab_aia_url(lab, index, url, sizeof(url))) {
     return 0;
   }
+  snprintf(out->path, sizeof(out->path), "%s", strchr(url + strlen("http://"), '/'));
   switch (kScenarios[index].aia) {
     case AIA_DER:
-      *out = CRYPTO_BUFFER_data(lab->inter.cert);
-      *out_len = CRYPTO_BUFFER_len(lab->inter.cert);
-      *content_type = "application/pkix-cert";
+      out->body = CRYPTO_BUFFER_data(lab->inter.cert);
+      out->body_len = CRYPTO_BUFFER_len(lab->inter.cert);
+      out->content_type = "application/pkix-cert";
       return 1;
     case AIA_PKCS7:
-      *out = lab->aia_pkcs7;
-      *out_len = lab->aia_pkcs7_len;
-      *content_type = "application/pkcs7-mime";
+      out->body = lab->aia_pkcs7;
+      out->body_len = lab->aia_pkcs7_len;
+      out->content_type = "application/pkcs7-mime";
       return 1;
     case AIA_DEAD:
     case AIA_NONE:

@@ -85,9 +85,16 @@ int lab_set_aia_port(lab_t *lab, uint16_t port);
 // lab_aia_url writes scenario `index`'s AIA URL to `out` and returns 1, or
 // returns 0 when its leaf has none.
 int lab_aia_url(const lab_t *lab, size_t index, char *out, size_t out_len);
-// lab_aia_body returns 1 and what GET on scenario `index`'s AIA URL serves
-// (borrowed from the lab), or 0 when it answers 404 or has no URL.
-int lab_aia_body(const lab_t *lab, size_t index, const uint8_t **out, size_t *out_len, const char **content_type);
+// lab_aia_object fills `out` with what GET on scenario `index`'s AIA URL
+// serves (the body borrowed from the lab) and returns 1, or returns 0 when
+// that URL answers 404 or there is none.
+typedef struct {
+  char path[128];  // the URL's path, e.g. "/aia-pkcs7/issuer.p7c"
+  const char *content_type;
+  const uint8_t *body;
+  size_t body_len;
+} lab_aia_object_t;
+int lab_aia_object(const lab_t *lab, size_t index, lab_aia_object_t *out);
 
 // lab_origin_ctx_new returns a server context for scenario `index`.
 SSL_CTX *lab_origin_ctx_new(const lab_t *lab, size_t index, int *out_err);
