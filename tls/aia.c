@@ -308,7 +308,7 @@ static const char *parse_certs(const uint8_t *data, size_t len, inspect_chain_t 
   sk_CRYPTO_BUFFER_pop_free(bufs, CRYPTO_BUFFER_free);
   ERR_clear_error();
   if (inspect_chain_num(out) > 0) {
-    return "a certs-only PKCS#7";
+    return inspect_chain_num(out) == 1 ? "a certs-only PKCS#7 of 1 certificate" : "a certs-only PKCS#7";
   }
   inspect_pem_reader_t reader;
   inspect_pem_reader_init(&reader, data, len);
@@ -334,8 +334,8 @@ static void fetch_into(const tls_aia_t *aia, const char *url, inspect_aia_fetch_
     int kind = parse_http_url(current, &u);
     if (kind == 0) {
       out->status = INSPECT_AIA_NOT_HTTP;
-      snprintf(e->detail, sizeof(e->detail), "%s%.200s is not an http:// URL: Chrome fetches AIA over plain HTTP only",
-               redirects > 0 ? "it redirects to " : "", current);
+      snprintf(e->detail, sizeof(e->detail), "%s%.200s%s: Chrome fetches AIA over plain http:// only",
+               redirects > 0 ? "it redirects to " : "", current, redirects > 0 ? "" : " is not an http:// URL");
       return;
     }
     if (kind < 0) {
