@@ -289,6 +289,29 @@ void tls_mirror_keygen_run(tls_mirror_keygen_t *job);
 // none) and frees `job`.
 void tls_mirror_keygen_finish(tls_mirror_t *mirror, tls_mirror_keygen_t *job);
 
+// AIA in mirrored chains. A client that fetches a mirrored certificate's
+// caIssuers URL must get the mirrored issuer, never the origin's (which does
+// not chain to the mirror root). With an AIA base ("http://host:port", no
+// trailing slash), every mirrored copy whose original names an http://
+// caIssuers URL names "<base>/<32 hex digits>.der" instead: the digits hash
+// the original URL and the key that signed the copy, so each URL leads to
+// exactly the mirrored issuer that verifies that copy (workers, each with
+// keys of its own, can share one table of paths). The mirror's cache keys
+// chains by base too. NULL (the default) keeps the origin's URLs.
+int tls_mirror_set_aia_base(tls_mirror_t *mirror, const char *base);
+// tls_mirror_aia_issuer mints what copy `index` of `origin`'s rewritten URL
+// serves, given `issuer`, a certificate the original URL served that issued
+// certificate `index`: `issuer`'s names, validity and extensions (its own
+// caIssuers URLs rewritten) with the key that signed copy `index`, signed by
+// the mirror root when a trust anchor of `trust` issued `issuer`, else by the
+// untrusted mirror root. `path` receives the URL's path below the base
+// ("/<hex>.der"). TLS_EMINT when no copy of `origin` names such a URL
+// (its issuer was sent, or it has no http:// caIssuers URL) or `issuer` did
+// not issue it. Mirror `origin` (tls_mirror_chain) first, on the same mirror.
+int tls_mirror_aia_issuer(tls_mirror_t *mirror, const inspect_chain_t *origin, size_t index,
+                          const inspect_cert_t *issuer, const inspect_trust_t *trust, CRYPTO_BUFFER **out, char *path,
+                          size_t path_len);
+
 // tls_mirror_standin fills `out` with a valid leaf for `name` under the
 // mirror root: what clients get when there is no origin chain to mirror
 // (the origin is unreachable) and tlsmirror answers itself.
