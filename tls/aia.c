@@ -272,22 +272,24 @@ static get_status_t get(const tls_aia_t *aia, const url_parts_t *u, double deadl
   return status;
 }
 
-// resolve_location turns a Location value into an absolute URL.
-static void resolve_location(const char *base, const url_parts_t *u, const char *loc, char *out, size_t out_len) {
+// resolve_location turns a Location value into an absolute URL; 0 when it
+// does not fit.
+static int resolve_location(const char *base, const url_parts_t *u, const char *loc, char *out, size_t out_len) {
   size_t scheme = strspn(loc, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+  size_t auth = 7 + strcspn(base + 7, "/?#");  // "http://host:port"
+  int n;
   if (scheme > 0 && loc[scheme] == ':') {
-    snprintf(out, out_len, "%s", loc);  // absolute
+    n = snprintf(out, out_len, "%s", loc);  // absolute
   } else if (loc[0] == '/' && loc[1] == '/') {
-    snprintf(out, out_len, "http:%s", loc);
+    n = snprintf(out, out_len, "http:%s", loc);
   } else if (loc[0] == '/') {
-    size_t auth = 7 + strcspn(base + 7, "/?#");
-    snprintf(out, out_len, "%.*s%s", (int)auth, base, loc);
+    n = snprintf(out, out_len, "%.*s%s", (int)auth, base, loc);
   } else {
     // Relative to the current path's directory.
     const char *slash = strrchr(u->path, '/');
-    size_t auth = 7 + strcspn(base + 7, "/?#");
-    snprintf(out, out_len, "%.*s%.*s%s", (int)auth, base, (int)(slash - u->path + 1), u->path, loc);
+    n = snprintf(out, out_len, "%.*s%.*s%s", (int)auth, base, (int)(slash - u->path + 1), u->path, loc);
   }
+  return n >= 0 && (size_t)n < out_len;
 }
 
 // parse_certs reads what Chromium accepts from an AIA response: one DER
@@ -357,10 +359,14 @@ static void fetch_into(const tls_aia_t *aia, const char *url, inspect_aia_fetch_
         out->status = INSPECT_AIA_REDIRECT_LOOP;
         snprintf(e->detail, sizeof(e->detail), "more than %d redirects (Chrome's limit)", TLS_AIA_MAX_REDIRECTS);
       } else {
-        char next[2048];
-        resolve_location(current, &u, r.location, next, sizeof(next));
-        snprintf(current, sizeof(current), "%s", next);
+        char next[sizeof(current)];
+        int fits = resolve_location(current, &u, r.location, next, sizeof(next));
         inspect_buf_cleanup(&r.body);
+        if (!fits) {
+          snprintf(e->detail, sizeof(e->detail), "it redirects to a URL too long to follow");
+          return;
+        }
+        memcpy(current, next, sizeof(current));
         continue;
       }
     } else if (status != 200) {

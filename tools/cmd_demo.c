@@ -169,7 +169,9 @@ static int run_curl(const char *const argv[], char *line, size_t line_len) {
   if (nl != NULL) {
     *nl = '\0';
   }
-  snprintf(line, line_len, "%s", buf);
+  size_t keep = strlen(buf) < line_len ? strlen(buf) : line_len - 1;  // cut to fit, as snprintf would
+  memcpy(line, buf, keep);
+  line[keep] = '\0';
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
