@@ -97,7 +97,7 @@ const char *inspect__aia_browser_reject_note(inspect_ctx_t *ctx, const inspect_p
   }
   const inspect_aia_fetch_t *fetch = fetch_of_url(ctx, url);
   if (fetch == NULL) {
-    return inspect__arena_printf(ctx->arena, "unless Chrome can fetch the issuer from %s (not fetched here)", url);
+    return inspect__arena_printf(ctx->arena, "not tried here: Chrome would first fetch the issuer from %s", url);
   }
   if (fetch->status == INSPECT_AIA_OK) {
     // It delivered certificates, but none issued this one.
