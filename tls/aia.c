@@ -170,8 +170,11 @@ static int on_header_value(http_parser *p, const char *at, size_t len) {
 
 static int on_headers_complete(http_parser *p) {
   response_t *r = p->data;
+  if (p->status_code != 200) {
+    return 1;  // the head decides (a redirect, or a failure): Chromium reads no body then
+  }
   // A declared body over the cap fails at once, as Chromium's would once read.
-  r->too_large = p->status_code == 200 && p->content_length != ULLONG_MAX && p->content_length > r->max_bytes;
+  r->too_large = p->content_length != ULLONG_MAX && p->content_length > r->max_bytes;
   return 0;
 }
 
@@ -348,6 +351,7 @@ static void fetch_into(const tls_aia_t *aia, const char *url, inspect_aia_fetch_
     response_t r = {.max_bytes = aia->cfg.max_bytes};
     inspect_buf_init(&r.body, aia->cfg.max_bytes + 1);
     http_parser parser;
+    memset(&parser, 0, sizeof(parser));
     get_status_t got = get(aia, &u, deadline, &r, &parser, e->detail, sizeof(e->detail));
     unsigned status = parser.status_code;
     if (got != GET_OK) {
