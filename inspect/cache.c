@@ -60,10 +60,11 @@ static void cache_key(const inspect_input_t *in, const inspect_selection_t *sel,
                        in->now / 60, 0};
   SHA256_Update(&sha, fields, sizeof(fields));
   update_str(&sha, in->handshake.detail);
-  // The trust store and pool are compared by identity: a proxy keeps them
-  // for its whole life.
-  const void *ptrs[2] = {in->trust, in->aia_pool};
+  // The trust store, pool and AIA fetches are compared by identity: a proxy
+  // keeps them for its whole life.
+  const void *ptrs[3] = {in->trust, in->aia_pool, in->aia_fetches};
   SHA256_Update(&sha, ptrs, sizeof(ptrs));
+  SHA256_Update(&sha, &in->num_aia_fetches, sizeof(in->num_aia_fetches));
   for (size_t i = 0; i < sel->num; i++) {
     update_str(&sha, sel->items[i].label);
   }

@@ -402,7 +402,48 @@ typedef struct {
   const char *detail;         // e.g. "Connection refused", or NULL
 } inspect_handshake_t;
 
+// AIA fetches.
+//
+// Chromium fetches an issuer that no one sent from the caIssuers URL of the
+// certificate's Authority Information Access extension; no other client or
+// platform here does. tls/ fetches (the only part with sockets); inspect says
+// which URL a browser fetches next and what each outcome means for its
+// verdict. Statuses are stable names, as in JSON.
+#define INSPECT_AIA_STATUS_MAP(XX)                                                       \
+  XX(OK, "ok")                        /* it delivered at least one certificate */        \
+  XX(NOT_HTTP, "not_http")            /* not an http:// URL (or a redirect to one) */    \
+  XX(DEAD, "dead")                    /* unresolvable, refused, or not HTTP 200 */        \
+  XX(TIMEOUT, "timeout")              /* no complete answer in time */                   \
+  XX(TOO_LARGE, "too_large")          /* the body is larger than the cap */              \
+  XX(GARBAGE, "garbage")              /* not DER, certs-only PKCS#7 or PEM */            \
+  XX(REDIRECT_LOOP, "redirect_loop")  /* more redirects than allowed */
+
+typedef enum {
+#define INSPECT_AIA_STATUS_ENUM(name, text) INSPECT_AIA_##name,
+  INSPECT_AIA_STATUS_MAP(INSPECT_AIA_STATUS_ENUM)
+#undef INSPECT_AIA_STATUS_ENUM
+} inspect_aia_status_t;
+
+// inspect_aia_status_name returns the status's stable name, e.g. "dead".
+const char *inspect_aia_status_name(inspect_aia_status_t status);
+
+// inspect_aia_fetch_t is the outcome of fetching one URL.
 typedef struct {
+  const char *url;
+  inspect_aia_status_t status;
+  const char *detail;            // what happened, e.g. "HTTP 404 Not Found", "DER certificate"
+  const inspect_chain_t *certs;  // what it delivered (status OK), or NULL
+} inspect_aia_fetch_t;
+
+typedef struct inspect_input_st inspect_input_t;
+
+// inspect_aia_next_url returns the caIssuers URL a browser fetches next for
+// `in` (its chain, trust store and the AIA pool gathered so far): the URL of
+// the certificate its path stops at when no issuer of it is known, or NULL.
+// The string belongs to a certificate of the chain or the pool.
+const char *inspect_aia_next_url(const inspect_input_t *in);
+
+struct inspect_input_st {
   const inspect_chain_t *chain;     // as sent; NULL or empty: no certificate
   const char *name;                 // the name clients check; NULL: no check
   int sni_sent;                     // the client sent SNI
@@ -410,7 +451,12 @@ typedef struct {
   const inspect_chain_t *aia_pool;  // intermediates AIA-fetching clients obtain; may be NULL
   int64_t now;
   inspect_handshake_t handshake;
-} inspect_input_t;
+  // The AIA fetches made for this input, in order (their certificates are in
+  // aia_pool too); NULL when nothing was fetched. A URL a browser would fetch
+  // that has no entry here was not tried (offline, or --no-aia).
+  const inspect_aia_fetch_t *aia_fetches;
+  size_t num_aia_fetches;
+};
 
 // Reports.
 typedef enum {

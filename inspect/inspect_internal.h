@@ -124,6 +124,22 @@ int inspect__path_name_constraints_ok(const inspect_path_t *path);
 // certificate with an unhandled critical extension, or -1.
 int inspect__path_unhandled_critical(const inspect_ctx_t *ctx, const inspect_path_t *path);
 
+// AIA (aia.c), for browsers: what the issuers fetched from caIssuers URLs
+// (or given with --intermediates) change.
+//
+// inspect__aia_browser_accept_effect returns the effect of accepting `path`
+// (built with the AIA pool) when an issuer in it came from the pool, naming
+// the URL it was fetched from; NULL when the chain as sent sufficed.
+const char *inspect__aia_browser_accept_effect(inspect_ctx_t *ctx, const inspect_path_t *path);
+// inspect__aia_browser_reject_note returns, for a path that stops for want of
+// an issuer whose certificate names a caIssuers URL, what became of that URL
+// (dead, too slow, not fetched here...); NULL otherwise.
+const char *inspect__aia_browser_reject_note(inspect_ctx_t *ctx, const inspect_path_t *path);
+// inspect__aia_findings writes at most `max` findings about AIA into `out`:
+// AIA_FAILED for each failed fetch, AIA_FETCHED for each fetched issuer that
+// completes the browser's path, AIA_RESCUABLE when --intermediates does.
+size_t inspect__aia_findings(inspect_ctx_t *ctx, inspect_finding_t *out, size_t max);
+
 // Name matching.
 typedef enum {
   NAME_CN_NEVER,        // SANs only (browsers, CloudFront viewer certificates)

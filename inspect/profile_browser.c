@@ -1,16 +1,23 @@
-// browser: Chromium's certificate verifier. It fetches missing
-// intermediates (AIA, here the --intermediates pool), tolerates any order,
+// browser: Chromium's certificate verifier, proven against Chromium
+// 156.0.8078.129 (Debian's chromium-headless-shell) on every lab scenario by
+// tests/tools/browser_fidelity_test.py. It fetches missing intermediates
+// from the caIssuers URL (AIA; inspect/aia.c), tolerates any order,
 // ignores the subject CN, and reports the most serious problem first
 // (net::MapCertStatusToNetError). Its path builder accepts RSA keys of 1024
 // bits and more (kMinRsaModulusLengthBits in cert_verify_proc_builtin.cc),
 // and a name-constraint violation has no status of its own there, so it
 // becomes CERT_STATUS_INVALID (ERR_CERT_INVALID), the most serious one.
+// Chromium 156 no longer verifies SHA-1 signatures at all: a path through
+// one fails to build, also ERR_CERT_INVALID (not ERR_CERT_WEAK_SIGNATURE_
+// ALGORITHM, which older versions gave). A TLS 1.3 origin's
+// certificate_required alert after the handshake, when Chrome had no client
+// certificate to send, is ERR_BAD_SSL_CLIENT_AUTH_CERT.
 
 #include "inspect/inspect_internal.h"
 
 static const inspect_hs_words_t kWords = {
     .alert = "NET::{chrome_alert}",
-    .post_handshake_alert = "NET::ERR_SSL_CLIENT_AUTH_CERT_NEEDED",
+    .post_handshake_alert = "NET::ERR_BAD_SSL_CLIENT_AUTH_CERT",
     .closed = "NET::ERR_CONNECTION_CLOSED",
     .protocol = "NET::ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
     .connect_failed = "NET::ERR_CONNECTION_REFUSED",
@@ -19,12 +26,20 @@ static const inspect_hs_words_t kWords = {
     .effect = "Chrome shows 'This site can't provide a secure connection' instead of the page.",
 };
 
-static void reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *error) {
-  inspect__verdict_reject(ctx, out, reason, inspect__arena_printf(ctx->arena, "NET::%s", error),
+// reject_noted rejects with Chrome's error and, when `note` is not NULL, why
+// (which AIA URL failed).
+static void reject_noted(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *error,
+                         const char *note) {
+  inspect__verdict_reject(ctx, out, reason,
+                          inspect__arena_printf(ctx->arena, "NET::%s%s%s", error, note ? ": " : "", note ? note : ""),
                           inspect__arena_printf(ctx->arena,
                                                 "Chrome blocks the page with 'Your connection is not private' "
-                                                "(NET::%s).",
-                                                error));
+                                                "(NET::%s)%s%s.",
+                                                error, note ? ": " : "", note ? note : ""));
+}
+
+static void reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *error) {
+  reject_noted(ctx, out, reason, error, NULL);
 }
 
 static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) {
@@ -48,8 +63,13 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, "ERR_CERT_INVALID");
     return;
   }
+  if (inspect__path_weak_signature(ctx, path)) {
+    reject(ctx, out, INSPECT_REASON_WEAK_SIGNATURE, "ERR_CERT_INVALID");
+    return;
+  }
   if (path->end != PATH_END_ANCHORED) {
-    reject(ctx, out, inspect__path_failure_reason(ctx, path), "ERR_CERT_AUTHORITY_INVALID");
+    reject_noted(ctx, out, inspect__path_failure_reason(ctx, path), "ERR_CERT_AUTHORITY_INVALID",
+                 inspect__aia_browser_reject_note(ctx, path));
     return;
   }
   if (ctx->in->name != NULL) {
@@ -60,10 +80,6 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
              "ERR_CERT_COMMON_NAME_INVALID");
       return;
     }
-  }
-  if (inspect__path_weak_signature(ctx, path)) {
-    reject(ctx, out, INSPECT_REASON_WEAK_SIGNATURE, "ERR_CERT_WEAK_SIGNATURE_ALGORITHM");
-    return;
   }
   if (inspect__path_weak_key(ctx, path, 1024)) {
     reject(ctx, out, INSPECT_REASON_WEAK_KEY, "ERR_CERT_WEAK_KEY");
@@ -77,14 +93,8 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
   if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {
     return;
   }
-  int fetched = 0;
-  for (size_t k = 0; k < path->len; k++) {
-    fetched |= path->source[k] == PATH_SOURCE_POOL;
-  }
-  inspect__verdict_accept(ctx, out,
-                          fetched ? "Chrome shows the page: it fetches the missing intermediate through AIA, which "
-                                    "hides the problem from browser users."
-                                  : "Chrome shows the page with a padlock.");
+  const char *fetched = inspect__aia_browser_accept_effect(ctx, path);
+  inspect__verdict_accept(ctx, out, fetched != NULL ? fetched : "Chrome shows the page with a padlock.");
 }
 
 const inspect_profile_t inspect_profile_browser = {

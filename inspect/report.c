@@ -182,7 +182,6 @@ static void diagnose_path(inspect_ctx_t *ctx, inspect_report_t *r) {
       add_finding(r, "UNTRUSTED_ROOT", INSPECT_SEVERITY_ERROR, top_index, "the path to a trust anchor is too long");
       break;
     case PATH_END_ISSUER_MISSING: {
-      int rescued = inspect__path(ctx, 1)->end == PATH_END_ANCHORED;
       int missing = inspect__path_failure_reason(ctx, path) == INSPECT_REASON_MISSING_INTERMEDIATE;
       const char *code = inspect_reason_name(inspect__path_failure_reason(ctx, path));
       if (path->stale_issuer) {
@@ -198,10 +197,10 @@ static void diagnose_path(inspect_ctx_t *ctx, inspect_report_t *r) {
                                           missing ? ": send the intermediate after the leaf" : "",
                                           top->info.aia_ca_issuers != NULL ? " (its AIA URL names it)" : ""));
       }
-      if (rescued) {
-        add_finding(r, "AIA_RESCUABLE", INSPECT_SEVERITY_INFO, top_index,
-                    "the missing intermediate is in --intermediates: browsers that fetch it through AIA accept "
-                    "the chain; curl, Node, Java and CloudFront do not");
+      inspect_finding_t aia[8];
+      size_t num_aia = inspect__aia_findings(ctx, aia, sizeof(aia) / sizeof(aia[0]));
+      for (size_t i = 0; i < num_aia; i++) {
+        add_finding(r, aia[i].code, aia[i].severity, aia[i].cert_index, aia[i].detail);
       }
       break;
     }

@@ -1,5 +1,6 @@
 // The lab's HTTPS origins: one listener per scenario on one event loop, each
-// answering HTTP/1.1 requests with a 200 that names the scenario.
+// answering HTTP/1.1 requests with a 200 that names the scenario; and a
+// plain-HTTP listener that serves what the lab's AIA URLs name.
 
 #include <http_parser.h>
 #include <openssl/sha.h>
@@ -37,11 +38,29 @@ typedef struct origin_conn_st {
   struct origin_conn_st *prev, *next;
 } origin_conn_t;
 
+// A plain-HTTP connection: one GET, one answer, then close (as AIA fetchers
+// ask with Connection: close).
+#define PLAIN_MAX_REQUEST 8192
+
+typedef struct plain_conn_st {
+  uv_tcp_t tcp;
+  origin_server_t *server;
+  char buf[PLAIN_MAX_REQUEST];
+  size_t len;
+  uv_write_t write_req;
+  inspect_buf_t response;
+  struct plain_conn_st *prev, *next;
+} plain_conn_t;
+
 struct origin_server_st {
   uv_loop_t loop;
   origin_listener_t *listeners;
   size_t num_listeners;
   origin_conn_t *conns;
+  const proxy_origins_config_t *cfg;
+  uv_tcp_t http;  // the plain-HTTP listener
+  int http_open;
+  plain_conn_t *plain_conns;
   uv_signal_t sigint, sigterm;
   uv_timer_t duration;
   int stopping;
@@ -268,6 +287,99 @@ static void on_connection(uv_stream_t *stream, int status) {
   }
 }
 
+static void on_plain_closed(uv_handle_t *handle) {
+  plain_conn_t *pc = PROXY_CONTAINER_OF(handle, plain_conn_t, tcp);
+  if (pc->prev != NULL) {
+    pc->prev->next = pc->next;
+  } else {
+    pc->server->plain_conns = pc->next;
+  }
+  if (pc->next != NULL) {
+    pc->next->prev = pc->prev;
+  }
+  inspect_buf_cleanup(&pc->response);
+  free(pc);
+}
+
+static void plain_close(plain_conn_t *pc) {
+  if (!uv_is_closing((uv_handle_t *)&pc->tcp)) {
+    uv_close((uv_handle_t *)&pc->tcp, on_plain_closed);
+  }
+}
+
+static void on_plain_written(uv_write_t *req, int status) {
+  (void)status;
+  plain_close(PROXY_CONTAINER_OF(req, plain_conn_t, write_req));
+}
+
+// plain_respond answers the request in pc->buf from the routes: 200 with
+// the route's body for a GET of its path (the query ignored), else 404.
+static void plain_respond(plain_conn_t *pc) {
+  const proxy_origins_config_t *cfg = pc->server->cfg;
+  const proxy_http_route_t *route = NULL;
+  if (strncmp(pc->buf, "GET ", 4) == 0) {
+    const char *path = pc->buf + 4;
+    size_t len = strcspn(path, " ?\r\n");
+    for (size_t i = 0; i < cfg->num_routes && route == NULL; i++) {
+      if (strlen(cfg->routes[i].path) == len && strncmp(cfg->routes[i].path, path, len) == 0) {
+        route = &cfg->routes[i];
+      }
+    }
+  }
+  static const char kNotFound[] = "tlsmirror lab: no such object\n";
+  inspect_buf_init(&pc->response, 1 << 24);
+  inspect_buf_printf(&pc->response, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                     route != NULL ? "200 OK" : "404 Not Found",
+                     route != NULL ? route->content_type : "text/plain; charset=utf-8",
+                     route != NULL ? route->body_len : sizeof(kNotFound) - 1);
+  inspect_buf_append(&pc->response, route != NULL ? (const void *)route->body : kNotFound,
+                     route != NULL ? route->body_len : sizeof(kNotFound) - 1);
+  uv_buf_t buf = uv_buf_init(pc->response.data, (unsigned)pc->response.len);
+  if (pc->response.failed || uv_write(&pc->write_req, (uv_stream_t *)&pc->tcp, &buf, 1, on_plain_written) < 0) {
+    plain_close(pc);
+  }
+}
+
+static void on_plain_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+  (void)suggested;
+  plain_conn_t *pc = PROXY_CONTAINER_OF(handle, plain_conn_t, tcp);
+  *buf = uv_buf_init(pc->buf + pc->len, (unsigned)(sizeof(pc->buf) - 1 - pc->len));
+}
+
+static void on_plain_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+  (void)buf;
+  plain_conn_t *pc = PROXY_CONTAINER_OF(stream, plain_conn_t, tcp);
+  if (nread < 0) {
+    plain_close(pc);
+    return;
+  }
+  pc->len += (size_t)nread;
+  pc->buf[pc->len] = '\0';
+  if (strstr(pc->buf, "\r\n\r\n") != NULL || strstr(pc->buf, "\n\n") != NULL || pc->len == sizeof(pc->buf) - 1) {
+    uv_read_stop(stream);
+    plain_respond(pc);
+  }
+}
+
+static void on_plain_connection(uv_stream_t *listener, int status) {
+  origin_server_t *server = PROXY_CONTAINER_OF(listener, origin_server_t, http);
+  plain_conn_t *pc = status < 0 || server->stopping ? NULL : calloc(1, sizeof(*pc));
+  if (pc == NULL) {
+    return;
+  }
+  pc->server = server;
+  pc->next = server->plain_conns;
+  if (server->plain_conns != NULL) {
+    server->plain_conns->prev = pc;
+  }
+  server->plain_conns = pc;
+  uv_tcp_init(&server->loop, &pc->tcp);
+  if (uv_accept(listener, (uv_stream_t *)&pc->tcp) < 0 ||
+      uv_read_start((uv_stream_t *)&pc->tcp, on_plain_alloc, on_plain_read) < 0) {
+    plain_close(pc);
+  }
+}
+
 static void stop(origin_server_t *server) {
   if (server->stopping) {
     return;
@@ -278,6 +390,12 @@ static void stop(origin_server_t *server) {
   }
   for (origin_conn_t *conn = server->conns; conn != NULL; conn = conn->next) {
     proxy_sio_close(&conn->sio);
+  }
+  if (server->http_open) {
+    uv_close((uv_handle_t *)&server->http, NULL);
+  }
+  for (plain_conn_t *pc = server->plain_conns; pc != NULL; pc = pc->next) {
+    plain_close(pc);
   }
   uv_close((uv_handle_t *)&server->sigint, NULL);
   uv_close((uv_handle_t *)&server->sigterm, NULL);
@@ -291,29 +409,32 @@ static void on_signal(uv_signal_t *handle, int signum) {
 
 static void on_duration(uv_timer_t *timer) { stop(timer->data); }
 
-static int listen_site(origin_server_t *server, origin_listener_t *l, const char *addr, char *err, size_t err_len) {
+// listen_on binds `tcp` to addr:*port (0 = any free port), sets *port to
+// the bound port and listens; `what` names the listener in `err`.
+static int listen_on(origin_server_t *server, uv_tcp_t *tcp, const char *addr, uint16_t *port, const char *what,
+                     uv_connection_cb on_conn, char *err, size_t err_len) {
+  uv_tcp_init(&server->loop, tcp);  // first: the caller closes it even when it fails
   char text[300];
-  snprintf(text, sizeof(text), "%s:%u", addr, l->site->port);
+  snprintf(text, sizeof(text), "%s:%u", addr, *port);
   struct sockaddr_storage ss;
   int r = proxy_parse_host_port(text, 0, &ss);
   if (r < 0) {
     snprintf(err, err_len, "%s", text);
     return r;
   }
-  uv_tcp_init(&server->loop, &l->listener);
-  r = uv_tcp_bind(&l->listener, (const struct sockaddr *)&ss, 0);
+  r = uv_tcp_bind(tcp, (const struct sockaddr *)&ss, 0);
   if (r == 0) {
-    r = uv_listen((uv_stream_t *)&l->listener, 511, on_connection);
+    r = uv_listen((uv_stream_t *)tcp, 511, on_conn);
   }
   if (r < 0) {
-    snprintf(err, err_len, "%s (scenario %s): %s", text, l->site->name, uv_strerror(r));
+    snprintf(err, err_len, "%s (%s): %s", text, what, uv_strerror(r));
     return r == UV_EADDRINUSE ? PROXY_EADDRINUSE : PROXY_EBIND;
   }
   struct sockaddr_storage bound;
   int len = sizeof(bound);
-  uv_tcp_getsockname(&l->listener, (struct sockaddr *)&bound, &len);
-  l->site->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                    : ((struct sockaddr_in *)&bound)->sin_port);
+  uv_tcp_getsockname(tcp, (struct sockaddr *)&bound, &len);
+  *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                            : ((struct sockaddr_in *)&bound)->sin_port);
   return 0;
 }
 
@@ -330,20 +451,29 @@ int proxy_origins_run(proxy_origins_config_t *cfg, char *err, size_t err_len) {
   server->listeners = listeners;
   const char *addr = cfg->listen_addr != NULL ? cfg->listen_addr : "127.0.0.1";
   int result = 0;
+  server->cfg = cfg;
   for (size_t i = 0; i < cfg->num_sites; i++) {
     listeners[i].server = server;
     listeners[i].site = &cfg->sites[i];
-    result = listen_site(server, &listeners[i], addr, err, err_len);
+    char what[128];
+    snprintf(what, sizeof(what), "scenario %s", cfg->sites[i].name);
+    result = listen_on(server, &listeners[i].listener, addr, &cfg->sites[i].port, what, on_connection, err, err_len);
     server->num_listeners = i + 1;
     if (result < 0) {
       break;
     }
+  }
+  if (result == 0 && cfg->http) {
+    result = listen_on(server, &server->http, addr, &cfg->http_port, "the AIA listener", on_plain_connection, err,
+                       err_len);
+    server->http_open = 1;
   }
   uv_signal_init(&server->loop, &server->sigint);
   uv_signal_init(&server->loop, &server->sigterm);
   uv_timer_init(&server->loop, &server->duration);
   server->sigint.data = server->sigterm.data = server->duration.data = server;
   if (result == 0 && cfg->on_ready != NULL && cfg->on_ready(cfg->arg, cfg->sites, cfg->num_sites) != 0) {
+    result = PROXY_EREADY;
     stop(server);
   } else if (result == 0) {
     uv_signal_start(&server->sigint, on_signal, SIGINT);

@@ -31,7 +31,8 @@ extern "C" {
      "the origin resolves to tlsmirror's own listener: give the real address with --resolve") \
   XX(THREAD, -22008, "cannot start a worker thread")                                          \
   XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")      \
-  XX(CONFIG, -22010, "invalid proxy configuration (a bug in the caller: start from proxy_config_init)")
+  XX(CONFIG, -22010, "invalid proxy configuration (a bug in the caller: start from proxy_config_init)") \
+  XX(READY, -22011, "stopped before serving: the start-up callback failed")
 
 typedef enum {
   PROXY_OK = 0,
@@ -57,13 +58,32 @@ typedef struct {
   unsigned hello_delay_ms;  // wait this long before answering the ClientHello
 } proxy_origin_site_t;
 
+// proxy_http_route_t is one answer of the lab's plain-HTTP listener (where
+// its certificates' AIA URLs point): GET `path` gets 200 with `body`; any
+// other path gets 404.
+typedef struct {
+  const char *path;
+  const char *content_type;
+  const uint8_t *body;  // borrowed for the whole run
+  size_t body_len;
+} proxy_http_route_t;
+
 typedef struct {
   const char *listen_addr;  // default "127.0.0.1"
   proxy_origin_site_t *sites;
   size_t num_sites;
+  // A plain-HTTP listener on listen_addr, when `http` is set: `http_port` (0 =
+  // any free port) is set to the bound port before on_ready. on_ready may
+  // still set `routes` (and the sites' contexts): nothing is served before it
+  // returns.
+  int http;
+  uint16_t http_port;
+  const proxy_http_route_t *routes;
+  size_t num_routes;
   double duration;  // seconds to serve; 0 = until SIGINT or SIGTERM
   // on_ready runs once every site listens, with the bound ports filled in.
-  // It returns 0 to serve, or non-zero to stop at once.
+  // It returns 0 to serve, or non-zero to stop at once (proxy_origins_run
+  // then returns PROXY_EREADY).
   int (*on_ready)(void *arg, const proxy_origin_site_t *sites, size_t num_sites);
   void *arg;
 } proxy_origins_config_t;

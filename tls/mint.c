@@ -119,6 +119,20 @@ static int add_extensions(X509 *x509, X509 *issuer, const tls_cert_spec_t *spec,
   if (spec->critical_oid != NULL && !add_critical_oid(x509, spec->critical_oid)) {
     return 0;
   }
+  if (spec->aia_ca_issuers != NULL) {
+    // The URI goes into a config string: refuse separators that would end it.
+    if (spec->aia_ca_issuers[0] == '\0' || strpbrk(spec->aia_ca_issuers, ", \t\r\n") != NULL) {
+      return 0;
+    }
+    inspect_buf_t aia;
+    inspect_buf_init(&aia, 1 << 12);
+    inspect_buf_printf(&aia, "caIssuers;URI:%s", spec->aia_ca_issuers);
+    int ok = !aia.failed && add_ext(x509, &ctx, NID_info_access, aia.data);
+    inspect_buf_cleanup(&aia);
+    if (!ok) {
+      return 0;
+    }
+  }
   if (!add_ext(x509, &ctx, NID_subject_key_identifier, "hash")) {
     return 0;
   }

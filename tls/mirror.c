@@ -4,13 +4,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/bytestring.h>
 #include <openssl/digest.h>
 #include <openssl/err.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -55,6 +58,7 @@ typedef struct {
 
 struct tls_mirror_st {
   const tls_mirror_ca_t *ca;
+  char *aia_base;  // see tls_mirror_set_aia_base; NULL keeps the origin's URLs
   EVP_PKEY *keys[NUM_KEY_CLASSES][NUM_SLOTS];
   mirror_entry_t *entries;
   size_t num_entries;
@@ -223,6 +227,7 @@ void tls_mirror_free(tls_mirror_t *m) {
     }
   }
   free(m->entries);
+  free(m->aia_base);
   free(m);
 }
 
@@ -315,10 +320,67 @@ static void replace_ext(X509 *x, int nid, X509 *issuer, const char *value) {
   }
 }
 
+// aia_path writes "/<32 hex digits>.der": a SHA-256 of the original URL and
+// of the public key that signs the copy naming it, so the URL leads to the
+// one mirrored issuer that verifies that copy.
+static int aia_path(const char *url, EVP_PKEY *signer, char *out, size_t out_len) {
+  uint8_t *spki = NULL;
+  size_t spki_len = 0;
+  CBB cbb;
+  if (!CBB_init(&cbb, 128) || !EVP_marshal_public_key(&cbb, signer) || !CBB_finish(&cbb, &spki, &spki_len)) {
+    CBB_cleanup(&cbb);
+    return 0;
+  }
+  uint8_t digest[32];
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  SHA256_Update(&sha, url, strlen(url) + 1);
+  SHA256_Update(&sha, spki, spki_len);
+  SHA256_Final(digest, &sha);
+  OPENSSL_free(spki);
+  char hex[33];
+  for (size_t i = 0; i < 16; i++) {
+    snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  }
+  return snprintf(out, out_len, "/%s.der", hex) < (int)out_len;
+}
+
+// rewrite_aia points every http:// caIssuers URL of `x` at `base` (see
+// tls_mirror_set_aia_base); other access descriptions (OCSP, non-http URLs,
+// which no browser fetches) stay as they are.
+static int rewrite_aia(X509 *x, const char *base, EVP_PKEY *signer) {
+  int crit = 0;
+  AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, &crit, NULL);
+  int ok = 1, changed = 0;
+  for (size_t i = 0; aia != NULL && ok && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+    ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+    if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers || ad->location->type != GEN_URI) {
+      continue;
+    }
+    ASN1_IA5STRING *uri = ad->location->d.uniformResourceIdentifier;
+    char url[2048], path[64], rewritten[2200];
+    if (ASN1_STRING_length(uri) < 7 || (size_t)ASN1_STRING_length(uri) >= sizeof(url) ||
+        strncasecmp((const char *)ASN1_STRING_get0_data(uri), "http://", 7) != 0) {
+      continue;
+    }
+    snprintf(url, sizeof(url), "%.*s", ASN1_STRING_length(uri), (const char *)ASN1_STRING_get0_data(uri));
+    ok = aia_path(url, signer, path, sizeof(path)) &&
+         snprintf(rewritten, sizeof(rewritten), "%s%s", base, path) < (int)sizeof(rewritten) &&
+         ASN1_STRING_set(uri, rewritten, (int)strlen(rewritten));
+    changed = 1;
+  }
+  if (ok && changed) {
+    ok = X509_add1_ext_i2d(x, NID_info_access, aia, crit, X509V3_ADD_REPLACE) == 1;
+  }
+  AUTHORITY_INFO_ACCESS_free(aia);
+  return ok;
+}
+
 // mint_copy re-keys `origin` with `key` and signs it as `issuer_x509` (whose
 // subject becomes the issuer name) with `issuer_key`; issuer NULL = self.
+// With an AIA base, its caIssuers URLs point at the mirror (rewrite_aia).
 static CRYPTO_BUFFER *mint_copy(X509 *origin, const inspect_cert_info_t *info, EVP_PKEY *key, X509 *issuer_x509,
-                                EVP_PKEY *issuer_key) {
+                                EVP_PKEY *issuer_key, const char *aia_base) {
   X509 *x = X509_dup(origin);
   CRYPTO_BUFFER *out = NULL;
   if (x == NULL || !X509_set_pubkey(x, key)) {
@@ -333,7 +395,8 @@ static CRYPTO_BUFFER *mint_copy(X509 *origin, const inspect_cert_info_t *info, E
   }
   replace_ext(x, NID_subject_key_identifier, NULL, "hash");
   replace_ext(x, NID_authority_key_identifier, issuer_x509 != NULL ? issuer_x509 : x, "keyid:always");
-  if (X509_sign(x, issuer_key, digest_for(info, issuer_key)) > 0) {
+  if ((aia_base == NULL || rewrite_aia(x, aia_base, issuer_key)) &&
+      X509_sign(x, issuer_key, digest_for(info, issuer_key)) > 0) {
     uint8_t *der = NULL;
     int len = i2d_X509(x, &der);
     if (len > 0) {
@@ -344,6 +407,25 @@ static CRYPTO_BUFFER *mint_copy(X509 *origin, const inspect_cert_info_t *info, E
   X509_free(x);
   ERR_clear_error();
   return out;
+}
+
+// phantom_of returns an unsigned stand-in for `x`'s issuer: its name, `key`,
+// and a subject key identifier, so that a copy signed with `key` keeps its
+// authority key identifier (naming that key).
+static X509 *phantom_of(X509 *x, EVP_PKEY *key) {
+  X509 *phantom = X509_new();
+  if (phantom == NULL || !X509_set_subject_name(phantom, X509_get_issuer_name(x)) || !X509_set_pubkey(phantom, key)) {
+    X509_free(phantom);
+    return NULL;
+  }
+  X509V3_CTX v3;
+  X509V3_set_ctx(&v3, NULL, phantom, NULL, NULL, 0);
+  X509_EXTENSION *ski = X509V3_EXT_nconf_nid(NULL, &v3, NID_subject_key_identifier, "hash");
+  if (ski != NULL) {
+    X509_add_ext(phantom, ski, -1);
+    X509_EXTENSION_free(ski);
+  }
+  return phantom;
 }
 
 // A plan says how each certificate of the origin chain is mirrored.
@@ -442,30 +524,18 @@ static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, plan_t *pl
           buf = m->ca->root;
           break;
         case SIGN_SELF:
-          buf = key != NULL ? mint_copy(x, info, key, NULL, NULL) : NULL;
+          buf = key != NULL ? mint_copy(x, info, key, NULL, NULL, m->aia_base) : NULL;
           break;
         case SIGN_BY_ROOT:
-          buf = key != NULL ? mint_copy(x, info, key, m->ca->root_x509, m->ca->root_key) : NULL;
+          buf = key != NULL ? mint_copy(x, info, key, m->ca->root_x509, m->ca->root_key, m->aia_base) : NULL;
           break;
         case SIGN_BY_PHANTOM: {
           // A stand-in for the issuer the origin did not send: same name as
-          // that issuer, a key of its own, under the untrusted root.
-          // It has a subject key identifier, so that the copy keeps its
-          // authority key identifier (naming the stand-in's key).
+          // that issuer, a key of its own (the key of what
+          // tls_mirror_aia_issuer mints), under the untrusted root.
           EVP_PKEY *pkey = key_for(m, KEY_EC256, INSPECT_CHAIN_MAX + i);
-          X509 *phantom = X509_new();
-          if (phantom != NULL && pkey != NULL) {
-            X509_set_subject_name(phantom, X509_get_issuer_name(x));
-            X509_set_pubkey(phantom, pkey);
-            X509V3_CTX v3;
-            X509V3_set_ctx(&v3, NULL, phantom, NULL, NULL, 0);
-            X509_EXTENSION *ski = X509V3_EXT_nconf_nid(NULL, &v3, NID_subject_key_identifier, "hash");
-            if (ski != NULL) {
-              X509_add_ext(phantom, ski, -1);
-              X509_EXTENSION_free(ski);
-            }
-            buf = mint_copy(x, info, key, phantom, pkey);
-          }
+          X509 *phantom = pkey != NULL ? phantom_of(x, pkey) : NULL;
+          buf = phantom != NULL ? mint_copy(x, info, key, phantom, pkey, m->aia_base) : NULL;
           X509_free(phantom);
           break;
         }
@@ -476,7 +546,7 @@ static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, plan_t *pl
           }
           const inspect_cert_info_t *jinfo = inspect_cert_get0_info(inspect_chain_get0(origin, j));
           EVP_PKEY *jkey = plan[j].kind == IS_ANCHOR ? m->ca->root_key : key_for(m, class_of(jinfo), j);
-          buf = key != NULL && jkey != NULL ? mint_copy(x, info, key, copies[j], jkey) : NULL;
+          buf = key != NULL && jkey != NULL ? mint_copy(x, info, key, copies[j], jkey, m->aia_base) : NULL;
           break;
         }
       }
@@ -600,6 +670,13 @@ int tls_mirror_chain_or_keygen(tls_mirror_t *m, const inspect_chain_t *origin, c
   }
   uint8_t hash[32];
   inspect_chain_sha256(origin, hash);
+  if (m->aia_base != NULL) {  // the same chain mirrors differently under another base
+    SHA256_CTX sha;
+    SHA256_Init(&sha);
+    SHA256_Update(&sha, hash, sizeof(hash));
+    SHA256_Update(&sha, m->aia_base, strlen(m->aia_base));
+    SHA256_Final(hash, &sha);
+  }
   mirror_entry_t *hit = cache_find(m, hash);
   if (hit != NULL) {
     m->hits++;
@@ -667,4 +744,44 @@ int tls_mirror_standin(tls_mirror_t *m, const char *name, int64_t now, tls_ident
   out->chain_len = 1;
   out->key = key;
   return TLS_OK;
+}
+
+int tls_mirror_set_aia_base(tls_mirror_t *m, const char *base) {
+  char *copy = NULL;
+  if (base != NULL && (copy = strdup(base)) == NULL) {
+    return TLS_ENOMEM;
+  }
+  free(m->aia_base);
+  m->aia_base = copy;
+  return TLS_OK;
+}
+
+int tls_mirror_aia_issuer(tls_mirror_t *m, const inspect_chain_t *origin, size_t index, const inspect_cert_t *issuer,
+                          const inspect_trust_t *trust, CRYPTO_BUFFER **out, char *path, size_t path_len) {
+  *out = NULL;
+  size_t n = inspect_chain_num(origin);
+  if (index >= n || m->aia_base == NULL) {
+    return TLS_EMINT;
+  }
+  plan_t plan[INSPECT_CHAIN_MAX];
+  make_plan(origin, trust, plan);
+  const inspect_cert_t *subject = inspect_chain_get0(origin, index);
+  const char *url = inspect_cert_get0_info(subject)->aia_ca_issuers;
+  if (plan[index].kind != SIGN_BY_PHANTOM || url == NULL || strncasecmp(url, "http://", 7) != 0 ||
+      !inspect_cert_is_issued_by(subject, issuer)) {
+    return TLS_EMINT;  // no copy names a mirrored URL for it, or `issuer` did not issue it
+  }
+  // The key that signed copy `index`, and the copy's issuer as it would be
+  // signed: by the mirror root when a trust anchor issued it, else by the
+  // untrusted mirror root, which no client trusts.
+  EVP_PKEY *key = key_for(m, KEY_EC256, INSPECT_CHAIN_MAX + index);
+  int trusted = inspect_trust_issuer_of(trust, issuer);
+  X509 *signer = trusted ? m->ca->root_x509 : m->ca->untrusted_x509;
+  EVP_PKEY *signer_key = trusted ? m->ca->root_key : m->ca->untrusted_key;
+  if (key == NULL || !aia_path(url, key, path, path_len)) {
+    return TLS_EKEYGEN;
+  }
+  *out = mint_copy(inspect_cert_get0_x509(issuer), inspect_cert_get0_info(issuer), key, signer, signer_key,
+                   m->aia_base);
+  return *out != NULL ? TLS_OK : TLS_EMINT;
 }

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tls/tls.h"
+#include "tls/tls_internal.h"
 
 typedef struct {
   tls_probe_result_t *result;
@@ -30,12 +30,6 @@ static int g_state_index = -1;
 static pthread_once_t g_state_once = PTHREAD_ONCE_INIT;
 
 static void state_index_init(void) { g_state_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static enum ssl_verify_result_t record_chain(SSL *ssl, uint8_t *out_alert) {
   (void)out_alert;
@@ -82,87 +76,6 @@ static int set_alpn(SSL *ssl, const char *list) {
   return len == 0 || SSL_set_alpn_protos(ssl, wire, len) == 0;
 }
 
-// wait_fd waits until `fd` is ready for `events` or the deadline passes.
-static int wait_fd(int fd, short events, double deadline) {
-  for (;;) {
-    double left = deadline - now_seconds();
-    if (left <= 0) {
-      return 0;
-    }
-    struct pollfd pfd = {fd, events, 0};
-    int r = poll(&pfd, 1, (int)(left * 1000) + 1);
-    if (r > 0) {
-      return 1;
-    }
-    if (r < 0 && errno != EINTR) {
-      return 0;
-    }
-  }
-}
-
-static int connect_addr(const struct sockaddr *sa, socklen_t len, double deadline, int *out_errno) {
-  int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    *out_errno = errno;
-    return -1;
-  }
-  if (connect(fd, sa, len) == 0) {
-    return fd;
-  }
-  if (errno != EINPROGRESS) {
-    *out_errno = errno;
-    close(fd);
-    return -1;
-  }
-  if (!wait_fd(fd, POLLOUT, deadline)) {
-    *out_errno = ETIMEDOUT;
-    close(fd);
-    return -1;
-  }
-  int soerr = 0;
-  socklen_t soerr_len = sizeof(soerr);
-  getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &soerr_len);
-  if (soerr != 0) {
-    *out_errno = soerr;
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-static int open_connection(const tls_probe_config_t *cfg, double deadline, tls_probe_result_t *out) {
-  struct addrinfo hints;
-  memset(&hints, 0, sizeof(hints));
-  hints.ai_socktype = SOCK_STREAM;
-  if (cfg->connect_addr != NULL) {
-    hints.ai_flags = AI_NUMERICHOST;
-  }
-  char port[8];
-  snprintf(port, sizeof(port), "%u", cfg->port);
-  struct addrinfo *res = NULL;
-  const char *node = cfg->connect_addr != NULL ? cfg->connect_addr : cfg->host;
-  int gai = getaddrinfo(node, port, &hints, &res);
-  if (gai != 0) {
-    snprintf(out->detail, sizeof(out->detail), "%s: %s", node, gai_strerror(gai));
-    return TLS_ERESOLVE;
-  }
-  int fd = -1, err = 0;
-  for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-    fd = connect_addr(ai->ai_addr, ai->ai_addrlen, deadline, &err);
-    if (fd >= 0) {
-      char host[INET6_ADDRSTRLEN] = "?";
-      getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-      snprintf(out->peer, sizeof(out->peer), ai->ai_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, cfg->port);
-    }
-  }
-  freeaddrinfo(res);
-  if (fd < 0) {
-    snprintf(out->detail, sizeof(out->detail), "%s port %u: %s", node, cfg->port, strerror(err));
-    return TLS_ECONNECT;
-  }
-  return fd;
-}
-
 // classify turns a failed handshake into the status inspect judges.
 static void classify(SSL *ssl, int ssl_err, const probe_state_t *st, int timed_out, tls_probe_result_t *out) {
   inspect_handshake_t *hs = &out->handshake;
@@ -196,7 +109,7 @@ static int drive(SSL *ssl, int fd, double deadline, int (*op)(SSL *), int *out_e
     }
     int e = SSL_get_error(ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      if (!wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) {
+      if (!tls__wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) {
         *timed_out = 1;
         *out_err = e;
         return 0;
@@ -222,8 +135,9 @@ int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out) {
   if (out->chain == NULL) {
     return TLS_ENOMEM;
   }
-  double deadline = now_seconds() + (cfg->timeout > 0 ? cfg->timeout : 10);
-  int fd = open_connection(cfg, deadline, out);
+  double deadline = tls__now() + (cfg->timeout > 0 ? cfg->timeout : 10);
+  int fd = tls__connect(cfg->host, cfg->port, cfg->connect_addr, deadline, out->detail, sizeof(out->detail), out->peer,
+                        sizeof(out->peer));
   if (fd < 0) {
     return fd;
   }
@@ -266,8 +180,8 @@ int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out) {
     if (out->cert_requested && !out->client_cert_sent) {
       // A TLS 1.3 server learns only now that we sent no certificate; its
       // alert follows at once. Wait briefly for it.
-      double wait = deadline - now_seconds();
-      drive(ssl, fd, now_seconds() + (wait < 2 ? wait : 2), read_one, &ssl_err, &timed_out);
+      double wait = deadline - tls__now();
+      drive(ssl, fd, tls__now() + (wait < 2 ? wait : 2), read_one, &ssl_err, &timed_out);
       if (st.alert >= 0) {
         out->handshake.alert = st.alert;
         out->handshake.alert_after_handshake = 1;

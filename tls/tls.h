@@ -94,6 +94,7 @@ typedef struct {
   const EVP_MD *md;           // signature digest; NULL = SHA-256
   int version1;               // mint an X.509 v1 certificate (no extensions)
   const char *critical_oid;   // a critical extension of this OID (dotted), holding NULL, or none
+  const char *aia_ca_issuers; // authorityInfoAccess caIssuers URI (where the issuer can be fetched), or NULL
 } tls_cert_spec_t;
 
 // tls_cert_mint mints a certificate for `key` as `spec` describes. It is
@@ -179,6 +180,55 @@ typedef struct {
 int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out);
 void tls_probe_result_cleanup(tls_probe_result_t *result);
 
+// AIA fetching, as Chromium does it.
+//
+// A browser that finds no issuer of a certificate fetches one from the
+// caIssuers URL of the certificate's Authority Information Access extension.
+// Chromium's rules (net/cert/internal/cert_issuer_source_aia.cc and its
+// CertNetFetcher): plain http:// only, also after a redirect; at most 20
+// redirects (URLRequest's limit); HTTP 200 only; a 10 s timeout for the
+// whole fetch; a 64 KiB body at most; the body is a DER certificate, else a
+// certs-only PKCS#7 (CMS) bundle, else the first PEM CERTIFICATE block.
+// A tls_aia_t fetches each URL at most once in its life (one run of
+// `inspect`), with blocking sockets on the caller's thread.
+#define TLS_AIA_TIMEOUT 10.0
+#define TLS_AIA_MAX_BYTES ((size_t)64 << 10)
+#define TLS_AIA_MAX_REDIRECTS 20
+#define TLS_AIA_MAX_URLS 16
+
+// tls_resolve_t maps host:port to a numeric address (like curl's --resolve).
+typedef struct {
+  char host[256];
+  uint16_t port;
+  char addr[64];
+} tls_resolve_t;
+
+typedef struct {
+  double timeout;      // seconds for one URL, redirects included; 0 = TLS_AIA_TIMEOUT
+  size_t max_bytes;    // body cap; 0 = TLS_AIA_MAX_BYTES
+  const tls_resolve_t *resolves;  // borrowed for the life of the tls_aia_t
+  size_t num_resolves;
+} tls_aia_config_t;
+
+typedef struct tls_aia_st tls_aia_t;
+
+tls_aia_t *tls_aia_new(const tls_aia_config_t *cfg);
+void tls_aia_free(tls_aia_t *aia);
+// tls_aia_fetch fetches `url` (the first time only: later calls return the
+// same outcome). A bad URL or a bad answer is an outcome, never an error; it
+// returns NULL only when out of memory or after TLS_AIA_MAX_URLS URLs.
+const inspect_aia_fetch_t *tls_aia_fetch(tls_aia_t *aia, const char *url);
+// tls_aia_gather fetches what a browser would for `chain`: while its path
+// (through `trust` and `pool`) stops at a certificate whose issuer nobody
+// sent and whose caIssuers URL was not fetched yet, it fetches that URL and
+// adds what it delivered to `pool`, following the chain upward. It returns
+// TLS_OK or TLS_ENOMEM.
+int tls_aia_gather(tls_aia_t *aia, const inspect_chain_t *chain, const inspect_trust_t *trust, int64_t now,
+                   inspect_chain_t *pool);
+// tls_aia_get0_fetches returns every fetch made, in order (for
+// inspect_input_t.aia_fetches), valid until tls_aia_free.
+const inspect_aia_fetch_t *tls_aia_get0_fetches(const tls_aia_t *aia, size_t *out_num);
+
 // Mirror CA and mirrored chains.
 //
 // The proxy shows clients a copy of the origin's chain re-signed by its own
@@ -238,6 +288,29 @@ void tls_mirror_keygen_run(tls_mirror_keygen_t *job);
 // job supplied first is kept, the duplicate freed; a job that never ran gives
 // none) and frees `job`.
 void tls_mirror_keygen_finish(tls_mirror_t *mirror, tls_mirror_keygen_t *job);
+
+// AIA in mirrored chains. A client that fetches a mirrored certificate's
+// caIssuers URL must get the mirrored issuer, never the origin's (which does
+// not chain to the mirror root). With an AIA base ("http://host:port", no
+// trailing slash), every mirrored copy whose original names an http://
+// caIssuers URL names "<base>/<32 hex digits>.der" instead: the digits hash
+// the original URL and the key that signed the copy, so each URL leads to
+// exactly the mirrored issuer that verifies that copy (workers, each with
+// keys of its own, can share one table of paths). The mirror's cache keys
+// chains by base too. NULL (the default) keeps the origin's URLs.
+int tls_mirror_set_aia_base(tls_mirror_t *mirror, const char *base);
+// tls_mirror_aia_issuer mints what copy `index` of `origin`'s rewritten URL
+// serves, given `issuer`, a certificate the original URL served that issued
+// certificate `index`: `issuer`'s names, validity and extensions (its own
+// caIssuers URLs rewritten) with the key that signed copy `index`, signed by
+// the mirror root when a trust anchor of `trust` issued `issuer`, else by the
+// untrusted mirror root. `path` receives the URL's path below the base
+// ("/<hex>.der"). TLS_EMINT when no copy of `origin` names such a URL
+// (its issuer was sent, or it has no http:// caIssuers URL) or `issuer` did
+// not issue it. Mirror `origin` (tls_mirror_chain) first, on the same mirror.
+int tls_mirror_aia_issuer(tls_mirror_t *mirror, const inspect_chain_t *origin, size_t index,
+                          const inspect_cert_t *issuer, const inspect_trust_t *trust, CRYPTO_BUFFER **out, char *path,
+                          size_t path_len);
 
 // tls_mirror_standin fills `out` with a valid leaf for `name` under the
 // mirror root: what clients get when there is no origin chain to mirror

@@ -52,8 +52,11 @@ typedef struct {
 
 typedef struct {
   demo_state_t *st;
+  lab_t *lab;
   proxy_origins_config_t cfg;
   proxy_origin_site_t sites[MAX_SITES];
+  lab_aia_object_t objects[MAX_SITES];
+  proxy_http_route_t routes[MAX_SITES];
   char err[512];
   int rc;
 } lab_thread_t;
@@ -65,14 +68,29 @@ typedef struct {
   int rc;
 } proxy_thread_t;
 
+// on_lab_ready mints the leaves whose AIA URLs name the lab's AIA port, now
+// bound, and builds every origin's context and the AIA routes before the lab
+// serves anything.
 static int on_lab_ready(void *arg, const proxy_origin_site_t *sites, size_t num) {
-  (void)sites, (void)num;
-  demo_state_t *st = arg;
-  pthread_mutex_lock(&st->lock);
-  st->lab_ready = 1;
-  pthread_cond_broadcast(&st->cond);
-  pthread_mutex_unlock(&st->lock);
-  return 0;
+  (void)sites;
+  lab_thread_t *t = arg;
+  int err = lab_set_aia_port(t->lab, t->cfg.http_port);
+  for (size_t i = 0; err == TLS_OK && i < num; i++) {
+    t->sites[i].ctx = lab_origin_ctx_new(t->lab, i, &err);
+    if (lab_aia_object(t->lab, i, &t->objects[t->cfg.num_routes])) {
+      const lab_aia_object_t *obj = &t->objects[t->cfg.num_routes];
+      t->routes[t->cfg.num_routes++] = (proxy_http_route_t){obj->path, obj->content_type, obj->body, obj->body_len};
+    }
+  }
+  t->cfg.routes = t->routes;
+  if (err != TLS_OK) {
+    snprintf(t->err, sizeof(t->err), "cannot build the lab's origins: %s", tls_strerror(err));
+  }
+  pthread_mutex_lock(&t->st->lock);
+  t->st->lab_ready = err == TLS_OK;
+  pthread_cond_broadcast(&t->st->cond);
+  pthread_mutex_unlock(&t->st->lock);
+  return err != TLS_OK;
 }
 
 static void *lab_main(void *arg) {
@@ -151,7 +169,9 @@ static int run_curl(const char *const argv[], char *line, size_t line_len) {
   if (nl != NULL) {
     *nl = '\0';
   }
-  snprintf(line, line_len, "%s", buf);
+  size_t keep = strlen(buf) < line_len ? strlen(buf) : line_len - 1;  // cut to fit, as snprintf would
+  memcpy(line, buf, keep);
+  line[keep] = '\0';
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -178,6 +198,48 @@ static void print_wrapped(const char *label, const char *text) {
     }
   }
   putchar('\n');
+}
+
+// aia_report judges a lab origin as `tlsmirror inspect` does, fetching the
+// missing issuer from the leaf's AIA URL as Chrome would (the proxy does
+// not fetch AIA yet, so its record cannot tell what a browser does).
+static inspect_report_t *aia_report(uint16_t port, uint16_t aia_port, const char *host, const inspect_trust_t *trust,
+                                    int64_t now) {
+  tls_probe_config_t cfg = {.host = host, .port = port, .connect_addr = "127.0.0.1", .sni = host, .timeout = 10};
+  tls_probe_result_t probe;
+  tls_resolve_t resolve = {.host = LAB_AIA_HOST, .port = aia_port, .addr = "127.0.0.1"};
+  tls_aia_t *aia = tls_aia_new(&(tls_aia_config_t){.resolves = &resolve, .num_resolves = 1});
+  inspect_chain_t *pool = inspect_chain_new();
+  inspect_report_t *report = NULL;
+  if (tls_probe_run(&cfg, &probe) == TLS_OK && aia != NULL && pool != NULL &&
+      tls_aia_gather(aia, probe.chain, trust, now, pool) == TLS_OK) {
+    inspect_input_t in = {.chain = probe.chain, .name = host, .sni_sent = 1, .trust = trust, .aia_pool = pool,
+                          .now = now, .handshake = probe.handshake};
+    in.aia_fetches = tls_aia_get0_fetches(aia, &in.num_aia_fetches);
+    inspect_selection_t sel;
+    inspect_selection_all(&sel);
+    inspect_report_new(&in, &sel, &report);
+  }
+  tls_probe_result_cleanup(&probe);
+  inspect_chain_free(pool);
+  tls_aia_free(aia);
+  return report;
+}
+
+// print_aia_story shows what the browser (which fetches the issuer) and
+// CloudFront (which does not) make of a chain that needs AIA.
+static void print_aia_story(const inspect_report_t *report) {
+  for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
+    const inspect_verdict_t *v = inspect_report_get0_verdict(report, i);
+    if (strcmp(v->profile, "browser") == 0 || strcmp(v->profile, "cloudfront-origin") == 0) {
+      char text[2048];
+      snprintf(text, sizeof(text), "%s %s", v->accept ? "accepts." : "rejects.", v->effect);
+      print_wrapped(strcmp(v->profile, "browser") == 0 ? "browser" : "CloudFront", text);
+    }
+  }
+  char text[4096];
+  snprintf(text, sizeof(text), "(inspect, fetching AIA as Chrome does) %s", inspect_report_get0_summary(report));
+  print_wrapped("tlsmirror", text);
 }
 
 static void remove_tree(const char *dir) {
@@ -231,9 +293,6 @@ int cmd_demo(int argc, char **argv) {
   }
   char detail[4400], ca_dir[4200], log_path[4200];
   int rc = CLI_EXIT_OK;
-  if (lab_write(lab, dir, detail, sizeof(detail)) != TLS_OK) {
-    rc = cli_error("demo", "cannot write the lab: %s", detail);
-  }
   snprintf(ca_dir, sizeof(ca_dir), "%s/mirror-ca", dir);
   snprintf(log_path, sizeof(log_path), "%s/proxy.log", dir);
   tls_mirror_ca_t *ca = NULL;
@@ -247,14 +306,10 @@ int cmd_demo(int argc, char **argv) {
   pthread_mutex_init(&st.lock, NULL);
   pthread_cond_init(&st.cond, NULL);
   size_t num = lab_scenario_count();
-  for (size_t i = 0; rc == CLI_EXIT_OK && i < num; i++) {
+  for (size_t i = 0; i < num; i++) {
     lt.sites[i].name = lab_scenario_get(i)->name;
     lt.sites[i].description = lab_scenario_get(i)->what;
     lt.sites[i].hello_delay_ms = lab_scenario_get(i)->hello_delay_ms;
-    lt.sites[i].ctx = lab_origin_ctx_new(lab, i, &err);
-    if (lt.sites[i].ctx == NULL) {
-      rc = cli_error("demo", "cannot build the lab contexts: %s", tls_strerror(err));
-    }
   }
   // Signals stop both event loops at the end: block them here so only the
   // loops' own handlers (and the final raise) see them.
@@ -262,15 +317,19 @@ int cmd_demo(int argc, char **argv) {
   int lab_started = 0, proxy_started = 0;
   if (rc == CLI_EXIT_OK) {
     lt.st = &st;
-    lt.cfg = (proxy_origins_config_t){.sites = lt.sites, .num_sites = num, .on_ready = on_lab_ready, .arg = &st};
+    lt.lab = lab;
+    lt.cfg = (proxy_origins_config_t){
+        .sites = lt.sites, .num_sites = num, .http = 1, .on_ready = on_lab_ready, .arg = &lt};
     lab_started = pthread_create(&lab_thread, NULL, lab_main, &lt) == 0;
     pthread_mutex_lock(&st.lock);
     while (lab_started && !st.lab_ready && !st.lab_failed) {
       pthread_cond_wait(&st.cond, &st.lock);
     }
     pthread_mutex_unlock(&st.lock);
-    if (!lab_started || st.lab_failed) {
+    if (!lab_started || st.lab_failed || !st.lab_ready) {
       rc = cli_error("demo", "cannot start the lab: %s", lt.err);
+    } else if (lab_write(lab, dir, detail, sizeof(detail)) != TLS_OK) {
+      rc = cli_error("demo", "cannot write the lab: %s", detail);
     }
   }
   static inspect_selection_t sel;
@@ -327,6 +386,10 @@ int cmd_demo(int argc, char **argv) {
       const char *const curl[] = {"curl", "-sS", "-o", "/dev/null", "-w", "HTTP %{http_code}", "--max-time", "15",
                             "--cacert", root_pem, "--resolve", resolve, url, NULL};
       int code = run_curl(curl, line, sizeof(line));
+      char aia_url[256];
+      inspect_report_t *aia = lab_aia_url(lab, i, aia_url, sizeof(aia_url))
+                                  ? aia_report(lt.sites[i].port, lt.cfg.http_port, s->host, trust, now)
+                                  : NULL;
       // Wait for this connection's record (curl has closed by now).
       pthread_mutex_lock(&st.lock);
       while (st.records < i + 1) {
@@ -347,7 +410,12 @@ int cmd_demo(int argc, char **argv) {
       snprintf(verdict, sizeof(verdict), "rejected by %s.", who);
       char both[4096];
       snprintf(both, sizeof(both), "%s %s", strcmp(who, "none") == 0 ? "nobody rejects." : verdict, summary);
-      print_wrapped("tlsmirror", both);
+      if (aia != NULL) {
+        print_aia_story(aia);
+        inspect_report_free(aia);
+      } else {
+        print_wrapped("tlsmirror", both);
+      }
       putchar('\n');
       fflush(stdout);
       pthread_mutex_unlock(&st.lock);

@@ -10,10 +10,13 @@
 #include "tls/tls.h"
 #include "tools/cli.h"
 
+#define INSPECT_RESOLVE_MAX 16
+
 static const char kInspectHelp[] =
     "Usage: tlsmirror inspect TARGET [--sni NAME | --no-sni] [--name HOST]\n"
     "                         [--resolve HOST:PORT:ADDR] [--profile LIST|all] [--trust PEM]\n"
-    "                         [--intermediates PEM] [--at TIME] [--json] [--timeout SECONDS]\n"
+    "                         [--intermediates PEM] [--no-aia] [--aia-timeout SECONDS]\n"
+    "                         [--at TIME] [--json] [--timeout SECONDS]\n"
     "\n"
     "Judge a server's certificate chain the way each client and platform would:\n"
     "who accepts it, who rejects it, and the message each one shows.\n"
@@ -28,12 +31,18 @@ static const char kInspectHelp[] =
     "  --name HOST         name the certificate must match (default: the SNI, else\n"
     "                      the host)\n"
     "  --resolve H:P:ADDR  connect to ADDR for H:P, like curl (test a name while\n"
-    "                      the hosts file points it elsewhere)\n"
+    "                      the hosts file points it elsewhere); repeat it for the\n"
+    "                      hosts of AIA URLs\n"
     "  --profile LIST      comma-separated profiles, or 'all' (default); options\n"
     "                      follow a colon: apigateway:insecure-skip-verification\n"
     "  --trust PEM         trust these anchors instead of Debian's bundle\n"
     "                      (" INSPECT_SYSTEM_TRUST_PATH ")\n"
     "  --intermediates PEM intermediates an AIA-fetching client (browser) can obtain\n"
+    "  --no-aia            do not fetch a missing issuer from the caIssuers URL of\n"
+    "                      the certificate's AIA extension, as browsers do (by\n"
+    "                      default: plain HTTP, each URL once, 64 KiB at most)\n"
+    "  --aia-timeout SECS  give up on one AIA URL after this long (default 10,\n"
+    "                      Chromium's)\n"
     "  --at TIME           validate at this RFC 3339 time instead of now\n"
     "  --json              one JSON object on stdout\n"
     "  --timeout SECONDS   connect + handshake timeout (default 10)\n"
@@ -56,13 +65,16 @@ typedef struct {
   const char *sni;
   int no_sni;
   const char *name;
-  const char *resolve;
+  tls_resolve_t resolves[INSPECT_RESOLVE_MAX];
+  size_t num_resolves;
   const char *profiles;
   const char *trust;
   const char *intermediates;
   const char *at;
   int json;
   double timeout;
+  int no_aia;
+  double aia_timeout;
 } inspect_args_t;
 
 static void print_help(void) {
@@ -189,6 +201,14 @@ static void print_text(const inspect_args_t *args, const char *target_desc, cons
     inspect_buf_printf(&out, "\n     valid    %s .. %s\n     key      %s, %s%s\n     sha256   %s\n", nb, na,
                        c->key_desc, c->sig_alg, c->is_ca ? ", CA" : "", c->sha256_hex);
   }
+  if (in->num_aia_fetches > 0) {
+    inspect_buf_puts(&out, "\nAIA fetches (as Chrome would)\n");
+  }
+  for (size_t i = 0; i < in->num_aia_fetches; i++) {
+    const inspect_aia_fetch_t *f = &in->aia_fetches[i];
+    inspect_buf_printf(&out, "  %-13s %s\n                %s\n", inspect_aia_status_name(f->status), f->url,
+                       f->detail);
+  }
   inspect_buf_puts(&out, "\nfindings\n");
   if (inspect_report_num_findings(report) == 0) {
     inspect_buf_puts(&out, "  (none)\n");
@@ -261,7 +281,16 @@ static void print_json(const inspect_args_t *args, const char *target_desc, cons
   }
   inspect_buf_puts(&out, ",\"chain\":");
   inspect_json_chain(&out, in->chain);
-  inspect_buf_puts(&out, ",\"findings\":");
+  inspect_buf_puts(&out, ",\"aia\":[");
+  for (size_t i = 0; i < in->num_aia_fetches; i++) {
+    const inspect_aia_fetch_t *f = &in->aia_fetches[i];
+    inspect_buf_puts(&out, i ? ",{\"url\":" : "{\"url\":");
+    inspect_buf_json_string(&out, f->url);
+    inspect_buf_printf(&out, ",\"status\":\"%s\",\"detail\":", inspect_aia_status_name(f->status));
+    inspect_buf_json_string(&out, f->detail);
+    inspect_buf_printf(&out, ",\"certificates\":%zu}", inspect_chain_num(f->certs));
+  }
+  inspect_buf_puts(&out, "],\"findings\":");
   inspect_json_findings(&out, report);
   inspect_buf_puts(&out, ",\"verdicts\":");
   inspect_json_verdicts(&out, report);
@@ -272,14 +301,17 @@ static void print_json(const inspect_args_t *args, const char *target_desc, cons
   inspect_buf_cleanup(&out);
 }
 
-// parse_resolve checks "HOST:PORT:ADDR" against the target and returns ADDR.
-static int parse_resolve(const char *resolve, const char *host, uint16_t port, char *addr, size_t addr_len) {
+// parse_resolve parses "HOST:PORT:ADDR" (ADDR may be a bracketed IPv6
+// address). Like curl, an entry applies where host and port match: to the
+// target, or to the host of an AIA URL.
+static int parse_resolve(const char *resolve, tls_resolve_t *out) {
   const char *c1 = strchr(resolve, ':');
   const char *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
   uint64_t p;
   char port_text[8];
-  if (c1 == NULL || c2 == NULL || c2 - c1 - 1 <= 0 || (size_t)(c2 - c1 - 1) >= sizeof(port_text)) {
-    return cli_usage_error("inspect", "--resolve needs HOST:PORT:ADDR");
+  if (c1 == NULL || c2 == NULL || c1 == resolve || (size_t)(c1 - resolve) >= sizeof(out->host) ||
+      c2 - c1 - 1 <= 0 || (size_t)(c2 - c1 - 1) >= sizeof(port_text)) {
+    return 0;
   }
   snprintf(port_text, sizeof(port_text), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
   const char *a = c2 + 1;
@@ -288,14 +320,31 @@ static int parse_resolve(const char *resolve, const char *host, uint16_t port, c
     a++;
     alen -= 2;
   }
-  if (!cli_parse_u64(port_text, 1, 65535, &p) || alen == 0 || alen >= addr_len) {
-    return cli_usage_error("inspect", "--resolve needs HOST:PORT:ADDR");
+  if (!cli_parse_u64(port_text, 1, 65535, &p) || alen == 0 || alen >= sizeof(out->addr)) {
+    return 0;
   }
-  if ((size_t)(c1 - resolve) != strlen(host) || strncasecmp(resolve, host, strlen(host)) != 0 || p != port) {
-    return cli_error("inspect", "--resolve %s does not match the target %s:%u", resolve, host, port);
+  snprintf(out->host, sizeof(out->host), "%.*s", (int)(c1 - resolve), resolve);
+  out->port = (uint16_t)p;
+  snprintf(out->addr, sizeof(out->addr), "%.*s", (int)alen, a);
+  return 1;
+}
+
+static int selects_browser(const inspect_selection_t *sel) {
+  for (size_t i = 0; i < sel->num; i++) {
+    if (strcmp(inspect_profile_id(sel->items[i].profile), "browser") == 0) {
+      return 1;
+    }
   }
-  snprintf(addr, addr_len, "%.*s", (int)alen, a);
-  return CLI_EXIT_OK;
+  return 0;
+}
+
+static const char *resolve_lookup(const inspect_args_t *args, const char *host, uint16_t port) {
+  for (size_t i = 0; i < args->num_resolves; i++) {
+    if (args->resolves[i].port == port && strcasecmp(args->resolves[i].host, host) == 0) {
+      return args->resolves[i].addr;
+    }
+  }
+  return NULL;
 }
 
 int cmd_inspect(int argc, char **argv) {
@@ -305,9 +354,10 @@ int cmd_inspect(int argc, char **argv) {
       {"profile", required_argument, NULL, 'p'},       {"trust", required_argument, NULL, 't'},
       {"intermediates", required_argument, NULL, 'i'}, {"at", required_argument, NULL, 'a'},
       {"json", no_argument, NULL, 'j'},                {"timeout", required_argument, NULL, 'T'},
+      {"no-aia", no_argument, NULL, 'A'},              {"aia-timeout", required_argument, NULL, 'O'},
       {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
   };
-  inspect_args_t args = {.profiles = "all", .timeout = 10};
+  inspect_args_t args = {.profiles = "all", .timeout = 10, .aia_timeout = TLS_AIA_TIMEOUT};
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
@@ -315,7 +365,20 @@ int cmd_inspect(int argc, char **argv) {
       case 's': args.sni = optarg; break;
       case 'N': args.no_sni = 1; break;
       case 'n': args.name = optarg; break;
-      case 'r': args.resolve = optarg; break;
+      case 'r':
+        if (args.num_resolves == INSPECT_RESOLVE_MAX) {
+          return cli_usage_error("inspect", "too many --resolve entries (at most 16)");
+        }
+        if (!parse_resolve(optarg, &args.resolves[args.num_resolves++])) {
+          return cli_usage_error("inspect", "--resolve needs HOST:PORT:ADDR");
+        }
+        break;
+      case 'A': args.no_aia = 1; break;
+      case 'O':
+        if (!cli_parse_seconds(optarg, 3600, &args.aia_timeout) || args.aia_timeout <= 0) {
+          return cli_usage_error("inspect", "--aia-timeout needs a positive number of seconds");
+        }
+        break;
       case 'p': args.profiles = optarg; break;
       case 't': args.trust = optarg; break;
       case 'i': args.intermediates = optarg; break;
@@ -372,9 +435,7 @@ int cmd_inspect(int argc, char **argv) {
   }
   const inspect_chain_t *chain = NULL;
   if (rc == CLI_EXIT_OK && looks_like_file(args.target)) {
-    if (args.resolve != NULL) {
-      rc = cli_usage_error("inspect", "--resolve applies to a host target, not a file");
-    } else if ((file_chain = inspect_chain_new()) == NULL) {
+    if ((file_chain = inspect_chain_new()) == NULL) {
       rc = cli_error("inspect", "out of memory");
     } else {
       rc = load_file_into("chain", args.target, file_chain, NULL);
@@ -387,11 +448,8 @@ int cmd_inspect(int argc, char **argv) {
     }
   } else if (rc == CLI_EXIT_OK) {
     uint16_t port = 443;
-    char addr[64] = "";
     if (!split_host_port(args.target, host, sizeof(host), &port)) {
       rc = cli_usage_error("inspect", "TARGET must be host[:port] or an existing PEM file");
-    } else if (args.resolve != NULL) {
-      rc = parse_resolve(args.resolve, host, port, addr, sizeof(addr));
     }
     if (rc == CLI_EXIT_OK) {
       if (!args.no_sni && args.sni == NULL) {
@@ -400,7 +458,7 @@ int cmd_inspect(int argc, char **argv) {
       tls_probe_config_t cfg = {
           .host = host,
           .port = port,
-          .connect_addr = addr[0] ? addr : NULL,
+          .connect_addr = resolve_lookup(&args, host, port),
           .sni = args.no_sni ? NULL : args.sni,
           .alpn = "h2,http/1.1",
           .timeout = args.timeout,
@@ -414,6 +472,20 @@ int cmd_inspect(int argc, char **argv) {
       snprintf(target_desc, sizeof(target_desc), "%s:%u (%s)", host, port, probe.peer[0] ? probe.peer : "-");
     }
   }
+  // Browsers fetch a missing issuer through AIA; no other profile's platform
+  // does, so fetch only for them.
+  tls_aia_t *aia = NULL;
+  if (rc == CLI_EXIT_OK && !args.no_aia && selects_browser(&sel) && inspect_chain_num(chain) > 0) {
+    tls_aia_config_t aia_cfg = {
+        .timeout = args.aia_timeout,
+        .resolves = args.resolves,
+        .num_resolves = args.num_resolves,
+    };
+    if ((pool == NULL && (pool = inspect_chain_new()) == NULL) || (aia = tls_aia_new(&aia_cfg)) == NULL ||
+        tls_aia_gather(aia, chain, trust, now, pool) != TLS_OK) {
+      rc = cli_error("inspect", "out of memory");
+    }
+  }
   if (rc == CLI_EXIT_OK) {
     inspect_input_t in = {
         .chain = chain,
@@ -424,6 +496,9 @@ int cmd_inspect(int argc, char **argv) {
         .now = now,
         .handshake = have_probe ? probe.handshake : (inspect_handshake_t){INSPECT_HS_NONE, -1, 0, NULL},
     };
+    if (aia != NULL) {
+      in.aia_fetches = tls_aia_get0_fetches(aia, &in.num_aia_fetches);
+    }
     inspect_report_t *report = NULL;
     int err = inspect_report_new(&in, &sel, &report);
     if (err != INSPECT_OK) {
@@ -441,6 +516,7 @@ int cmd_inspect(int argc, char **argv) {
   if (have_probe) {
     tls_probe_result_cleanup(&probe);
   }
+  tls_aia_free(aia);
   inspect_chain_free(file_chain);
   inspect_chain_free(pool);
   inspect_trust_free(trust);

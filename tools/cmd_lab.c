@@ -29,7 +29,8 @@ static const char kLabHelp[] =
     "Options:\n"
     "  --out DIR           write the PKI and lab.json to DIR (default: a new\n"
     "                      temporary directory)\n"
-    "  --port-base N       serve scenario i of the catalogue on port N+i\n"
+    "  --port-base N       serve scenario i of the catalogue on port N+i, and the\n"
+    "                      AIA URLs on the port after the last scenario's\n"
     "                      (default 44300; 0 = any free port)\n"
     "  --only NAMES        serve only these scenarios (comma-separated)\n"
     "  --duration SECONDS  stop after this long (default: until Ctrl-C)\n"
@@ -47,6 +48,10 @@ typedef struct {
   const char *listen;
   size_t *indexes;  // catalogue index of each served site
   size_t num;
+  lab_t *lab;
+  proxy_origins_config_t *cfg;
+  lab_aia_object_t objects[64];  // what the served sites' AIA URLs serve
+  proxy_http_route_t routes[64];
 } lab_run_t;
 
 static int print_list(void) {
@@ -135,7 +140,8 @@ static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
     inspect_buf_json_string(&buf, f->what);
     inspect_buf_puts(&buf, "}");
   }
-  inspect_buf_puts(&buf, "],\"scenarios\":[");
+  inspect_buf_printf(&buf, "],\"aia\":{\"host\":\"%s\",\"port\":%u},\"scenarios\":[", LAB_AIA_HOST,
+                     run->cfg->http_port);
   for (size_t i = 0; i < run->num; i++) {
     const lab_scenario_t *s = lab_scenario_get(run->indexes[i]);
     inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
@@ -152,6 +158,9 @@ static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
     inspect_buf_json_string(&buf, s->what);
     inspect_buf_puts(&buf, ",\"expect_openssl\":");
     inspect_buf_json_string(&buf, s->expect_openssl);
+    char aia[256];
+    inspect_buf_puts(&buf, ",\"aia_url\":");
+    inspect_buf_json_string(&buf, lab_aia_url(run->lab, run->indexes[i], aia, sizeof(aia)) ? aia : NULL);
     inspect_buf_puts(&buf, ",\"expect_openssl_no_sni\":");
     inspect_buf_json_string(&buf, s->expect_openssl_no_sni);
     inspect_buf_printf(&buf, ",\"hello_delay_ms\":%u}", s->hello_delay_ms);
@@ -171,9 +180,37 @@ static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
   return CLI_EXIT_OK;
 }
 
+// prepare mints the leaves with AIA URLs now that the AIA port is known,
+// writes the lab and builds each site's TLS context and the AIA routes.
+static int prepare(lab_run_t *run) {
+  int err = lab_set_aia_port(run->lab, run->cfg->http_port);
+  if (err != TLS_OK) {
+    return cli_error("lab", "cannot mint the lab PKI: %s", tls_strerror(err));
+  }
+  char detail[4300];
+  if (lab_write(run->lab, run->dir, detail, sizeof(detail)) != TLS_OK) {
+    return cli_error("lab", "cannot write the lab to %s: %s", run->dir, detail);
+  }
+  run->cfg->num_routes = 0;
+  for (size_t i = 0; i < run->num; i++) {
+    proxy_origin_site_t *site = &run->cfg->sites[i];
+    site->ctx = lab_origin_ctx_new(run->lab, run->indexes[i], &err);
+    if (site->ctx == NULL) {
+      return cli_error("lab", "cannot build the TLS context for %s: %s", site->name, tls_strerror(err));
+    }
+    lab_aia_object_t *obj = &run->objects[run->cfg->num_routes];
+    if (lab_aia_object(run->lab, run->indexes[i], obj)) {
+      run->routes[run->cfg->num_routes++] =
+          (proxy_http_route_t){obj->path, obj->content_type, obj->body, obj->body_len};
+    }
+  }
+  run->cfg->routes = run->routes;
+  return CLI_EXIT_OK;
+}
+
 static int on_ready(void *arg, const proxy_origin_site_t *sites, size_t num) {
-  const lab_run_t *run = arg;
-  if (write_json(run, sites) != CLI_EXIT_OK) {
+  lab_run_t *run = arg;
+  if (prepare(run) != CLI_EXIT_OK || write_json(run, sites) != CLI_EXIT_OK) {
     return 1;
   }
   printf("%-26s %-6s %s\n", "scenario", "port", "what is wrong");
@@ -185,6 +222,8 @@ static int on_ready(void *arg, const proxy_origin_site_t *sites, size_t num) {
          run->dir, run->dir, run->dir, run->dir);
   printf("try:          curl --cacert %s/root.pem --resolve %s:%u:%s https://%s:%u/\n", run->dir, first->host,
          sites[0].port, run->listen, first->host, sites[0].port);
+  printf("AIA URLs:     http://%s:%u/... (map %s to %s)\n", LAB_AIA_HOST, run->cfg->http_port, LAB_AIA_HOST,
+         run->listen);
   printf("serving %zu scenario%s on %s; Ctrl-C stops\n", num, num == 1 ? "" : "s", run->listen);
   fflush(stdout);
   return 0;
@@ -264,9 +303,9 @@ int cmd_lab(int argc, char **argv) {
       return rc;
     }
   }
-  if (port_base != 0 && port_base + count - 1 > 65535) {
+  if (port_base != 0 && port_base + count > 65535) {
     char what[96];
-    snprintf(what, sizeof(what), "--port-base is too high for the whole catalogue (at most %zu)", 65535 - (count - 1));
+    snprintf(what, sizeof(what), "--port-base is too high for the whole catalogue (at most %zu)", 65535 - count);
     return cli_usage_error("lab", what);
   }
   char *dir = out != NULL ? strdup(out) : make_temp_dir();
@@ -281,38 +320,35 @@ int cmd_lab(int argc, char **argv) {
   }
   char detail[4300];
   int rc = CLI_EXIT_OK;
-  if (lab_write(lab, dir, detail, sizeof(detail)) != TLS_OK) {
-    rc = cli_error("lab", "cannot write the lab to %s: %s", dir, detail);
-  }
   proxy_origin_site_t sites[64];
   memset(sites, 0, sizeof(sites));
-  for (size_t i = 0; rc == CLI_EXIT_OK && i < num; i++) {
+  for (size_t i = 0; i < num; i++) {
     const lab_scenario_t *s = lab_scenario_get(indexes[i]);
     sites[i].name = s->name;
     sites[i].description = s->what;
     sites[i].port = port_base == 0 ? 0 : (uint16_t)(port_base + indexes[i]);
     sites[i].hello_delay_ms = s->hello_delay_ms;
-    sites[i].ctx = lab_origin_ctx_new(lab, indexes[i], &err);
-    if (sites[i].ctx == NULL) {
-      rc = cli_error("lab", "cannot build the TLS context for %s: %s", s->name, tls_strerror(err));
-    }
   }
-  if (rc == CLI_EXIT_OK) {
-    lab_run_t run = {dir, listen, indexes, num};
-    proxy_origins_config_t cfg = {
-        .listen_addr = listen,
-        .sites = sites,
-        .num_sites = num,
-        .duration = duration,
-        .on_ready = on_ready,
-        .arg = &run,
-    };
-    int r = proxy_origins_run(&cfg, detail, sizeof(detail));
-    if (r == PROXY_EADDRINUSE) {
-      rc = cli_error("lab", "port in use: %s; stop what holds it or pick another --port-base (0 = any)", detail);
-    } else if (r != 0) {
-      rc = cli_error("lab", "cannot serve %s: %s", detail, proxy_strerror(r));
-    }
+  lab_run_t run;
+  proxy_origins_config_t cfg = {
+      .listen_addr = listen,
+      .sites = sites,
+      .num_sites = num,
+      // The AIA listener takes the port after the catalogue's.
+      .http = 1,
+      .http_port = port_base == 0 ? 0 : (uint16_t)(port_base + count),
+      .duration = duration,
+      .on_ready = on_ready,
+      .arg = &run,
+  };
+  run = (lab_run_t){.dir = dir, .listen = listen, .indexes = indexes, .num = num, .lab = lab, .cfg = &cfg};
+  int r = proxy_origins_run(&cfg, detail, sizeof(detail));
+  if (r == PROXY_EADDRINUSE) {
+    rc = cli_error("lab", "port in use: %s; stop what holds it or pick another --port-base (0 = any)", detail);
+  } else if (r == PROXY_EREADY) {
+    rc = CLI_EXIT_USAGE;  // on_ready said why
+  } else if (r != 0) {
+    rc = cli_error("lab", "cannot serve %s: %s", detail, proxy_strerror(r));
   }
   for (size_t i = 0; i < num; i++) {
     SSL_CTX_free(sites[i].ctx);

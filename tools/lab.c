@@ -5,7 +5,9 @@
 #include "tools/lab.h"
 
 #include <errno.h>
+#include <openssl/bytestring.h>
 #include <openssl/digest.h>
+#include <openssl/pkcs7.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,14 @@ typedef enum {
   LEAF_EKU_CLIENT,      // clientAuth only
 } leaf_eku_t;
 
+// What the leaf's AIA caIssuers URL (on the lab's plain-HTTP listener) serves.
+typedef enum {
+  AIA_NONE = 0,  // no AIA extension (the usual)
+  AIA_DER,       // the issuer, one DER certificate (.der)
+  AIA_PKCS7,     // the issuer and the root, a certs-only PKCS#7 (.p7c)
+  AIA_DEAD,      // nothing: the URL answers 404
+} aia_t;
+
 // scenario_def_t is one scenario: what the catalogue says (`info`), how its
 // leaf and chain are minted, and how its origin answers. A zero field means
 // the usual: an ECDSA P-256 leaf for `info.host` (SAN and CN), signed with
@@ -57,6 +67,7 @@ typedef struct {
   int sha1;
   leaf_eku_t eku;
   const char *critical_oid;  // the leaf carries this unknown critical extension
+  aia_t aia;
   // Server behaviour.
   int require_sni;
   int default_cert_without_sni;
@@ -135,6 +146,18 @@ static const scenario_def_t kScenarios[] = {
     {SCENARIO("slow-handshake", "OK", "the origin waits 3 seconds before answering the ClientHello (for timeouts)",
               "OK", "OK"),
      .info.hello_delay_ms = 3000},
+    {SCENARIO("missing-intermediate-aia", "MISSING_INTERMEDIATE",
+              "the leaf is sent alone, but its AIA URL serves the intermediate: browsers fetch it, curl does not",
+              "MISSING_INTERMEDIATE", "MISSING_INTERMEDIATE"),
+     .shape = SHAPE_LEAF_ONLY, .aia = AIA_DER},
+    {SCENARIO("missing-intermediate-dead-aia", "MISSING_INTERMEDIATE",
+              "the leaf is sent alone and its AIA URL answers 404: browsers cannot fetch the intermediate either",
+              "MISSING_INTERMEDIATE", "MISSING_INTERMEDIATE"),
+     .shape = SHAPE_LEAF_ONLY, .aia = AIA_DEAD},
+    {SCENARIO("aia-pkcs7", "MISSING_INTERMEDIATE",
+              "the leaf is sent alone; its AIA URL serves the intermediate as a certs-only PKCS#7 (.p7c)",
+              "MISSING_INTERMEDIATE", "MISSING_INTERMEDIATE"),
+     .shape = SHAPE_LEAF_ONLY, .aia = AIA_PKCS7},
 };
 
 #undef SCENARIO
@@ -209,6 +232,10 @@ struct lab_st {
   size_t client_len[NUM_CLIENTS];
   EVP_PKEY *client_keys[NUM_CLIENTS];
   lab_site_t sites[NUM_SCENARIOS];
+  int64_t now;
+  uint16_t aia_port;  // the port of the AIA URLs; 0 = none given yet (80 in the URL)
+  uint8_t *aia_pkcs7;  // the certs-only PKCS#7 that AIA_PKCS7 URLs serve
+  size_t aia_pkcs7_len;
 };
 
 size_t lab_bundle_count(void) { return NUM_BUNDLES; }
@@ -218,6 +245,19 @@ const lab_fixture_t *lab_bundle_get(size_t index) { return index < NUM_BUNDLES ?
 size_t lab_mtls_client_count(void) { return NUM_CLIENTS; }
 
 const lab_fixture_t *lab_mtls_client_get(size_t index) { return index < NUM_CLIENTS ? &kClients[index] : NULL; }
+
+static void site_cleanup(lab_site_t *site) {
+  // Chains hold extra references to shared CA certificates.
+  for (size_t k = 0; k < site->chain_len; k++) {
+    CRYPTO_BUFFER_free(site->chain[k]);
+  }
+  for (size_t k = 0; k < site->no_sni_len; k++) {
+    CRYPTO_BUFFER_free(site->no_sni_chain[k]);
+  }
+  EVP_PKEY_free(site->key);
+  EVP_PKEY_free(site->no_sni_key);
+  memset(site, 0, sizeof(*site));
+}
 
 static void ca_cleanup(lab_ca_t *ca) {
   CRYPTO_BUFFER_free(ca->cert);
@@ -250,17 +290,9 @@ void lab_free(lab_t *lab) {
     EVP_PKEY_free(lab->client_keys[i]);
   }
   for (size_t i = 0; i < NUM_SCENARIOS; i++) {
-    lab_site_t *site = &lab->sites[i];
-    // Chains hold extra references to shared CA certificates.
-    for (size_t k = 0; k < site->chain_len; k++) {
-      CRYPTO_BUFFER_free(site->chain[k]);
-    }
-    for (size_t k = 0; k < site->no_sni_len; k++) {
-      CRYPTO_BUFFER_free(site->no_sni_chain[k]);
-    }
-    EVP_PKEY_free(site->key);
-    EVP_PKEY_free(site->no_sni_key);
+    site_cleanup(&lab->sites[i]);
   }
+  OPENSSL_free(lab->aia_pkcs7);
   free(lab);
 }
 
@@ -348,6 +380,11 @@ static int mint_site(lab_t *lab, size_t index, int64_t now) {
       .md = def->sha1 ? EVP_sha1() : NULL,
       .critical_oid = def->critical_oid,
   };
+  char aia_url[256];
+  if (def->aia != AIA_NONE) {
+    lab_aia_url(lab, index, aia_url, sizeof(aia_url));
+    spec.aia_ca_issuers = aia_url;
+  }
   if (def->validity == VALID_EXPIRED) {
     spec.not_before = now - 120 * DAY;
     spec.not_after = now - 1 * DAY;
@@ -488,12 +525,78 @@ static int mint_mtls_clients(lab_t *lab, int64_t now) {
   return err;
 }
 
+// bundle_pkcs7 makes what AIA_PKCS7 URLs serve: the intermediate and the
+// root as a certs-only PKCS#7, as some CAs publish their .p7c files.
+static int bundle_pkcs7(lab_t *lab) {
+  STACK_OF(CRYPTO_BUFFER) *certs = sk_CRYPTO_BUFFER_new_null();
+  CBB cbb;
+  int ok = certs != NULL && CBB_init(&cbb, 2048);
+  if (ok) {
+    ok = sk_CRYPTO_BUFFER_push(certs, lab->inter.cert) && sk_CRYPTO_BUFFER_push(certs, lab->root.cert) &&
+         PKCS7_bundle_raw_certificates(&cbb, certs) && CBB_finish(&cbb, &lab->aia_pkcs7, &lab->aia_pkcs7_len);
+    if (!ok) {
+      CBB_cleanup(&cbb);
+    }
+  }
+  sk_CRYPTO_BUFFER_free(certs);  // the lab keeps its references
+  return ok ? TLS_OK : TLS_ENOMEM;
+}
+
+int lab_aia_url(const lab_t *lab, size_t index, char *out, size_t out_len) {
+  if (index >= NUM_SCENARIOS || kScenarios[index].aia == AIA_NONE) {
+    return 0;
+  }
+  char port[8] = "";
+  if (lab->aia_port != 0) {
+    snprintf(port, sizeof(port), ":%u", lab->aia_port);
+  }
+  return snprintf(out, out_len, "http://" LAB_AIA_HOST "%s/%s/issuer.%s", port, kScenarios[index].info.name,
+                  kScenarios[index].aia == AIA_PKCS7 ? "p7c" : "der") < (int)out_len;
+}
+
+int lab_aia_object(const lab_t *lab, size_t index, lab_aia_object_t *out) {
+  char url[256];
+  if (!lab_aia_url(lab, index, url, sizeof(url))) {
+    return 0;
+  }
+  snprintf(out->path, sizeof(out->path), "%s", strchr(url + strlen("http://"), '/'));
+  switch (kScenarios[index].aia) {
+    case AIA_DER:
+      out->body = CRYPTO_BUFFER_data(lab->inter.cert);
+      out->body_len = CRYPTO_BUFFER_len(lab->inter.cert);
+      out->content_type = "application/pkix-cert";
+      return 1;
+    case AIA_PKCS7:
+      out->body = lab->aia_pkcs7;
+      out->body_len = lab->aia_pkcs7_len;
+      out->content_type = "application/pkcs7-mime";
+      return 1;
+    case AIA_DEAD:
+    case AIA_NONE:
+      break;
+  }
+  return 0;
+}
+
+int lab_set_aia_port(lab_t *lab, uint16_t port) {
+  lab->aia_port = port;
+  int err = TLS_OK;
+  for (size_t i = 0; i < NUM_SCENARIOS && err == TLS_OK; i++) {
+    if (kScenarios[i].aia != AIA_NONE) {
+      site_cleanup(&lab->sites[i]);
+      err = mint_site(lab, i, lab->now);
+    }
+  }
+  return err;
+}
+
 lab_t *lab_new(int64_t now, int *out_err) {
   lab_t *lab = calloc(1, sizeof(*lab));
   if (lab == NULL) {
     *out_err = TLS_ENOMEM;
     return NULL;
   }
+  lab->now = now;
   int err = mint_ca(&lab->root, "tlsmirror lab root CA", NULL, -1, NULL, now);
   if (err == TLS_OK) err = mint_ca(&lab->inter, "tlsmirror lab intermediate CA", &lab->root, 0, NULL, now);
   if (err == TLS_OK) err = mint_ca(&lab->inter_a, "tlsmirror lab intermediate A", &lab->root, 1, NULL, now);
@@ -512,6 +615,9 @@ lab_t *lab_new(int64_t now, int *out_err) {
   }
   if (err == TLS_OK) {
     err = mint_mtls_clients(lab, now);
+  }
+  if (err == TLS_OK) {
+    err = bundle_pkcs7(lab);
   }
   if (err != TLS_OK) {
     lab_free(lab);

@@ -74,6 +74,28 @@ int lab_bundle_render(const lab_t *lab, size_t index, inspect_buf_t *out);
 CRYPTO_BUFFER *const *lab_mtls_client_get0_chain(const lab_t *lab, size_t index, size_t *out_num);
 EVP_PKEY *lab_mtls_client_get0_key(const lab_t *lab, size_t index);
 
+// AIA: some scenarios' leaves name a caIssuers URL on the lab's plain-HTTP
+// listener, http://aia.lab.test:PORT/<scenario>/issuer.der (or .p7c), which
+// serves the issuer (or answers 404, for a dead URL). The port is known only
+// once that listener is bound: lab_set_aia_port then mints those leaves again
+// with it (before, their URLs name port 80). Build origin contexts and write
+// the lab after it.
+#define LAB_AIA_HOST "aia.lab.test"
+int lab_set_aia_port(lab_t *lab, uint16_t port);
+// lab_aia_url writes scenario `index`'s AIA URL to `out` and returns 1, or
+// returns 0 when its leaf has none.
+int lab_aia_url(const lab_t *lab, size_t index, char *out, size_t out_len);
+// lab_aia_object fills `out` with what GET on scenario `index`'s AIA URL
+// serves (the body borrowed from the lab) and returns 1, or returns 0 when
+// that URL answers 404 or there is none.
+typedef struct {
+  char path[128];  // the URL's path, e.g. "/aia-pkcs7/issuer.p7c"
+  const char *content_type;
+  const uint8_t *body;
+  size_t body_len;
+} lab_aia_object_t;
+int lab_aia_object(const lab_t *lab, size_t index, lab_aia_object_t *out);
+
 // lab_origin_ctx_new returns a server context for scenario `index`.
 SSL_CTX *lab_origin_ctx_new(const lab_t *lab, size_t index, int *out_err);
 

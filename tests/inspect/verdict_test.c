@@ -105,6 +105,14 @@ ParameterizedTestParameters(verdict, lab_scenarios) {
       {"tls12-only", 1, {OK, OK, OK, OK, OK, NOCERT, OK, OK}},
       {"slow-handshake", 0, {OK, OK, OK, OK, OK, OK, OK, OK}},
       {"slow-handshake", 1, {OK, OK, OK, OK, OK, NOCERT, OK, OK}},
+      // Offline, nothing fetched: the AIA URL alone rescues no one (see
+      // browser_aia below for the browser with fetches).
+      {"missing-intermediate-aia", 0, {MISS, MISS, MISS, MISS, MISS, MISS, MISS, MISS}},
+      {"missing-intermediate-aia", 1, {MISS, MISS, MISS, MISS, MISS, NOCERT, MISS, MISS}},
+      {"missing-intermediate-dead-aia", 0, {MISS, MISS, MISS, MISS, MISS, MISS, MISS, MISS}},
+      {"missing-intermediate-dead-aia", 1, {MISS, MISS, MISS, MISS, MISS, NOCERT, MISS, MISS}},
+      {"aia-pkcs7", 0, {MISS, MISS, MISS, MISS, MISS, MISS, MISS, MISS}},
+      {"aia-pkcs7", 1, {MISS, MISS, MISS, MISS, MISS, NOCERT, MISS, MISS}},
   };
   return cr_make_param_array(scenario_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -219,7 +227,7 @@ ParameterizedTestParameters(verdict, platform_words) {
       {"expired", "browser", "NET::ERR_CERT_DATE_INVALID"},
       {"untrusted-root", "browser", "NET::ERR_CERT_AUTHORITY_INVALID"},
       {"cn-only-no-san", "browser", "NET::ERR_CERT_COMMON_NAME_INVALID"},
-      {"sha1-signature", "browser", "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM"},
+      {"sha1-signature", "browser", "NET::ERR_CERT_INVALID"},
       {"eku-client-only", "browser", "NET::ERR_CERT_INVALID"},
       // Chromium's builtin verifier maps a name-constraint violation to no
       // specific status, so it falls back to CERT_STATUS_INVALID
@@ -617,8 +625,8 @@ Test(verdict, apigateway_insecure_needs_a_root) {
 
 // Two problems at once: each verifier reports the one its order puts first.
 // Chromium reports the most serious status (MapCertStatusToNetError: INVALID,
-// AUTHORITY_INVALID, COMMON_NAME_INVALID, ..., WEAK_SIGNATURE, WEAK_KEY,
-// DATE_INVALID); OpenSSL 3 checks the signature level (check_auth_level), the
+// AUTHORITY_INVALID, COMMON_NAME_INVALID, ..., WEAK_KEY, DATE_INVALID), and
+// since it stopped verifying SHA-1 signatures a SHA-1 one is INVALID; OpenSSL 3 checks the signature level (check_auth_level), the
 // host (check_id), times (internal_verify), then name constraints, and curl
 // stops at the first error while Node reports the last (the real openssl
 // verify agrees: error 10 then 47, or 62 first); the JDK's ConstraintsChecker
@@ -641,9 +649,9 @@ ParameterizedTestParameters(verdict, two_problems) {
       {"expired and the wrong name", "", "other.test", "wanted.test", 1, 0,
        {HOST, EXP, EXP, HOST, EXP, EXP, EXP, EXP}, "NET::ERR_CERT_COMMON_NAME_INVALID"},
       {"SHA-1 and the wrong name", "", "other.test", "wanted.test", 0, 1,
-       {SIG, SIG, HOST, HOST, SIG, SIG, HOST, HOST}, "NET::ERR_CERT_COMMON_NAME_INVALID"},
+       {SIG, SIG, HOST, SIG, SIG, SIG, HOST, HOST}, "NET::ERR_CERT_INVALID"},
       {"SHA-1 and expired", "", "other.test", "other.test", 1, 1,
-       {SIG, EXP, EXP, SIG, EXP, EXP, EXP, EXP}, "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM"},
+       {SIG, EXP, EXP, SIG, EXP, EXP, EXP, EXP}, "NET::ERR_CERT_INVALID"},
   };
   return cr_make_param_array(combo_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -675,4 +683,61 @@ ParameterizedTest(combo_case_t *c, verdict, two_problems) {
   inspect_report_free(r);
   inspect_chain_free(chain);
   t_pki_cleanup(&pki);
+}
+
+// AIA for the browser only: a fetch that delivered the intermediate makes the
+// browser accept, naming the URL, and no other profile; a failed fetch is a
+// rejection naming the URL and an AIA_FAILED finding; no fetch at all says
+// that the URL was not tried.
+Test(verdict, browser_aia) {
+  inspect_chain_t *chain = t_lab_chain("missing-intermediate-aia", 0);
+  inspect_trust_t *trust = t_lab_trust();
+  const char *url = inspect_cert_get0_info(inspect_chain_get0(chain, 0))->aia_ca_issuers;
+  cr_assert_not_null(url);
+  inspect_input_t in;
+  t_input(&in, chain, trust, "missing-intermediate-aia.lab.test", 1, T_NOW);
+  cr_assert_str_eq(inspect_aia_next_url(&in), url, "the browser fetches the leaf's URL first");
+
+  inspect_report_t *r = t_report(&in, NULL);
+  const inspect_verdict_t *b = t_verdict(r, "browser");
+  cr_assert(!b->accept && strstr(b->message, "not tried here") && strstr(b->message, url), "%s", b->message);
+  inspect_report_free(r);
+
+  size_t num_inter = 0;
+  CRYPTO_BUFFER *const *inters = lab_get0_intermediates(t_lab(), &num_inter);
+  inspect_chain_t *fetched = t_chain_new(inters, 1);
+  inspect_aia_fetch_t ok = {url, INSPECT_AIA_OK, "a DER certificate", fetched};
+  in.aia_pool = fetched;
+  in.aia_fetches = &ok;
+  in.num_aia_fetches = 1;
+  cr_assert_null(inspect_aia_next_url(&in), "nothing more to fetch");
+  r = t_report(&in, NULL);
+  b = t_verdict(r, "browser");
+  cr_assert(b->accept && strstr(b->effect, url) && strstr(b->effect, "curl, Python, Node, Java"), "%s", b->effect);
+  cr_assert_eq(inspect_report_num_rejects(r), T_NUM_PROFILES - 1, "every other profile still rejects");
+  int found = 0;
+  for (size_t i = 0; i < inspect_report_num_findings(r); i++) {
+    found |= strcmp(inspect_report_get0_finding(r, i)->code, "AIA_FETCHED") == 0;
+  }
+  cr_assert(found, "an AIA_FETCHED finding");
+  inspect_report_free(r);
+
+  inspect_aia_fetch_t dead = {url, INSPECT_AIA_DEAD, "HTTP 404 Not Found", NULL};
+  in.aia_pool = NULL;
+  in.aia_fetches = &dead;
+  r = t_report(&in, NULL);
+  b = t_verdict(r, "browser");
+  cr_assert(!b->accept && b->reason == INSPECT_REASON_MISSING_INTERMEDIATE, "%s", b->message);
+  cr_assert(strstr(b->message, "NET::ERR_CERT_AUTHORITY_INVALID") == b->message && strstr(b->message, url) &&
+                strstr(b->message, "HTTP 404"),
+            "%s", b->message);
+  found = 0;
+  for (size_t i = 0; i < inspect_report_num_findings(r); i++) {
+    found |= strcmp(inspect_report_get0_finding(r, i)->code, "AIA_FAILED") == 0;
+  }
+  cr_assert(found, "an AIA_FAILED finding");
+  inspect_report_free(r);
+  inspect_chain_free(fetched);
+  inspect_chain_free(chain);
+  inspect_trust_free(trust);
 }

@@ -477,6 +477,9 @@ static const struct {
   int err, depth;
 } kBoringVerdicts[] = {
     {"missing-intermediate", 0, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0},
+    {"missing-intermediate-aia", 0, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0},
+    {"missing-intermediate-dead-aia", 0, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0},
+    {"aia-pkcs7", 0, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0},
     {"expired", 0, X509_V_ERR_CERT_HAS_EXPIRED, 0},
     {"not-yet-valid", 0, X509_V_ERR_CERT_NOT_YET_VALID, 0},
     {"self-signed", 0, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0},
@@ -1373,4 +1376,105 @@ Test(mirror_ca, missing) {
   cr_assert_eq(unlink(path), 0);
   cr_assert_eq(tls_mirror_ca_load(dir, &ca), TLS_ENO_CA);  // the untrusted root missing
   cr_assert_null(ca);
+}
+
+// AIA: with a base, a mirrored leaf whose original names an AIA URL names one
+// at the base instead, which serves the mirrored issuer (what
+// tls_mirror_aia_issuer mints); that issuer completes the mirrored chain up
+// to the mirror root, for BoringSSL and OpenSSL 3 alike.
+static char *aia_url_of(const CRYPTO_BUFFER *buf) {
+  int err = 0;
+  inspect_cert_t *c = inspect_cert_new(CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf), &err);
+  cr_assert_not_null(c);
+  const char *url = inspect_cert_get0_info(c)->aia_ca_issuers;
+  char *copy = url != NULL ? strdup(url) : NULL;
+  inspect_cert_free(c);
+  return copy;
+}
+
+Test(mirror, aia_rewritten_and_served) {
+  env_t e;
+  env_init(&e, 8);
+  int index = lab_scenario_find("missing-intermediate-aia");
+  cr_assert_geq(index, 0);
+  size_t n = 0;
+  CRYPTO_BUFFER *const *orig = lab_get0_chain(e.lab, (size_t)index, 0, &n);
+  cr_assert_eq(n, 1);
+  char *orig_url = aia_url_of(orig[0]);
+  cr_assert_not_null(orig_url, "the lab's leaf names an AIA URL");
+  inspect_chain_t *chain = chain_of(orig, n);
+  size_t num_inter = 0;
+  CRYPTO_BUFFER *const *inters = lab_get0_intermediates(e.lab, &num_inter);
+  inspect_cert_t *inter = cert_of(inters[0]);
+  CRYPTO_BUFFER *served = NULL;
+  char path[64];
+
+  // Without a base the origin's URL stays, and there is nothing to serve.
+  tls_identity_t id;
+  cr_assert_eq(tls_mirror_chain(e.mirror, chain, e.trust, &id), TLS_OK);
+  char *url = aia_url_of(id.chain[0]);
+  cr_assert_str_eq(url, orig_url);
+  free(url);
+  cr_assert_eq(tls_mirror_aia_issuer(e.mirror, chain, 0, inter, e.trust, &served, path, sizeof(path)), TLS_EMINT);
+
+  cr_assert_eq(tls_mirror_set_aia_base(e.mirror, "http://mirror.test:8443"), TLS_OK);
+  cr_assert_eq(tls_mirror_chain(e.mirror, chain, e.trust, &id), TLS_OK);
+  CRYPTO_BUFFER *leaf = id.chain[0];
+  CRYPTO_BUFFER_up_ref(leaf);
+  url = aia_url_of(leaf);
+  cr_assert_not_null(url);
+  cr_assert(strncmp(url, "http://mirror.test:8443/", 24) == 0 && strlen(url) == 24 + 32 + 4, "%s", url);
+  cr_assert_eq(tls_mirror_aia_issuer(e.mirror, chain, 0, inter, e.trust, &served, path, sizeof(path)), TLS_OK);
+  cr_assert_str_eq(url + 23, path, "the served path is the leaf's: %s vs %s", url, path);
+
+  // The leaf alone still misses its issuer; with the served one it chains
+  // to the mirror root, as the origin's leaf with the real intermediate
+  // chains to the lab root.
+  CRYPTO_BUFFER *mirror_root = tls_mirror_ca_get0_root(e.ca);
+  const char *host = "missing-intermediate-aia.lab.test";
+  verdict_t alone = verify_boringssl(&leaf, 1, &mirror_root, 1, host, X509_PURPOSE_SSL_SERVER, e.now);
+  cr_assert_eq(alone.err, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+  CRYPTO_BUFFER *with[2] = {leaf, served};
+  CRYPTO_BUFFER *lab_root = lab_get0_root(e.lab);
+  CRYPTO_BUFFER *orig_with[2] = {orig[0], inters[0]};
+  verdict_t want = verify_boringssl(orig_with, 2, &lab_root, 1, host, X509_PURPOSE_SSL_SERVER, e.now);
+  cr_assert_eq(want.err, X509_V_OK);
+  verdict_t got = verify_boringssl(with, 2, &mirror_root, 1, host, X509_PURPOSE_SSL_SERVER, e.now);
+  cr_assert(verdict_eq(got, want), "BoringSSL: %d at %d", got.err, got.depth);
+  got = verify_openssl(e.dir, with, 2, &mirror_root, 1, host, e.now);
+  cr_assert(verdict_eq(got, want), "OpenSSL: %d at %d", got.err, got.depth);
+  // The served issuer keeps the intermediate's names.
+  X509 *sx = x509_of(served), *ix = x509_of(inters[0]);
+  cr_assert_eq(X509_NAME_cmp(X509_get_subject_name(sx), X509_get_subject_name(ix)), 0);
+  X509_free(sx);
+  X509_free(ix);
+  CRYPTO_BUFFER_free(served);
+
+  // Another base mirrors the same chain anew (the cache keys by base).
+  cr_assert_eq(tls_mirror_set_aia_base(e.mirror, "http://other.test"), TLS_OK);
+  cr_assert_eq(tls_mirror_chain(e.mirror, chain, e.trust, &id), TLS_OK);
+  char *other = aia_url_of(id.chain[0]);
+  cr_assert(strncmp(other, "http://other.test/", 18) == 0, "%s", other);
+  free(other);
+
+  // An issuer that did not issue the leaf, or a chain whose issuer was sent,
+  // has nothing to serve.
+  size_t un = 0;
+  CRYPTO_BUFFER *const *untrusted = lab_get0_chain(e.lab, (size_t)lab_scenario_find("untrusted-root"), 0, &un);
+  inspect_cert_t *stranger = cert_of(untrusted[1]);
+  cr_assert_eq(tls_mirror_aia_issuer(e.mirror, chain, 0, stranger, e.trust, &served, path, sizeof(path)), TLS_EMINT);
+  size_t gn = 0;
+  CRYPTO_BUFFER *const *good = lab_get0_chain(e.lab, (size_t)lab_scenario_find("good"), 0, &gn);
+  inspect_chain_t *good_chain = chain_of(good, gn);
+  cr_assert_eq(tls_mirror_aia_issuer(e.mirror, good_chain, 0, inter, e.trust, &served, path, sizeof(path)), TLS_EMINT);
+  cr_assert_eq(tls_mirror_aia_issuer(e.mirror, chain, 5, inter, e.trust, &served, path, sizeof(path)), TLS_EMINT);
+
+  inspect_chain_free(good_chain);
+  inspect_cert_free(stranger);
+  CRYPTO_BUFFER_free(leaf);
+  free(url);
+  free(orig_url);
+  inspect_cert_free(inter);
+  inspect_chain_free(chain);
+  env_cleanup(&e);
 }

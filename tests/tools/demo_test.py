@@ -32,6 +32,15 @@ f.check("curl HTTP 200" in block("wrong-order") and "rejected by cloudfront-orig
         block("wrong-order"))
 f.check("unable to get local issuer certificate" in block("missing-intermediate"), block("missing-intermediate"))
 f.check("certificate required" in block("mtls-required"), block("mtls-required"))
+# The AIA story in one block: the browser fetches the intermediate and accepts,
+# curl fails, CloudFront answers 502.
+aia = block("missing-intermediate-aia")
+f.check("curl fails: curl: (60)" in aia and "unable to get local issuer certificate" in aia, aia)
+f.check("browser accepts. Chrome shows the page: it fetches the missing intermediate from http://aia.lab.test:" in aia,
+        aia)
+f.check("CloudFront rejects." in aia and "502 Bad Gateway" in aia, aia)
+dead = block("missing-intermediate-dead-aia")
+f.check("browser rejects." in dead and "NET::ERR_CERT_AUTHORITY_INVALID" in dead and "HTTP 404" in dead, dead)
 f.check(not glob.glob(os.path.join(e2e.TMP, "tlsmirror-demo-*")), "the demo removes its directory")
 r = e2e.run([e2e.TLSMIRROR, "demo", "--keep"], timeout=120, env=env)
 kept = glob.glob(os.path.join(e2e.TMP, "tlsmirror-demo-*"))

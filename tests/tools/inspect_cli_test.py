@@ -70,7 +70,8 @@ one_line_error(inspect(), "missing target", "missing TARGET")
 one_line_error(inspect(good_chain, good_chain), "two targets", "exactly one TARGET")
 one_line_error(inspect(good_chain, "--timeout", "0"), "zero timeout", "--timeout")
 one_line_error(inspect(good_chain, "--bogus"), "unknown option", "unknown option")
-one_line_error(inspect(good_chain, "--resolve", "a:1:127.0.0.1"), "--resolve with a file", "--resolve")
+one_line_error(inspect(good_chain, "--resolve", "a:1"), "--resolve without an address", "--resolve")
+one_line_error(inspect(good_chain, "--aia-timeout", "-1"), "negative --aia-timeout", "--aia-timeout")
 one_line_error(inspect("host.invalid:443", "--timeout", "5"), "unresolvable host", "cannot resolve")
 closed = e2e.free_port() if hasattr(e2e, "free_port") else None
 if closed is None:

@@ -50,6 +50,26 @@ elapsed = time.time() - start
 f.check(reason == "OK" and elapsed >= s["hello_delay_ms"] / 1000 - 0.2,
         f"curl slow-handshake: got {reason} after {elapsed:.1f}s ({evidence})")
 
+# AIA: the leaves of the AIA scenarios name the lab's plain-HTTP listener,
+# which serves the intermediate as DER or certs-only PKCS#7, or 404.
+aia = lab.json["aia"]
+for name, status, kind in (("missing-intermediate-aia", 200, "application/pkix-cert"),
+                           ("aia-pkcs7", 200, "application/pkcs7-mime"),
+                           ("missing-intermediate-dead-aia", 404, None)):
+    url = lab.scenarios[name]["aia_url"]
+    f.check(url.startswith(f"http://{aia['host']}:{aia['port']}/{name}/"), f"{name}: AIA URL {url}")
+    r = e2e.run(["curl", "-sS", "-o", os.path.join(e2e.TMP, "aia.out"), "-w", "%{http_code} %{content_type}",
+                 "--resolve", f"{aia['host']}:{aia['port']}:127.0.0.1", url])
+    f.check(r.stdout.startswith(str(status)) and (kind is None or kind in r.stdout), f"GET {url}: {r.stdout}")
+    text = e2e.run(["openssl", "x509" if name != "aia-pkcs7" else "pkcs7", "-inform", "DER", "-in",
+                    os.path.join(e2e.TMP, "aia.out"), "-noout", "-print_certs" if name == "aia-pkcs7" else "-subject"])
+    if status == 200:
+        f.check("tlsmirror lab intermediate CA" in text.stdout, f"{name}: the AIA URL serves {text.stdout!r}")
+    chain = e2e.run(["openssl", "x509", "-in", os.path.join(lab.dir, name, "chain.pem"), "-noout", "-ext",
+                     "authorityInfoAccess"]).stdout
+    f.check(url in chain, f"{name}: chain.pem's leaf names {url}: {chain!r}")
+f.check(lab.scenarios["good"]["aia_url"] is None, "good has no AIA URL")
+
 # Files: keys are private, certificates readable.
 f.check(oct(os.stat(lab.json["client_key"]).st_mode & 0o777) == "0o600", "client.key has mode 0600")
 f.check(os.path.getsize(os.path.join(lab.dir, "good", "chain.pem")) > 0, "good/chain.pem written")

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Fidelity of the `browser` profile against real headless Chromium, on every
+lab scenario, those whose leaves carry an AIA URL included:
+
+1. `tlsmirror inspect --profile browser` (live, fetching AIA) must agree with
+   Chromium trusting the lab root: the page loads exactly when inspect
+   accepts, and a refused page's net::ERR_… is the one inspect names.
+2. Chromium through `tlsmirror proxy --origin sni`, trusting the mirror root,
+   must do what it does directly.
+
+Chromium runs once per configuration (direct, through the proxy), each time
+on the whole catalogue in one batch (tests/chromium.py)."""
+
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
+import chromium  # noqa: E402
+import e2e  # noqa: E402
+
+# Through the proxy, a mirrored leaf still names the origin's AIA URL, which
+# serves the origin's intermediate: it does not chain to the mirror root, so
+# Chromium fails where it succeeds directly. Phase 2 of issue 10 (the proxy
+# serves the mirrored issuer at a URL of its own and rewrites the mirrored
+# leaf's AIA extension to it) removes these; until then they must fail, and a
+# pass is reported so that the expectation is removed.
+PROXY_PHASE2 = {"missing-intermediate-aia", "aia-pkcs7"}
+
+f = e2e.Failures()
+started = time.time()
+version = chromium.version()
+print(f"oracle: {version}", flush=True)
+lab = e2e.Lab()
+aia_port = lab.json["aia"]["port"]
+scenarios = sorted(lab.scenarios.values(), key=lambda s: s["name"])
+
+
+def inspect(s):
+    args = [e2e.TLSMIRROR, "inspect", f"{s['host']}:{s['port']}", "--resolve", f"{s['host']}:{s['port']}:127.0.0.1",
+            "--resolve", f"aia.lab.test:{aia_port}:127.0.0.1", "--trust", lab.root, "--profile", "browser", "--json"]
+    r = e2e.run(args, timeout=60)
+    assert r.returncode in (0, 1), f"inspect {s['name']}: exit {r.returncode}: {r.stderr}"
+    out = json.loads(r.stdout)
+    return out["verdicts"][0], out["aia"]
+
+
+with ThreadPoolExecutor(max_workers=4) as pool:
+    ours = dict(zip((s["name"] for s in scenarios), pool.map(inspect, scenarios)))
+t = time.time()
+direct = chromium.load([f"https://{s['host']}:{s['port']}/" for s in scenarios], lab.root)
+print(f"chromium direct: {len(scenarios)} pages in {time.time() - t:.1f}s", flush=True)
+
+ca_dir = os.path.join(e2e.TMP, "mirror-ca")
+r = e2e.run([e2e.TLSMIRROR, "ca", "init", "--ca-dir", ca_dir])
+f.check(r.returncode == 0, f"ca init: {r.stderr}")
+resolves = [a for s in scenarios for a in ("--resolve", f"{s['host']}:{s['port']}:127.0.0.1")]
+proxy = e2e.Proxy("sni", *resolves, ca_dir=ca_dir, trust=lab.root, name="browser-proxy")
+t = time.time()
+via = chromium.load([f"https://{s['host']}:{proxy.port}/" for s in scenarios], proxy.root)
+print(f"chromium through the proxy: {len(scenarios)} pages in {time.time() - t:.1f}s", flush=True)
+
+
+# A TLS 1.3 origin that wants a client certificate sends certificate_required
+# after the handshake and closes at once: Chromium reports the alert
+# (ERR_BAD_SSL_CLIENT_AUTH_CERT) or, when its write loses the race against the
+# close, the closed socket.
+ALERT_RACE = {"ERR_BAD_SSL_CLIENT_AUTH_CERT", "ERR_SOCKET_NOT_CONNECTED", "ERR_CONNECTION_RESET",
+              "ERR_CONNECTION_CLOSED", "ERR_CONNECTION_ABORTED"}
+
+
+def same(a, b):
+    return a == b or (a in ALERT_RACE and b in ALERT_RACE and "ERR_BAD_SSL_CLIENT_AUTH_CERT" in (a, b))
+
+
+def net_error(message):
+    """The NET::ERR_… code at the start of a browser verdict's message."""
+    return message.split(":", 3)[2].split()[0] if message.startswith("NET::") else message
+
+
+for s in scenarios:
+    name = s["name"]
+    verdict, fetches = ours[name]
+    d = direct[f"https://{s['host']}:{s['port']}/"]
+    v = via[f"https://{s['host']}:{proxy.port}/"]
+    chrome = "OK" if d["ok"] else d["error"].replace("net::", "")
+    mine = "OK" if verdict["accept"] else net_error(verdict["message"])
+    f.check(same(mine, chrome), f"{name}: inspect says {mine} ({verdict['message']}), Chromium {chrome}")
+    if d["ok"]:
+        f.check(f"scenario {name}" in d["text"], f"{name}: Chromium loaded another page: {d['text'][:100]!r}")
+    if s["aia_url"]:
+        f.check([a["url"] for a in fetches] == [s["aia_url"]], f"{name}: inspect fetched {fetches}, not the leaf's URL")
+    through = "OK" if v["ok"] else v["error"].replace("net::", "")
+    if name in PROXY_PHASE2:
+        agree = same(through, chrome)
+        print(f"{'XPASS' if agree else 'XFAIL'}: {name} through the proxy: Chromium {through}, directly {chrome} "
+              "(expected until the proxy serves the mirrored issuer at its own AIA URL: issue 10, phase 2)", flush=True)
+        f.check(not agree, f"{name}: through the proxy now agrees: remove it from PROXY_PHASE2")
+        continue
+    f.check(same(through, chrome), f"{name}: through the proxy Chromium says {through}, directly {chrome}")
+    if v["ok"]:
+        f.check(f"scenario {name}" in v["text"], f"{name}: through the proxy, another page: {v['text'][:100]!r}")
+
+proxy.stop()
+print(f"compared {len(scenarios)} scenarios with {version} in {time.time() - started:.1f}s")
+f.finish()
