@@ -381,6 +381,13 @@ typedef struct {
   const char *source;  // where the facts come from; "UNCERTAIN: ..." where the platform does not say
 } inspect_hello_spec_t;
 
+// inspect_profile_hello returns the ClientHello the profile's client or
+// platform sends, or NULL for profiles that judge something else (viewer and
+// mTLS profiles). inspect_hello_spec_find also knows platforms without a
+// certificate profile ("alb": ALB to its targets).
+const inspect_hello_spec_t *inspect_profile_hello(const inspect_profile_t *profile);
+const inspect_hello_spec_t *inspect_hello_spec_find(const char *id);
+
 // Analysis input.
 //
 // The handshake part says how the connection went; a chain read from a file
