@@ -99,12 +99,15 @@ void proxy_h2_init(proxy_h2_t *h2, const proxy_h2_limits_t *limits) {
   }
   if (h2->limits.max_table_size == 0) {
     h2->limits.max_table_size = PROXY_H2_DEFAULT_MAX_TABLE_SIZE;
+  } else if (h2->limits.max_table_size < NGHTTP2_DEFAULT_HEADER_TABLE_SIZE) {
+    // Every encoder may use 4096 bytes unasked (RFC 9113, 6.5.2): less could not decode any connection.
+    h2->limits.max_table_size = NGHTTP2_DEFAULT_HEADER_TABLE_SIZE;
   }
   for (int d = 0; d < 2; d++) {
     proxy_h2_side_t *s = &h2->side[d];
     s->state = d == PROXY_H2_FROM_CLIENT ? ST_PREFACE : ST_HEADER;
     s->max_frame_size = DEFAULT_MAX_FRAME_SIZE;
-    s->table_limit = min_size(NGHTTP2_DEFAULT_HEADER_TABLE_SIZE, h2->limits.max_table_size);
+    s->table_limit = NGHTTP2_DEFAULT_HEADER_TABLE_SIZE;
     s->cur_stream = -1;
     inspect_buf_init(&s->block, h2->limits.max_header_block + 1);
   }
@@ -181,6 +184,7 @@ static long stream_open(proxy_h2_t *h2, proxy_h2_dir_t dir, uint32_t id, int pus
   memset(st, 0, sizeof(*st));
   st->id = id;
   st->pushed = pushed ? 1 : 0;
+  st->request_ended = pushed ? 1 : 0;  // a promised request has no body
   h2->last_lookup = h2->num_streams;
   return (long)h2->num_streams++;
 }
@@ -291,8 +295,10 @@ static nghttp2_hd_inflater *inflater_of(proxy_h2_t *h2, proxy_h2_dir_t dir) {
       stop(h2, dir, PROXY_H2_ENOMEM, "no memory for an HPACK decoder");
       return NULL;
     }
-    if (s->table_limit != NGHTTP2_DEFAULT_HEADER_TABLE_SIZE) {
-      nghttp2_hd_inflate_change_table_size(s->inflater, s->table_limit);
+    if (s->table_limit != NGHTTP2_DEFAULT_HEADER_TABLE_SIZE &&
+        nghttp2_hd_inflate_change_table_size(s->inflater, s->table_limit) != 0) {
+      stop(h2, dir, PROXY_H2_ENOMEM, "the HPACK decoder could not change its table size");
+      return NULL;
     }
   }
   return s->inflater;

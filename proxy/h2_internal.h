@@ -71,7 +71,7 @@ typedef enum { PROXY_H2_FROM_CLIENT = 0, PROXY_H2_FROM_ORIGIN = 1 } proxy_h2_dir
 typedef struct {
   unsigned max_streams;     // streams recorded per connection (default 100)
   size_t max_header_block;  // bytes of one HEADERS/PUSH_PROMISE + CONTINUATION block (default 64 KiB)
-  size_t max_table_size;    // HPACK dynamic table bytes per direction (default 64 KiB)
+  size_t max_table_size;    // HPACK dynamic table bytes per direction (default 64 KiB, at least 4096)
   int redact;               // replace Authorization/Cookie/Set-Cookie values in the log
 } proxy_h2_limits_t;
 
