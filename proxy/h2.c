@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "proxy/h2_internal.h"
 
@@ -210,10 +209,9 @@ static void set_owned(proxy_h2_t *h2, proxy_h2_dir_t dir, char **dst, const uint
   (*dst)[n] = '\0';
 }
 
-static int name_is(const nghttp2_nv *nv, const char *name) {
-  size_t n = strlen(name);
-  return nv->namelen == n && strncasecmp((const char *)nv->name, name, n) == 0;
-}
+// NAME_IS compares a field name with a literal. HTTP/2 field names are
+// lower case (RFC 9113, 8.2.1), so the comparison is exact.
+#define NAME_IS(nv, lit) ((nv)->namelen == sizeof(lit) - 1 && memcmp((nv)->name, lit, sizeof(lit) - 1) == 0)
 
 // on_request_header takes one field of a request head (HEADERS from the
 // client, or PUSH_PROMISE) for stream `idx` (-1: not recorded).
@@ -222,17 +220,21 @@ static void on_request_header(proxy_h2_t *h2, proxy_h2_dir_t dir, long idx, cons
     return;
   }
   proxy_h2_stream_t *st = &h2->streams[idx];
-  if (name_is(nv, ":method")) {
-    copy_str(st->method, sizeof(st->method), nv->value, nv->valuelen);
-  } else if (name_is(nv, ":scheme")) {
-    copy_str(st->scheme, sizeof(st->scheme), nv->value, nv->valuelen);
-  } else if (name_is(nv, ":authority") || name_is(nv, "host")) {
+  if (nv->namelen > 0 && nv->name[0] == ':') {
+    if (NAME_IS(nv, ":method")) {
+      copy_str(st->method, sizeof(st->method), nv->value, nv->valuelen);
+    } else if (NAME_IS(nv, ":scheme")) {
+      copy_str(st->scheme, sizeof(st->scheme), nv->value, nv->valuelen);
+    } else if (NAME_IS(nv, ":authority")) {
+      set_owned(h2, dir, &st->authority, nv->value, nv->valuelen, 255);
+    } else if (NAME_IS(nv, ":path")) {
+      set_owned(h2, dir, &st->path, nv->value, nv->valuelen, 2047);
+    }
+  } else if (NAME_IS(nv, "host")) {
     set_owned(h2, dir, &st->authority, nv->value, nv->valuelen, 255);
-  } else if (name_is(nv, ":path")) {
-    set_owned(h2, dir, &st->path, nv->value, nv->valuelen, 2047);
   }
   if (idx == 0 && !st->pushed) {
-    if (name_is(nv, "user-agent")) {
+    if (NAME_IS(nv, "user-agent")) {
       copy_str(h2->user_agent, sizeof(h2->user_agent), nv->value, nv->valuelen);
     }
     proxy_header_json_add(&h2->headers_json, (const char *)nv->name, nv->namelen, (const char *)nv->value,
@@ -243,7 +245,7 @@ static void on_request_header(proxy_h2_t *h2, proxy_h2_dir_t dir, long idx, cons
 // on_response_header takes one field of a response head (HEADERS from the
 // origin) for stream `idx` (-1: not recorded).
 static void on_response_header(proxy_h2_t *h2, long idx, const nghttp2_nv *nv) {
-  if (!name_is(nv, ":status") || nv->valuelen != 3) {
+  if (!NAME_IS(nv, ":status") || nv->valuelen != 3) {
     return;
   }
   int status = 0;
@@ -342,7 +344,7 @@ static void decode_block(proxy_h2_t *h2, proxy_h2_dir_t dir) {
     return;
   }
   int head = request && idx >= 0 && !h2->streams[idx].request_head_seen;
-  const uint8_t *in = (const uint8_t *)s->block.data;
+  const uint8_t *in = s->block.data != NULL ? (const uint8_t *)s->block.data : (const uint8_t *)"";  // may be empty
   size_t left = s->block.len;
   for (;;) {
     nghttp2_nv nv;
@@ -501,14 +503,7 @@ static void begin_frame(proxy_h2_t *h2, proxy_h2_dir_t dir) {
       s->block_end_stream = (s->flags & FL_END_STREAM) != 0;
       break;
     case F_SETTINGS:
-      if (!(s->flags & FL_ACK)) {
-        if (s->num_pending == PROXY_H2_MAX_PENDING_SETTINGS) {
-          // Too many unacknowledged: the oldest is taken as applied.
-          memmove(&s->pending[0], &s->pending[1], sizeof(s->pending[0]) * (PROXY_H2_MAX_PENDING_SETTINGS - 1));
-          s->num_pending--;
-        }
-        s->pending[s->num_pending++].header_table_size = -1;
-      }
+      s->settings_table_size = -1;
       break;
     case F_GOAWAY:
       s->goaway.debug_len = 0;
@@ -521,12 +516,7 @@ static void begin_frame(proxy_h2_t *h2, proxy_h2_dir_t dir) {
 static void settings_entry(proxy_h2_t *h2, proxy_h2_dir_t dir, uint16_t id, uint32_t value) {
   proxy_h2_side_t *s = &h2->side[dir];
   if (id == SET_HEADER_TABLE_SIZE) {
-    s->pending[s->num_pending - 1].header_table_size = value;
-    // A larger table may be used as soon as the peer reads this: allow it
-    // now. A smaller one binds the peer's encoder once it acknowledges.
-    if (value > h2->side[!dir].table_limit) {
-      table_limit_set(h2, !dir, value);
-    }
+    s->settings_table_size = value;  // the last one counts (RFC 9113, 6.5.3)
   } else if (id == SET_MAX_FRAME_SIZE && value > s->max_frame_size && value <= MAX_MAX_FRAME_SIZE) {
     s->max_frame_size = value;  // the largest ever announced: a passive reader may be lenient
   }
@@ -618,13 +608,26 @@ static void end_frame(proxy_h2_t *h2, proxy_h2_dir_t dir) {
         // its encoder honours that side's table size.
         proxy_h2_side_t *other = &h2->side[!dir];
         if (other->num_pending > 0) {
-          int64_t size = other->pending[0].header_table_size;
-          memmove(&other->pending[0], &other->pending[1], sizeof(other->pending[0]) * (other->num_pending - 1));
+          int64_t size = other->pending_table_size[0];
           other->num_pending--;
+          memmove(&other->pending_table_size[0], &other->pending_table_size[1],
+                  sizeof(other->pending_table_size[0]) * other->num_pending);
           if (size >= 0) {
             table_limit_set(h2, dir, (uint64_t)size);
           }
         }
+        break;
+      }
+      if (s->num_pending == PROXY_H2_MAX_PENDING_SETTINGS) {
+        // Too many unacknowledged: the oldest is taken as applied.
+        s->num_pending--;
+        memmove(&s->pending_table_size[0], &s->pending_table_size[1], sizeof(s->pending_table_size[0]) * s->num_pending);
+      }
+      s->pending_table_size[s->num_pending++] = s->settings_table_size;
+      // A larger table may be used as soon as the peer reads this: allow it
+      // now. A smaller one binds the peer's encoder once it acknowledges.
+      if (s->settings_table_size > (int64_t)h2->side[!dir].table_limit) {
+        table_limit_set(h2, !dir, (uint64_t)s->settings_table_size);
       }
       break;
     case F_GOAWAY:

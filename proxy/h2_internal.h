@@ -135,11 +135,11 @@ typedef struct {
   int block_end_stream;
   struct nghttp2_hd_inflater *inflater;  // decodes this direction's header blocks
   size_t table_limit;    // the largest dynamic table its sender may use now
-  // This side's SETTINGS not yet acknowledged by the other side (oldest
-  // first): what they will set for the other direction once it ACKs.
-  struct {
-    int64_t header_table_size;  // -1: not in that SETTINGS
-  } pending[PROXY_H2_MAX_PENDING_SETTINGS];
+  int64_t settings_table_size;  // HEADER_TABLE_SIZE in the SETTINGS being read, -1: none
+  // HEADER_TABLE_SIZE of this side's SETTINGS not yet acknowledged by the
+  // other side, oldest first (-1: not in that SETTINGS): the limit of the
+  // other direction's encoder once it ACKs.
+  int64_t pending_table_size[PROXY_H2_MAX_PENDING_SETTINGS];
   unsigned num_pending;
   uint32_t max_frame_size;  // the largest frame this side has said it accepts
   uint32_t last_opened;     // the highest stream this side opened (HEADERS, PUSH_PROMISE)
