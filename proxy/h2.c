@@ -825,8 +825,21 @@ void proxy_h2_json_ecs(const proxy_h2_t *h2, inspect_buf_t *out) {
   }
 }
 
+// json_uint appends `prefix` and the number `v`, without printf: it runs a
+// few times for every stream.
+static void json_uint(inspect_buf_t *out, const char *prefix, uint64_t v) {
+  char digits[24];
+  size_t n = sizeof(digits);
+  do {
+    digits[--n] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  inspect_buf_puts(out, prefix);
+  inspect_buf_append(out, digits + n, sizeof(digits) - n);
+}
+
 static void json_stream(inspect_buf_t *out, const proxy_h2_stream_t *st) {
-  inspect_buf_printf(out, "{\"id\":%u", st->id);
+  json_uint(out, "{\"id\":", st->id);
   if (st->method[0] != '\0') {
     inspect_buf_puts(out, ",\"method\":");
     inspect_buf_json_string(out, st->method);
@@ -844,11 +857,11 @@ static void json_stream(inspect_buf_t *out, const proxy_h2_stream_t *st) {
     inspect_buf_json_string(out, st->path);
   }
   if (st->status != 0) {
-    inspect_buf_printf(out, ",\"status\":%d", st->status);
+    json_uint(out, ",\"status\":", (uint64_t)st->status);
   }
-  inspect_buf_printf(out, ",\"request_bytes\":%llu,\"response_bytes\":%llu,\"complete\":%s",
-                     (unsigned long long)st->request_bytes, (unsigned long long)st->response_bytes,
-                     st->request_ended && st->response_ended ? "true" : "false");
+  json_uint(out, ",\"request_bytes\":", st->request_bytes);
+  json_uint(out, ",\"response_bytes\":", st->response_bytes);
+  inspect_buf_puts(out, st->request_ended && st->response_ended ? ",\"complete\":true" : ",\"complete\":false");
   if (st->pushed) {
     inspect_buf_puts(out, ",\"pushed\":true");
   }
