@@ -110,7 +110,7 @@ void proxy_h2_init(proxy_h2_t *h2, const proxy_h2_limits_t *limits) {
     s->cur_stream = -1;
     inspect_buf_init(&s->block, h2->limits.max_header_block + 1);
   }
-  inspect_buf_init(&h2->headers_json, PROXY_HEADERS_JSON_MAX + 4 * PROXY_HEADER_VALUE_MAX);
+  inspect_buf_init(&h2->headers_json, PROXY_HEADERS_JSON_BUF);
 }
 
 void proxy_h2_cleanup(proxy_h2_t *h2) {
@@ -421,8 +421,9 @@ static void begin_frame(proxy_h2_t *h2, proxy_h2_dir_t dir) {
     return;
   }
   if (s->block_open && (s->type != F_CONTINUATION || s->stream != s->block_stream)) {
-    stop(h2, dir, PROXY_H2_ECONTINUATION, "a frame of type 0x%02x from the %s on stream %u, inside a header block of stream %u",
-         s->type, dir_name(dir), s->stream, s->block_stream);
+    stop(h2, dir, PROXY_H2_ECONTINUATION,
+         "a frame of type 0x%02x from the %s on stream %u, inside a header block of stream %u", s->type, dir_name(dir),
+         s->stream, s->block_stream);
     return;
   }
   uint32_t padded = (s->flags & FL_PADDED) ? 1 : 0;
@@ -621,7 +622,8 @@ static void end_frame(proxy_h2_t *h2, proxy_h2_dir_t dir) {
       if (s->num_pending == PROXY_H2_MAX_PENDING_SETTINGS) {
         // Too many unacknowledged: the oldest is taken as applied.
         s->num_pending--;
-        memmove(&s->pending_table_size[0], &s->pending_table_size[1], sizeof(s->pending_table_size[0]) * s->num_pending);
+        memmove(&s->pending_table_size[0], &s->pending_table_size[1],
+                sizeof(s->pending_table_size[0]) * s->num_pending);
       }
       s->pending_table_size[s->num_pending++] = s->settings_table_size;
       // A larger table may be used as soon as the peer reads this: allow it

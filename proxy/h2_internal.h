@@ -32,10 +32,14 @@
 // log redacts (Authorization, Proxy-Authorization, Cookie, Set-Cookie; any case).
 int proxy_header_is_secret(const char *name, size_t name_len);
 // proxy_header_json_add appends `"name":"value"` to the JSON members in `out`
-// (a comma first unless `out` is empty), the value cut to
-// PROXY_HEADER_VALUE_MAX bytes and "[REDACTED]" for secrets when `redact` is
-// set; nothing once `out` holds PROXY_HEADERS_JSON_MAX bytes.
+// (a comma first unless `out` is empty), the name cut to
+// PROXY_HEADER_NAME_MAX bytes, the value to PROXY_HEADER_VALUE_MAX and
+// "[REDACTED]" for secrets when `redact` is set; nothing once `out` holds
+// PROXY_HEADERS_JSON_MAX bytes. A member that does not fit in `out` (a
+// buffer of PROXY_HEADERS_JSON_BUF bytes always fits one) is left out whole.
 #define PROXY_HEADERS_JSON_MAX 16384
+#define PROXY_HEADERS_JSON_BUF (1 << 16)
+#define PROXY_HEADER_NAME_MAX 127
 #define PROXY_HEADER_VALUE_MAX 1024
 void proxy_header_json_add(inspect_buf_t *out, const char *name, size_t name_len, const char *value, size_t value_len,
                            int redact);

@@ -22,12 +22,17 @@ void proxy_header_json_add(inspect_buf_t *out, const char *name, size_t name_len
   if (out->len >= PROXY_HEADERS_JSON_MAX) {
     return;
   }
+  size_t before = out->len;
   inspect_buf_puts(out, out->len ? "," : "");
-  inspect_buf_json_string_len(out, name, name_len);
+  inspect_buf_json_string_len(out, name, name_len < PROXY_HEADER_NAME_MAX ? name_len : PROXY_HEADER_NAME_MAX);
   inspect_buf_puts(out, ":");
   if (redact && proxy_header_is_secret(name, name_len)) {
     inspect_buf_puts(out, "\"[REDACTED]\"");
   } else {
     inspect_buf_json_string_len(out, value, value_len < PROXY_HEADER_VALUE_MAX ? value_len : PROXY_HEADER_VALUE_MAX);
+  }
+  if (out->failed && out->data != NULL) {
+    out->len = before;  // no half member: what is there stays valid JSON
+    out->data[before] = '\0';
   }
 }

@@ -126,7 +126,7 @@ void proxy_http_init(proxy_http_t *http, const proxy_http_sink_t *sink, void *ar
   http->req.data = http;
   http->resp.data = http;
   inspect_buf_init(&http->head, max_header + 1);
-  inspect_buf_init(&http->headers_json, 1 << 16);
+  inspect_buf_init(&http->headers_json, PROXY_HEADERS_JSON_BUF);
 }
 
 void proxy_http_cleanup(proxy_http_t *http) {

@@ -254,6 +254,43 @@ Test(h2, several_streams_on_one_connection) {
   h2c_free(c);
 }
 
+// Header fields that JSON must escape six-fold (control bytes) fill the
+// log's header object to its limit without ever cutting a member in half.
+Test(h2, escaped_headers_stay_valid_json) {
+  h2c_conv_t *c = h2c_new(NULL);
+  static char names[24][300], values[24][1500];
+  nghttp2_nv extra[24];
+  for (int i = 0; i < 24; i++) {
+    memset(names[i], 0x7f, sizeof(names[i]));
+    names[i][0] = (char)('a' + i);
+    memset(values[i], 0x01, sizeof(values[i]));
+    extra[i] = (nghttp2_nv){(uint8_t *)names[i], (uint8_t *)values[i], sizeof(names[i]), sizeof(values[i]),
+                            NGHTTP2_NV_FLAG_NO_INDEX};
+  }
+  h2c_request(c, "GET", "example.com", "/escapes", extra, 24, NULL, 0, 0);
+  h2c_run(c);
+  proxy_h2_t h2;
+  char *json;
+  decode_every_way(c, NULL, 0, &h2, &json);
+  cr_assert_geq(h2.headers_json.len, PROXY_HEADERS_JSON_MAX, "the header object is full");
+  cr_assert_lt(h2.headers_json.len, PROXY_HEADERS_JSON_BUF);
+  inspect_buf_t obj;
+  inspect_buf_init(&obj, 0);
+  inspect_buf_printf(&obj, "{%s}", h2.headers_json.data);
+  cr_assert(h2c_json_valid(obj.data, obj.len));
+  inspect_buf_cleanup(&obj);
+  // One member that cannot fit is left out whole.
+  inspect_buf_t small;
+  inspect_buf_init(&small, 100);
+  proxy_header_json_add(&small, "a", 1, "b", 1, 1);
+  proxy_header_json_add(&small, "x", 1, values[0], 200, 1);
+  cr_assert_str_eq(small.data, "\"a\":\"b\"");
+  inspect_buf_cleanup(&small);
+  free(json);
+  proxy_h2_cleanup(&h2);
+  h2c_free(c);
+}
+
 Test(h2, continuation_carries_a_large_header_block) {
   h2c_conv_t *c = h2c_new(NULL);
   size_t big_len = 40000;
