@@ -623,3 +623,11 @@ int h2c_json_valid(const char *s, size_t len) {
   json_ws(&j);
   return j.p == j.end;
 }
+
+int h2c_record(const proxy_h2_t *h2, inspect_buf_t *out) {
+  inspect_buf_puts(out, "{\"x\":0");
+  proxy_h2_json_ecs(h2, out);
+  proxy_h2_json_detail(h2, out);
+  inspect_buf_puts(out, "}");
+  return !out->failed && h2c_json_valid(out->data, out->len);
+}

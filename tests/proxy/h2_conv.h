@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proxy/h2_internal.h"
+
 typedef struct {
   int from_origin;  // 0: client to origin, 1: origin to client
   uint8_t *data;
@@ -87,5 +89,9 @@ uint8_t *h2c_direction_bytes(const h2c_conv_t *conv, int from_origin, size_t *le
 
 // h2c_json_valid checks `s` is one JSON value (RFC 8259), strings in UTF-8.
 int h2c_json_valid(const char *s, size_t len);
+
+// h2c_record renders a decoder's record fragments (ECS members and
+// "http2") into `out` as one JSON object, and says whether it is valid JSON.
+int h2c_record(const proxy_h2_t *h2, inspect_buf_t *out);
 
 #endif  // TLSMIRROR_TESTS_PROXY_H2_CONV_H
