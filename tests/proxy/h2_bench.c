@@ -8,7 +8,10 @@
 //
 //   bazel build -c opt //tests/proxy:h2_bench
 //   bazel-bin/tests/proxy/h2_bench [--streams=N] [--body=B] [--concurrency=M] [--piece=P]
-//                                  [--iterations=I] [--runs=R] [--max-ns=X]
+//                                  [--headers=browser|h2load] [--iterations=I] [--runs=R] [--max-ns=X]
+//
+// --headers=h2load sends only what h2load sends (the pseudo-headers and a
+// user-agent), for comparing with an h2load run through the proxy.
 //
 // It prints the mean CPU nanoseconds per request of each run (measured with
 // CLOCK_PROCESS_CPUTIME_ID) and their median, and exits 1 if the median
@@ -35,6 +38,10 @@ static const nghttp2_nv kBrowser[] = {
     NV("sec-fetch-mode", "navigate"),
     NV("sec-fetch-site", "same-origin"),
     NV("priority", "u=0, i"),
+};
+
+static const nghttp2_nv kH2load[] = {
+    NV("user-agent", "h2load nghttp2/1.52.0"),
 };
 
 static double cpu_seconds(void) {
@@ -71,6 +78,8 @@ static size_t render_once(const proxy_h2_t *h2, inspect_buf_t *out) {
 int main(int argc, char **argv) {
   long streams = 100, body = 1024, concurrency = 10, piece = 16384, iterations = 2000, runs = 5;
   double max_ns = 0;
+  const nghttp2_nv *headers = kBrowser;
+  size_t num_headers = sizeof(kBrowser) / sizeof(kBrowser[0]);
   for (int i = 1; i < argc; i++) {
     if (strncmp(argv[i], "--streams=", 10) == 0) {
       streams = strtol(argv[i] + 10, NULL, 10);
@@ -84,11 +93,17 @@ int main(int argc, char **argv) {
       iterations = strtol(argv[i] + 13, NULL, 10);
     } else if (strncmp(argv[i], "--runs=", 7) == 0) {
       runs = strtol(argv[i] + 7, NULL, 10);
+    } else if (strcmp(argv[i], "--headers=h2load") == 0) {
+      headers = kH2load;
+      num_headers = 1;
+    } else if (strcmp(argv[i], "--headers=browser") == 0) {
+      headers = kBrowser;
+      num_headers = sizeof(kBrowser) / sizeof(kBrowser[0]);
     } else if (strncmp(argv[i], "--max-ns=", 9) == 0) {
       max_ns = strtod(argv[i] + 9, NULL);
     } else {
-      fprintf(stderr, "usage: h2_bench [--streams=N] [--body=B] [--concurrency=M] [--piece=P] [--iterations=I] "
-                      "[--runs=R] [--max-ns=X]\n");
+      fprintf(stderr, "usage: h2_bench [--streams=N] [--body=B] [--concurrency=M] [--piece=P] "
+                      "[--headers=browser|h2load] [--iterations=I] [--runs=R] [--max-ns=X]\n");
       return 2;
     }
   }
@@ -104,8 +119,8 @@ int main(int argc, char **argv) {
     for (long k = 0; k < concurrency && i < streams; k++, i++) {
       snprintf(path, sizeof(path), "/big/%ld?item=%ld", body, i);
       int post = i % 10 == 9;
-      h2c_request(c, post ? "POST" : "GET", "www.example.com", path, kBrowser, sizeof(kBrowser) / sizeof(kBrowser[0]),
-                  post ? kForm : NULL, post ? sizeof(kForm) : 0, 0);
+      h2c_request(c, post ? "POST" : "GET", "www.example.com", path, headers, num_headers, post ? kForm : NULL,
+                  post ? sizeof(kForm) : 0, 0);
     }
     h2c_run(c);
   }
