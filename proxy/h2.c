@@ -151,6 +151,9 @@ static long stream_find(proxy_h2_t *h2, uint32_t id) {
   if (h2->last_lookup < h2->num_streams && h2->streams[h2->last_lookup].id == id) {
     return (long)h2->last_lookup;
   }
+  if (id > h2->last_recorded[id & 1]) {
+    return -1;  // opened after the limit was reached: not recorded (a long connection's usual case)
+  }
   for (size_t i = h2->num_streams; i-- > 0;) {
     if (h2->streams[i].id == id) {
       h2->last_lookup = i;
@@ -182,6 +185,7 @@ static long stream_open(proxy_h2_t *h2, proxy_h2_dir_t dir, uint32_t id, int pus
   proxy_h2_stream_t *st = &h2->streams[h2->num_streams];
   memset(st, 0, sizeof(*st));
   st->id = id;
+  h2->last_recorded[id & 1] = id;  // ids of each parity only grow
   st->pushed = pushed ? 1 : 0;
   st->request_ended = pushed ? 1 : 0;  // a promised request has no body
   h2->last_lookup = h2->num_streams;

@@ -164,6 +164,7 @@ typedef struct {
   inspect_buf_t headers_json;  // the first recorded stream's request headers as JSON members
   char user_agent[256];        // the first recorded stream's User-Agent
   size_t last_lookup;          // index of the last stream found (frames come in runs)
+  uint32_t last_recorded[2];   // the highest recorded stream id, even and odd
   proxy_h2_error_t error;      // why decoding stopped, or PROXY_H2_OK
   proxy_h2_dir_t error_dir;
   char error_detail[192];
