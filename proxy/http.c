@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "proxy/h2_internal.h"
 #include "proxy/proxy_internal.h"
 
 enum { REQ_HEAD, REQ_BODY, REQ_RAW, REQ_DROP };
@@ -32,11 +33,6 @@ static int on_header_field(http_parser *p, const char *at, size_t len) {
   return 0;
 }
 
-static int is_secret(const char *field) {
-  return strcasecmp(field, "authorization") == 0 || strcasecmp(field, "proxy-authorization") == 0 ||
-         strcasecmp(field, "cookie") == 0 || strcasecmp(field, "set-cookie") == 0;
-}
-
 static int on_header_value(http_parser *p, const char *at, size_t len) {
   proxy_http_t *h = of(p);
   if (!h->capture) {
@@ -47,16 +43,7 @@ static int on_header_value(http_parser *p, const char *at, size_t len) {
   } else if (strcasecmp(h->field, "user-agent") == 0) {
     copy_field(h->user_agent, sizeof(h->user_agent), at, len);
   }
-  if (h->headers_json.len < 16384) {
-    inspect_buf_puts(&h->headers_json, h->headers_json.len ? "," : "");
-    inspect_buf_json_string(&h->headers_json, h->field);
-    inspect_buf_puts(&h->headers_json, ":");
-    if (h->redact && is_secret(h->field)) {
-      inspect_buf_puts(&h->headers_json, "\"[REDACTED]\"");
-    } else {
-      inspect_buf_json_string_len(&h->headers_json, at, len < 1024 ? len : 1024);
-    }
-  }
+  proxy_header_json_add(&h->headers_json, h->field, strlen(h->field), at, len, h->redact);
   return 0;
 }
 
@@ -139,7 +126,7 @@ void proxy_http_init(proxy_http_t *http, const proxy_http_sink_t *sink, void *ar
   http->req.data = http;
   http->resp.data = http;
   inspect_buf_init(&http->head, max_header + 1);
-  inspect_buf_init(&http->headers_json, 1 << 16);
+  inspect_buf_init(&http->headers_json, PROXY_HEADERS_JSON_BUF);
 }
 
 void proxy_http_cleanup(proxy_http_t *http) {
