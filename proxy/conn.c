@@ -97,6 +97,10 @@ void conn_release(proxy_conn_t *conn) {
   inspect_report_free(conn->client.report);
   free(conn->client.inject);
   proxy_http_cleanup(&conn->http);
+  if (conn->h2 != NULL) {
+    proxy_h2_cleanup(conn->h2);
+    free(conn->h2);
+  }
   inspect_buf_cleanup(&conn->hello.json);
   inspect_buf_cleanup(&conn->hello.extra);
   inspect_buf_cleanup(&conn->early);

@@ -330,14 +330,22 @@ static void on_client_handshake(proxy_sio_t *sio, int ok) {
   SSL_get0_alpn_selected(sio->ssl, &alpn, &alpn_len);
   snprintf(client->alpn, sizeof(client->alpn), "%.*s", (int)alpn_len, (const char *)alpn);
   client->group = SSL_get_curve_id(sio->ssl);
-  // HTTP/1.1 (or no ALPN) is watched request by request; anything else is relayed raw.
+  // HTTP/1.1 (or no ALPN) is watched request by request; anything else is
+  // relayed raw, and HTTP/2 decoded passively on the side.
   if (client->alpn[0] != '\0' && strcmp(client->alpn, "http/1.1") != 0) {
     proxy_http_set_raw(&conn->http);
+  }
+  if (strcmp(client->alpn, "h2") == 0 && conn->answer == ANSWER_NONE) {
+    conn->h2 = malloc(sizeof(*conn->h2));
+    if (conn->h2 != NULL) {
+      proxy_h2_limits_t limits = {.redact = !conn_cfg(conn)->log_headers_unredacted};
+      proxy_h2_init(conn->h2, &limits);
+    }
   }
   conn_mtls_apply(conn);
   conn_client_set_state(conn, CLIENT_ESTABLISHED);
   if (conn->early.len > 0) {
-    proxy_http_response_feed(&conn->http, (const uint8_t *)conn->early.data, conn->early.len);
+    conn_origin_observe(conn, (const uint8_t *)conn->early.data, conn->early.len);
     conn->bytes_to_client += conn->early.len;
     proxy_sio_write(sio, conn->early.data, conn->early.len);
     inspect_buf_cleanup(&conn->early);
@@ -356,6 +364,9 @@ static void on_client_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
   uv_timer_again(&conn->timer);
   if (conn->answer == ANSWER_NONE && (conn->origin.stream != STREAM_OPEN || conn->upstream.closing)) {
     return;  // the origin is gone: nothing to forward to
+  }
+  if (conn->h2 != NULL) {
+    proxy_h2_feed(conn->h2, PROXY_H2_FROM_CLIENT, data, len);
   }
   proxy_http_request_feed(&conn->http, data, len);
 }

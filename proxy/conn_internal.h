@@ -22,6 +22,7 @@
 #ifndef TLSMIRROR_PROXY_CONN_INTERNAL_H
 #define TLSMIRROR_PROXY_CONN_INTERNAL_H
 
+#include "proxy/h2_internal.h"
 #include "proxy/proxy_internal.h"
 
 // What the client offered, as mirrored towards the origin.
@@ -153,6 +154,7 @@ struct proxy_conn_st {
   const char *close_reason;
 
   proxy_http_t http;
+  proxy_h2_t *h2;       // the passive HTTP/2 decoder, when ALPN chose h2
   inspect_buf_t early;  // origin bytes that came before the client's handshake finished
   uint64_t bytes_to_origin;
   uint64_t bytes_to_client;
@@ -185,6 +187,8 @@ void conn_origin_start(proxy_conn_t *conn);
 void conn_origin_judge(proxy_conn_t *conn, int count);
 // conn_origin_fail ends the origin leg without a usable handshake.
 void conn_origin_fail(proxy_conn_t *conn, inspect_hs_status_t status, const char *detail);
+// conn_origin_observe passes the origin's bytes to the HTTP observers.
+void conn_origin_observe(proxy_conn_t *conn, const uint8_t *data, size_t len);
 // conn_origin_sni returns the SNI sent to the origin (NULL: none).
 const char *conn_origin_sni(const proxy_conn_t *conn);
 
@@ -224,6 +228,7 @@ typedef struct {
   const conn_client_t *client;
   const conn_origin_t *origin;
   const proxy_http_t *http;
+  const proxy_h2_t *h2;  // NULL unless HTTP/2
   conn_answer_t answer;
   const char *close_reason;
   uint64_t bytes_to_origin;

@@ -122,6 +122,14 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
   conn_origin_done(conn);
 }
 
+// conn_origin_observe lets the HTTP observers see what the origin answers.
+void conn_origin_observe(proxy_conn_t *conn, const uint8_t *data, size_t len) {
+  if (conn->h2 != NULL) {
+    proxy_h2_feed(conn->h2, PROXY_H2_FROM_ORIGIN, data, len);
+  }
+  proxy_http_response_feed(&conn->http, data, len);
+}
+
 static void on_upstream_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
   proxy_conn_t *conn = sio->data;
   if (conn->answer != ANSWER_NONE) {
@@ -137,7 +145,7 @@ static void on_upstream_data(proxy_sio_t *sio, const uint8_t *data, size_t len) 
     }
     return;
   }
-  proxy_http_response_feed(&conn->http, data, len);
+  conn_origin_observe(conn, data, len);
   conn->bytes_to_client += len;
   proxy_metrics_add(&conn_metrics(conn)->bytes_to_client, (int64_t)len);
   proxy_sio_write(&conn->client_sio, data, len);

@@ -338,7 +338,11 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
     inspect_buf_printf(out, ",\"port\":%u,\"bytes\":%llu}", origin->port, (unsigned long long)v->bytes_to_client);
   }
   record_tls(out, v);
-  record_http(out, v->http);
+  if (v->h2 != NULL) {
+    proxy_h2_json_ecs(v->h2, out);
+  } else {
+    record_http(out, v->http);
+  }
   // tlsmirror.*: the origin handshake, the verdicts and who rejects.
   inspect_buf_puts(out, ",\"tlsmirror\":{");
   if (v->hello->extra.len > 0) {
@@ -347,6 +351,9 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
     inspect_buf_puts(out, "},");
   }
   record_origin(out, origin);
+  if (v->h2 != NULL) {
+    proxy_h2_json_detail(v->h2, out);
+  }
   inspect_buf_puts(out, ",\"client\":{");
   int first_client = 1;
   json_group_sigalg(out, &first_client, v->client->group, 0);
@@ -396,6 +403,7 @@ void conn_record(proxy_conn_t *conn) {
       .client = &conn->client,
       .origin = &conn->origin,
       .http = &conn->http,
+      .h2 = conn->h2,
       .answer = conn->answer,
       .close_reason = conn->close_reason,
       .bytes_to_origin = conn->bytes_to_origin,
