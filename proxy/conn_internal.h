@@ -110,7 +110,7 @@ typedef struct {
   struct sockaddr_storage addr;
   inspect_chain_t *chain;   // as sent
   inspect_handshake_t hs;   // hs.detail is set from `detail` when judged
-  char detail[160];
+  char detail[320];         // what went wrong, for the record (a name to resolve can take 255 bytes)
   char version[16];
   char cipher[64];
   char alpn[64];
