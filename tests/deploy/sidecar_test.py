@@ -157,7 +157,8 @@ try:
     with_sni = in_pod(pid, "curl", "-sS", "--max-time", "15", "--cacert", ca, "--resolve", f"{host}:8443:127.0.0.1",
                       "-o", "/dev/null", "-w", "%{http_code}", f"https://{host}:8443/")
     f.check(with_sni.stdout == "200", f"curl with SNI: {with_sni.stdout} {with_sni.stderr.strip()}")
-    no_sni = in_pod(pid, "curl", "-sS", "--max-time", "15", "--cacert", ca, "-o", "/dev/null", "https://127.0.0.1:8443/")
+    no_sni = in_pod(pid, "curl", "-sS", "--max-time", "15", "--cacert", ca, "-o", "/dev/null",
+                    "https://127.0.0.1:8443/")
     f.check(no_sni.returncode == 60 and "no alternative certificate subject name matches" in no_sni.stderr,
             f"curl without SNI rejects the mirrored name: exit {no_sni.returncode} {no_sni.stderr.strip()}")
 

@@ -28,7 +28,8 @@ BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith("TLSMIRROR_"
 
 
 def snapshot(d):
-    return sorted((n, os.stat(os.path.join(d, n)).st_mode, os.stat(os.path.join(d, n)).st_mtime_ns) for n in os.listdir(d))
+    stats = {n: os.stat(os.path.join(d, n)) for n in os.listdir(d)}
+    return sorted((n, st.st_mode, st.st_mtime_ns) for n, st in stats.items())
 
 
 def start(env, *args, wrap=()):
@@ -126,7 +127,8 @@ for bad, want in [
     ({"TLSMIRROR_TIMEOUT_HANDSHAK": "3"}, "did you mean TLSMIRROR_TIMEOUT_HANDSHAKE?"),
     ({"TLSMIRROR_LOG_LEVEL": "debug"}, "TLSMIRROR_LOG_LEVEL is not a setting of 'tlsmirror proxy' (see"),
     ({"TLSMIRROR_HELP": "1"}, "TLSMIRROR_HELP is not a setting"),
-    ({"TLSMIRROR_LOG_SECRETS": "maybe"}, "TLSMIRROR_LOG_SECRETS must be 1, true or yes (or 0, false or no), not 'maybe'"),
+    ({"TLSMIRROR_LOG_SECRETS": "maybe"},
+     "TLSMIRROR_LOG_SECRETS must be 1, true or yes (or 0, false or no), not 'maybe'"),
     ({"TLSMIRROR_WORKERS": "0"}, "--workers needs a number from 1 to 64"),
     ({"TLSMIRROR_RESOLVE": "good.lab.test:443"}, "--resolve needs HOST:PORT:ADDR"),
     ({"TLSMIRROR_ORIGIN": ""}, "--origin HOST[:PORT] (or 'sni') is required"),
