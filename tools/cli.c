@@ -265,6 +265,15 @@ static int env_args(const char *cmd, const struct option *opts, const char *cons
 
 int cli_env_apply(const char *cmd, const struct option *opts, const char *const *lists, int *argc, char ***argv) {
   static arg_list_t args;  // kept until exit: the parsed options point into it
+  const struct option *help = find_option(opts, "help", 4);
+  for (int i = 1; i < *argc && strcmp((*argv)[i], "--") != 0; i++) {
+    if (strcmp((*argv)[i], "-h") == 0) {
+      return CLI_EXIT_OK;  // help, whatever the environment says
+    }
+  }
+  if (help != NULL && on_command_line(opts, help, *argc, *argv)) {
+    return CLI_EXIT_OK;
+  }
   arg_list_t env = {0};
   int rc = env_args(cmd, opts, lists, *argc, *argv, &env);
   if (rc == CLI_EXIT_OK && env.num > 0) {

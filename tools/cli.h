@@ -33,8 +33,8 @@ int cli_parse_seconds(const char *text, double max, double *out);
 // may repeat: their variable holds several values separated by white space. An option without
 // a value takes 1/true/yes or 0/false/no. An empty variable counts as unset. Any other
 // TLSMIRROR_ variable is an error, so a typo is not silently ignored (TLSMIRROR_TEST_* and
-// TLSMIRROR_FUZZ_* belong to the test suite). Replaces *argc/*argv (kept until exit); returns
-// CLI_EXIT_OK, or CLI_EXIT_USAGE after saying why.
+// TLSMIRROR_FUZZ_* belong to the test suite). With --help or -h the environment is not read.
+// Replaces *argc/*argv (kept until exit); returns CLI_EXIT_OK, or CLI_EXIT_USAGE after saying why.
 int cli_env_apply(const char *cmd, const struct option *opts, const char *const *lists, int *argc, char ***argv);
 // cli_now returns the current time in Unix seconds.
 int64_t cli_now(void);
