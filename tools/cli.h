@@ -4,6 +4,7 @@
 #ifndef TLSMIRROR_TOOLS_CLI_H
 #define TLSMIRROR_TOOLS_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,16 @@ int cli_usage_error(const char *cmd, const char *what);
 int cli_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 // cli_parse_seconds parses a non-negative decimal number of seconds.
 int cli_parse_seconds(const char *text, double max, double *out);
+// cli_env_apply lets the environment set a command's long options, for platforms that
+// configure containers with variables: TLSMIRROR_<OPTION> (upper case, '-' as '_', e.g.
+// TLSMIRROR_TIMEOUT_IDLE) becomes --option=VALUE in front of the command-line arguments, unless
+// that option is on the command line (which wins). Options named in `lists` (NULL-terminated)
+// may repeat: their variable holds several values separated by white space. An option without
+// a value takes 1/true/yes or 0/false/no. An empty variable counts as unset. Any other
+// TLSMIRROR_ variable is an error, so a typo is not silently ignored (TLSMIRROR_TEST_* and
+// TLSMIRROR_FUZZ_* belong to the test suite). With --help or -h the environment is not read.
+// Replaces *argc/*argv (kept until exit); returns CLI_EXIT_OK, or CLI_EXIT_USAGE after saying why.
+int cli_env_apply(const char *cmd, const struct option *opts, const char *const *lists, int *argc, char ***argv);
 // cli_now returns the current time in Unix seconds.
 int64_t cli_now(void);
 

@@ -77,6 +77,13 @@ static const char kProxyHelp[] =
     "  --upstream-key PEM     that demands one, and its key\n"
     "  -h, --help             show this help\n"
     "\n"
+    "Environment (for containers): every option can be set as TLSMIRROR_<OPTION>,\n"
+    "upper case with '_' for '-': TLSMIRROR_ORIGIN, TLSMIRROR_CA_DIR,\n"
+    "TLSMIRROR_TIMEOUT_IDLE... TLSMIRROR_RESOLVE takes several entries separated by\n"
+    "spaces; TLSMIRROR_LOG_SECRETS takes 1/true/yes or 0/false/no; an empty variable\n"
+    "is unset. An option on the command line wins over its variable. Any other\n"
+    "TLSMIRROR_ variable is an error (a typo would otherwise go unnoticed).\n"
+    "\n"
     "SIGINT or SIGTERM stops accepting and waits up to 10 s for open connections;\n"
     "a second signal stops at once.\n"
     "\n"
@@ -193,6 +200,9 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
       {NULL, 0, NULL, 0},
   };
   uint64_t n;
+  if (cli_env_apply("proxy", kOptions, (const char *const[]){"resolve", NULL}, &argc, &argv) != CLI_EXIT_OK) {
+    return CLI_EXIT_USAGE;
+  }
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
