@@ -531,7 +531,9 @@ static void connect_origin(proxy_conn_t *conn) {
   if (sni != NULL) {
     SSL_set_tlsext_host_name(ssl, sni);
   }
-  if (conn->alpn_wire_len > 0) {
+  if (cfg_of(conn)->enforce == PROXY_ENFORCE_ALB && cfg_of(conn)->mtls_mode != PROXY_MTLS_OFF) {
+    SSL_set_alpn_protos(ssl, (const uint8_t *)"\x08http/1.1", 9);  // ALB's headers go into HTTP/1.1 heads
+  } else if (conn->alpn_wire_len > 0) {
     SSL_set_alpn_protos(ssl, conn->alpn_wire, conn->alpn_wire_len);
   }
   SSL_set_min_proto_version(ssl, conn->min_version);
@@ -1078,10 +1080,19 @@ static void http_on_too_large(void *arg) {
   proxy_sio_shutdown(&conn->client);
 }
 
+static void http_reject(void *arg, int status, const char *response, size_t len, const char *why) {
+  proxy_conn_t *conn = arg;
+  conn->close_reason = why;
+  conn->http.status = conn->http.status != 0 ? conn->http.status : status;
+  proxy_sio_write(&conn->client, response, len);
+  proxy_sio_shutdown(&conn->client);
+}
+
 static const proxy_http_sink_t kHttpSink = {
     .forward = http_forward,
     .on_head = http_on_head,
     .on_too_large = http_on_too_large,
+    .reject = http_reject,
 };
 
 static void on_client_handshake(proxy_sio_t *sio, int ok) {

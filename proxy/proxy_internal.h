@@ -118,6 +118,11 @@ int proxy_sio_write_raw(proxy_sio_t *sio, const void *data, size_t len);
 // (chunked or not), pipelined requests stay in order, and after an Upgrade,
 // a CONNECT or bytes that are not HTTP, everything is relayed raw. Responses
 // are only observed (status codes for the log).
+//
+// With strip_prefix set the stream is guarded: the proxy vouches for headers
+// it adds, so it forwards only requests whose framing nobody can read two
+// ways, without any client-sent header named by the prefix, and refuses the
+// rest with 400 (see "Guarded streams" in http.c).
 typedef struct proxy_http_st proxy_http_t;
 
 typedef struct {
@@ -128,6 +133,10 @@ typedef struct {
   int (*on_head)(void *arg, proxy_http_t *http);
   // on_too_large runs when a request head exceeds the limit (then: 431).
   void (*on_too_large)(void *arg);
+  // reject runs when a guarded stream refuses a request: send `response`
+  // (a whole HTTP response with that status) to the client, then close;
+  // `why` (static) says what was wrong, for the log. Nothing more is forwarded.
+  void (*reject)(void *arg, int status, const char *response, size_t len, const char *why);
 } proxy_http_sink_t;
 
 #define PROXY_HTTP_MAX_PENDING 64
@@ -144,9 +153,21 @@ struct proxy_http_st {
   const proxy_http_sink_t *sink;
   void *arg;
   const char *inject;  // header lines, each ending in CRLF, added to every request
-  const char *strip_prefix;  // request headers whose name starts with this are dropped (case-insensitive)
+  const char *strip_prefix;  // guards the stream: request headers whose name starts with this are dropped
+                             // (case-insensitive, '_' as '-'; under 64 bytes)
   int redact;          // replace Authorization/Cookie values in the log
   int message_done;
+  // Guarded streams: the chunked body being checked, and an Upgrade or
+  // CONNECT waiting for the origin's answer with the client's bytes held.
+  int chunked;
+  int chunk_state;
+  unsigned chunk_digits;
+  uint64_t chunk_left;
+  inspect_buf_t held;
+  int wait_connect;
+  int wait_status;  // the answer's status, once it arrived
+  int tunnel;       // raw because the origin agreed to switch protocols
+  char why[96];     // the reason given to reject, when it is http_parser's
   // What the log reports: the first request and response.
   unsigned requests;
   unsigned responses;
