@@ -560,21 +560,23 @@ static int do_head(proxy_http_t *h, size_t len) {
 static size_t body(proxy_http_t *h, const uint8_t *data, size_t len) {
   size_t n = http_parser_execute(&h->req, &kRequestSettings, (const char *)data, len);
   enum http_errno err = HTTP_PARSER_ERRNO(&h->req);
-  if (err != HPE_OK && err != HPE_PAUSED) {
-    if (guarded(h)) {
-      refuse(h, parser_says(h, err));
-      return len + 1;
-    }
+  int failed = err != HPE_OK && err != HPE_PAUSED;
+  if (failed && !guarded(h)) {
     h->req_state = REQ_RAW;  // lost track: keep relaying
     return 0;
   }
   if (n > len) {
     n = len;
   }
-  if (guarded(h) && h->chunked) {
+  if (guarded(h)) {
+    // What both the parser and the chunk check accept goes on, whatever the
+    // reads; the refusal comes at the first byte either of them refuses.
     const char *why = NULL;
-    size_t ok = check_chunks(h, data, n, &why);
-    if (why == NULL && h->message_done && h->chunk_state != CH_DONE) {
+    size_t ok = h->chunked ? check_chunks(h, data, n, &why) : n;
+    if (why == NULL && failed) {
+      why = parser_says(h, err);
+    }
+    if (why == NULL && h->chunked && h->message_done && h->chunk_state != CH_DONE) {
       why = "malformed request: chunked framing the parser reads differently";
     }
     if (why != NULL) {
