@@ -159,6 +159,7 @@ static void conn_release(proxy_conn_t *conn) {
   worker->num_conns--;
   if (!conn->refused) {
     proxy_metrics_add(&metrics_of(conn)->connections_active, -1);
+    proxy_server_release(worker->server);
   }
   inspect_chain_free(conn->origin_chain);
   inspect_report_free(conn->report);
@@ -1301,7 +1302,7 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
     conn->source_port = ntohs(peer.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&peer)->sin6_port
                                                          : ((struct sockaddr_in *)&peer)->sin_port);
   }
-  if (worker->num_conns > server->max_conns_per_worker || worker->draining) {
+  if (worker->draining || !proxy_server_admit(server)) {
     conn->refused = 1;
     conn->close_reason = worker->draining ? "shutting down" : "over --max-conns: connection refused";
     proxy_metrics_add(&server->metrics.connections_refused, 1);
@@ -1648,8 +1649,9 @@ static void conn_record(proxy_conn_t *conn) {
   inspect_buf_json_string(&out, summary);
   inspect_buf_puts(&out, "}}\n");
   if (!out.failed) {
-    proxy_log_write(&server->log, out.data, out.len);
-    proxy_metrics_add(&server->metrics.records_total, 1);
+    if (proxy_log_write(&server->log, out.data, out.len) == 0) {
+      proxy_metrics_add(&server->metrics.records_total, 1);
+    }
   }
   if (server->cfg->on_record != NULL) {
     server->cfg->on_record(server->cfg->arg, conn->has_sni ? conn->sni : NULL, who, summary);

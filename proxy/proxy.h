@@ -30,7 +30,11 @@ extern "C" {
   XX(LOOPBACK, -22007,                                                                        \
      "the origin resolves to tlsmirror's own listener: give the real address with --resolve") \
   XX(THREAD, -22008, "cannot start a worker thread")                                          \
-  XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")
+  XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")              \
+  XX(LISTENING, -22010,                                                                       \
+     "another process already listens on this address, and the kernel would split clients "  \
+     "between the two: stop it or choose another --listen")                                  \
+  XX(LOG_WRITE, -22011, "the log could not be written (disk full?): those records are lost")
 
 typedef enum {
   PROXY_OK = 0,

@@ -199,10 +199,20 @@ typedef struct {
   int fd;
   int owned;
   pthread_mutex_t lock;
+  char name[320];     // "--log PATH", for messages
+  uint64_t *errors;   // a metric counting dropped records, or NULL
+  uint64_t lost;      // records dropped: their write failed
+  int first_errno;    // why the first one was
+  int failing;        // the last write failed (said once on stderr)
+  int partial;        // the last record was cut short
 } proxy_log_t;
 
-int proxy_log_open(proxy_log_t *log, const char *path);
-void proxy_log_write(proxy_log_t *log, const char *data, size_t len);
+// proxy_log_open opens `path` ("-" or NULL: stdout) for appending; `option`
+// names it in messages ("--log").
+int proxy_log_open(proxy_log_t *log, const char *path, const char *option, uint64_t *errors);
+// proxy_log_write writes one whole record, or drops it when the write fails
+// (see log.c): it returns 0, or -1 when the record was dropped.
+int proxy_log_write(proxy_log_t *log, const char *data, size_t len);
 void proxy_log_close(proxy_log_t *log);
 
 // Metrics: counters shared by every worker, updated with relaxed atomics.
@@ -224,7 +234,9 @@ typedef struct {
   uint64_t connections_active;
   uint64_t connections_refused;  // over --max-conns
   uint64_t requests_total;
-  uint64_t records_total;
+  uint64_t records_total;  // written
+  uint64_t log_errors;     // records dropped: the log write failed
+  uint64_t keylog_errors;  // key log lines dropped
   uint64_t handshakes[PROXY_NUM_SIDES][PROXY_NUM_HS_OUTCOMES];
   uint64_t verdicts[INSPECT_SELECTION_MAX][INSPECT_REASON_COUNT];
   uint64_t bytes_to_origin;
@@ -276,11 +288,18 @@ struct proxy_server_st {
   proxy_metrics_t metrics;
   proxy_worker_t *workers;
   unsigned num_workers;
-  unsigned max_conns_per_worker;
+  unsigned max_conns;   // --max-conns, for the whole process
+  unsigned open_conns;  // atomic: client connections admitted and not yet released
   int stop_requested;  // atomic: 1 drain, 2 now
   uv_async_t *main_wakeup;  // workers signal the main loop when they end
 };
 
+// proxy_server_admit counts a new client connection against --max-conns,
+// across all workers (one atomic counter, so the limit is exact whichever
+// worker the kernel picks); it returns 0, counting nothing, at the limit.
+// proxy_server_release gives an admitted connection's place back.
+int proxy_server_admit(proxy_server_t *server);
+void proxy_server_release(proxy_server_t *server);
 // proxy_conn_accept takes a new client connection on `worker`.
 void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener);
 // proxy_conn_close_all closes every connection of `worker` at once.
