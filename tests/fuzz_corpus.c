@@ -33,3 +33,26 @@ int fuzz_corpus_replay(const char *dir, void (*one)(const uint8_t *data, size_t 
   closedir(d);
   return files;
 }
+
+size_t fuzz_corpus_mutate(const uint8_t *data, size_t size, size_t keep, void (*one)(const uint8_t *data, size_t size)) {
+  static const uint8_t kStructural[] = {'\r', '\n', ' ', ':', ';', '0', '\0', '_'};
+  size_t calls = 0;
+  for (size_t len = keep; len < size; len++) {
+    uint8_t *copy = malloc(len > 0 ? len : 1);
+    memcpy(copy, data, len);
+    one(copy, len);
+    free(copy);
+    calls++;
+  }
+  uint8_t *copy = malloc(size > 0 ? size : 1);
+  for (size_t pos = keep; pos < size; pos++) {
+    for (int variant = 0; variant < 2; variant++) {
+      memcpy(copy, data, size);
+      copy[pos] = variant == 0 ? (uint8_t)(copy[pos] ^ (0x80 >> (pos % 8))) : kStructural[pos % sizeof(kStructural)];
+      one(copy, size);
+      calls++;
+    }
+  }
+  free(copy);
+  return calls;
+}

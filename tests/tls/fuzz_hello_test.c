@@ -4,8 +4,6 @@
 // single-byte change of each seed.
 
 #include <criterion/criterion.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "tests/fuzz_corpus.h"
 #include "tests/tls/fuzz_hello_entry.h"
@@ -17,21 +15,9 @@ static size_t g_mutations;
 
 static void replay(const uint8_t *data, size_t size) { g_parsed += fuzz_hello_one(data, size); }
 
-static void mutate(const uint8_t *data, size_t size) {
-  uint8_t *copy = malloc(size > 0 ? size : 1);
-  for (size_t cut = 0; cut < size; cut++) {
-    memcpy(copy, data, cut);
-    fuzz_hello_one(copy, cut);
-    g_mutations++;
-  }
-  for (size_t pos = 0; pos < size; pos++) {
-    memcpy(copy, data, size);
-    copy[pos] ^= (uint8_t)(0x80 >> (pos % 8));
-    fuzz_hello_one(copy, size);
-    g_mutations++;
-  }
-  free(copy);
-}
+static void parse(const uint8_t *data, size_t size) { fuzz_hello_one(data, size); }
+
+static void mutate(const uint8_t *data, size_t size) { g_mutations += fuzz_corpus_mutate(data, size, 0, parse); }
 
 Test(fuzz_hello, corpus) {
   int files = fuzz_corpus_replay(CORPUS, replay);
