@@ -267,6 +267,21 @@ static int all_digits(const uint8_t *p, size_t len) {
   return len > 0;
 }
 
+// upgrades_to_http says whether an Upgrade value names HTTP itself (h2c,
+// HTTP/2.0): once the origin agreed, its requests would go through the
+// tunnel, headers and all, unstripped. Other protocols (websocket) are not
+// HTTP requests.
+static int upgrades_to_http(const uint8_t *v, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    int token_start = i == 0 || v[i - 1] == ',' || v[i - 1] == ' ' || v[i - 1] == '\t';
+    if (token_start && ((len - i >= 2 && strncasecmp((const char *)v + i, "h2", 2) == 0) ||
+                        (len - i >= 4 && strncasecmp((const char *)v + i, "http", 4) == 0))) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 // check_head returns why a guarded stream refuses the head [head, head +
 // len), or NULL. It is the RFC 9112 grammar, not http_parser's leniency:
 // request-line = token SP target SP HTTP/1.x; field-line = token ":" value
@@ -340,6 +355,8 @@ static const char *check_head(const uint8_t *head, size_t len) {
         return "malformed request: a Transfer-Encoding other than chunked";
       }
       te++;
+    } else if (name_is(line.p, n, "upgrade", 0) && upgrades_to_http(v, (size_t)(v_end - v))) {
+      return "refused request: an Upgrade to HTTP/2 (h2c) would carry headers past the strip";
     }
   }
   if (cl > 1) {

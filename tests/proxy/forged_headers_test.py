@@ -105,6 +105,9 @@ ATTACKS = [
     ("Upgrade the origin refuses, then a forged head",
      f"GET /echo HTTP/1.1\r\n{H}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
      f"GET /echo HTTP/1.1\r\n{H}\r\nX-Amzn-Mtls-Clientcert: FORGED\r\n\r\n", [200, 200]),
+    ("Upgrade: h2c (its HTTP/2 requests would pass unstripped)",
+     f"GET /echo HTTP/1.1\r\n{H}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+     "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nX-Amzn-Mtls-Clientcert: FORGED\r\n\r\n", [400]),
     ("HTTP/1.1 with h2 offered too", f"GET /echo HTTP/1.1\r\n{H}\r\nX-Amzn-Mtls-Clientcert: FORGED\r\n\r\n", [200],
      ["h2", "http/1.1"]),
     ("HTTP/2 only, a literal forged header", h2_headers_frame(), [400], ["h2"]),

@@ -919,8 +919,11 @@ ParameterizedTestParameters(http_guard, streams) {
        .why = "malformed request: chunk data without CRLF", .heads = 1},
       {"chunk size with a bare LF", IN("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n"),
        WANT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n" INJ "\r\n1"), .why = "malformed request", .heads = 1},
+      {"Upgrade to h2c", IN("GET / HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: websocket, H2C\r\n"
+                            "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"),
+       WANT(""), .why = "refused request: an Upgrade to HTTP/2"},
       {"Upgrade with a body",
-       IN("POST / HTTP/1.1\r\nUpgrade: h2c\r\nConnection: Upgrade\r\nContent-Length: 2\r\n\r\nab"), WANT(""),
+       IN("POST / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 2\r\n\r\nab"), WANT(""),
        .why = "ambiguous request: an Upgrade or CONNECT with a body"},
   };
   return cr_make_param_array(guard_case_t, cases, COUNT_OF(cases));
