@@ -252,13 +252,17 @@ int fuzz_http_one(const uint8_t *data, size_t size) {
   run(&m, in, len, 0, 0, 0, &whole, &held_whole);
   run(&m, in, len, data[1], 1 + data[1] % 23, m.interleave, &cut, &held_cut);
   const char *out = whole.out.data != NULL ? whole.out.data : "";
-  if (getenv("FUZZ_HTTP_SHOW") != NULL) {
+  const char *cut_out = cut.out.data != NULL ? cut.out.data : "";
+  static int show = -1;  // FUZZ_HTTP_SHOW=1: print both runs' outcomes, to read a finding
+  if (show < 0) {
+    show = getenv("FUZZ_HTTP_SHOW") != NULL;
+  }
+  if (show) {
     fprintf(stderr, "mode %d/%d/%zu chunks<=%u\nwhole (%u heads, %u rejected, %u too large): %.*s\n"
             "cut (%u heads, %u rejected, %u too large): %.*s\n", m.guard, m.respond, m.max_header, 1 + data[1] % 23,
             whole.heads, whole.rejected, whole.too_large, (int)whole.out.len, out, cut.heads, cut.rejected,
-            cut.too_large, (int)cut.out.len, cut.out.data != NULL ? cut.out.data : "");  // a debugging aid
+            cut.too_large, (int)cut.out.len, cut_out);
   }
-  const char *cut_out = cut.out.data != NULL ? cut.out.data : "";
   if (!m.interleave) {
     // Answers interleaved with the requests may rightly change the outcome
     // (bytes held past the limit while an Upgrade waits); the chunking alone may not.

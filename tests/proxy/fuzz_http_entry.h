@@ -19,7 +19,8 @@
 //     where a tunnel may start, every head carrying the injected line once
 //     and no other header named like it, whatever the client sent;
 //   - either way the chunking changes nothing.
-// It returns the number of request heads forwarded; it aborts on a failure.
+// It returns the number of request heads forwarded; it aborts on a failure
+// (with FUZZ_HTTP_SHOW set in the environment, it prints both runs first).
 int fuzz_http_one(const uint8_t *data, size_t size);
 
 #endif  // TLSMIRROR_TESTS_PROXY_FUZZ_HTTP_ENTRY_H
