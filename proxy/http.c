@@ -175,9 +175,10 @@ void proxy_http_set_raw(proxy_http_t *http) {
 // Acceptable and which the head is rewritten from), strips every client-sent
 // header whose name starts with the prefix from every head, re-sends each
 // head with CRLF line ends, checks chunked bodies byte by byte, and tunnels
-// after Upgrade or CONNECT only once the origin agreed. Anything else gets
-// ALB's 400 and the connection closes (ALB's strictest desync mode; its
-// default, defensive mode would serve the Ambiguous ones and then close).
+// after Upgrade or CONNECT only once the origin agreed (never to h2c). Anything
+// else gets ALB's 400 and the connection closes: for requests the guardian
+// classes as Ambiguous that is ALB's strictest desync mode, where its default,
+// defensive mode would serve them and then close both connections.
 static int guarded(const proxy_http_t *h) { return h->strip_prefix != NULL && h->strip_prefix[0] != '\0'; }
 
 static const char kAlb400[] =
