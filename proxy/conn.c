@@ -90,6 +90,7 @@ void conn_release(proxy_conn_t *conn) {
   worker->num_conns--;
   if (conn->client.state != CLIENT_REFUSED) {
     proxy_metrics_add(&conn_metrics(conn)->connections_active, -1);
+    proxy_server_release(worker->server);
   }
   inspect_chain_free(conn->origin.chain);
   inspect_report_free(conn->origin.report);
@@ -280,7 +281,7 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
     conn->source_port = ntohs(peer.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&peer)->sin6_port
                                                          : ((struct sockaddr_in *)&peer)->sin_port);
   }
-  if (worker->num_conns > server->max_conns_per_worker || worker->draining) {
+  if (worker->draining || !proxy_server_admit(server)) {
     conn->client.state = CLIENT_REFUSED;
     conn->close_reason = worker->draining ? "shutting down" : "over --max-conns: connection refused";
     proxy_metrics_add(&server->metrics.connections_refused, 1);

@@ -271,10 +271,19 @@ static void http_on_too_large(void *arg) {
   proxy_sio_shutdown(&conn->client_sio);
 }
 
+static void http_reject(void *arg, int status, const char *response, size_t len, const char *why) {
+  proxy_conn_t *conn = arg;
+  conn->close_reason = why;
+  conn->http.status = conn->http.status != 0 ? conn->http.status : status;
+  proxy_sio_write(&conn->client_sio, response, len);
+  proxy_sio_shutdown(&conn->client_sio);
+}
+
 const proxy_http_sink_t conn_http_sink = {
     .forward = http_forward,
     .on_head = http_on_head,
     .on_too_large = http_on_too_large,
+    .reject = http_reject,
 };
 
 // The client's handshake ended.

@@ -230,13 +230,16 @@ static SSL *upstream_ssl(proxy_conn_t *conn) {
   if (sni != NULL) {
     SSL_set_tlsext_host_name(ssl, sni);
   }
-  if (hello->alpn_wire_len > 0) {
+  const proxy_config_t *cfg = conn_cfg(conn);
+  if (cfg->enforce == PROXY_ENFORCE_ALB && cfg->mtls_mode != PROXY_MTLS_OFF) {
+    SSL_set_alpn_protos(ssl, (const uint8_t *)"\x08http/1.1", 9);  // ALB's headers go into HTTP/1.1 heads
+  } else if (hello->alpn_wire_len > 0) {
     SSL_set_alpn_protos(ssl, hello->alpn_wire, hello->alpn_wire_len);
   }
   SSL_set_min_proto_version(ssl, hello->min_version);
   SSL_set_max_proto_version(ssl, hello->max_version);
   SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, on_origin_chain);
-  const tls_identity_t *id = conn_cfg(conn)->upstream_identity;
+  const tls_identity_t *id = cfg->upstream_identity;
   if (id != NULL) {
     SSL_set_chain_and_key(ssl, id->chain, id->chain_len, id->key, NULL);  // for origins that demand mTLS
   }

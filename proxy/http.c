@@ -1,5 +1,6 @@
 // HTTP/1.1 request handling and response observation. See proxy_internal.h.
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,7 +8,9 @@
 #include "proxy/h2_internal.h"
 #include "proxy/proxy_internal.h"
 
-enum { REQ_HEAD, REQ_BODY, REQ_RAW, REQ_DROP };
+// REQ_WAIT (guarded streams, below): an Upgrade or CONNECT head went
+// upstream; the client's next bytes wait until the origin agrees to switch.
+enum { REQ_HEAD, REQ_BODY, REQ_RAW, REQ_DROP, REQ_WAIT };
 
 static proxy_http_t *of(http_parser *p) { return p->data; }
 
@@ -88,6 +91,9 @@ static int on_resp_headers_complete(http_parser *p) {
     if (h->responses++ == 0) {
       h->status = p->status_code;
     }
+    if (h->req_state == REQ_WAIT && h->responses == h->requests) {
+      h->wait_status = p->status_code;  // the answer to the Upgrade or CONNECT (see end_wait)
+    }
   }
   if (p->status_code == 101) {
     h->resp_observing = 0;  // another protocol follows
@@ -127,11 +133,13 @@ void proxy_http_init(proxy_http_t *http, const proxy_http_sink_t *sink, void *ar
   http->resp.data = http;
   inspect_buf_init(&http->head, max_header + 1);
   inspect_buf_init(&http->headers_json, PROXY_HEADERS_JSON_BUF);
+  inspect_buf_init(&http->held, max_header);
 }
 
 void proxy_http_cleanup(proxy_http_t *http) {
   inspect_buf_cleanup(&http->head);
   inspect_buf_cleanup(&http->headers_json);
+  inspect_buf_cleanup(&http->held);
 }
 
 void proxy_http_set_raw(proxy_http_t *http) {
@@ -143,32 +151,327 @@ void proxy_http_set_raw(proxy_http_t *http) {
   http->resp_observing = 0;
 }
 
-// forward_head sends the request head without the headers named by
-// strip_prefix (a client must not forge what the proxy vouches for) and with
-// the injected lines before its final empty line.
-static void forward_head(proxy_http_t *h, const uint8_t *head, size_t len) {
-  size_t body_of_head = len - 2;  // everything before the final CRLF
-  if (h->strip_prefix != NULL && h->strip_prefix[0] != '\0') {
-    size_t prefix_len = strlen(h->strip_prefix);
-    const uint8_t *line = head;
-    const uint8_t *end = head + body_of_head;
-    while (line < end) {
-      const uint8_t *eol = memchr(line, '\n', (size_t)(end - line));
-      const uint8_t *next = eol != NULL ? eol + 1 : end;
-      int drop = line != head && (size_t)(next - line) > prefix_len &&
-                 strncasecmp((const char *)line, h->strip_prefix, prefix_len) == 0;
-      if (!drop) {
-        h->sink->forward(h->arg, line, (size_t)(next - line));
-      }
-      line = next;
+// Guarded streams.
+//
+// With strip_prefix set, the proxy vouches for the headers it adds (ALB's
+// X-Amzn-Mtls-*), so no request may reach the origin in a shape the origin
+// could read differently from the proxy: the layer then stands in for ALB, an
+// HTTP-normalising front end. It accepts only requests whose framing is
+// unambiguous (RFC 9112; what http_desync_guardian, ALB's desync mitigation
+// library, classes as Compliant, plus bare LF line ends, which it classes as
+// Acceptable and which the head is rewritten from), strips every client-sent
+// header whose name starts with the prefix from every head, re-sends each
+// head with CRLF line ends, checks chunked bodies byte by byte, and tunnels
+// after Upgrade or CONNECT only once the origin agreed (never to h2c). Anything
+// else gets ALB's 400 and the connection closes: for requests the guardian
+// classes as Ambiguous that is ALB's strictest desync mode, where its default,
+// defensive mode would serve them and then close both connections.
+static int guarded(const proxy_http_t *h) { return h->strip_prefix != NULL && h->strip_prefix[0] != '\0'; }
+
+static const char kAlb400[] =
+    "HTTP/1.1 400 Bad Request\r\nServer: awselb/2.0\r\nContent-Type: text/html\r\nContent-Length: 122\r\n"
+    "Connection: close\r\n\r\n"
+    "<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n"
+    "<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n";
+
+// refuse answers 400 and forwards nothing more of the stream.
+static void refuse(proxy_http_t *h, const char *why) {
+  inspect_buf_reset(&h->head);
+  inspect_buf_reset(&h->held);
+  h->head_scan = 0;
+  h->req_state = REQ_DROP;
+  h->sink->reject(h->arg, 400, kAlb400, sizeof(kAlb400) - 1, why);
+}
+
+// parser_says words http_parser's complaint as the reason for a refusal.
+static const char *parser_says(proxy_http_t *h, enum http_errno err) {
+  snprintf(h->why, sizeof(h->why), "malformed request: %s", http_errno_description(err));
+  return h->why;
+}
+
+static int is_tchar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+// name_is compares a header name with `want` (lower case, '-' as the
+// separator) as a CGI or WSGI origin would: case-insensitively, and with '_'
+// and '-' alike. With `prefix` set, `want` need only start the name.
+static int name_is(const uint8_t *name, size_t len, const char *want, int prefix) {
+  size_t n = strlen(want);
+  if (len < n || (!prefix && len != n)) {
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = name[i] >= 'A' && name[i] <= 'Z' ? (unsigned char)(name[i] + 32) : name[i];
+    if ((c == '_' ? '-' : c) != (want[i] == '_' ? '-' : (unsigned char)want[i])) {
+      return 0;
     }
-  } else {
-    h->sink->forward(h->arg, head, body_of_head);
   }
-  if (h->inject != NULL && h->inject[0] != '\0') {
-    h->sink->forward(h->arg, (const uint8_t *)h->inject, strlen(h->inject));
+  return 1;
+}
+
+static int strip_name(const proxy_http_t *h, const uint8_t *name, size_t len) {
+  char want[64];
+  size_t n = strlen(h->strip_prefix);
+  if (n >= sizeof(want)) {
+    return 1;
   }
-  h->sink->forward(h->arg, head + body_of_head, 2);
+  for (size_t i = 0; i <= n; i++) {
+    char c = h->strip_prefix[i];
+    want[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+  }
+  return name_is(name, len, want, 1);
+}
+
+// A line of a head: [p, p + len) without its line end.
+typedef struct {
+  const uint8_t *p;
+  size_t len;
+} line_t;
+
+// next_line takes the next line of [*at, end), which ends in LF or CRLF; it
+// returns 0 when a CR stands anywhere else or no LF is left.
+static int next_line(const uint8_t **at, const uint8_t *end, line_t *line) {
+  const uint8_t *lf = memchr(*at, '\n', (size_t)(end - *at));
+  if (lf == NULL) {
+    return 0;
+  }
+  line->p = *at;
+  line->len = (size_t)(lf - *at);
+  if (line->len > 0 && line->p[line->len - 1] == '\r') {
+    line->len--;
+  }
+  *at = lf + 1;
+  return memchr(line->p, '\r', line->len) == NULL;
+}
+
+static int all_digits(const uint8_t *p, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    if (p[i] < '0' || p[i] > '9') {
+      return 0;
+    }
+  }
+  return len > 0;
+}
+
+// upgrades_to_http says whether an Upgrade value names HTTP itself (h2c,
+// HTTP/2.0): once the origin agreed, its requests would go through the
+// tunnel, headers and all, unstripped. Other protocols (websocket) are not
+// HTTP requests.
+static int upgrades_to_http(const uint8_t *v, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    int token_start = i == 0 || v[i - 1] == ',' || v[i - 1] == ' ' || v[i - 1] == '\t';
+    if (token_start && ((len - i >= 2 && strncasecmp((const char *)v + i, "h2", 2) == 0) ||
+                        (len - i >= 4 && strncasecmp((const char *)v + i, "http", 4) == 0))) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+// check_head returns why a guarded stream refuses the head [head, head +
+// len), or NULL. It is the RFC 9112 grammar, not http_parser's leniency:
+// request-line = token SP target SP HTTP/1.x; field-line = token ":" value
+// with no control bytes but HTAB; no obs-fold; one way to frame the body.
+static const char *check_head(const uint8_t *head, size_t len) {
+  const uint8_t *at = head, *end = head + len;
+  line_t line;
+  do {
+    if (!next_line(&at, end, &line)) {
+      return "malformed request: a CR without LF in the head";
+    }
+  } while (line.len == 0);  // empty lines before the request line are ignored (RFC 9112, 2.2)
+  size_t m = 0;
+  while (m < line.len && is_tchar(line.p[m])) {
+    m++;
+  }
+  size_t t = m + 1;
+  while (t < line.len && line.p[t] > 0x20 && line.p[t] != 0x7f) {
+    t++;
+  }
+  if (m == 0 || m == line.len || line.p[m] != ' ' || t == m + 1 || line.len != t + 9 || line.p[t] != ' ' ||
+      (memcmp(line.p + t + 1, "HTTP/1.1", 8) != 0 && memcmp(line.p + t + 1, "HTTP/1.0", 8) != 0)) {
+    return "malformed request: not METHOD SP TARGET SP HTTP/1.x";
+  }
+  int body_less = (m == 3 && memcmp(line.p, "GET", 3) == 0) || (m == 4 && memcmp(line.p, "HEAD", 4) == 0);
+  int http10 = line.p[line.len - 1] == '0';
+  unsigned cl = 0, te = 0;
+  int cl_zero = 0;
+  for (;;) {
+    if (!next_line(&at, end, &line)) {
+      return "malformed request: a CR without LF in the head";
+    }
+    if (line.len == 0) {
+      break;
+    }
+    size_t n = 0;
+    while (n < line.len && is_tchar(line.p[n])) {
+      n++;
+    }
+    if (n == 0 || n == line.len || line.p[n] != ':') {
+      return line.p[0] == ' ' || line.p[0] == '\t' ? "ambiguous request: a folded header line (obs-fold)"
+                                                   : "malformed request: a header line is not NAME: VALUE";
+    }
+    const uint8_t *v = line.p + n + 1, *v_end = line.p + line.len;
+    for (const uint8_t *c = v; c < v_end; c++) {
+      if ((*c < 0x20 && *c != '\t') || *c == 0x7f) {
+        return "malformed request: a control byte in a header value";
+      }
+    }
+    while (v < v_end && (*v == ' ' || *v == '\t')) {
+      v++;
+    }
+    while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t')) {
+      v_end--;
+    }
+    int is_cl = name_is(line.p, n, "content-length", 0), is_te = name_is(line.p, n, "transfer-encoding", 0);
+    if ((is_cl || is_te) && memchr(line.p, '_', n) != NULL) {
+      return "ambiguous request: Content-Length or Transfer-Encoding spelt with '_'";
+    }
+    if (is_cl) {
+      if (!all_digits(v, (size_t)(v_end - v)) || v_end - v > 18) {
+        return "malformed request: Content-Length is not a number";
+      }
+      cl++;
+      cl_zero = 1;
+      for (const uint8_t *c = v; c < v_end; c++) {
+        cl_zero &= *c == '0';
+      }
+    } else if (is_te) {
+      if (v_end - v != 7 || strncasecmp((const char *)v, "chunked", 7) != 0) {
+        return "malformed request: a Transfer-Encoding other than chunked";
+      }
+      te++;
+    } else if (name_is(line.p, n, "upgrade", 0) && upgrades_to_http(v, (size_t)(v_end - v))) {
+      return "refused request: an Upgrade to HTTP/2 (h2c) would carry headers past the strip";
+    }
+  }
+  if (cl > 1) {
+    return "ambiguous request: more than one Content-Length";
+  }
+  if (te > 1) {
+    return "malformed request: more than one Transfer-Encoding";
+  }
+  if (cl > 0 && te > 0) {
+    return "ambiguous request: both Content-Length and Transfer-Encoding";
+  }
+  if (te > 0 && http10) {
+    return "malformed request: Transfer-Encoding in an HTTP/1.0 request (RFC 9112, 6.1)";
+  }
+  if (body_less && (te > 0 || (cl > 0 && !cl_zero))) {
+    return "ambiguous request: a GET or HEAD with a body";
+  }
+  return NULL;
+}
+
+// Chunked bodies of guarded streams, RFC 9112 7.1 to the byte: hex size,
+// optional extensions, CRLF, data, CRLF; after the last chunk no trailer
+// fields (a client could forge a header there), then CRLF.
+enum { CH_SIZE0, CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_END_CR, CH_END_LF, CH_DONE };
+
+static int hex_value(uint8_t c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+// check_chunks runs the chunk state over `len` body bytes; it returns how
+// many are well-formed (all of them, or where the first fault is).
+static size_t check_chunks(proxy_http_t *h, const uint8_t *data, size_t len, const char **why) {
+  for (size_t i = 0; i < len; i++) {
+    uint8_t c = data[i];
+    switch (h->chunk_state) {
+      case CH_SIZE0:
+      case CH_SIZE:
+        if (hex_value(c) >= 0 && h->chunk_digits < 15) {
+          h->chunk_left = h->chunk_left * 16 + (uint64_t)hex_value(c);
+          h->chunk_digits++;
+          h->chunk_state = CH_SIZE;
+          continue;
+        }
+        if (h->chunk_state == CH_SIZE && (c == ';' || c == '\r')) {
+          h->chunk_state = c == ';' ? CH_EXT : CH_SIZE_LF;
+          continue;
+        }
+        *why = "malformed request: a bad chunk size";
+        return i;
+      case CH_EXT:
+        if (c == '\r') {
+          h->chunk_state = CH_SIZE_LF;
+        } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+          *why = "malformed request: a control byte in a chunk extension";
+          return i;
+        }
+        continue;
+      case CH_SIZE_LF:
+        if (c != '\n') {
+          *why = "malformed request: a chunk size line without CRLF";
+          return i;
+        }
+        h->chunk_digits = 0;
+        h->chunk_state = h->chunk_left > 0 ? CH_DATA : CH_END_CR;
+        continue;
+      case CH_DATA: {
+        size_t n = len - i < h->chunk_left ? len - i : (size_t)h->chunk_left;
+        h->chunk_left -= n;
+        i += n - 1;
+        if (h->chunk_left == 0) {
+          h->chunk_state = CH_DATA_CR;
+        }
+        continue;
+      }
+      case CH_DATA_CR:
+      case CH_END_CR:
+        if (c != '\r') {
+          *why = h->chunk_state == CH_END_CR ? "ambiguous request: trailer fields after the last chunk"
+                                              : "malformed request: chunk data without CRLF after it";
+          return i;
+        }
+        h->chunk_state = h->chunk_state == CH_DATA_CR ? CH_DATA_LF : CH_END_LF;
+        continue;
+      case CH_DATA_LF:
+      case CH_END_LF:
+        if (c != '\n') {
+          *why = "malformed request: chunk data without CRLF after it";
+          return i;
+        }
+        h->chunk_state = h->chunk_state == CH_DATA_LF ? CH_SIZE0 : CH_DONE;
+        continue;
+      default:
+        *why = "malformed request: bytes after the last chunk";
+        return i;
+    }
+  }
+  return len;
+}
+
+// forward_head sends the request head with the injected lines before its
+// final empty line. A guarded stream's head (checked by check_head) goes
+// without the headers named by strip_prefix, a client must not forge what
+// the proxy vouches for, and with every line ending in CRLF.
+static void forward_head(proxy_http_t *h, const uint8_t *head, size_t len) {
+  const uint8_t *inject = (const uint8_t *)(h->inject != NULL ? h->inject : "");
+  if (!guarded(h)) {
+    h->sink->forward(h->arg, head, len - 2);  // everything before the final CRLF
+    h->sink->forward(h->arg, inject, strlen((const char *)inject));
+    h->sink->forward(h->arg, head + len - 2, 2);
+    return;
+  }
+  const uint8_t *at = head, *end = head + len;
+  line_t line;
+  int first = 1;
+  while (next_line(&at, end, &line) && (line.len > 0 || first)) {
+    if (line.len == 0) {
+      continue;  // empty lines before the request line: dropped
+    }
+    const uint8_t *colon = memchr(line.p, ':', line.len);
+    if (first || colon == NULL || !strip_name(h, line.p, (size_t)(colon - line.p))) {
+      h->sink->forward(h->arg, line.p, line.len);
+      h->sink->forward(h->arg, (const uint8_t *)"\r\n", 2);
+    }
+    first = 0;
+  }
+  h->sink->forward(h->arg, inject, strlen((const char *)inject));
+  h->sink->forward(h->arg, (const uint8_t *)"\r\n", 2);
 }
 
 // too_large reports a head over the limit. Nothing more of the request
@@ -180,30 +483,53 @@ static void too_large(proxy_http_t *h) {
   h->sink->on_too_large(h->arg);
 }
 
-// find_head_end returns the length of the head (through CRLF CRLF), or 0.
-// Empty lines before the request line belong to the head: servers ignore
-// them (RFC 9112, 2.2), and they do not end it.
+// find_head_end returns the length of the head (through its empty line), or
+// 0. Its lines end in CRLF; a guarded stream's may end in LF too. Empty
+// lines before the request line belong to the head: servers ignore them
+// (RFC 9112, 2.2), and they do not end it.
 static size_t find_head_end(proxy_http_t *h) {
   const char *d = h->head.data;
+  size_t len = h->head.len;
   size_t start = 0;
-  while (start < h->head.len && (d[start] == '\r' || d[start] == '\n')) {
+  while (start < len && (d[start] == '\r' || d[start] == '\n')) {
     start++;
   }
-  for (size_t i = start > h->head_scan ? start : h->head_scan; i + 4 <= h->head.len; i++) {
-    if (d[i] == '\r' && d[i + 1] == '\n' && d[i + 2] == '\r' && d[i + 3] == '\n') {
-      return i + 4;
+  int lf_ok = guarded(h);
+  for (size_t i = start > h->head_scan ? start : h->head_scan; i + 1 < len; i++) {
+    if (d[i] != '\n') {
+      continue;
+    }
+    if (lf_ok && d[i + 1] == '\n') {
+      return i + 2;  // LF LF or CRLF LF
+    }
+    if (i + 2 < len && d[i + 1] == '\r' && d[i + 2] == '\n' && (lf_ok || d[i - 1] == '\r')) {
+      return i + 3;  // CRLF CRLF or LF CRLF
     }
   }
-  h->head_scan = h->head.len >= 3 ? h->head.len - 3 : 0;
+  h->head_scan = len >= 3 ? len - 3 : 0;
   return 0;
 }
 
 // do_head handles a complete head of `len` bytes at the start of h->head.
-// It returns 0 to continue, 1 when the owner took over.
+// It returns 0 to continue, 1 when the owner took over (or the stream was
+// refused).
 static int do_head(proxy_http_t *h, size_t len) {
   size_t n = http_parser_execute(&h->req, &kRequestSettings, h->head.data, len);
   enum http_errno err = HTTP_PARSER_ERRNO(&h->req);
-  if ((err != HPE_OK && err != HPE_PAUSED) || n != len) {
+  int parsed = (err == HPE_OK || err == HPE_PAUSED) && n == len;
+  if (guarded(h)) {
+    const char *why = check_head((const uint8_t *)h->head.data, len);
+    if (why == NULL && !parsed) {
+      why = parser_says(h, err);
+    }
+    if (why == NULL && h->req.upgrade && !h->message_done) {
+      why = "ambiguous request: an Upgrade or CONNECT with a body";
+    }
+    if (why != NULL) {
+      refuse(h, why);
+      return 1;
+    }
+  } else if (!parsed) {
     // Not HTTP after all, or a request that ends before the empty line
     // (bare LF line ends): relay it as it is, for the origin to judge.
     proxy_http_set_raw(h);
@@ -214,9 +540,15 @@ static int do_head(proxy_http_t *h, size_t len) {
     return 1;
   }
   forward_head(h, (const uint8_t *)h->head.data, len);
+  h->chunked = (h->req.flags & F_CHUNKED) != 0;
+  h->chunk_state = CH_SIZE0;
+  h->chunk_left = 0;
+  h->chunk_digits = 0;
   if (h->req.upgrade || h->req.method == HTTP_CONNECT) {
-    // Bytes after an Upgrade or CONNECT head belong to another protocol.
-    h->req_state = REQ_RAW;
+    // Bytes after an Upgrade or CONNECT head belong to another protocol; a
+    // guarded stream waits until the origin agrees to that.
+    h->req_state = guarded(h) ? REQ_WAIT : REQ_RAW;
+    h->wait_connect = h->req.method == HTTP_CONNECT;
   } else if (h->message_done) {
     h->message_done = 0;
     http_parser_pause(&h->req, 0);
@@ -227,32 +559,71 @@ static int do_head(proxy_http_t *h, size_t len) {
   return 0;
 }
 
+// body forwards the body bytes of the current request at the start of
+// `data`, and returns how many there were (or len + 1 when the stream ended
+// in refusal or went raw).
+static size_t body(proxy_http_t *h, const uint8_t *data, size_t len) {
+  size_t n = http_parser_execute(&h->req, &kRequestSettings, (const char *)data, len);
+  enum http_errno err = HTTP_PARSER_ERRNO(&h->req);
+  int failed = err != HPE_OK && err != HPE_PAUSED;
+  if (failed && !guarded(h)) {
+    h->req_state = REQ_RAW;  // lost track: keep relaying
+    return 0;
+  }
+  if (n > len) {
+    n = len;
+  }
+  if (guarded(h)) {
+    // What both the parser and the chunk check accept goes on, whatever the
+    // reads; the refusal comes at the first byte either of them refuses.
+    const char *why = NULL;
+    size_t ok = h->chunked ? check_chunks(h, data, n, &why) : n;
+    if (why == NULL && failed) {
+      why = parser_says(h, err);
+    }
+    if (why == NULL && h->chunked && h->message_done && h->chunk_state != CH_DONE) {
+      why = "malformed request: chunked framing the parser reads differently";
+    }
+    if (why != NULL) {
+      h->sink->forward(h->arg, data, ok);
+      refuse(h, why);
+      return len + 1;
+    }
+  }
+  h->sink->forward(h->arg, data, n);
+  if (h->message_done) {
+    h->message_done = 0;
+    http_parser_pause(&h->req, 0);
+    h->req_state = REQ_HEAD;
+  }
+  return n;
+}
+
 void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
   while (len > 0) {
     switch (h->req_state) {
       case REQ_DROP:
         return;
       case REQ_RAW:
+        if (guarded(h) && !h->tunnel) {
+          // Not HTTP/1.1 (ALPN h2, say): there are no heads to strip headers from.
+          refuse(h, "not HTTP/1.1: a guarded stream relays nothing it cannot read");
+          return;
+        }
         h->sink->forward(h->arg, data, len);
         return;
+      case REQ_WAIT:
+        if (!inspect_buf_append(&h->held, data, len)) {
+          refuse(h, "request bytes past --max-header before the origin agreed to switch protocols");
+        }
+        return;
       case REQ_BODY: {
-        size_t n = http_parser_execute(&h->req, &kRequestSettings, (const char *)data, len);
-        enum http_errno err = HTTP_PARSER_ERRNO(&h->req);
-        if (err != HPE_OK && err != HPE_PAUSED) {
-          h->req_state = REQ_RAW;  // lost track: keep relaying
-          continue;
-        }
+        size_t n = body(h, data, len);
         if (n > len) {
-          n = len;
+          return;
         }
-        h->sink->forward(h->arg, data, n);
         data += n;
         len -= n;
-        if (h->message_done) {
-          h->message_done = 0;
-          http_parser_pause(&h->req, 0);
-          h->req_state = REQ_HEAD;
-        }
         break;
       }
       case REQ_HEAD: {
@@ -275,11 +646,17 @@ void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
         // come; so does a head the parser ends elsewhere than at its empty
         // line (bare LF line ends), since where it ends is then unclear.
         // Whatever the reads, a head is judged on the same bytes. (No empty
-        // call: to http_parser, 0 bytes means end of stream.)
+        // call: to http_parser, 0 bytes means end of stream.) A guarded
+        // stream refuses them instead.
         size_t fresh = (end != 0 ? end : h->head.len) - before;
         size_t n = fresh > 0 ? http_parser_execute(&h->probe, &kProbeSettings, h->head.data + before, fresh) : 0;
         enum http_errno perr = HTTP_PARSER_ERRNO(&h->probe);
         int http_so_far = end == 0 ? perr == HPE_OK : perr == HPE_PAUSED && before + n + 1 == end;
+        if (!http_so_far && guarded(h)) {
+          const char *why = end != 0 ? check_head((const uint8_t *)h->head.data, end) : NULL;
+          refuse(h, why != NULL ? why : parser_says(h, perr));
+          return;
+        }
         if (!http_so_far) {
           proxy_http_set_raw(h);  // forwards what was gathered
           data += take;
@@ -309,6 +686,31 @@ void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
   }
 }
 
+// end_wait acts on the origin's answer to a guarded stream's Upgrade or
+// CONNECT: 101 (2xx for CONNECT) starts the tunnel with the bytes held so
+// far; anything else means the client still speaks HTTP/1.1, and the held
+// bytes are read as requests like any others.
+static void end_wait(proxy_http_t *h) {
+  int status = h->wait_status;
+  h->wait_status = 0;
+  inspect_buf_t held = h->held;
+  inspect_buf_init(&h->held, h->max_header);
+  if (h->wait_connect ? status / 100 == 2 : status == 101) {
+    h->tunnel = 1;
+    h->resp_observing = 0;
+    h->req_state = REQ_RAW;
+  } else {
+    http_parser_init(&h->req, HTTP_REQUEST);
+    h->req.data = h;
+    h->message_done = 0;
+    h->req_state = REQ_HEAD;
+  }
+  if (held.len > 0) {
+    proxy_http_request_feed(h, (const uint8_t *)held.data, held.len);
+  }
+  inspect_buf_cleanup(&held);
+}
+
 void proxy_http_response_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
   if (!h->resp_observing) {
     return;
@@ -317,5 +719,12 @@ void proxy_http_response_feed(proxy_http_t *h, const uint8_t *data, size_t len) 
   enum http_errno err = HTTP_PARSER_ERRNO(&h->resp);
   if (err != HPE_OK) {
     h->resp_observing = 0;  // not HTTP/1.1 (or lost track): stop watching, keep relaying
+  }
+  if (h->wait_status != 0) {
+    end_wait(h);
+  } else if (!h->resp_observing && h->req_state == REQ_WAIT) {
+    // The answer to the Upgrade or CONNECT cannot be read: never tunnel.
+    inspect_buf_reset(&h->held);
+    h->req_state = REQ_DROP;
   }
 }

@@ -2,15 +2,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "proxy/proxy_internal.h"
 
-int proxy_log_open(proxy_log_t *log, const char *path) {
+int proxy_log_open(proxy_log_t *log, const char *path, const char *option, uint64_t *errors) {
   memset(log, 0, sizeof(*log));
   pthread_mutex_init(&log->lock, NULL);
-  if (path == NULL || strcmp(path, "-") == 0) {
+  log->errors = errors;
+  int to_stdout = path == NULL || strcmp(path, "-") == 0;
+  snprintf(log->name, sizeof(log->name), "%s %s", option, to_stdout ? "-" : path);
+  if (to_stdout) {
     log->fd = STDOUT_FILENO;
     return 0;
   }
@@ -22,20 +26,62 @@ int proxy_log_open(proxy_log_t *log, const char *path) {
   return 0;
 }
 
-void proxy_log_write(proxy_log_t *log, const char *data, size_t len) {
-  pthread_mutex_lock(&log->lock);
+// write_all writes all of `data`; it returns 0 or the errno of the write that
+// failed, with what it wrote in *written.
+static int write_all(int fd, const char *data, size_t len, size_t *written) {
+  *written = 0;
   while (len > 0) {
-    ssize_t w = write(log->fd, data, len);
+    ssize_t w = write(fd, data, len);
     if (w < 0 && errno == EINTR) {
       continue;
     }
     if (w <= 0) {
-      break;  // a full disk or a closed pipe: the record is lost, the proxy goes on
+      return w < 0 ? errno : EIO;
     }
     data += w;
     len -= (size_t)w;
+    *written += (size_t)w;
+  }
+  return 0;
+}
+
+// A record that cannot be written (a full disk, a closed pipe) is dropped,
+// not kept for later: the proxy keeps serving, and memory stays bounded
+// however long the disk stays full. The first failure is said once on stderr
+// with its reason, every lost record is counted (tlsmirror_log_errors_total,
+// and proxy_run's result), and when writes succeed again stderr says so. A
+// record cut short leaves a partial line: the next one starts on a new line.
+int proxy_log_write(proxy_log_t *log, const char *data, size_t len) {
+  pthread_mutex_lock(&log->lock);
+  size_t written = 0;
+  int err = 0;
+  if (log->partial) {
+    err = write_all(log->fd, "\n", 1, &written);
+    log->partial = err != 0;
+  }
+  if (err == 0) {
+    err = write_all(log->fd, data, len, &written);
+    log->partial = err != 0 && written > 0;
+  }
+  if (err != 0) {
+    if (log->lost++ == 0) {
+      log->first_errno = err;
+    }
+    if (log->errors != NULL) {
+      proxy_metrics_add(log->errors, 1);
+    }
+    if (!log->failing) {
+      fprintf(stderr, "tlsmirror proxy: %s: %s: records are dropped (tlsmirror_log_errors_total counts them) "
+                      "until writes succeed again\n", log->name, strerror(err));
+    }
+    log->failing = 1;
+  } else if (log->failing) {
+    fprintf(stderr, "tlsmirror proxy: %s: writing again; %llu records were dropped so far\n", log->name,
+            (unsigned long long)log->lost);
+    log->failing = 0;
   }
   pthread_mutex_unlock(&log->lock);
+  return err != 0 ? -1 : 0;
 }
 
 void proxy_log_close(proxy_log_t *log) {
@@ -62,8 +108,14 @@ void proxy_metrics_render(const proxy_metrics_t *m, inspect_buf_t *out) {
   COUNTER("connections_refused_total", "Client connections closed at once: over --max-conns.",
           &m->connections_refused);
   COUNTER("requests_total", "HTTP requests seen from clients.", &m->requests_total);
-  COUNTER("log_records_total", "Connection records written.", &m->records_total);
+  COUNTER("log_records_total", "Connection records written to the log.", &m->records_total);
 #undef COUNTER
+  inspect_buf_printf(out,
+                     "# HELP tlsmirror_log_errors_total Records and key log lines dropped: the write failed.\n"
+                     "# TYPE tlsmirror_log_errors_total counter\n"
+                     "tlsmirror_log_errors_total{log=\"records\"} %llu\n"
+                     "tlsmirror_log_errors_total{log=\"keylog\"} %llu\n",
+                     (unsigned long long)load(&m->log_errors), (unsigned long long)load(&m->keylog_errors));
   inspect_buf_printf(out,
                      "# HELP tlsmirror_connections_active Client connections open now.\n"
                      "# TYPE tlsmirror_connections_active gauge\ntlsmirror_connections_active %llu\n",

@@ -32,7 +32,11 @@ extern "C" {
   XX(THREAD, -22008, "cannot start a worker thread")                                          \
   XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")      \
   XX(CONFIG, -22010, "invalid proxy configuration (a bug in the caller: start from proxy_config_init)") \
-  XX(READY, -22011, "stopped before serving: the start-up callback failed")
+  XX(READY, -22011, "stopped before serving: the start-up callback failed")                    \
+  XX(LISTENING, -22012,                                                                        \
+     "another process already listens on this address, and the kernel would split clients "   \
+     "between the two: stop it or choose another --listen")                                   \
+  XX(LOG_WRITE, -22013, "the log could not be written (disk full?): those records are lost")
 
 typedef enum {
   PROXY_OK = 0,

@@ -123,6 +123,11 @@ int proxy_sio_write_raw(proxy_sio_t *sio, const void *data, size_t len);
 // (chunked or not), pipelined requests stay in order, and after an Upgrade,
 // a CONNECT or bytes that are not HTTP, everything is relayed raw. Responses
 // are only observed (status codes for the log).
+//
+// With strip_prefix set the stream is guarded: the proxy vouches for headers
+// it adds, so it forwards only requests whose framing nobody can read two
+// ways, without any client-sent header named by the prefix, and refuses the
+// rest with 400 (see "Guarded streams" in http.c).
 typedef struct proxy_http_st proxy_http_t;
 
 typedef struct {
@@ -133,6 +138,10 @@ typedef struct {
   int (*on_head)(void *arg, proxy_http_t *http);
   // on_too_large runs when a request head exceeds the limit (then: 431).
   void (*on_too_large)(void *arg);
+  // reject runs when a guarded stream refuses a request: send `response`
+  // (a whole HTTP response with that status) to the client, then close;
+  // `why` (static) says what was wrong, for the log. Nothing more is forwarded.
+  void (*reject)(void *arg, int status, const char *response, size_t len, const char *why);
 } proxy_http_sink_t;
 
 #define PROXY_HTTP_MAX_PENDING 64
@@ -149,9 +158,21 @@ struct proxy_http_st {
   const proxy_http_sink_t *sink;
   void *arg;
   const char *inject;  // header lines, each ending in CRLF, added to every request
-  const char *strip_prefix;  // request headers whose name starts with this are dropped (case-insensitive)
+  const char *strip_prefix;  // guards the stream: request headers whose name starts with this are dropped
+                             // (case-insensitive, '_' as '-'; under 64 bytes)
   int redact;          // replace Authorization/Cookie values in the log
   int message_done;
+  // Guarded streams: the chunked body being checked, and an Upgrade or
+  // CONNECT waiting for the origin's answer with the client's bytes held.
+  int chunked;
+  int chunk_state;
+  unsigned chunk_digits;
+  uint64_t chunk_left;
+  inspect_buf_t held;
+  int wait_connect;
+  int wait_status;  // the answer's status, once it arrived
+  int tunnel;       // raw because the origin agreed to switch protocols
+  char why[96];     // the reason given to reject, when it is http_parser's
   // What the log reports: the first request and response.
   unsigned requests;
   unsigned responses;
@@ -183,10 +204,20 @@ typedef struct {
   int fd;
   int owned;
   pthread_mutex_t lock;
+  char name[320];     // "--log PATH", for messages
+  uint64_t *errors;   // a metric counting dropped records, or NULL
+  uint64_t lost;      // records dropped: their write failed
+  int first_errno;    // why the first one was
+  int failing;        // the last write failed (said once on stderr)
+  int partial;        // the last record was cut short
 } proxy_log_t;
 
-int proxy_log_open(proxy_log_t *log, const char *path);
-void proxy_log_write(proxy_log_t *log, const char *data, size_t len);
+// proxy_log_open opens `path` ("-" or NULL: stdout) for appending; `option`
+// names it in messages ("--log").
+int proxy_log_open(proxy_log_t *log, const char *path, const char *option, uint64_t *errors);
+// proxy_log_write writes one whole record, or drops it when the write fails
+// (see log.c): it returns 0, or -1 when the record was dropped.
+int proxy_log_write(proxy_log_t *log, const char *data, size_t len);
 void proxy_log_close(proxy_log_t *log);
 
 // Metrics: counters shared by every worker, updated with relaxed atomics.
@@ -208,7 +239,9 @@ typedef struct {
   uint64_t connections_active;
   uint64_t connections_refused;  // over --max-conns
   uint64_t requests_total;
-  uint64_t records_total;
+  uint64_t records_total;  // written
+  uint64_t log_errors;     // records dropped: the log write failed
+  uint64_t keylog_errors;  // key log lines dropped
   uint64_t handshakes[PROXY_NUM_SIDES][PROXY_NUM_HS_OUTCOMES];
   uint64_t verdicts[INSPECT_SELECTION_MAX][INSPECT_REASON_COUNT];
   uint64_t bytes_to_origin;
@@ -260,11 +293,18 @@ struct proxy_server_st {
   proxy_metrics_t metrics;
   proxy_worker_t *workers;
   unsigned num_workers;
-  unsigned max_conns_per_worker;
+  unsigned max_conns;   // --max-conns, for the whole process
+  unsigned open_conns;  // atomic: client connections admitted and not yet released
   int stop_requested;  // atomic: 1 drain, 2 now
   uv_async_t *main_wakeup;  // workers signal the main loop when they end
 };
 
+// proxy_server_admit counts a new client connection against --max-conns,
+// across all workers (one atomic counter, so the limit is exact whichever
+// worker the kernel picks); it returns 0, counting nothing, at the limit.
+// proxy_server_release gives an admitted connection's place back.
+int proxy_server_admit(proxy_server_t *server);
+void proxy_server_release(proxy_server_t *server);
 // proxy_conn_accept takes a new client connection on `worker`.
 void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener);
 // proxy_conn_close_all closes every connection of `worker` at once.

@@ -417,8 +417,7 @@ void conn_record(proxy_conn_t *conn) {
   inspect_buf_init(&scratch, 1 << 16);
   const char *summary;
   const char *who = proxy_record_render(&view, &out, &scratch, &summary);
-  if (!out.failed) {
-    proxy_log_write(&server->log, out.data, out.len);
+  if (!out.failed && proxy_log_write(&server->log, out.data, out.len) == 0) {
     proxy_metrics_add(&server->metrics.records_total, 1);
   }
   if (server->cfg->on_record != NULL) {

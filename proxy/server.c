@@ -126,6 +126,29 @@ static int open_listener(uv_loop_t *loop, uv_tcp_t *handle, const struct sockadd
   return r;
 }
 
+// another_listener says whether a socket of another process (an earlier
+// tlsmirror, say) already listens on `addr`. The workers bind with
+// SO_REUSEPORT, which would let them join that socket's group, and the
+// kernel would then spread clients over both processes; a probe bound
+// without SO_REUSEPORT fails with EADDRINUSE exactly when something listens
+// there. The probe is closed before the workers bind: a process starting in
+// that instant is the only one it misses. Port 0 picks a free port.
+static int another_listener(const struct sockaddr *addr) {
+  if (addr_port(addr) == 0) {
+    return 0;
+  }
+  int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return 0;  // the workers' own bind reports what is wrong
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));  // as the workers: TIME_WAIT is no listener
+  socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  int in_use = bind(fd, addr, len) != 0 && errno == EADDRINUSE;
+  close(fd);
+  return in_use;
+}
+
 static void format_addr(const struct sockaddr *sa, char *out, size_t len) {
   char host[INET6_ADDRSTRLEN] = "?";
   getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), host,
@@ -149,6 +172,16 @@ static void worker_finish(proxy_worker_t *worker) {
   uv_close((uv_handle_t *)&worker->wakeup, NULL);
   uv_close((uv_handle_t *)&worker->drain_timer, NULL);
 }
+
+int proxy_server_admit(proxy_server_t *server) {
+  if (__atomic_add_fetch(&server->open_conns, 1, __ATOMIC_RELAXED) <= server->max_conns) {
+    return 1;
+  }
+  __atomic_sub_fetch(&server->open_conns, 1, __ATOMIC_RELAXED);
+  return 0;
+}
+
+void proxy_server_release(proxy_server_t *server) { __atomic_sub_fetch(&server->open_conns, 1, __ATOMIC_RELAXED); }
 
 void proxy_worker_conn_done(proxy_worker_t *worker) {
   if (worker->draining && worker->num_conns == 0) {
@@ -373,7 +406,7 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   server->cfg = cfg;
   server->metrics.selection = cfg->selection;
   server->num_workers = cfg->workers != 0 ? cfg->workers : default_workers();
-  server->max_conns_per_worker = (cfg->max_conns + server->num_workers - 1) / server->num_workers;
+  server->max_conns = cfg->max_conns;
   rc = proxy_parse_host_port(cfg->listen, 8443, &server->listen_addr);
   if (rc != 0) {
     snprintf(err, err_len, "--listen %s", cfg->listen);
@@ -381,12 +414,12 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   if (rc == 0 && cfg->origin_host != NULL) {
     rc = resolve_origin(server, err, err_len);
   }
-  if (rc == 0 && proxy_log_open(&server->log, cfg->log_path) != 0) {
+  if (rc == 0 && proxy_log_open(&server->log, cfg->log_path, "--log", &server->metrics.log_errors) != 0) {
     snprintf(err, err_len, "--log %s: %s", cfg->log_path, strerror(errno));
     rc = PROXY_ELOG;
   }
   if (rc == 0 && cfg->keylog_path != NULL) {
-    if (proxy_log_open(&server->keylog, cfg->keylog_path) != 0) {
+    if (proxy_log_open(&server->keylog, cfg->keylog_path, "--keylog", &server->metrics.keylog_errors) != 0) {
       snprintf(err, err_len, "--keylog %s: %s", cfg->keylog_path, strerror(errno));
       rc = PROXY_ELOG;
     } else {
@@ -396,6 +429,11 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   server->workers = rc == 0 ? calloc(server->num_workers, sizeof(proxy_worker_t)) : NULL;
   if (rc == 0 && server->workers == NULL) {
     rc = PROXY_ENOMEM;
+  }
+  if (rc == 0 && another_listener((struct sockaddr *)&server->listen_addr)) {
+    format_addr((struct sockaddr *)&server->listen_addr, server->listen_text, sizeof(server->listen_text));
+    snprintf(err, err_len, "%s", server->listen_text);
+    rc = PROXY_ELISTENING;
   }
   // The first worker binds (port 0 picks a free port); the others share it.
   for (unsigned i = 0; rc == 0 && i < server->num_workers; i++) {
@@ -482,6 +520,15 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   }
   uv_loop_close(m.loop);
   free(server->workers);
+  // A run that dropped records ends in an error that says how many.
+  proxy_log_t *logs[] = {&server->log, server->keylog_enabled ? &server->keylog : NULL};
+  for (size_t i = 0; rc == 0 && i < 2; i++) {
+    if (logs[i] != NULL && logs[i]->lost > 0) {
+      snprintf(err, err_len, "%s: %llu records dropped (%s)", logs[i]->name, (unsigned long long)logs[i]->lost,
+               strerror(logs[i]->first_errno));
+      rc = PROXY_ELOG_WRITE;
+    }
+  }
   if (server->keylog_enabled) {
     proxy_log_close(&server->keylog);
   }

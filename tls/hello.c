@@ -61,18 +61,22 @@ int tls_hello_is_grease(uint16_t value) {
 // several times and a function call per value would dominate.
 typedef enum { LIST_U8, LIST_U16, LIST_EXT_TYPES } list_kind_t;
 
+//
+// It counts what is left rather than keep an end pointer: an empty list's CBS
+// may hold a NULL pointer, and NULL + 0 is undefined behaviour.
 typedef struct {
-  const uint8_t *p, *end;
+  const uint8_t *p;
+  size_t left;
   list_kind_t kind;
 } list_iter_t;
 
 static list_iter_t list_iter(const CBS *cbs, list_kind_t kind) {
-  list_iter_t it = {CBS_data(cbs), CBS_data(cbs) + CBS_len(cbs), kind};
+  list_iter_t it = {CBS_data(cbs), CBS_len(cbs), kind};
   return it;
 }
 
 static inline int list_next(list_iter_t *it, uint16_t *out) {
-  size_t left = (size_t)(it->end - it->p);
+  size_t left = it->left;
   size_t step;
   switch (it->kind) {
     case LIST_U8:
@@ -81,6 +85,7 @@ static inline int list_next(list_iter_t *it, uint16_t *out) {
       }
       *out = it->p[0];
       it->p += 1;
+      it->left -= 1;
       return 1;
     case LIST_U16:
       step = 2;
@@ -99,6 +104,7 @@ static inline int list_next(list_iter_t *it, uint16_t *out) {
   }
   *out = (uint16_t)(it->p[0] << 8 | it->p[1]);
   it->p += step;
+  it->left -= step;
   return 1;
 }
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
 import e2e  # noqa: E402
@@ -27,6 +28,16 @@ def h2_streams(rec):
     return {s["path"]: s for s in rec.get("tlsmirror", {}).get("http2", {}).get("streams", [])}
 
 
+def record_with(path, timeout=30):
+    """The record of the connection that opened a stream for `path` (records are written when a connection ends)."""
+    deadline = time.time() + timeout
+    while True:
+        recs = [r for r in proxy.records() if path in h2_streams(r)]
+        if recs or time.time() > deadline:
+            return recs[-1] if recs else {}
+        time.sleep(0.1)
+
+
 # curl: three URLs on one connection (curl reuses it), HTTP/2 through the proxy.
 r = subprocess.run(["curl", "-s", "--http2", "--cacert", proxy.root, "--resolve", f"{HOST}:{proxy.port}:127.0.0.1",
                     "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_version} %{http_code} %{size_download}\\n",
@@ -35,7 +46,7 @@ r = subprocess.run(["curl", "-s", "--http2", "--cacert", proxy.root, "--resolve"
 lines = r.stdout.split()
 f.check(r.returncode == 0 and lines[0:3] == ["2", "200", "2"] and lines[3:6] == ["2", "200", str(1 << 20)]
         and lines[6:8] == ["2", "404"], f"curl --http2 through the proxy: {r.returncode} {r.stdout[:300]!r} {r.stderr[:300]!r}")
-rec = proxy.records(1)[-1]
+rec = record_with("/missing")
 streams = h2_streams(rec)
 f.check(rec["tls"].get("next_protocol") == "h2", f"ALPN h2 in the record: {rec['tls'].get('next_protocol')}")
 f.check(rec.get("http", {}).get("version") == "2" and rec.get("url", {}).get("path") == "/small",
@@ -47,7 +58,6 @@ f.check(streams.get("/large", {}).get("response_bytes") == 1 << 20, f"large resp
 f.check(rec["tlsmirror"]["rejected_by"] == "none", f"relayed: {rec['tlsmirror']['summary']}")
 
 # Node's http2 client: concurrent streams, a RST_STREAM, redaction.
-n = len(proxy.records())
 r = subprocess.run(["node", os.path.join(HERE, "h2_client.js"), str(proxy.port), HOST, proxy.root,
                     "/small", "/reset", "/missing", "/large"], capture_output=True, text=True, timeout=60)
 try:
@@ -56,7 +66,7 @@ except ValueError:
     res = {}
 f.check(res.get("/small") == 200 and res.get("/missing") == 404 and res.get("large_bytes") == 1 << 20
         and res.get("/reset") == "ERR_HTTP2_STREAM_ERROR", f"node http2 through the proxy: {r.stdout[:300]!r} {r.stderr[:300]!r}")
-rec = proxy.records(n + 1)[-1]
+rec = record_with("/reset")
 streams = h2_streams(rec)
 reset = streams.get("/reset", {}).get("reset", {})
 f.check(reset.get("by") == "origin" and reset.get("error", {}).get("name") == "REFUSED_STREAM",
@@ -66,10 +76,9 @@ line = json.dumps(rec)
 f.check("hunter2" not in line and "secret=1" not in line, "authorization and set-cookie are redacted")
 
 # A GOAWAY from the origin.
-n = len(proxy.records())
 r = subprocess.run(["node", os.path.join(HERE, "h2_client.js"), str(proxy.port), HOST, proxy.root, "/goaway"],
                    capture_output=True, text=True, timeout=60)
-rec = proxy.records(n + 1)[-1]
+rec = record_with("/goaway")
 goaway = rec.get("tlsmirror", {}).get("http2", {}).get("goaway", {}).get("origin", {})
 f.check(goaway.get("error", {}).get("name") == "ENHANCE_YOUR_CALM" and goaway.get("debug_data") == "slow down",
         f"GOAWAY in the record: {rec.get('tlsmirror', {}).get('http2')}")

@@ -33,6 +33,9 @@ typedef struct {
   inspect_buf_t out;
   unsigned heads;
   unsigned too_large;
+  unsigned rejected;    // reject calls (guarded streams)
+  const char *why;      // the last reason given
+  int guarded;          // heads may end in LF LF: on_head checks no bytes
   unsigned answer_at;   // on_head returns 1 on this call (1-based); 0 = never
   const char *want;     // the expected forwarded stream, for the on_head check
   size_t want_len;
@@ -50,6 +53,9 @@ static int sink_on_head(void *arg, proxy_http_t *http) {
   s->heads++;
   const char *head = http->head.data;
   size_t len = http->head.len;
+  if (s->guarded) {
+    return s->heads == s->answer_at ? 1 : 0;
+  }
   cr_assert_geq(len, 4, "%s: head %u is %zu bytes", s->where, s->heads, len);
   cr_assert(memcmp(head + len - 4, "\r\n\r\n", 4) == 0, "%s: head %u does not end its head", s->where, s->heads);
   cr_assert_eq(http->requests, s->heads, "%s: on_head %u ran with %u requests parsed", s->where, s->heads,
@@ -80,10 +86,20 @@ static void sink_on_too_large(void *arg) {
   s->too_large++;
 }
 
+static void sink_reject(void *arg, int status, const char *response, size_t len, const char *why) {
+  sink_t *s = arg;
+  cr_assert_eq(status, 400, "%s", s->where);
+  cr_assert(len > 12 && memcmp(response, "HTTP/1.1 400", 12) == 0 && strstr(response, "awselb/2.0") != NULL,
+            "%s: ALB's 400", s->where);
+  s->rejected++;
+  s->why = why;
+}
+
 static const proxy_http_sink_t kSink = {
     .forward = sink_forward,
     .on_head = sink_on_head,
     .on_too_large = sink_on_too_large,
+    .reject = sink_reject,
 };
 
 static void sink_init(sink_t *s, const char *where) {
@@ -833,4 +849,188 @@ Test(http_responses, robustness) {
     proxy_http_cleanup(&http);
     sink_cleanup(&s);
   }
+}
+
+// Guarded streams (strip_prefix set: the proxy vouches for X-Amzn-Mtls-*).
+// Whatever the split, a client's X-Amzn-Mtls-* header never goes upstream:
+// well-formed heads go without it (bare LF heads rewritten with CRLF), heads
+// and bodies that could be read two ways are refused with ALB's 400.
+typedef struct {
+  char name[64];
+  char in[1024];
+  size_t in_len;
+  char want[1024];
+  size_t want_len;
+  char why[128];  // the start of the reason for a refusal; "": none (arrays: Criterion copies the cases)
+  unsigned heads;
+} guard_case_t;
+
+#define INJ "X-Amzn-Mtls-Clientcert: REAL\r\n"
+#define FORGED "X-Amzn-Mtls-Clientcert: FORGED\r\n"
+
+ParameterizedTestParameters(http_guard, streams) {
+  static guard_case_t cases[] = {
+      {"CRLF head", IN("GET / HTTP/1.1\r\nHost: a\r\n" FORGED "\r\n"), WANT("GET / HTTP/1.1\r\nHost: a\r\n" INJ "\r\n"),
+       .heads = 1},
+      {"bare LF head (issue 11)", IN("GET / HTTP/1.1\nHost: a\n" FORGED "\n"),
+       WANT("GET / HTTP/1.1\r\nHost: a\r\n" INJ "\r\n"), .heads = 1},
+      {"mixed line ends", IN("GET / HTTP/1.1\r\nHost: a\n" FORGED "\r\n"), WANT("GET / HTTP/1.1\r\nHost: a\r\n" INJ "\r\n"),
+       .heads = 1},
+      {"case and '_' spellings", IN("GET / HTTP/1.1\r\nx-amzn-MTLS-clientcert-subject: CN=x\r\n"
+                                    "X_Amzn_Mtls_Clientcert: F\r\nX-Amzn_Mtls-Leaf: F\r\nX-Amzn-Other: kept\r\n\r\n"),
+       WANT("GET / HTTP/1.1\r\nX-Amzn-Other: kept\r\n" INJ "\r\n"), .heads = 1},
+      {"empty lines before the request line", IN("\r\n\n\r\nGET / HTTP/1.1\r\n" FORGED "\r\n"),
+       WANT("GET / HTTP/1.1\r\n" INJ "\r\n"), .heads = 1},
+      {"pipelined, the second forged",
+       IN("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\n" FORGED "\r\n"),
+       WANT("POST /a HTTP/1.1\r\nContent-Length: 3\r\n" INJ "\r\nabcGET /b HTTP/1.1\r\n" INJ "\r\n"), .heads = 2},
+      {"chunked, extensions", IN("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n3;a=b\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n" FORGED "\r\n"),
+       WANT("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n" INJ "\r\n3;a=b\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n" INJ "\r\n"),
+       .heads = 2},
+      {"two Content-Length (issue 11)",
+       IN("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nxGET / HTTP/1.1\r\n" FORGED "\r\n"), WANT(""),
+       .why = "ambiguous request: more than one Content-Length|malformed request: unexpected content-length"},
+      {"Content-Length and Transfer-Encoding",
+       IN("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), WANT(""),
+       .why = "ambiguous request: both"},
+      {"Transfer_Encoding", IN("POST / HTTP/1.1\r\nTransfer_Encoding: chunked\r\n\r\n"), WANT(""),
+       .why = "ambiguous request: Content-Length or Transfer-Encoding spelt"},
+      {"Transfer-Encoding other than chunked", IN("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+       WANT(""), .why = "malformed request: a Transfer-Encoding"},
+      {"chunked in HTTP/1.0", IN("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), WANT(""),
+       .why = "malformed request: Transfer-Encoding in an HTTP/1.0"},
+      {"obs-fold", IN("GET / HTTP/1.1\r\nX-A: b\r\n " FORGED "\r\n"), WANT(""), .why = "ambiguous request: a folded"},
+      {"space before the colon", IN("GET / HTTP/1.1\r\nX-Amzn-Mtls-Clientcert : F\r\n\r\n"), WANT(""),
+       .why = "malformed request: a header line"},
+      {"bare CR", IN("GET / HTTP/1.1\r\nX-A: b\r" FORGED "\r\n"), WANT(""), .why = "malformed request"},
+      {"control byte in a value", IN("GET / HTTP/1.1\r\nX-A: b\x01\r\n\r\n"), WANT(""), .why = "malformed request"},
+      {"GET with a body", IN("GET / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"), WANT(""),
+       .why = "ambiguous request: a GET or HEAD with a body"},
+      {"GET with Content-Length 0", IN("GET / HTTP/1.1\r\nContent-Length: 00\r\n\r\n"),
+       WANT("GET / HTTP/1.1\r\nContent-Length: 00\r\n" INJ "\r\n"), .heads = 1},
+      {"HTTP/2 preface", IN("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), WANT(""), .why = "malformed request"},
+      {"not HTTP", IN("\x16\x03\x01\x00\x05hello"), WANT(""), .why = "malformed request"},
+      {"trailer after the last chunk",
+       IN("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n" FORGED "\r\n"),
+       WANT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n" INJ "\r\n1\r\nx\r\n0\r\n"),
+       .why = "ambiguous request: trailer fields", .heads = 1},
+      {"chunk data without CRLF", IN("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxYY0\r\n\r\n"),
+       WANT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n" INJ "\r\n1\r\nx"),
+       .why = "malformed request: chunk data without CRLF", .heads = 1},
+      {"chunk size with a bare LF", IN("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n"),
+       WANT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n" INJ "\r\n1"), .why = "malformed request", .heads = 1},
+      {"Upgrade to h2c", IN("GET / HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: websocket, H2C\r\n"
+                            "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"),
+       WANT(""), .why = "refused request: an Upgrade to HTTP/2"},
+      {"Upgrade with a body",
+       IN("POST / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 2\r\n\r\nab"), WANT(""),
+       .why = "ambiguous request: an Upgrade or CONNECT with a body"},
+  };
+  return cr_make_param_array(guard_case_t, cases, COUNT_OF(cases));
+}
+
+static void guard_init(proxy_http_t *http, sink_t *s, const char *where) {
+  sink_init(s, where);
+  s->guarded = 1;
+  proxy_http_init(http, &kSink, s, 8192, 1);
+  http->strip_prefix = "X-Amzn-Mtls-";
+  http->inject = INJ;
+}
+
+static void run_guard(const void *arg, const split_t *sp) {
+  const guard_case_t *c = arg;
+  char where[160];
+  snprintf(where, sizeof(where), "%s, %s", c->name, sp->where);
+  sink_t s;
+  proxy_http_t http;
+  guard_init(&http, &s, where);
+  feed_split(&http, proxy_http_request_feed, c->in, c->in_len, sp);
+  cr_assert_eq(s.out.len, c->want_len, "%s: forwarded %zu bytes, want %zu: %.*s", where, s.out.len, c->want_len,
+               (int)s.out.len, s.out.data != NULL ? s.out.data : "");
+  cr_assert(memcmp(s.out.data != NULL ? s.out.data : "", c->want, c->want_len) == 0, "%s: forwarded %.*s", where,
+            (int)s.out.len, s.out.data);
+  cr_assert_eq(s.rejected, c->why[0] != '\0', "%s: %u refusals", where, s.rejected);
+  if (c->why[0] != '\0') {
+    // Alternatives split by '|': a head refused before its end arrived has
+    // http_parser's reason, a whole one the head check's.
+    int matched = 0;
+    for (const char *alt = c->why; alt != NULL && !matched;) {
+      const char *bar = strchr(alt, '|');
+      size_t n = bar != NULL ? (size_t)(bar - alt) : strlen(alt);
+      matched = strncmp(s.why, alt, n) == 0;
+      alt = bar != NULL ? bar + 1 : NULL;
+    }
+    cr_assert(matched, "%s: refused for \"%s\"", where, s.why);
+  }
+  cr_assert_eq(s.heads, c->heads, "%s: %u heads", where, s.heads);
+  proxy_http_cleanup(&http);
+  sink_cleanup(&s);
+}
+
+ParameterizedTest(guard_case_t *c, http_guard, streams) { for_each_split(c, c->in_len, run_guard); }
+
+static void feed_str(proxy_http_t *http, feed_fn feed, const char *text) {
+  feed(http, (const uint8_t *)text, strlen(text));
+}
+
+// After Upgrade or CONNECT a guarded stream holds the client's bytes until
+// the origin answers: 101 (2xx for CONNECT) starts the tunnel, anything else
+// means the bytes are HTTP/1.1 requests, stripped like any others.
+Test(http_guard, upgrade_waits_for_the_origin) {
+  static const char kUpgrade[] = "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+  static const char kWant[] = "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" INJ "\r\n";
+  static const struct {
+    const char *request, *response, *want_after;
+  } kCases[] = {
+      {kUpgrade, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "GET / HTTP/1.1\r\n" INJ "\r\n"},
+      {kUpgrade, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+       "GET / HTTP/1.1\r\n" FORGED "\r\n"},
+      {"CONNECT o.test:443 HTTP/1.1\r\n\r\n", "HTTP/1.1 200 Connection Established\r\n\r\n",
+       "GET / HTTP/1.1\r\n" FORGED "\r\n"},
+      {"CONNECT o.test:443 HTTP/1.1\r\n\r\n", "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n",
+       "GET / HTTP/1.1\r\n" INJ "\r\n"},
+  };
+  for (size_t i = 0; i < COUNT_OF(kCases); i++) {
+    sink_t s;
+    proxy_http_t http;
+    guard_init(&http, &s, kCases[i].response);
+    feed_str(&http, proxy_http_request_feed, kCases[i].request);
+    size_t head_len = s.out.len;
+    cr_assert(head_len > 0);
+    feed_str(&http, proxy_http_request_feed, "GET / HTTP/1.1\r\n" FORGED "\r\n");
+    cr_assert_eq(s.out.len, head_len, "case %zu: bytes after the head went before the origin answered", i);
+    feed_str(&http, proxy_http_response_feed, kCases[i].response);
+    cr_assert_eq(s.out.len, head_len + strlen(kCases[i].want_after), "case %zu: %.*s", i, (int)s.out.len, s.out.data);
+    cr_assert(memcmp(s.out.data + head_len, kCases[i].want_after, strlen(kCases[i].want_after)) == 0, "case %zu", i);
+    cr_assert_eq(s.rejected, 0);
+    proxy_http_cleanup(&http);
+    sink_cleanup(&s);
+  }
+  sink_t s;
+  proxy_http_t http;
+  guard_init(&http, &s, "upgrade, then the origin's answer cannot be read");
+  feed_str(&http, proxy_http_request_feed, kUpgrade);
+  cr_assert_eq(s.out.len, sizeof(kWant) - 1);
+  feed_str(&http, proxy_http_request_feed, "GET / HTTP/1.1\r\n" FORGED "\r\n");
+  feed_str(&http, proxy_http_response_feed, "\x16\x03\x03 not HTTP\r\n\r\n");
+  feed_str(&http, proxy_http_request_feed, "more");
+  cr_assert_eq(s.out.len, sizeof(kWant) - 1, "nothing after the head goes upstream");
+  proxy_http_cleanup(&http);
+  sink_cleanup(&s);
+}
+
+// A guarded stream relayed raw (ALPN h2: proxy_http_set_raw before the
+// strip prefix was set) forwards nothing: there are no heads to strip.
+Test(http_guard, raw_is_refused) {
+  sink_t s;
+  proxy_http_t http;
+  sink_init(&s, "raw");
+  proxy_http_init(&http, &kSink, &s, 8192, 1);
+  proxy_http_set_raw(&http);
+  http.strip_prefix = "X-Amzn-Mtls-";
+  feed_str(&http, proxy_http_request_feed, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  cr_assert_eq(s.out.len, 0);
+  cr_assert_eq(s.rejected, 1);
+  proxy_http_cleanup(&http);
+  sink_cleanup(&s);
 }

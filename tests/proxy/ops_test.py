@@ -9,6 +9,7 @@ import asyncio
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -149,6 +150,71 @@ f.check(sum("before sending a ClientHello" in r["tlsmirror"]["summary"] for r in
         and sum("over --max-conns" in r["tlsmirror"]["summary"] for r in probes) == 1,
         f"the summaries say why: {[r['tlsmirror']['summary'] for r in probes]}")
 small.stop()
+
+# --max-conns is one limit for the whole process (issue 11, finding 3): with 2
+# workers the kernel spreads connections unevenly, so a limit split per worker
+# (20 each) refused some of 40 even though 40 were allowed.
+LIMIT = 40
+shared = e2e.Proxy(f"{HOST}:{origin_port}", "--max-conns", str(LIMIT), name="shared", trust=lab.root, workers=2)
+held = [socket.create_connection(("127.0.0.1", shared.port)) for _ in range(LIMIT)]
+time.sleep(0.5)
+open_now = 0
+for s in held:
+    s.settimeout(0.05)
+    try:
+        open_now += s.recv(1) != b""  # nothing arrives: still open, waiting for a ClientHello
+    except socket.timeout:
+        open_now += 1
+f.check(open_now == LIMIT, f"--max-conns {LIMIT} with 2 workers: {open_now} of {LIMIT} connections kept")
+extra = socket.create_connection(("127.0.0.1", shared.port), timeout=5)
+f.check(extra.recv(1) == b"", f"connection {LIMIT + 1} is closed at once")
+for s in held + [extra]:
+    s.close()
+time.sleep(0.3)
+refused = [r for r in shared.records() if r["event"].get("reason", "").startswith("over --max-conns")]
+f.check(len(refused) == 1, f"exactly one refusal logged across both workers: {len(refused)}")
+
+# A second tlsmirror on the same address refuses to start (finding 5):
+# SO_REUSEPORT would have let it join, and the kernel would split clients.
+second = e2e.spawn([e2e.TLSMIRROR, "proxy", "--origin", f"{HOST}:{origin_port}", "--resolve",
+                    f"{HOST}:{origin_port}:127.0.0.1", "--listen", f"127.0.0.1:{shared.port}",
+                    "--ca-dir", os.path.join(e2e.TMP, "ca"), "--log", os.path.join(e2e.TMP, "second.log")])
+try:
+    _, err = second.communicate(timeout=10)
+except subprocess.TimeoutExpired:
+    second.kill()
+    _, err = second.communicate()
+    err = "still running after 10 s: " + err
+f.check(second.returncode == 2 and err.count("\n") == 1 and "another process already listens" in err,
+        f"a second proxy on port {shared.port}: exit {second.returncode}, {err!r}")
+shared.stop()
+
+# A log that cannot be written (finding 4): said once on stderr with the
+# reason, counted as errors and not as records, and the run ends in an error.
+full = e2e.spawn([e2e.TLSMIRROR, "proxy", "--origin", f"{HOST}:{origin_port}", "--resolve",
+                  f"{HOST}:{origin_port}:127.0.0.1", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0",
+                  "--ca-dir", os.path.join(e2e.TMP, "ca"), "--log", "/dev/full", "--workers", "2"])
+full_port = full_metrics = None
+while full_port is None or full_metrics is None:
+    line = full.stderr.readline()
+    if not line:
+        break
+    m = re.search(r"listening on [^ ]*:(\d+),", line)
+    full_port = int(m.group(1)) if m else full_port
+    m = re.search(r"metrics on http://([^/]+)/metrics", line)
+    full_metrics = m.group(1) if m else full_metrics
+for _ in range(3):
+    socket.create_connection(("127.0.0.1", full_port)).close()
+time.sleep(0.5)
+with urllib.request.urlopen(f"http://{full_metrics}/metrics", timeout=10) as resp:
+    text = resp.read().decode()
+f.check('tlsmirror_log_errors_total{log="records"} 3' in text and "tlsmirror_log_records_total 0" in text,
+        f"--log /dev/full: 3 errors, 0 records: {[l for l in text.splitlines() if 'log_' in l]}")
+full.send_signal(signal.SIGTERM)
+_, err = full.communicate(timeout=20)
+f.check(full.returncode == 2 and err.count("No space left on device") == 2 and err.count("\n") == 2
+        and "3 records dropped" in err,
+        f"--log /dev/full: said once, then at exit: exit {full.returncode}, {err!r}")
 
 # Mirror keys are made off the event loop: while a first client waits for
 # the RSA-4096 key its origin's leaf needs (about a second), a keep-alive

@@ -8,16 +8,45 @@ OpenSSL 3). Run: origin_server.py CHAIN KEY; it prints its port, then serves:
   POST /upload          reads the body (any framing) and answers its length and SHA-256
   GET  /upgrade         101 Switching Protocols, then echoes raw bytes
 A connection whose ALPN is h2 is not HTTP/1.1 at all: it echoes raw bytes.
+With a third argument RAW_LOG, every byte received on any connection is
+appended to that file as it is read (what the proxy really forwarded).
 """
 
 import hashlib
+import io
 import json
 import socketserver
 import ssl
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+
+RAW_LOG = sys.argv[3] if len(sys.argv) > 3 else None
+RAW_LOCK = threading.Lock()
+
+
+def raw_log(data):
+    if RAW_LOG and data:
+        with RAW_LOCK, open(RAW_LOG, "ab") as fh:
+            fh.write(data)
+
+
+class TeeReader(io.RawIOBase):
+    """The connection's bytes, logged as they are read."""
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = self.sock.recv_into(b)
+        raw_log(bytes(b[:n]))
+        return n
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -26,10 +55,15 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        self.rfile = io.BufferedReader(TeeReader(self.connection))
+
     def handle(self):
         if self.connection.selected_alpn_protocol() == "h2":
             while True:
                 data = self.connection.recv(65536)
+                raw_log(data)
                 if not data:
                     return
                 self.connection.sendall(data)
@@ -79,6 +113,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             while True:
                 data = self.connection.recv(65536)
+                raw_log(data)
                 if not data:
                     break
                 self.connection.sendall(data)
