@@ -111,14 +111,80 @@ void conn_release(proxy_conn_t *conn) {
 
 static void on_timer_closed(uv_handle_t *handle) { conn_release(PROXY_CONTAINER_OF(handle, proxy_conn_t, timer)); }
 
-void conn_close_timer(proxy_conn_t *conn) {
+static void on_request_timer_closed(uv_handle_t *handle) {
+  conn_release(PROXY_CONTAINER_OF(handle, proxy_conn_t, request_timer));
+}
+
+void conn_close_timers(proxy_conn_t *conn) {
   if (!uv_is_closing((uv_handle_t *)&conn->timer)) {
     uv_close((uv_handle_t *)&conn->timer, on_timer_closed);
   }
+  if (!uv_is_closing((uv_handle_t *)&conn->request_timer)) {
+    uv_close((uv_handle_t *)&conn->request_timer, on_request_timer_closed);
+  }
+}
+
+// HTTP/1.1 deadlines.
+static void on_request_deadline(uv_timer_t *timer) {
+  proxy_conn_t *conn = PROXY_CONTAINER_OF(timer, proxy_conn_t, request_timer);
+  const proxy_config_t *cfg = conn_cfg(conn);
+  if (conn->request_deadline == DEADLINE_HEAD) {
+    static const char kResponse[] =
+        "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\nContent-Length: 48\r\nConnection: close\r\n\r\n"
+        "tlsmirror: the request head did not end in time\n";
+    static char reason[96];
+    snprintf(reason, sizeof(reason), "the request head did not end within %g s (--timeout-request)",
+             cfg->timeout_request);
+    conn->close_reason = reason;
+    conn->http.status = conn->http.status != 0 ? conn->http.status : 408;
+    proxy_sio_write(&conn->client_sio, kResponse, sizeof(kResponse) - 1);
+    proxy_sio_shutdown(&conn->client_sio);
+    if (conn->origin.stream == STREAM_OPEN) {
+      proxy_sio_shutdown(&conn->upstream);
+    }
+  } else if (conn->request_deadline == DEADLINE_KEEPALIVE) {
+    static char reason[96];
+    snprintf(reason, sizeof(reason), "no request within %g s (--timeout-keepalive)", cfg->timeout_keepalive);
+    conn->close_reason = reason;
+    proxy_sio_shutdown(&conn->client_sio);
+    if (conn->origin.stream == STREAM_OPEN) {
+      proxy_sio_shutdown(&conn->upstream);
+    }
+  }
+  conn->request_deadline = DEADLINE_NONE;
+}
+
+void conn_request_deadlines(proxy_conn_t *conn) {
+  if (conn->client.state != CLIENT_ESTABLISHED || conn->answer != ANSWER_NONE) {
+    return;
+  }
+  conn_request_deadline_t want;
+  switch (proxy_http_phase(&conn->http)) {
+    case PROXY_HTTP_IDLE:
+      want = DEADLINE_KEEPALIVE;
+      break;
+    case PROXY_HTTP_IN_HEAD:
+      want = DEADLINE_HEAD;
+      break;
+    default:
+      want = DEADLINE_NONE;
+      break;
+  }
+  if (want == conn->request_deadline) {
+    return;  // not renewed
+  }
+  conn->request_deadline = want;
+  if (want == DEADLINE_NONE) {
+    uv_timer_stop(&conn->request_timer);
+    return;
+  }
+  const proxy_config_t *cfg = conn_cfg(conn);
+  double seconds = want == DEADLINE_HEAD ? cfg->timeout_request : cfg->timeout_keepalive;
+  uv_timer_start(&conn->request_timer, on_request_deadline, (uint64_t)(seconds * 1000), 0);
 }
 
 void conn_close(proxy_conn_t *conn) {
-  conn_close_timer(conn);
+  conn_close_timers(conn);
   proxy_sio_close(&conn->client_sio);
   if (conn->origin.stream == STREAM_OPEN) {
     proxy_sio_close(&conn->upstream);
@@ -260,7 +326,8 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
     return;
   }
   uv_timer_init(&worker->loop, &conn->timer);
-  conn->open_handles = 2;
+  uv_timer_init(&worker->loop, &conn->request_timer);
+  conn->open_handles = 3;
   conn->next = worker->conns;
   if (worker->conns != NULL) {
     worker->conns->prev = conn;

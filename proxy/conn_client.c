@@ -359,6 +359,7 @@ static void on_client_handshake(proxy_sio_t *sio, int ok) {
     proxy_sio_write(sio, conn->early.data, conn->early.len);
     inspect_buf_cleanup(&conn->early);
   }
+  conn_request_deadlines(conn);  // the first request's first byte
   if (conn->origin.pending_alert >= 0) {
     conn_client_pass_alert(conn);
   } else if (conn->origin.stream == STREAM_CLOSED && conn->answer == ANSWER_NONE) {
@@ -378,6 +379,7 @@ static void on_client_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
     proxy_h2_feed(conn->h2, PROXY_H2_FROM_CLIENT, data, len);
   }
   proxy_http_request_feed(&conn->http, data, len);
+  conn_request_deadlines(conn);
 }
 
 static void on_client_eof(proxy_sio_t *sio) {
@@ -401,7 +403,7 @@ static void on_client_close(proxy_sio_t *sio) {
   if (conn->origin.stream == STREAM_OPEN && !conn->upstream.closing) {
     proxy_sio_shutdown(&conn->upstream);
   }
-  conn_close_timer(conn);
+  conn_close_timers(conn);
   conn_release(conn);
 }
 

@@ -132,16 +132,25 @@ typedef enum {
   ANSWER_FORBIDDEN,  // --as apigateway: the client certificate fails mTLS (403)
 } conn_answer_t;
 
+// The deadline the request timer enforces on an HTTP/1.1 conversation.
+typedef enum {
+  DEADLINE_NONE,       // a body or a response is under way, or the bytes are not HTTP/1.1
+  DEADLINE_KEEPALIVE,  // waiting for a request's first byte (--timeout-keepalive)
+  DEADLINE_HEAD,       // a request head has begun and must end (--timeout-request)
+} conn_request_deadline_t;
+
 struct proxy_conn_st {
   proxy_worker_t *worker;
   proxy_conn_t *prev, *next;
   proxy_sio_t client_sio;
   proxy_sio_t upstream;
   uv_timer_t timer;
+  uv_timer_t request_timer;  // HTTP/1.1 deadlines: a whole request head, the next request's first byte
+  conn_request_deadline_t request_deadline;
   uv_connect_t connect_req;
   uv_getaddrinfo_t resolve_req;
   uv_work_t keygen_req;
-  int open_handles;  // client, timer, upstream (when it exists), a pending resolve or keygen
+  int open_handles;  // client, both timers, upstream (when it exists), a pending resolve or keygen
   uint64_t start_ns;
   int64_t start_ms;  // wall clock, for @timestamp
   char source_ip[INET6_ADDRSTRLEN];
@@ -165,9 +174,14 @@ static inline proxy_metrics_t *conn_metrics(proxy_conn_t *conn) { return &conn->
 
 // conn.c
 void conn_client_set_state(proxy_conn_t *conn, conn_client_state_t state);
-// conn_close closes everything at once; conn_close_timer only the timer.
+// conn_close closes everything at once; conn_close_timers only the timers.
 void conn_close(proxy_conn_t *conn);
-void conn_close_timer(proxy_conn_t *conn);
+void conn_close_timers(proxy_conn_t *conn);
+// conn_request_deadlines sets the request timer from where the HTTP/1.1
+// conversation is (call after bytes went either way). A deadline is not
+// renewed by the bytes that keep it running: a head trickled byte by byte
+// still has to end in time.
+void conn_request_deadlines(proxy_conn_t *conn);
 void conn_release(proxy_conn_t *conn);
 // conn_origin_done runs once when the origin leg has a result (established
 // or failed, judged): it chooses what the client gets and resumes it.

@@ -128,6 +128,7 @@ void conn_origin_observe(proxy_conn_t *conn, const uint8_t *data, size_t len) {
     proxy_h2_feed(conn->h2, PROXY_H2_FROM_ORIGIN, data, len);
   }
   proxy_http_response_feed(&conn->http, data, len);
+  conn_request_deadlines(conn);
 }
 
 static void on_upstream_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {

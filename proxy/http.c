@@ -115,8 +115,17 @@ static const http_parser_settings kProbeSettings = {
     .on_headers_complete = on_probe_headers_complete,
 };
 
+static int on_resp_message_complete(http_parser *p) {
+  proxy_http_t *h = of(p);
+  if (p->status_code >= 200) {
+    h->responses_done++;
+  }
+  return 0;
+}
+
 static const http_parser_settings kResponseSettings = {
     .on_headers_complete = on_resp_headers_complete,
+    .on_message_complete = on_resp_message_complete,
 };
 
 void proxy_http_init(proxy_http_t *http, const proxy_http_sink_t *sink, void *arg, size_t max_header, int redact) {
@@ -709,6 +718,23 @@ static void end_wait(proxy_http_t *h) {
     proxy_http_request_feed(h, (const uint8_t *)held.data, held.len);
   }
   inspect_buf_cleanup(&held);
+}
+
+proxy_http_phase_t proxy_http_phase(const proxy_http_t *h) {
+  switch (h->req_state) {
+    case REQ_HEAD:
+      if (h->head.len > 0) {
+        return PROXY_HTTP_IN_HEAD;
+      }
+      // Waiting for the next request, unless a response is still on its way
+      // (or cannot be followed any more, which counts as on its way).
+      return h->resp_observing && h->responses_done >= h->requests ? PROXY_HTTP_IDLE : PROXY_HTTP_BUSY;
+    case REQ_BODY:
+    case REQ_WAIT:
+      return PROXY_HTTP_BUSY;
+    default:
+      return PROXY_HTTP_UNWATCHED;
+  }
 }
 
 void proxy_http_response_feed(proxy_http_t *h, const uint8_t *data, size_t len) {

@@ -148,6 +148,8 @@ typedef struct {
   double timeout_handshake;          // seconds for both handshakes (10)
   double timeout_idle;               // seconds without traffic (60)
   double timeout_connect;            // seconds to connect to the origin (5)
+  double timeout_request;            // seconds from a request head's first byte to its end (20)
+  double timeout_keepalive;          // seconds from a response's end (or the handshake) to the next request (60)
   double drain;                      // seconds SIGTERM waits for open connections (10)
   unsigned max_conns;                // open client connections, all workers (10000)
   size_t max_header;                 // request head bytes (64 KiB)

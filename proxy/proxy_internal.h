@@ -176,6 +176,7 @@ struct proxy_http_st {
   // What the log reports: the first request and response.
   unsigned requests;
   unsigned responses;
+  unsigned responses_done;  // final responses seen to their end
   char method[16];
   char path[2048];
   char host[256];
@@ -197,6 +198,18 @@ void proxy_http_set_raw(proxy_http_t *http);
 void proxy_http_request_feed(proxy_http_t *http, const uint8_t *data, size_t len);
 // proxy_http_response_feed observes bytes from the origin.
 void proxy_http_response_feed(proxy_http_t *http, const uint8_t *data, size_t len);
+
+// proxy_http_phase says where the conversation is, for deadlines: waiting
+// for the first byte of a request, in the middle of a request head, busy
+// (a body, or a response on its way), or not watched (raw relay, HTTP/2).
+typedef enum {
+  PROXY_HTTP_IDLE,
+  PROXY_HTTP_IN_HEAD,
+  PROXY_HTTP_BUSY,
+  PROXY_HTTP_UNWATCHED,
+} proxy_http_phase_t;
+
+proxy_http_phase_t proxy_http_phase(const proxy_http_t *http);
 
 // Log and key log files: whole records written under a lock, so workers
 // never interleave.
