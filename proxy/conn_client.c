@@ -384,7 +384,13 @@ static void on_client_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
 
 static void on_client_eof(proxy_sio_t *sio) {
   proxy_conn_t *conn = sio->data;
-  if (conn->origin.stream == STREAM_OPEN && conn->upstream.handshake_done && !conn->upstream.closing) {
+  if (conn->h2 != NULL && conn->origin.stream == STREAM_OPEN) {
+    // HTTP/2 ends a conversation with GOAWAY, not with half a connection:
+    // the client leaving means it is over, though the origin may keep its
+    // side open after its own GOAWAY.
+    proxy_sio_shutdown(&conn->upstream);
+    proxy_sio_shutdown(sio);
+  } else if (conn->origin.stream == STREAM_OPEN && conn->upstream.handshake_done && !conn->upstream.closing) {
     proxy_sio_close_notify(&conn->upstream);  // the client is done; keep relaying the origin's answer
   } else {
     proxy_sio_shutdown(sio);

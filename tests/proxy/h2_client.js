@@ -8,9 +8,11 @@ const session = http2.connect(`https://127.0.0.1:${port}`, {ca: fs.readFileSync(
 const results = {};
 const ended = new Set();
 const finish = () => { console.log(JSON.stringify(results)); process.exit(0); };
-const done = (path) => { ended.add(path); if (ended.size === paths.length) finish(); };
+// For /goaway, the origin's GOAWAY comes after the response: wait for it too.
+const complete = () => ended.size === paths.length && (!paths.includes("/goaway") || "goaway" in results);
+const done = (path) => { ended.add(path); if (complete()) finish(); };
 session.on("error", (e) => { results.session_error = e.code; });
-session.on("goaway", (code) => { results.goaway = code; });
+session.on("goaway", (code) => { results.goaway = code; if (complete()) finish(); });
 setTimeout(finish, 20000);
 for (const path of paths) {
   const req = session.request({":path": path, ":authority": `${host}:${port}`, "authorization": "Bearer hunter2"});
