@@ -453,6 +453,8 @@ const char *inspect_aia_next_url(const inspect_input_t *in);
 struct inspect_input_st {
   const inspect_chain_t *chain;     // as sent; NULL or empty: no certificate
   const char *name;                 // the name clients check; NULL: no check
+  int name_from_peer;               // `name` is a peer's (a client's SNI): an unusable name matches nothing
+                                    // instead of being INSPECT_EBAD_NAME
   int sni_sent;                     // the client sent SNI
   const inspect_trust_t *trust;     // trust anchors for every profile
   const inspect_chain_t *aia_pool;  // intermediates AIA-fetching clients obtain; may be NULL
@@ -464,6 +466,10 @@ struct inspect_input_st {
   const inspect_aia_fetch_t *aia_fetches;
   size_t num_aia_fetches;
 };
+
+// inspect_name_is_valid returns 1 if `name` can be a host name to check: 1
+// to 253 bytes, no spaces or control characters.
+int inspect_name_is_valid(const char *name);
 
 // Reports.
 typedef enum {

@@ -510,7 +510,7 @@ static void summarize(inspect_report_t *r) {
   inspect_buf_cleanup(&who);
 }
 
-static int valid_name(const char *name) {
+int inspect_name_is_valid(const char *name) {
   size_t len = strlen(name);
   if (len == 0 || len > 253) {
     return 0;
@@ -526,7 +526,7 @@ static int valid_name(const char *name) {
 
 int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel, inspect_report_t **out) {
   *out = NULL;
-  if (in->name != NULL && !valid_name(in->name)) {
+  if (in->name != NULL && !in->name_from_peer && !inspect_name_is_valid(in->name)) {
     return INSPECT_EBAD_NAME;
   }
   inspect_report_t *r = calloc(1, sizeof(*r));

@@ -286,6 +286,31 @@ const proxy_http_sink_t conn_http_sink = {
     .reject = http_reject,
 };
 
+// describe_refused_hello says what was wrong with a ClientHello BoringSSL
+// refused before any callback ran, when tlsmirror can read it, or NULL.
+static const char *describe_refused_hello(const proxy_sio_t *sio) {
+  const uint8_t *rec = sio->first_record;
+  size_t len = sio->first_record_have;
+  if (rec == NULL || len < 4 || len != sio->first_record_len || rec[0] != 1) {
+    return NULL;
+  }
+  size_t body_len = (size_t)rec[1] << 16 | (size_t)rec[2] << 8 | rec[3];
+  tls_hello_t *h = malloc(sizeof(*h));
+  const char *why = NULL;
+  if (h != NULL && body_len + 4 <= len && tls_hello_parse(rec + 4, body_len, h) == TLS_OK) {
+    int sni_extension = 0;
+    for (size_t i = 0; i < h->num_extensions; i++) {
+      sni_extension |= h->extensions[i] == 0;
+    }
+    why = sni_extension && !h->has_sni
+              ? "its server_name is not a usable host name (empty, over 255 bytes, or with a NUL byte); OpenSSL "
+                "servers refuse it too"
+              : "tlsmirror reads it, but its TLS library does not accept it";
+  }
+  free(h);
+  return why;
+}
+
 // The client's handshake ended.
 static void client_failed(proxy_conn_t *conn, proxy_sio_t *sio) {
   proxy_metrics_t *m = conn_metrics(conn);
@@ -301,6 +326,8 @@ static void client_failed(proxy_conn_t *conn, proxy_sio_t *sio) {
   } else {
     if (conn->client.state != CLIENT_AWAIT_HELLO) {
       conn_client_set_state(conn, CLIENT_FAILED);  // (no ClientHello stays CLIENT_AWAIT_HELLO)
+    } else {
+      conn->client.hello_refused = describe_refused_hello(sio);
     }
     proxy_metrics_add(&m->handshakes[PROXY_SIDE_CLIENT][sio->alert_received >= 0    ? PROXY_HS_ALERT
                                                         : sio->error == PROXY_SIO_ETLS ? PROXY_HS_ERROR

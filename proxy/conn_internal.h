@@ -75,6 +75,9 @@ typedef struct {
   int fail_alert;           // with SERVE_ALERT: the alert to send, -1 for none
   tls_identity_t identity;  // borrowed from the mirror cache or the config
   conn_keygen_t keygen;
+  // Why BoringSSL refused a ClientHello that tlsmirror can still read
+  // (e.g. an SNI of 300 bytes), or NULL.
+  const char *hello_refused;
   char version[16];  // negotiated, once established
   char cipher[64];
   char alpn[64];
@@ -93,6 +96,7 @@ typedef enum {
   ORIGIN_HANDSHAKING,  // TLS handshake under way
   ORIGIN_ESTABLISHED,  // handshake complete: chain recorded and judged
   ORIGIN_FAILED,       // no usable handshake (`hs.status` says why); judged too
+  ORIGIN_CUT_SHORT,    // established, then it closed in the middle of a response
 } conn_origin_state_t;
 
 typedef enum {

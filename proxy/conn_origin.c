@@ -26,6 +26,7 @@ void conn_origin_judge(proxy_conn_t *conn, int count) {
   inspect_input_t in = {
       .chain = origin->chain,
       .name = sni != NULL ? sni : origin->host[0] ? origin->host : NULL,
+      .name_from_peer = 1,
       .sni_sent = sni != NULL,
       .trust = cfg->trust,
       .now = (int64_t)time(NULL),
@@ -156,8 +157,25 @@ static void on_upstream_data(proxy_sio_t *sio, const uint8_t *data, size_t len) 
   uv_timer_again(&conn->timer);
 }
 
+// origin_closed notes an origin that closes in the middle of a response:
+// the client gets a truncated answer, which the record must say.
+static void origin_closed(proxy_conn_t *conn) {
+  if (conn->origin.state != ORIGIN_ESTABLISHED) {
+    return;
+  }
+  int cut = proxy_http_response_eof(&conn->http);
+  if (conn->h2 != NULL) {
+    cut |= proxy_h2_responses_cut(conn->h2) > 0;
+  }
+  if (cut) {
+    conn->origin.state = ORIGIN_CUT_SHORT;
+    conn->close_reason = "the origin closed the connection in the middle of a response";
+  }
+}
+
 static void on_upstream_eof(proxy_sio_t *sio) {
   proxy_conn_t *conn = sio->data;
+  origin_closed(conn);
   // The origin is done: finish sending to the client, then close both;
   // unless tlsmirror answers the client itself (conn_answer ends it).
   if (conn->answer == ANSWER_NONE) {
@@ -175,6 +193,9 @@ static void on_upstream_close(proxy_sio_t *sio) {
   proxy_conn_t *conn = sio->data;
   conn_origin_t *origin = &conn->origin;
   origin->stream = STREAM_CLOSED;
+  if (conn->client.state == CLIENT_ESTABLISHED) {
+    origin_closed(conn);  // (a reset without a FIN does not pass on_upstream_eof)
+  }
   if (origin->state < ORIGIN_ESTABLISHED && conn->client.state == CLIENT_HELD) {
     on_upstream_handshake(sio, 0);  // connect or handshake failed before any verdict
   } else if (sio->alert_received >= 0 && sio->handshake_done) {

@@ -928,3 +928,12 @@ void proxy_h2_json_detail(const proxy_h2_t *h2, inspect_buf_t *out) {
   }
   inspect_buf_puts(out, "}");
 }
+
+size_t proxy_h2_responses_cut(const proxy_h2_t *h2) {
+  size_t cut = 0;
+  for (size_t i = 0; i < h2->num_streams; i++) {
+    const proxy_h2_stream_t *s = &h2->streams[i];
+    cut += s->status != 0 && !s->response_ended && !s->reset;
+  }
+  return cut;
+}

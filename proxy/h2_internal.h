@@ -184,6 +184,10 @@ void proxy_h2_feed(proxy_h2_t *h2, proxy_h2_dir_t dir, const uint8_t *data, size
 // appends `,"http2":{...}` for the tlsmirror object: every recorded stream,
 // counts, each side's GOAWAY and the error that stopped decoding.
 void proxy_h2_json_ecs(const proxy_h2_t *h2, inspect_buf_t *out);
+// proxy_h2_responses_cut counts recorded streams whose response began (a
+// final status) but neither ended nor was reset: at the origin's close,
+// responses it cut short.
+size_t proxy_h2_responses_cut(const proxy_h2_t *h2);
 void proxy_h2_json_detail(const proxy_h2_t *h2, inspect_buf_t *out);
 
 #endif  // TLSMIRROR_PROXY_H2_INTERNAL_H

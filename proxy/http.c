@@ -50,6 +50,47 @@ static int on_header_value(http_parser *p, const char *at, size_t len) {
   return 0;
 }
 
+// The requests awaiting a response, in order: one bit each, HEAD or not.
+static int pending_bit(const proxy_http_t *h, size_t i) {
+  size_t at = (h->pending_first + i) % h->pending_cap;
+  return (h->pending_bits[at / 8] >> (at % 8)) & 1;
+}
+
+static void pending_push(proxy_http_t *h, int head) {
+  if (h->pending_bits == NULL) {
+    h->pending_bits = h->pending_inline;
+    h->pending_cap = PROXY_HTTP_PENDING_INLINE;
+  }
+  if (h->pending_count == h->pending_cap) {
+    size_t cap = h->pending_cap * 2;
+    uint8_t *bits = cap <= PROXY_HTTP_MAX_PENDING ? calloc(cap / 8, 1) : NULL;
+    if (bits == NULL) {
+      return;  // a HEAD past the limit is taken for a GET: only the counts can suffer
+    }
+    for (size_t i = 0; i < h->pending_count; i++) {
+      bits[i / 8] |= (uint8_t)(pending_bit(h, i) << (i % 8));
+    }
+    if (h->pending_bits != h->pending_inline) {
+      free(h->pending_bits);
+    }
+    h->pending_bits = bits;
+    h->pending_cap = cap;
+    h->pending_first = 0;
+  }
+  size_t at = (h->pending_first + h->pending_count++) % h->pending_cap;
+  h->pending_bits[at / 8] = (uint8_t)((h->pending_bits[at / 8] & ~(1u << (at % 8))) | ((head ? 1u : 0u) << (at % 8)));
+}
+
+static int pending_pop(proxy_http_t *h) {
+  if (h->pending_count == 0) {
+    return 0;
+  }
+  int head = pending_bit(h, 0);
+  h->pending_first = (h->pending_first + 1) % h->pending_cap;
+  h->pending_count--;
+  return head;
+}
+
 static int on_req_headers_complete(http_parser *p) {
   proxy_http_t *h = of(p);
   if (h->capture) {
@@ -58,9 +99,7 @@ static int on_req_headers_complete(http_parser *p) {
   }
   h->capture = 0;
   h->requests++;
-  if (h->pending_count < PROXY_HTTP_MAX_PENDING) {
-    h->pending_head[(h->pending_first + h->pending_count++) % PROXY_HTTP_MAX_PENDING] = p->method == HTTP_HEAD;
-  }
+  pending_push(h, p->method == HTTP_HEAD);
   return 0;
 }
 
@@ -82,10 +121,8 @@ static const http_parser_settings kRequestSettings = {
 static int on_resp_headers_complete(http_parser *p) {
   proxy_http_t *h = of(p);
   int head_request = 0;
-  if (p->status_code >= 200 && h->pending_count > 0) {
-    head_request = h->pending_head[h->pending_first];
-    h->pending_first = (h->pending_first + 1) % PROXY_HTTP_MAX_PENDING;
-    h->pending_count--;
+  if (p->status_code >= 200) {
+    head_request = pending_pop(h);
   }
   if (p->status_code >= 200 || p->status_code == 101) {
     if (h->responses++ == 0) {
@@ -146,6 +183,10 @@ void proxy_http_init(proxy_http_t *http, const proxy_http_sink_t *sink, void *ar
 }
 
 void proxy_http_cleanup(proxy_http_t *http) {
+  if (http->pending_bits != http->pending_inline) {
+    free(http->pending_bits);
+  }
+  http->pending_bits = NULL;
   inspect_buf_cleanup(&http->head);
   inspect_buf_cleanup(&http->headers_json);
   inspect_buf_cleanup(&http->held);
@@ -519,6 +560,42 @@ static size_t find_head_end(proxy_http_t *h) {
   return 0;
 }
 
+static int known_method(const char *name, size_t len) {
+  for (int m = 0; m <= HTTP_SOURCE; m++) {
+    const char *s = http_method_str((enum http_method)m);
+    if (strlen(s) == len && memcmp(s, name, len) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+// go_unread relays the stream raw from the head being gathered on, and keeps
+// for the record what its request line says and why the head was not read.
+static void go_unread(proxy_http_t *h, enum http_errno err) {
+  const char *line = h->head.data;
+  size_t len = h->head.len;
+  while (len > 0 && (*line == '\r' || *line == '\n')) {
+    line++;
+    len--;
+  }
+  const char *sp1 = memchr(line, ' ', len < 32 ? len : 32);
+  const char *sp2 = sp1 != NULL ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line)) : NULL;
+  // A request line of a method the parser knows and HTTP/1.x is a request,
+  // though its head was not read (ambiguous framing, say); other bytes are not.
+  if (sp2 != NULL && sp2 - line < 2048 && memchr(line, '\n', (size_t)(sp2 - line)) == NULL &&
+      known_method(line, (size_t)(sp1 - line)) && (size_t)(line + len - sp2) > 8 && memcmp(sp2 + 1, "HTTP/1.", 7) == 0) {
+    if (h->capture) {
+      copy_field(h->method, sizeof(h->method), line, (size_t)(sp1 - line));
+      copy_field(h->path, sizeof(h->path), sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    }
+    h->requests++;
+    h->raw_reason = parser_says(h, err);
+  }
+  h->capture = 0;
+  proxy_http_set_raw(h);
+}
+
 // do_head handles a complete head of `len` bytes at the start of h->head.
 // It returns 0 to continue, 1 when the owner took over (or the stream was
 // refused).
@@ -539,9 +616,10 @@ static int do_head(proxy_http_t *h, size_t len) {
       return 1;
     }
   } else if (!parsed) {
-    // Not HTTP after all, or a request that ends before the empty line
-    // (bare LF line ends): relay it as it is, for the origin to judge.
-    proxy_http_set_raw(h);
+    // Not HTTP after all, a request with ambiguous framing, or one that ends
+    // before the empty line (bare LF line ends): relay it as it is, for the
+    // origin to judge, and say so in the record.
+    go_unread(h, err);
     return 0;
   }
   int answered = h->sink->on_head(h->arg, h);
@@ -667,7 +745,7 @@ void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
           return;
         }
         if (!http_so_far) {
-          proxy_http_set_raw(h);  // forwards what was gathered
+          go_unread(h, perr);  // forwards what was gathered
           data += take;
           len -= take;
           break;
@@ -718,6 +796,15 @@ static void end_wait(proxy_http_t *h) {
     proxy_http_request_feed(h, (const uint8_t *)held.data, held.len);
   }
   inspect_buf_cleanup(&held);
+}
+
+int proxy_http_response_eof(proxy_http_t *h) {
+  if (!h->resp_observing) {
+    return 0;
+  }
+  http_parser_execute(&h->resp, &kResponseSettings, NULL, 0);
+  h->resp_observing = 0;
+  return h->responses > h->responses_done;
 }
 
 proxy_http_phase_t proxy_http_phase(const proxy_http_t *h) {

@@ -101,7 +101,8 @@ static void on_idle(uv_timer_t *timer) {
   proxy_sio_close(&conn->sio);
 }
 
-static void respond(origin_conn_t *conn, int status, const char *reason, int keep_alive) {
+// respond answers one request; a HEAD gets the head alone (RFC 9110, 9.3.2).
+static void respond(origin_conn_t *conn, int status, const char *reason, int keep_alive, int head_only) {
   const proxy_origin_site_t *site = conn->listener->site;
   const char *sni = tls_conn_get_sni(conn->sio.ssl);
   inspect_buf_t body, extra;
@@ -142,7 +143,7 @@ static void respond(origin_conn_t *conn, int status, const char *reason, int kee
                           keep_alive ? "keep-alive" : "close");
   if (head_len < 0 || (size_t)head_len >= sizeof(head) || body.failed) {
     proxy_sio_close(&conn->sio);
-  } else if (proxy_sio_write(&conn->sio, head, (size_t)head_len) == 0) {
+  } else if (proxy_sio_write(&conn->sio, head, (size_t)head_len) == 0 && !head_only) {
     proxy_sio_write(&conn->sio, body.data != NULL ? body.data : "", body.len);
   }
   inspect_buf_cleanup(&body);
@@ -204,7 +205,7 @@ static int on_header_value(http_parser *parser, const char *at, size_t len) {
 
 static int on_message_complete(http_parser *parser) {
   origin_conn_t *conn = parser->data;
-  respond(conn, 200, "OK", http_should_keep_alive(parser));
+  respond(conn, 200, "OK", http_should_keep_alive(parser), parser->method == HTTP_HEAD);
   return 0;
 }
 
@@ -224,7 +225,7 @@ static void on_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
     if (conn->parser.upgrade) {
       return;  // the lab does not upgrade; the client will give up
     }
-    respond(conn, 400, "Bad Request", 0);
+    respond(conn, 400, "Bad Request", 0, 0);
   }
 }
 

@@ -77,6 +77,12 @@ struct proxy_sio_st {
   uint8_t rec_header[5];
   uint8_t rec_header_len;
   uint32_t rec_left;
+  // The peer's first record when it is a handshake record (its ClientHello),
+  // kept until the handshake ends: what the owner can still describe when
+  // BoringSSL refuses the ClientHello before any callback runs.
+  uint8_t *first_record;
+  uint32_t first_record_len, first_record_have;
+  unsigned records_seen;
   int alert_sent;      // last TLS alert we sent, -1 if none
   int error;           // first failure: a UV_E* code, or PROXY_SIO_ETLS for a TLS error
   char tls_error[128]; // BoringSSL's reason when error == PROXY_SIO_ETLS
@@ -144,7 +150,11 @@ typedef struct {
   void (*reject)(void *arg, int status, const char *response, size_t len, const char *why);
 } proxy_http_sink_t;
 
-#define PROXY_HTTP_MAX_PENDING 64
+// Requests awaiting a response are remembered one bit each (HEAD or not):
+// 512 in the struct, more on the heap up to PROXY_HTTP_MAX_PENDING, past
+// which a HEAD is no longer told apart (only the record's counts can suffer).
+#define PROXY_HTTP_PENDING_INLINE 512
+#define PROXY_HTTP_MAX_PENDING (1u << 20)
 
 struct proxy_http_st {
   http_parser req;
@@ -177,6 +187,7 @@ struct proxy_http_st {
   unsigned requests;
   unsigned responses;
   unsigned responses_done;  // final responses seen to their end
+  const char *raw_reason;   // why the request stream went unread (relayed raw), or NULL
   char method[16];
   char path[2048];
   char host[256];
@@ -186,8 +197,10 @@ struct proxy_http_st {
   char field[128];
   int capture;
   // Methods of requests awaiting a response (HEAD responses have no body).
-  uint8_t pending_head[PROXY_HTTP_MAX_PENDING];
-  unsigned pending_first, pending_count;
+  uint8_t pending_inline[PROXY_HTTP_PENDING_INLINE / 8];
+  uint8_t *pending_bits;  // the ring's bits: pending_inline, or a heap copy once more are needed
+  size_t pending_cap;     // bits
+  size_t pending_first, pending_count;
 };
 
 void proxy_http_init(proxy_http_t *http, const proxy_http_sink_t *sink, void *arg, size_t max_header, int redact);
@@ -210,6 +223,11 @@ typedef enum {
 } proxy_http_phase_t;
 
 proxy_http_phase_t proxy_http_phase(const proxy_http_t *http);
+// proxy_http_response_eof tells the observer the origin closed, and returns
+// 1 when that cut a response short (its head came, its end did not: a body
+// shorter than its Content-Length or an unfinished chunked body). A body
+// delimited by the close itself ends there.
+int proxy_http_response_eof(proxy_http_t *http);
 
 // Log and key log files: whole records written under a lock, so workers
 // never interleave.

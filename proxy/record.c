@@ -75,10 +75,29 @@ static void record_chain(inspect_buf_t *out, const inspect_chain_t *chain) {
 }
 
 static int origin_has_result(const conn_origin_t *origin) {
-  return origin->state == ORIGIN_ESTABLISHED || origin->state == ORIGIN_FAILED;
+  return origin->state >= ORIGIN_ESTABLISHED;
 }
 
+static const char *rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch);
+
 const char *proxy_record_rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch) {
+  const char *who = rejected_by(v, summary_out, scratch);
+  if (v->hello->has_sni && !inspect_name_is_valid(v->hello->sni)) {
+    // Say it first: no certificate can match such a name, whoever closed.
+    inspect_buf_t said;
+    inspect_buf_init(&said, 1 << 16);
+    inspect_buf_puts(&said, "The client's SNI ");
+    inspect_buf_json_string(&said, v->hello->sni);
+    inspect_buf_printf(&said, " is not a valid host name: no certificate can match it. %s", *summary_out);
+    inspect_buf_reset(scratch);
+    inspect_buf_append(scratch, said.data, said.len);
+    inspect_buf_cleanup(&said);
+    *summary_out = scratch->data != NULL ? scratch->data : "";
+  }
+  return who;
+}
+
+static const char *rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch) {
   const conn_client_t *client = v->client;
   const conn_origin_t *origin = v->origin;
   const inspect_report_t *r = origin->report;
@@ -90,7 +109,11 @@ const char *proxy_record_rejected_by(const proxy_record_view_t *v, const char **
     case CLIENT_AWAIT_HELLO:
     case CLIENT_REFUSED:
       // No ClientHello came: nothing was mirrored, judged or served.
-      if (v->client_tls_error[0] != '\0') {
+      if (client->hello_refused != NULL) {
+        inspect_buf_printf(scratch, "The client's ClientHello was refused (%s): %s.",
+                           v->client_tls_error[0] != '\0' ? v->client_tls_error : "malformed", client->hello_refused);
+        *summary_out = scratch->data;
+      } else if (v->client_tls_error[0] != '\0') {
         inspect_buf_printf(scratch, "The client's first bytes were not a TLS ClientHello (%s).", v->client_tls_error);
         *summary_out = scratch->data;
       } else if (v->close_reason != NULL) {
@@ -123,6 +146,14 @@ const char *proxy_record_rejected_by(const proxy_record_view_t *v, const char **
                        inspect_reason_name(origin->enforced->reason), origin->enforced->effect);
     *summary_out = scratch->data;
     return origin->enforced->profile;
+  }
+  if (origin->state == ORIGIN_CUT_SHORT) {
+    inspect_buf_printf(scratch,
+                       "The origin closed the connection in the middle of a response: the client got it cut short "
+                       "(HTTP %d). %s",
+                       v->http->status, verdict_summary);
+    *summary_out = scratch->data;
+    return "origin";
   }
   if (origin_has_result(origin) && (origin->state == ORIGIN_FAILED || origin->hs.alert >= 0)) {
     inspect_buf_printf(scratch, "The origin failed the connection (%s); %s",
@@ -239,6 +270,10 @@ static void record_http(inspect_buf_t *out, const proxy_http_t *http) {
     inspect_buf_printf(out, "{%s}", http->headers_json.data);
   }
   inspect_buf_printf(out, "},\"requests\":%u,\"responses\":%u", http->requests, http->responses);
+  if (http->raw_reason != NULL) {
+    inspect_buf_puts(out, ",\"relayed_unread\":");  // why tlsmirror stopped reading the requests
+    inspect_buf_json_string(out, http->raw_reason);
+  }
   if (http->status != 0) {
     inspect_buf_printf(out, ",\"response\":{\"status_code\":%d}", http->status);
   }

@@ -110,6 +110,12 @@ static void on_info(const SSL *ssl, int where, int value) {
   }
 }
 
+static void drop_first_record(proxy_sio_t *sio) {
+  free(sio->first_record);
+  sio->first_record = NULL;
+  sio->first_record_len = sio->first_record_have = 0;
+}
+
 static void on_closed(uv_handle_t *handle) {
   proxy_sio_t *sio = PROXY_CONTAINER_OF(handle, proxy_sio_t, tcp);
   SSL_free(sio->ssl);
@@ -118,6 +124,7 @@ static void on_closed(uv_handle_t *handle) {
   sio->pending = NULL;
   free(sio->out);
   sio->out = NULL;
+  drop_first_record(sio);
   if (sio->cb->on_close != NULL) {
     sio->cb->on_close(sio);
   }
@@ -219,6 +226,7 @@ static void handshake_failed(proxy_sio_t *sio, int error) {
   if (sio->cb->on_handshake != NULL) {
     sio->cb->on_handshake(sio, 0);
   }
+  drop_first_record(sio);
   proxy_sio_close_after_flush(sio);
 }
 
@@ -265,6 +273,7 @@ static void process(proxy_sio_t *sio) {
     }
     flush(sio);
     sio->handshake_done = 1;
+    drop_first_record(sio);
     if (sio->cb->on_handshake != NULL) {
       sio->cb->on_handshake(sio, 1);
     }
@@ -369,6 +378,10 @@ static void scan_records(proxy_sio_t *sio, const uint8_t *data, size_t len) {
       }
       sio->rec_header_len = 0;
       sio->rec_left = (uint32_t)sio->rec_header[3] << 8 | sio->rec_header[4];
+      if (sio->records_seen++ == 0 && sio->rec_header[0] == 22 && sio->rec_left > 0 && sio->rec_left <= 18432) {
+        sio->first_record = malloc(sio->rec_left);
+        sio->first_record_len = sio->first_record != NULL ? sio->rec_left : 0;
+      }
       if (sio->rec_header[0] == 21 && sio->rec_left == 2 && len >= 2 && sio->alert_received < 0 &&
           data[1] != SSL_AD_CLOSE_NOTIFY) {
         sio->alert_received = data[1];  // an encrypted alert is never 2 bytes long
@@ -376,6 +389,12 @@ static void scan_records(proxy_sio_t *sio, const uint8_t *data, size_t len) {
       continue;
     }
     size_t n = sio->rec_left < len ? sio->rec_left : len;
+    if (sio->first_record != NULL && sio->records_seen == 1 && sio->first_record_have < sio->first_record_len) {
+      size_t room = sio->first_record_len - sio->first_record_have;
+      size_t take = n < room ? n : room;
+      memcpy(sio->first_record + sio->first_record_have, data, take);
+      sio->first_record_have += (uint32_t)take;
+    }
     sio->rec_left -= (uint32_t)n;
     data += n;
     len -= n;

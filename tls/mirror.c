@@ -101,8 +101,8 @@ int tls_mirror_ca_create(const char *dir, int64_t now) {
   if (stat(ca_path(path, sizeof(path), dir, TLS_MIRROR_ROOT_FILE), &st) == 0) {
     return TLS_EEXISTS;
   }
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    return TLS_EWRITE;
+  if (mkdir(dir, 0700) != 0 && (errno != EEXIST || chmod(dir, 0700) != 0)) {
+    return TLS_EWRITE;  // (an existing directory becomes private too: it is to hold the CA's keys)
   }
   // Several proxies may start at once on one directory: one creates the CA
   // while the others wait, then find it.

@@ -246,12 +246,13 @@ ParameterizedTestParameters(http_relay, streams) {
       {"lower-case method", IN("get / HTTP/1.1\r\nHost: x\r\n\r\n" GET1), .same = 1},
       {"unknown method", IN("FOO /x HTTP/1.1\r\n\r\n" GET1), .same = 1},
       // A request the parser ends before the empty line (bare LF line ends):
-      // the proxy cannot tell where its head ends, so it relays raw.
+      // the proxy cannot tell where its head ends, so it relays raw, and
+      // records the request line it could not read further.
       {"bare LF line ends", IN("POST /form HTTP/1.1\n\nHost: two.test\r\nContent-Length: 26\r\n\r\n"
                                "GET /smuggled HTTP/1.1\r\n\r\n" GET1),
-       .same = 1},
+       .same = 1, .requests = 1, .method = "POST", .path = "/form"},
       {"bare LF, then a request line", IN("GET /lf HTTP/1.1\n\nGET /b HTTP/1.1\r\nHost: b.test\r\n\r\n" GET1),
-       .same = 1},
+       .same = 1, .requests = 1, .method = "GET", .path = "/lf"},
       {"binary after a request", IN(GET1 "\x00\x01\x02garbage\r\n\r\n" GET3), .same = 1, .heads = 1,
        .requests = 1, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
       {"HTTP/1.0 then more", IN("GET /old HTTP/1.0\r\n\r\n" GET1), .same = 1, .heads = 2, .requests = 2,

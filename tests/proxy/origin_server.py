@@ -5,6 +5,7 @@ OpenSSL 3). Run: origin_server.py CHAIN KEY; it prints its port, then serves:
   GET  /big?size=N      N bytes (Content-Length), generated as it streams
   GET  /chunked?n=K     K chunks of 1 KiB (chunked encoding)
   GET  /slow?ms=M       waits M ms, then 200
+  GET  /cut             promises 100000 bytes, sends 1000, then closes
   POST /upload          reads the body (any framing) and answers its length and SHA-256
   GET  /upgrade         101 Switching Protocols, then echoes raw bytes
 A connection whose ALPN is h2 is not HTTP/1.1 at all: it echoes raw bytes.
@@ -102,6 +103,13 @@ class Handler(BaseHTTPRequestHandler):
                 chunk = (f"{i:04d}" * 256).encode()
                 self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
+        elif url.path == "/cut":
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"c" * 1000)
+            self.wfile.flush()
+            self.close_connection = True
         elif url.path == "/slow":
             time.sleep(int(q.get("ms", "1000")) / 1000)
             self.send(200, b"slow done\n")
