@@ -528,7 +528,8 @@ static void link(inspect_buf_t *out, const chain_t *c, int i) {
     inspect_buf_printf(out, "<div class=\"link bad\">\xE2\x9C\x97 #%d did not issue #%d: its issuer was not sent</div>",
                        i + 1, i);
   } else {
-    inspect_buf_printf(out, "<div class=\"link bad\">\xE2\x9C\x97 #%d is self-signed: nothing after it belongs</div>", i);
+    inspect_buf_printf(out, "<div class=\"link bad\">\xE2\x9C\x97 #%d did not issue #%d: #%d is self-signed</div>", i + 1,
+                       i, i);
   }
 }
 
