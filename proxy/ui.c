@@ -423,7 +423,7 @@ static void route(ui_client_t *c, ui_request_t *req) {
     *query = '\0';
   }
   const char *t = req->target;
-  int get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+  int get = strcmp(req->method, "GET") == 0;
   if (strcmp(t, "/api/login") == 0) {
     // A page on another origin must not try tokens: browsers send Origin on POST.
     char self[160];

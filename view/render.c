@@ -89,7 +89,6 @@ int view_record_parse(const char *text, size_t len, view_record_t **out) {
     view_record_free(rec);
     return err;
   }
-  rec->text = text;  // only for the duration of a render: copied below
   char *copy = malloc(len + 1);
   if (copy == NULL) {
     view_record_free(rec);
