@@ -108,9 +108,14 @@ class Browser:
                 raise BrowserError(f"timed out waiting for {what or expression}")
             time.sleep(0.1)
 
-    def screenshot(self, path, full_page=False):
+    def screenshot(self, path, full_page=False, clip=None, scale=1):
+        """The viewport, the whole page, or `clip` = (x, y, width, height) of the page."""
         params = {"format": "png"}
-        if full_page:
+        if clip:
+            x, y, w, h = clip
+            params["clip"] = {"x": x, "y": y, "width": w, "height": h, "scale": scale}
+            params["captureBeyondViewport"] = True
+        elif full_page:
             size = self.eval("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
             params["clip"] = {"x": 0, "y": 0, "width": size[0], "height": min(size[1], 8000), "scale": 1}
             params["captureBeyondViewport"] = True

@@ -191,6 +191,14 @@ with Browser(width=1400, height=1000) as b:
     f.check(cmd.startswith("tlsmirror inspect missing-intermediate.lab.test:"), f"the inspect command: {cmd}")
     shot(b, "live-missing-intermediate.png", full=True)
 
+# The README's picture: the list's newest rows, then a missing intermediate down to its chains.
+with Browser(width=1100, height=900) as b:
+    b.goto(url + "#c-" + by_name["missing-intermediate"][0])
+    b.wait("!!document.querySelector('#detail section.conn .verdicts')", what="the README's connection")
+    b.eval("document.querySelector('.list').style.maxHeight = '125px'")
+    bottom = b.eval("document.querySelector('section.conn .chains').getBoundingClientRect().bottom + window.scrollY")
+    b.screenshot(os.path.join(OUT, "readme.png"), clip=(0, 0, 1100, bottom + 12), scale=0.8)
+
     sec = open_row("wrong-order")
     marks = b.eval(f"Array.from({sec}.querySelectorAll('.chain')[0].querySelectorAll('.badge')).map(e => e.textContent)")
     f.check(any(m.startswith("OUT OF ORDER") for m in marks), f"wrong order marked: {marks}")
