@@ -52,6 +52,7 @@ struct proxy_ui_st {
   char session[65];  // the cookie value a right token earns
   int has_token;
   ui_client_t *clients;
+  int streams;  // atomic: open event streams; with none, a push wakes nobody
   pthread_mutex_t lock;  // the ring
   ui_slot_t *slots;
   size_t cap;
@@ -87,7 +88,12 @@ void proxy_ui_push(proxy_ui_t *ui, const char *record, size_t len) {
   pthread_mutex_unlock(&ui->lock);
   free(old_text);
   free(old_row);
-  uv_async_send(&ui->wakeup);
+  // Nobody watching: the record waits in the ring for the next browser, and
+  // the worker pays for no wake-up. (A stream counted after this load reads
+  // the ring after the lock above, so it sees this record.)
+  if (__atomic_load_n(&ui->streams, __ATOMIC_SEQ_CST) > 0) {
+    uv_async_send(&ui->wakeup);
+  }
 }
 
 // ring_bounds gives the oldest and newest ids held (oldest > newest: none).
@@ -157,6 +163,9 @@ static int ring_row(proxy_ui_t *ui, uint64_t id, inspect_buf_t *out) {
 // Clients.
 static void on_client_closed(uv_handle_t *handle) {
   ui_client_t *c = PROXY_CONTAINER_OF(handle, ui_client_t, tcp);
+  if (c->sse) {
+    __atomic_sub_fetch(&c->ui->streams, 1, __ATOMIC_SEQ_CST);
+  }
   if (c->prev != NULL) {
     c->prev->next = c->next;
   } else {
@@ -400,6 +409,7 @@ static void serve_conn(ui_client_t *c, const char *rest) {
 
 static void start_events(ui_client_t *c, const ui_request_t *req) {
   c->sse = 1;
+  __atomic_add_fetch(&c->ui->streams, 1, __ATOMIC_SEQ_CST);
   if (req->last_event_id != NULL) {
     c->sent = strtoull(req->last_event_id, NULL, 10);  // a reconnecting browser resumes
   }
