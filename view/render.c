@@ -120,10 +120,14 @@ const char *view_record_rejected_by(const view_record_t *rec) {
   return str_or(rec->root, "tlsmirror.rejected_by", "none");
 }
 
-// The name a connection is known by: its SNI, else the origin it went to.
+// The name a connection is known by: its SNI, else the origin it went to
+// (or the file inspect read).
 static const char *record_name(const view_record_t *rec) {
   const char *sni = view_json_str(rec->root, "tls.client.server_name");
-  return sni != NULL ? sni : str_or(rec->root, "destination.address", "(no SNI)");
+  if (sni != NULL) {
+    return sni;
+  }
+  return str_or(rec->root, "destination.address", str_or(rec->root, "tlsmirror.target", "(no SNI)"));
 }
 
 static int64_t record_time(const view_record_t *rec) {
@@ -743,8 +747,7 @@ static void offer(inspect_buf_t *out, const view_record_t *rec) {
   inspect_buf_puts(out, "</td><td></td><td></td></tr><tr><th>Versions</th><td>");
   char chosen[32];
   snprintf(chosen, sizeof(chosen), "TLSv%s", origin_version != NULL ? origin_version : "?");
-  string_list(out, view_json_get(r, "tlsmirror.client_hello.versions"),
-              strcmp(chosen, "TLSv1.0") == 0 ? "TLSv1" : chosen);
+  string_list(out, view_json_get(r, "tlsmirror.client_hello.versions"), chosen);
   inspect_buf_puts(out, "</td>");
   cell(out, with_tls(origin_version, a, sizeof(a)));
   cell(out, with_tls(view_json_str(r, "tls.version"), b, sizeof(b)));
@@ -847,8 +850,8 @@ static void inspect_command(inspect_buf_t *out, const view_record_t *rec) {
   const char *sni = view_json_str(r, "tls.client.server_name");
   char target[320];
   inspect_buf_puts(out, "tlsmirror inspect ");
-  if (host == NULL) {
-    shell_word(out, sni != NULL ? sni : "HOST");
+  if (host == NULL) {  // a chain read from a file (inspect --html)
+    shell_word(out, str_or(r, "tlsmirror.target", sni != NULL ? sni : "HOST"));
     return;
   }
   snprintf(target, sizeof(target), port == 443 ? "%s" : "%s:%d", host, port);
