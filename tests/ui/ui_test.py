@@ -189,6 +189,8 @@ with Browser(width=1400, height=1000) as b:
     f.check("ClientHello received" in timeline and "origin handshake done" in timeline, f"timeline: {timeline}")
     cmd = b.eval(f"{sec}.querySelector('code.cmd').textContent")
     f.check(cmd.startswith("tlsmirror inspect missing-intermediate.lab.test:"), f"the inspect command: {cmd}")
+    b.eval(f"{sec}.querySelector('button[data-action=\"copy\"]').click()")
+    b.wait(f"{sec}.querySelector('button[data-action=\"copy\"]').textContent === 'Copied'", what="the copy button")
     shot(b, "live-missing-intermediate.png", full=True)
 
 # The README's picture: the list's newest rows, then a missing intermediate down to its chains.
