@@ -18,6 +18,7 @@ void proxy_config_init(proxy_config_t *cfg) {
   cfg->drain = 10;
   cfg->max_conns = 10000;
   cfg->max_header = 64 * 1024;
+  cfg->ui_ring = 10000;
 }
 
 int proxy_config_check(const proxy_config_t *cfg, char *err, size_t err_len) {
@@ -37,6 +38,8 @@ int proxy_config_check(const proxy_config_t *cfg, char *err, size_t err_len) {
     bad = "--max-conns and the request head limit must be positive";
   } else if (cfg->origin_host != NULL && cfg->origin_port == 0) {
     bad = "the origin port must be 1-65535";
+  } else if (cfg->ui_listen != NULL && cfg->ui_ring == 0) {
+    bad = "the web view's ring must hold at least one record";
   } else if (cfg->client_auth != PROXY_CLIENT_AUTH_NONE && (cfg->client_trust == NULL || cfg->client_selection == NULL)) {
     bad = "client authentication needs client trust anchors and client profiles";
   }

@@ -255,6 +255,14 @@ typedef struct {
   int client_alert_received;  // -1 for none
   int client_alert_sent;
   const char *client_tls_error;  // BoringSSL's reason, "" for none
+  // When each phase ended, in ns after the start (0: it did not happen), for
+  // tlsmirror.timeline: the ClientHello read, the origin connected, the
+  // origin's and the client's handshakes, the first request bytes.
+  uint64_t t_client_hello, t_origin_connected, t_origin_handshake, t_client_handshake, t_first_request;
+  // The chain the client was served (mirrored, or --cert), leaf first, for
+  // tlsmirror.mirror; NULL when it got none or a stand-in.
+  CRYPTO_BUFFER *const *served_chain;
+  size_t served_chain_len;
 } proxy_record_view_t;
 
 // proxy_record_rejected_by says who rejected the connection ("client",

@@ -36,7 +36,9 @@ extern "C" {
   XX(LISTENING, -22012,                                                                        \
      "another process already listens on this address, and the kernel would split clients "   \
      "between the two: stop it or choose another --listen")                                   \
-  XX(LOG_WRITE, -22013, "the log could not be written (disk full?): those records are lost")
+  XX(LOG_WRITE, -22013, "the log could not be written (disk full?): those records are lost")                    \
+  XX(UI_TOKEN, -22014,                                                                         \
+     "--ui on an address other than loopback needs --ui-token: the view shows every connection")
 
 typedef enum {
   PROXY_OK = 0,
@@ -159,6 +161,11 @@ typedef struct {
   const inspect_selection_t *client_selection;    // profiles for client chains (alb-mtls, apigateway-mtls)
   proxy_mtls_mode_t mtls_mode;                    // ALB's mutual TLS mode (with PROXY_ENFORCE_ALB)
   const tls_identity_t *upstream_identity;        // client certificate presented to the origin, or NULL
+  // The live web view (--ui): NULL is off, and then costs nothing.
+  const char *ui_listen;       // "ADDR:PORT"; other than loopback it needs ui_token
+  const char *ui_token;        // the page asks for it once; NULL: none (loopback only)
+  size_t ui_ring;              // records kept for the page (10000); the log keeps them all
+  void (*on_ui_ready)(void *arg, const char *url);  // the view listens at `url`
   // on_ready runs once every worker listens, with the bound address.
   void (*on_ready)(void *arg, const char *listen_addr, const char *metrics_addr);
   // on_record runs (on a worker thread) after each connection's record is

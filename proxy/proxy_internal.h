@@ -89,6 +89,11 @@ struct proxy_sio_st {
   uint64_t bytes_in;   // ciphertext bytes read from the socket
   uint64_t bytes_out;  // ciphertext bytes queued to the socket
   size_t write_queue;  // bytes queued and not yet written
+  // When it happened (uv_hrtime; 0: not yet), for the record's timeline.
+  uint64_t t_start;       // proxy_sio_start: connected (a client: accepted)
+  uint64_t t_paused;      // the handshake first paused (a server: its ClientHello was read)
+  uint64_t t_handshake;   // the handshake completed
+  uint64_t t_first_data;  // the first decrypted bytes arrived (a client: its first request)
 };
 
 #define PROXY_SIO_ETLS (-22900)
@@ -288,6 +293,7 @@ void proxy_metrics_render(const proxy_metrics_t *metrics, inspect_buf_t *out);
 
 // Workers and connections.
 typedef struct proxy_server_st proxy_server_t;
+typedef struct proxy_ui_st proxy_ui_t;
 typedef struct proxy_worker_st proxy_worker_t;
 typedef struct proxy_conn_st proxy_conn_t;
 
@@ -328,6 +334,7 @@ struct proxy_server_st {
   unsigned open_conns;  // atomic: client connections admitted and not yet released
   int stop_requested;  // atomic: 1 drain, 2 now
   uv_async_t *main_wakeup;  // workers signal the main loop when they end
+  proxy_ui_t *ui;           // the live web view, or NULL (--ui off)
 };
 
 // proxy_server_admit counts a new client connection against --max-conns,
@@ -346,6 +353,17 @@ int proxy_worker_contexts(proxy_worker_t *worker);
 int proxy_is_self(const proxy_server_t *server, const struct sockaddr *addr);
 // proxy_conn_worker_idle runs when a draining worker's last connection ends.
 void proxy_worker_conn_done(proxy_worker_t *worker);
+
+// The live web view (ui.c), on its own thread and loop.
+//
+// proxy_ui_start binds cfg->ui_listen and starts serving; server->ui is set
+// (also on failure: proxy_ui_stop cleans up).
+int proxy_ui_start(proxy_server_t *server, char *err, size_t err_len);
+const char *proxy_ui_url(const proxy_ui_t *ui);
+// proxy_ui_push hands a record to the view (any thread; one copy, a short lock).
+void proxy_ui_push(proxy_ui_t *ui, const char *record, size_t len);
+// proxy_ui_stop ends the view's thread and frees it (NULL: nothing).
+void proxy_ui_stop(proxy_ui_t *ui);
 
 // proxy_parse_host_port parses "ADDR:PORT", "[V6]:PORT", "ADDR" (with
 // `default_port`) or a bare "PORT" (on 127.0.0.1); numeric addresses only.

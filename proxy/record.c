@@ -314,6 +314,46 @@ static void json_group_sigalg(inspect_buf_t *out, int *first, uint16_t group, ui
   }
 }
 
+// record_timeline appends tlsmirror.timeline: when each phase ended, in
+// milliseconds after the connection was accepted.
+static void record_timeline(inspect_buf_t *out, const proxy_record_view_t *v) {
+  const struct {
+    const char *name;
+    uint64_t ns;
+  } phases[] = {
+      {"client_hello", v->t_client_hello},         {"origin_connected", v->t_origin_connected},
+      {"origin_handshake", v->t_origin_handshake}, {"client_handshake", v->t_client_handshake},
+      {"first_request", v->t_first_request},       {"closed", v->duration_ns},
+  };
+  inspect_buf_puts(out, "\"timeline\":{");
+  int first = 1;
+  for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+    if (phases[i].ns != 0) {
+      json_key(out, &first, phases[i].name);
+      inspect_buf_printf(out, "%.3f", (double)phases[i].ns / 1e6);
+    }
+  }
+  inspect_buf_puts(out, "},");
+}
+
+// record_served appends tlsmirror.mirror: the chain the client was served.
+static void record_served(inspect_buf_t *out, const proxy_record_view_t *v) {
+  if (v->served_chain == NULL || v->served_chain_len == 0) {
+    return;
+  }
+  inspect_buf_puts(out, ",\"mirror\":{\"certificate_chain\":[");
+  inspect_buf_t pem;
+  inspect_buf_init(&pem, 1 << 20);
+  for (size_t i = 0; i < v->served_chain_len; i++) {
+    inspect_buf_reset(&pem);
+    inspect_pem_append_cert(&pem, CRYPTO_BUFFER_data(v->served_chain[i]), CRYPTO_BUFFER_len(v->served_chain[i]));
+    inspect_buf_puts(out, i ? "," : "");
+    inspect_buf_json_string(out, pem.data != NULL ? pem.data : "");
+  }
+  inspect_buf_cleanup(&pem);
+  inspect_buf_puts(out, "]}");
+}
+
 // record_origin appends tlsmirror.origin: how the origin's handshake went.
 static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
   static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};
@@ -385,6 +425,7 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
     inspect_buf_append(out, v->hello->extra.data, v->hello->extra.len);
     inspect_buf_puts(out, "},");
   }
+  record_timeline(out, v);
   record_origin(out, origin);
   if (v->h2 != NULL) {
     proxy_h2_json_detail(v->h2, out);
@@ -397,6 +438,7 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
   inspect_buf_puts(out, ",\"alert_sent\":");
   json_alert(out, v->client_alert_sent);
   inspect_buf_printf(out, ",\"served\":\"%s\"}", served_name(v->client->serve));
+  record_served(out, v);
   if (origin->report != NULL) {
     inspect_buf_puts(out, ",\"findings\":");
     inspect_json_findings(out, origin->report);
@@ -427,6 +469,27 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
   return who;
 }
 
+// since returns how long after the connection's start `t` was, or 0.
+static uint64_t since(const proxy_conn_t *conn, uint64_t t) { return t > conn->start_ns ? t - conn->start_ns : 0; }
+
+// served_chain finds the chain the client was served. A mirrored chain is
+// looked up again in the worker's mirror cache (the connection's borrowed
+// copy may be stale by now): the same certificates unless it was evicted
+// meanwhile, then a re-mint of the same shape.
+static void served_chain(proxy_conn_t *conn, proxy_record_view_t *view) {
+  const proxy_config_t *cfg = conn_cfg(conn);
+  tls_identity_t id = {0};
+  if (conn->client.serve == SERVE_FIXED && cfg->fixed != NULL) {
+    id = *cfg->fixed;
+  } else if (conn->client.serve == SERVE_MIRROR && conn->worker->mirror != NULL &&
+             inspect_chain_num(conn->origin.chain) > 0 &&
+             tls_mirror_chain(conn->worker->mirror, conn->origin.chain, cfg->trust, &id) != TLS_OK) {
+    id.chain_len = 0;
+  }
+  view->served_chain = id.chain;
+  view->served_chain_len = id.chain_len;
+}
+
 void conn_record(proxy_conn_t *conn) {
   proxy_server_t *server = conn->worker->server;
   proxy_record_view_t view = {
@@ -446,7 +509,13 @@ void conn_record(proxy_conn_t *conn) {
       .client_alert_received = conn->client_sio.alert_received,
       .client_alert_sent = conn->client_sio.alert_sent,
       .client_tls_error = conn->client_sio.tls_error,
+      .t_client_hello = since(conn, conn->client_sio.t_paused),
+      .t_origin_connected = conn->origin.stream != STREAM_NONE ? since(conn, conn->upstream.t_start) : 0,
+      .t_origin_handshake = conn->origin.stream != STREAM_NONE ? since(conn, conn->upstream.t_handshake) : 0,
+      .t_client_handshake = since(conn, conn->client_sio.t_handshake),
+      .t_first_request = since(conn, conn->client_sio.t_first_data),
   };
+  served_chain(conn, &view);
   inspect_buf_t out, scratch;
   inspect_buf_init(&out, 16 << 20);
   inspect_buf_init(&scratch, 1 << 16);
@@ -454,6 +523,9 @@ void conn_record(proxy_conn_t *conn) {
   const char *who = proxy_record_render(&view, &out, &scratch, &summary);
   if (!out.failed && proxy_log_write(&server->log, out.data, out.len) == 0) {
     proxy_metrics_add(&server->metrics.records_total, 1);
+    if (server->ui != NULL) {
+      proxy_ui_push(server->ui, out.data, out.len);
+    }
   }
   if (server->cfg->on_record != NULL) {
     server->cfg->on_record(server->cfg->arg, conn->hello.has_sni ? conn->hello.sni : NULL, who, summary);

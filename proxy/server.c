@@ -487,6 +487,10 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
       }
     }
   }
+  if (rc == 0 && cfg->ui_listen != NULL && (rc = proxy_ui_start(server, err, err_len)) == 0 &&
+      cfg->on_ui_ready != NULL) {
+    cfg->on_ui_ready(cfg->arg, proxy_ui_url(server->ui));
+  }
   unsigned started = 0;
   if (rc == 0) {
     if (cfg->on_ready != NULL) {
@@ -519,6 +523,7 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
     }
   }
   uv_loop_close(m.loop);
+  proxy_ui_stop(server->ui);  // after the workers: nothing pushes records any more
   free(server->workers);
   // A run that dropped records ends in an error that says how many.
   proxy_log_t *logs[] = {&server->log, server->keylog_enabled ? &server->keylog : NULL};

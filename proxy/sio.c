@@ -263,6 +263,9 @@ static void process(proxy_sio_t *sio) {
       if (e == SSL_ERROR_PENDING_CERTIFICATE || e == SSL_ERROR_WANT_CERTIFICATE_VERIFY ||
           e == SSL_ERROR_WANT_X509_LOOKUP || e == SSL_ERROR_PENDING_SESSION) {
         sio->paused = 1;
+        if (sio->t_paused == 0) {
+          sio->t_paused = uv_hrtime();
+        }
         if (sio->cb->on_paused != NULL) {
           sio->cb->on_paused(sio);
         }
@@ -274,6 +277,7 @@ static void process(proxy_sio_t *sio) {
     flush(sio);
     sio->handshake_done = 1;
     drop_first_record(sio);
+    sio->t_handshake = uv_hrtime();
     if (sio->cb->on_handshake != NULL) {
       sio->cb->on_handshake(sio, 1);
     }
@@ -283,6 +287,9 @@ static void process(proxy_sio_t *sio) {
   while (!sio->closing && !sio->read_paused && !sio->close_after_flush) {
     int n = SSL_read(sio->ssl, g_plain_buf, sizeof(g_plain_buf));
     if (n > 0) {
+      if (sio->t_first_data == 0) {
+        sio->t_first_data = uv_hrtime();
+      }
       sio->cb->on_data(sio, g_plain_buf, (size_t)n);
       continue;
     }
@@ -487,6 +494,7 @@ int proxy_sio_start(proxy_sio_t *sio) {
     return r;
   }
   sio->reading = 1;
+  sio->t_start = uv_hrtime();
   if (!SSL_is_server(sio->ssl)) {
     process(sio);  // send the ClientHello
   }

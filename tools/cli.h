@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inspect/inspect.h"
+
 // Exit codes shared by every subcommand.
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_REJECT 1  // a verdict: some profile rejects, a lint found violations
@@ -50,5 +52,21 @@ int cmd_proxy(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+// What `inspect` judged, for `inspect --html` (cmd_report.c writes it as a
+// one-connection report).
+typedef struct {
+  const char *target;  // as shown to the user
+  const char *host;    // "" or NULL for a file
+  uint16_t port;
+  const char *sni;     // sent, or NULL
+  const char *version, *cipher, *alpn, *detail;  // the live handshake's, or NULL
+  const inspect_input_t *input;
+  const inspect_report_t *report;
+} cli_inspect_result_t;
+
+// cli_report_inspect writes `result` as an HTML report to `path`.
+int cli_report_inspect(const char *path, const cli_inspect_result_t *result);
 
 #endif  // TLSMIRROR_TOOLS_CLI_H

@@ -45,6 +45,7 @@ static const char kInspectHelp[] =
     "                      Chromium's)\n"
     "  --at TIME           validate at this RFC 3339 time instead of now\n"
     "  --json              one JSON object on stdout\n"
+    "  --html FILE         also write the chains and verdicts as one HTML page\n"
     "  --timeout SECONDS   connect + handshake timeout (default 10)\n"
     "  -h, --help          show this help\n"
     "\n"
@@ -75,6 +76,7 @@ typedef struct {
   double timeout;
   int no_aia;
   double aia_timeout;
+  const char *html;
 } inspect_args_t;
 
 static void print_help(void) {
@@ -355,6 +357,7 @@ int cmd_inspect(int argc, char **argv) {
       {"intermediates", required_argument, NULL, 'i'}, {"at", required_argument, NULL, 'a'},
       {"json", no_argument, NULL, 'j'},                {"timeout", required_argument, NULL, 'T'},
       {"no-aia", no_argument, NULL, 'A'},              {"aia-timeout", required_argument, NULL, 'O'},
+      {"html", required_argument, NULL, 'H'},
       {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
   };
   inspect_args_t args = {.profiles = "all", .timeout = 10, .aia_timeout = TLS_AIA_TIMEOUT};
@@ -384,6 +387,7 @@ int cmd_inspect(int argc, char **argv) {
       case 'i': args.intermediates = optarg; break;
       case 'a': args.at = optarg; break;
       case 'j': args.json = 1; break;
+      case 'H': args.html = optarg; break;
       case 'T':
         if (!cli_parse_seconds(optarg, 3600, &args.timeout) || args.timeout <= 0) {
           return cli_usage_error("inspect", "--timeout needs a positive number of seconds");
@@ -424,6 +428,7 @@ int cmd_inspect(int argc, char **argv) {
   int have_probe = 0;
   char target_desc[512];
   char host[256] = "";
+  uint16_t port = 443;
   if (trust == NULL || (args.intermediates != NULL && pool == NULL)) {
     rc = cli_error("inspect", "out of memory");
   }
@@ -447,7 +452,6 @@ int cmd_inspect(int argc, char **argv) {
       args.sni = NULL;
     }
   } else if (rc == CLI_EXIT_OK) {
-    uint16_t port = 443;
     if (!split_host_port(args.target, host, sizeof(host), &port)) {
       rc = cli_usage_error("inspect", "TARGET must be host[:port] or an existing PEM file");
     }
@@ -510,6 +514,12 @@ int cmd_inspect(int argc, char **argv) {
         print_text(&args, target_desc, have_probe ? &probe : NULL, &in, report);
       }
       rc = inspect_report_num_rejects(report) > 0 ? CLI_EXIT_REJECT : CLI_EXIT_OK;
+      if (args.html != NULL) {
+        cli_inspect_result_t result = {target_desc, host, port, args.no_sni ? NULL : args.sni,
+                                       have_probe ? probe.version : NULL, have_probe ? probe.cipher : NULL,
+                                       have_probe ? probe.alpn : NULL, have_probe ? probe.detail : NULL, &in, report};
+        rc = cli_report_inspect(args.html, &result) != CLI_EXIT_OK ? CLI_EXIT_USAGE : rc;
+      }
       inspect_report_free(report);
     }
   }

@@ -19,6 +19,7 @@ static const char kProxyHelp[] =
     "                       [--timeout-keepalive S] [--max-conns N]\n"
     "                       [--client-auth none|request|require] [--client-trust PEM]\n"
     "                       [--mtls-mode passthrough|verify] [--upstream-cert PEM --upstream-key PEM]\n"
+    "                       [--ui ADDR:PORT [--ui-token TOKEN] [--ui-ring N]]\n"
     "\n"
     "Sit between a client and an origin: read the client's ClientHello, open the\n"
     "origin connection with the same SNI (or none), ALPN list and versions,\n"
@@ -64,6 +65,13 @@ static const char kProxyHelp[] =
     "                         request's first byte (default 60)\n"
     "  --max-conns N          open client connections (default 10000)\n"
     "  --log-secrets          log Authorization and Cookie values (redacted by default)\n"
+    "  --ui ADDR:PORT         serve a live web view of the connections (off by\n"
+    "                         default): the list, each one's chains as pictures,\n"
+    "                         every platform's verdict; loopback unless --ui-token\n"
+    "  --ui-token TOKEN       required for --ui on another address: the page asks\n"
+    "                         for it once\n"
+    "  --ui-ring N            records the view keeps in memory (default 10000,\n"
+    "                         about 12 KB each); the log keeps them all\n"
     "\n"
     "Mutual TLS:\n"
     "  --client-auth MODE     ask clients for a certificate: none (default), request\n"
@@ -139,6 +147,11 @@ static int load_pem_file(const char *what, const char *path, inspect_trust_t *tr
   return CLI_EXIT_OK;
 }
 
+static void on_ui_ready(void *arg, const char *url) {
+  (void)arg;
+  fprintf(stderr, "tlsmirror proxy: web view on %s\n", url);
+}
+
 static void on_ready(void *arg, const char *listen, const char *metrics) {
   const char **info = arg;
   fprintf(stderr, "tlsmirror proxy: listening on %s, origin %s%s%s%s\n", listen, info[0],
@@ -203,6 +216,9 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
       {"mtls-mode", required_argument, NULL, 'D'},
       {"upstream-cert", required_argument, NULL, 'u'},
       {"upstream-key", required_argument, NULL, 'v'},
+      {"ui", required_argument, NULL, 'W'},
+      {"ui-token", required_argument, NULL, 'X'},
+      {"ui-ring", required_argument, NULL, 'N'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -267,6 +283,14 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
       case 'D': args->mtls_mode = optarg; break;
       case 'u': args->upstream_cert = optarg; break;
       case 'v': args->upstream_key = optarg; break;
+      case 'W': cfg->ui_listen = optarg; break;
+      case 'X': cfg->ui_token = optarg; break;
+      case 'N':
+        if (!cli_parse_u64(optarg, 1, 1000000, &n)) {
+          return cli_usage_error("proxy", "--ui-ring needs a number from 1 to 1000000");
+        }
+        cfg->ui_ring = (size_t)n;
+        break;
       case 'h':
         fputs(kProxyHelp, stdout);
         return PROXY_HELP_SHOWN;
@@ -281,6 +305,9 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
   }
   if (args->origin == NULL) {
     return cli_usage_error("proxy", "--origin HOST[:PORT] (or 'sni') is required");
+  }
+  if (cfg->ui_listen == NULL && cfg->ui_token != NULL) {
+    return cli_usage_error("proxy", "--ui-token goes with --ui ADDR:PORT");
   }
   if ((args->cert == NULL) != (args->key == NULL)) {
     return cli_usage_error("proxy", "--cert and --key go together");
@@ -502,6 +529,7 @@ static int run(proxy_config_t *cfg, const proxy_setup_t *setup) {
            cfg->origin_port);
   const char *info[2] = {origin_desc, cfg->fixed == NULL ? setup->ca_root : NULL};
   cfg->on_ready = on_ready;
+  cfg->on_ui_ready = on_ui_ready;
   cfg->arg = info;
   char detail[512];
   int r = proxy_run(cfg, detail, sizeof(detail));

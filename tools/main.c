@@ -21,6 +21,7 @@ static const command_t kCommands[] = {
     {"lab", cmd_lab, "serve the built-in lab of deliberately broken TLS origins"},
     {"bundle", cmd_bundle, "lint a CA bundle for an mTLS trust store (ALB, API Gateway), fix or split it"},
     {"ca", cmd_ca, "manage the mirror CA that signs what clients see through the proxy"},
+    {"report", cmd_report, "write a proxy log's connections as one self-contained HTML page"},
 };
 
 static void usage(FILE *out) {

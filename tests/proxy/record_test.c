@@ -138,3 +138,58 @@ ParameterizedTest(view_case_t *c, record, rejected_by) {
   inspect_buf_cleanup(&out);
   inspect_buf_cleanup(&scratch);
 }
+
+// The phases' times and the chain the client was served, for the web view.
+Test(record, timeline_and_served_chain) {
+  conn_hello_t hello;
+  memset(&hello, 0, sizeof(hello));
+  conn_client_t client;
+  memset(&client, 0, sizeof(client));
+  client.state = CLIENT_ESTABLISHED;
+  client.serve = SERVE_MIRROR;
+  conn_origin_t origin;
+  memset(&origin, 0, sizeof(origin));
+  origin.state = ORIGIN_ESTABLISHED;
+  origin.hs.status = INSPECT_HS_OK;
+  origin.hs.alert = -1;
+  proxy_http_t http;
+  memset(&http, 0, sizeof(http));
+  static const uint8_t kDer[] = {0x30, 0x03, 0x02, 0x01, 0x07};
+  CRYPTO_BUFFER *served[1] = {CRYPTO_BUFFER_new(kDer, sizeof(kDer), NULL)};
+  proxy_record_view_t view = {
+      .start_ms = 1767225600123,
+      .duration_ns = 9000000,
+      .source_ip = "127.0.0.1",
+      .hello = &hello,
+      .client = &client,
+      .origin = &origin,
+      .http = &http,
+      .client_alert_received = -1,
+      .client_alert_sent = -1,
+      .client_tls_error = "",
+      .t_client_hello = 1500000,
+      .t_origin_connected = 2000000,
+      .t_origin_handshake = 4250000,
+      .t_client_handshake = 6000000,
+      .served_chain = served,
+      .served_chain_len = 1,
+  };
+  inspect_buf_t out, scratch;
+  inspect_buf_init(&out, 1 << 20);
+  inspect_buf_init(&scratch, 1 << 16);
+  const char *summary;
+  proxy_record_render(&view, &out, &scratch, &summary);
+  cr_expect_not_null(strstr(out.data, "\"timeline\":{\"client_hello\":1.500,\"origin_connected\":2.000,"
+                                      "\"origin_handshake\":4.250,\"client_handshake\":6.000,\"closed\":9.000}"),
+                     "%s", out.data);
+  cr_expect_not_null(strstr(out.data, "\"mirror\":{\"certificate_chain\":[\"-----BEGIN CERTIFICATE-----\\nMAMCAQc=\\n"
+                                      "-----END CERTIFICATE-----\\n\"]}"),
+                     "%s", out.data);
+  view.served_chain = NULL;
+  inspect_buf_reset(&out);
+  proxy_record_render(&view, &out, &scratch, &summary);
+  cr_expect_null(strstr(out.data, "\"mirror\":{"), "no chain served, no member");
+  CRYPTO_BUFFER_free(served[0]);
+  inspect_buf_cleanup(&out);
+  inspect_buf_cleanup(&scratch);
+}
