@@ -71,6 +71,7 @@ struct proxy_sio_st {
   unsigned close_after_flush : 1;
   unsigned above_high_water : 1;
   unsigned input_full : 1;  // reading stopped: PROXY_SIO_MAX_PENDING bytes wait unconsumed
+  unsigned plain : 1;       // the peer speaks plain text: bytes go to on_data as they are (proxy_sio_set_plain)
   int alert_received;  // last TLS alert from the peer, -1 if none
   // Record boundaries of the peer's bytes during the handshake, to spot a
   // plaintext alert BoringSSL cannot read (see scan_records in sio.c).
@@ -113,6 +114,13 @@ void proxy_sio_close_after_flush(proxy_sio_t *sio);
 // proxy_sio_write_raw queues bytes to the socket without TLS (e.g. a plain
 // HTTP 400 to a client that did not speak TLS).
 int proxy_sio_write_raw(proxy_sio_t *sio, const void *data, size_t len);
+// proxy_sio_set_plain, called from on_handshake(sio, 0) when the peer spoke
+// plain text instead of TLS, keeps the stream open as a plain one: on_data
+// gets what the peer sent, from its first byte, and everything it sends next;
+// on_eof its end. The owner answers with proxy_sio_write_raw and closes. It
+// returns -1 (and changes nothing) when the first bytes are gone (BoringSSL
+// consumed them in an earlier read).
+int proxy_sio_set_plain(proxy_sio_t *sio);
 
 // HTTP/1.1 through the proxy.
 //
