@@ -32,6 +32,7 @@ void conn_origin_judge(proxy_conn_t *conn, int count) {
       .handshake = origin->hs,
   };
   in.handshake.detail = origin->detail[0] ? origin->detail : NULL;
+  conn_aia_input(conn, &in);
   inspect_report_free(origin->report);
   origin->enforced = NULL;
   if (inspect_cache_report(conn->worker->cache, &in, cfg->selection, &origin->report) != INSPECT_OK) {

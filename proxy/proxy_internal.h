@@ -230,6 +230,27 @@ static inline void proxy_metrics_add(uint64_t *counter, int64_t n) {
 
 void proxy_metrics_render(const proxy_metrics_t *metrics, inspect_buf_t *out);
 
+// AIA through the proxy: the table of fetched caIssuers URLs and of the
+// mirrored URLs that stand for them, shared by every worker (see aia.c).
+typedef struct proxy_aia_st proxy_aia_t;
+
+proxy_aia_t *proxy_aia_new(const proxy_config_t *cfg);
+void proxy_aia_free(proxy_aia_t *aia);
+// proxy_aia_lookup gives `url`'s outcome: from the table while it is fresh
+// (after waiting for a fetch of it under way), else fetched now on the
+// calling thread, which blocks. Connections use it from the thread pool.
+// It returns 0, or PROXY_ENOMEM.
+typedef struct {
+  inspect_aia_status_t status;
+  int cached;  // from the table: fetched before (or meanwhile, by another caller)
+  size_t num_certs;
+} proxy_aia_outcome_t;
+int proxy_aia_lookup(proxy_aia_t *aia, const char *url, proxy_aia_outcome_t *out);
+// proxy_aia_set_ttl sets how long an outcome stays fresh, in seconds (10
+// minutes, a failure 1 minute; tests shorten them).
+void proxy_aia_set_ttl(proxy_aia_t *aia, double ok, double failed);
+size_t proxy_aia_num_urls(proxy_aia_t *aia);
+
 // Workers and connections.
 typedef struct proxy_server_st proxy_server_t;
 typedef struct proxy_worker_st proxy_worker_t;
@@ -266,6 +287,7 @@ struct proxy_server_st {
   proxy_log_t keylog;
   int keylog_enabled;
   proxy_metrics_t metrics;
+  proxy_aia_t *aia;
   proxy_worker_t *workers;
   unsigned num_workers;
   unsigned max_conns_per_worker;

@@ -393,6 +393,9 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
       server->keylog_enabled = 1;
     }
   }
+  if (rc == 0 && (server->aia = proxy_aia_new(cfg)) == NULL) {
+    rc = PROXY_ENOMEM;
+  }
   server->workers = rc == 0 ? calloc(server->num_workers, sizeof(proxy_worker_t)) : NULL;
   if (rc == 0 && server->workers == NULL) {
     rc = PROXY_ENOMEM;
@@ -482,6 +485,7 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   }
   uv_loop_close(m.loop);
   free(server->workers);
+  proxy_aia_free(server->aia);
   if (server->keylog_enabled) {
     proxy_log_close(&server->keylog);
   }

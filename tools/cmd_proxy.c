@@ -15,7 +15,8 @@ static const char kProxyHelp[] =
     "                       [--ca-dir DIR] [--cert PEM --key PEM] [--trust PEM]\n"
     "                       [--profile LIST] [--keylog FILE] [--workers N]\n"
     "                       [--metrics ADDR:PORT] [--timeout-handshake S]\n"
-    "                       [--timeout-idle S] [--timeout-connect S] [--max-conns N]\n"
+    "                       [--timeout-idle S] [--timeout-connect S] [--aia-timeout S]\n"
+    "                       [--max-conns N]\n"
     "                       [--client-auth none|request|require] [--client-trust PEM]\n"
     "                       [--mtls-mode passthrough|verify] [--upstream-cert PEM --upstream-key PEM]\n"
     "\n"
@@ -57,6 +58,9 @@ static const char kProxyHelp[] =
     "  --timeout-handshake S  each handshake (default 10)\n"
     "  --timeout-idle S       no traffic (default 60)\n"
     "  --timeout-connect S    connecting to the origin (default 5)\n"
+    "  --aia-timeout S        one AIA URL that tlsmirror fetches as a browser would\n"
+    "                         (default 10); the client's handshake waits for them,\n"
+    "                         at most --timeout-connect + --timeout-handshake\n"
     "  --max-conns N          open client connections (default 10000)\n"
     "  --log-secrets          log Authorization and Cookie values (redacted by default)\n"
     "\n"
@@ -181,6 +185,7 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
       {"timeout-handshake", required_argument, NULL, 'H'},
       {"timeout-idle", required_argument, NULL, 'I'},
       {"timeout-connect", required_argument, NULL, 'T'},
+      {"aia-timeout", required_argument, NULL, 'O'},
       {"max-conns", required_argument, NULL, 'M'},
       {"log-secrets", no_argument, NULL, 'S'},
       {"client-auth", required_argument, NULL, 'A'},
@@ -223,12 +228,16 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
       case 'm': cfg->metrics_listen = optarg; break;
       case 'H':
       case 'I':
-      case 'T': {
+      case 'T':
+      case 'O': {
         double s;
         if (!cli_parse_seconds(optarg, 86400, &s) || s <= 0) {
           return cli_usage_error("proxy", "timeouts need a positive number of seconds");
         }
-        *(c == 'H' ? &cfg->timeout_handshake : c == 'I' ? &cfg->timeout_idle : &cfg->timeout_connect) = s;
+        *(c == 'H'   ? &cfg->timeout_handshake
+          : c == 'I' ? &cfg->timeout_idle
+          : c == 'T' ? &cfg->timeout_connect
+                     : &cfg->aia_timeout) = s;
         break;
       }
       case 'M':
