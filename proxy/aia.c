@@ -40,7 +40,6 @@
 #define AIA_TTL_FAILED 60.0  // ...or a failure
 #define AIA_MAX_URLS 1024
 #define AIA_MAX_PATHS 4096
-#define AIA_MAX_HEAD 8192
 
 // The server's table.
 //
@@ -181,19 +180,11 @@ typedef struct {
   char *mirrored;          // the URL the mirrored copy names instead, or NULL
 } aia_result_t;
 
-// An AIA GET: a client's plain-HTTP request on the TLS port.
+// An AIA GET: a client's plain-HTTP request on the TLS port (its request
+// line and headers are in the connection's proxy_http_t).
 typedef struct {
-  http_parser parser;
-  size_t head_bytes;
-  int head_done;
   int answered;  // a response was written (else: held, or closed)
   int held;      // the origin's URL timed out: no answer until the client gives up
-  char target[256];
-  int target_too_long;
-  char host[256];
-  char user_agent[256];
-  char field[32];
-  int after_value;
   int64_t start_ms;
   uint64_t start_ns;
   // What the path stands for (copied from the table when the request came).
@@ -666,7 +657,8 @@ static void bad_request(proxy_conn_t *conn) {
 
 // serve answers GET AIA_PREFIX<path> as the origin's URL answered.
 static void serve(proxy_conn_t *conn, aia_get_t *g) {
-  const char *path = g->target + strlen(AIA_PREFIX);
+  const proxy_http_t *http = &conn->http;
+  const char *path = http->path + strlen(AIA_PREFIX);
   proxy_aia_t *t = conn->worker->server->aia;
   uint8_t *der = NULL;
   size_t der_len = 0;
@@ -687,6 +679,7 @@ static void serve(proxy_conn_t *conn, aia_get_t *g) {
   pthread_mutex_unlock(&t->lock);
   static const char kNotFound[] = "tlsmirror: no mirrored AIA URL by this name (another run's, or forgotten)\n";
   static const char kGarbage[] = "tlsmirror: the origin's AIA URL answered with bytes that hold no certificate\n";
+  static const char kDead[] = "tlsmirror: the origin's AIA URL failed, so does this one\n";
   char location[700];
   if (!g->found) {
     respond(conn, 404, "Content-Type: text/plain\r\n", kNotFound, sizeof(kNotFound) - 1);
@@ -706,93 +699,54 @@ static void serve(proxy_conn_t *conn, aia_get_t *g) {
   } else if (g->status == INSPECT_AIA_GARBAGE) {
     respond(conn, 200, "Content-Type: application/pkix-cert\r\n", kGarbage, sizeof(kGarbage) - 1);
   } else if (g->status == INSPECT_AIA_REDIRECT_LOOP) {
-    snprintf(location, sizeof(location), "Location: %s\r\n", g->target);  // to itself, until the client stops
+    snprintf(location, sizeof(location), "Location: %.600s\r\n", http->path);  // to itself, until the client stops
     respond(conn, 302, location, "", 0);
   } else if (g->status == INSPECT_AIA_NOT_HTTP) {
-    snprintf(location, sizeof(location), "Location: https://%s%s\r\n", g->host[0] ? g->host : "localhost", g->target);
+    snprintf(location, sizeof(location), "Location: https://%.255s%.400s\r\n", http->host[0] ? http->host : "localhost",
+             http->path);
     respond(conn, 302, location, "", 0);  // browsers follow AIA redirects to http:// only
   } else {
-    respond(conn, 404, "Content-Type: text/plain\r\n", kNotFound, sizeof(kNotFound) - 1);  // dead
+    respond(conn, 404, "Content-Type: text/plain\r\n", kDead, sizeof(kDead) - 1);
   }
   free(der);
 }
 
-static int on_url(http_parser *p, const char *at, size_t len) {
-  aia_get_t *g = p->data;
-  size_t used = strlen(g->target);
-  if (used + len >= sizeof(g->target)) {
-    g->target_too_long = 1;
-    return 0;
+// The sink of the connection's proxy_http_t, which reads the request: one
+// request per connection, always answered by tlsmirror.
+static void plain_forward(void *arg, const uint8_t *data, size_t len) {
+  (void)data, (void)len;
+  proxy_conn_t *conn = arg;
+  if (!conn->aia->get->answered) {
+    bad_request(conn);  // not HTTP
   }
-  memcpy(g->target + used, at, len);
-  g->target[used + len] = '\0';
-  return 0;
 }
 
-static int on_header_field(http_parser *p, const char *at, size_t len) {
-  aia_get_t *g = p->data;
-  if (g->after_value) {
-    g->field[0] = '\0';
-    g->after_value = 0;
-  }
-  size_t used = strlen(g->field);
-  snprintf(g->field + used, sizeof(g->field) - used, "%.*s", (int)len, at);
-  return 0;
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t len) {
-  aia_get_t *g = p->data;
-  char *dst = strcasecmp(g->field, "host") == 0 ? g->host : strcasecmp(g->field, "user-agent") == 0 ? g->user_agent : NULL;
-  if (dst != NULL) {
-    size_t used = strlen(dst);  // both hold 256 bytes
-    snprintf(dst + used, sizeof(g->host) - used, "%.*s", (int)len, at);
-  }
-  g->after_value = 1;
-  return 0;
-}
-
-static int on_headers_complete(http_parser *p) {
-  ((aia_get_t *)p->data)->head_done = 1;
-  return 0;
-}
-
-static const http_parser_settings kRequestSettings = {
-    .on_url = on_url,
-    .on_header_field = on_header_field,
-    .on_header_value = on_header_value,
-    .on_headers_complete = on_headers_complete,
-};
-
-static int is_aia_get(const aia_get_t *g) {
-  return g->parser.method == HTTP_GET && strncmp(g->target, AIA_PREFIX "/", sizeof(AIA_PREFIX)) == 0;
-}
-
-static void on_plain_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
-  proxy_conn_t *conn = sio->data;
+static int plain_on_head(void *arg, proxy_http_t *http) {
+  proxy_conn_t *conn = arg;
   aia_get_t *g = conn->aia->get;
-  if (g->head_done) {
-    return;  // one request per connection: it is answered, or held
-  }
-  size_t take = len < AIA_MAX_HEAD - g->head_bytes ? len : AIA_MAX_HEAD - g->head_bytes;
-  size_t done = http_parser_execute(&g->parser, &kRequestSettings, (const char *)data, take);
-  g->head_bytes += take;
-  snprintf(conn->http.method, sizeof(conn->http.method), "%s", http_method_str((enum http_method)g->parser.method));
-  if (!g->head_done) {
-    if (done != take || HTTP_PARSER_ERRNO(&g->parser) != HPE_OK || g->head_bytes == AIA_MAX_HEAD) {
-      bad_request(conn);  // not HTTP, or a head too long
-    }
-    return;
-  }
-  snprintf(conn->http.path, sizeof(conn->http.path), "%s", g->target);
-  snprintf(conn->http.user_agent, sizeof(conn->http.user_agent), "%s", g->user_agent);
-  conn->http.requests = 1;
-  if (g->target_too_long || !is_aia_get(g) || conn->worker->server->aia == NULL) {
+  proxy_metrics_add(&conn_metrics(conn)->requests_total, 1);
+  if (strcmp(http->method, "GET") != 0 || strncmp(http->path, AIA_PREFIX "/", sizeof(AIA_PREFIX)) != 0 ||
+      strlen(http->path) > sizeof(AIA_PREFIX) + 40) {
     bad_request(conn);
-    return;
+    return 1;
   }
   g->start_ms = wall_ms();
   g->start_ns = uv_hrtime();
   serve(conn, g);
+  return 1;
+}
+
+static void plain_on_too_large(void *arg) { bad_request(arg); }
+
+static const proxy_http_sink_t kPlainSink = {
+    .forward = plain_forward,
+    .on_head = plain_on_head,
+    .on_too_large = plain_on_too_large,
+};
+
+static void on_plain_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
+  proxy_conn_t *conn = sio->data;
+  proxy_http_request_feed(&conn->http, data, len);
 }
 
 static void on_plain_eof(proxy_sio_t *sio) {
@@ -825,14 +779,14 @@ void conn_plain_http(proxy_conn_t *conn) {
     bad_request(conn);  // CONNECT, or its first bytes are gone
     return;
   }
-  http_parser_init(&aia->get->parser, HTTP_REQUEST);
-  aia->get->parser.data = aia->get;
-  sio->cb = &kPlainCallbacks;  // the stream now delivers the request as it came
+  conn->http.sink = &kPlainSink;  // the request is read as a relayed one would be...
+  sio->cb = &kPlainCallbacks;  // ...from the stream, which now delivers it as it came
 }
 
 // The record of an AIA GET.
 int conn_aia_record(proxy_conn_t *conn) {
   const aia_get_t *g = conn->aia != NULL ? conn->aia->get : NULL;
+  const proxy_http_t *http = &conn->http;
   if (g == NULL || g->start_ms == 0) {
     return 0;  // not an AIA GET: the connection's own record
   }
@@ -856,24 +810,24 @@ int conn_aia_record(proxy_conn_t *conn) {
     inspect_buf_printf(&out, ",\"response\":{\"status_code\":%d}", g->code);
   }
   inspect_buf_puts(&out, "},\"url\":{\"original\":");
-  inspect_buf_json_string(&out, g->target);
+  inspect_buf_json_string(&out, http->path);
   inspect_buf_puts(&out, ",\"path\":");
-  inspect_buf_json_string(&out, g->target);
-  if (g->host[0] != '\0') {
+  inspect_buf_json_string(&out, http->path);
+  if (http->host[0] != '\0') {
     // The Host header without its port ("[v6]:port" keeps its brackets off).
-    const char *host = g->host[0] == '[' ? g->host + 1 : g->host;
-    size_t len = g->host[0] == '[' ? strcspn(host, "]") : strcspn(host, ":");
+    const char *host = http->host[0] == '[' ? http->host + 1 : http->host;
+    size_t len = http->host[0] == '[' ? strcspn(host, "]") : strcspn(host, ":");
     inspect_buf_puts(&out, ",\"domain\":");
     inspect_buf_json_string_len(&out, host, len);
   }
   inspect_buf_puts(&out, "}");
-  if (g->user_agent[0] != '\0') {
+  if (http->user_agent[0] != '\0') {
     inspect_buf_puts(&out, ",\"user_agent\":{\"original\":");
-    inspect_buf_json_string(&out, g->user_agent);
+    inspect_buf_json_string(&out, http->user_agent);
     inspect_buf_puts(&out, "}");
   }
   inspect_buf_puts(&out, ",\"tlsmirror\":{\"aia_get\":{\"path\":");
-  inspect_buf_json_string(&out, g->target + strlen(AIA_PREFIX));
+  inspect_buf_json_string(&out, http->path + strlen(AIA_PREFIX));
   inspect_buf_puts(&out, ",\"url\":");
   inspect_buf_json_string(&out, g->found ? g->url : NULL);
   const char *served;
@@ -892,7 +846,7 @@ int conn_aia_record(proxy_conn_t *conn) {
   inspect_buf_puts(&out, "},\"rejected_by\":\"none\",\"summary\":");
   inspect_buf_t summary;
   inspect_buf_init(&summary, 4096);
-  inspect_buf_printf(&summary, "A client fetched the mirrored AIA URL %s", g->target);
+  inspect_buf_printf(&summary, "A client fetched the mirrored AIA URL %s", http->path);
   if (g->found) {
     inspect_buf_printf(&summary, " (for %s, %s) and got %s.", g->url, inspect_aia_status_name(g->status), served);
   } else {

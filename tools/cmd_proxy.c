@@ -60,7 +60,7 @@ static const char kProxyHelp[] =
     "  --timeout-connect S    connecting to the origin (default 5)\n"
     "  --aia-timeout S        one AIA URL that tlsmirror fetches as a browser would\n"
     "                         (default 10); the client's handshake waits for them,\n"
-    "                         at most --timeout-connect + --timeout-handshake\n"
+    "                         up to --timeout-connect + --timeout-handshake - 1 s\n"
     "  --max-conns N          open client connections (default 10000)\n"
     "  --log-secrets          log Authorization and Cookie values (redacted by default)\n"
     "\n"
