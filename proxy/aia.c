@@ -19,7 +19,10 @@
 // What it gave decides what the mirrored URL serves: the mirrored issuer
 // (tls_mirror_aia_issuer) only when the origin's URL served that issuer,
 // else the same failure (404, no answer until the client gives up, a body
-// too large, garbage, a redirect loop, a redirect to https). The fetches go
+// too large, garbage, a redirect loop, a redirect to https, the certificate
+// that did not issue the copy). The handshake, not the GET, waits for the
+// fetch: the verdicts and the record then always hold its outcome, and the
+// table is filled before the client can ask. The fetches go
 // into the origin's verdicts (the browser profile's, as `inspect` gives them)
 // and the connection's record; each GET of a mirrored URL writes a record of
 // its own.
@@ -35,10 +38,10 @@
 #include "proxy/conn_internal.h"
 
 #define AIA_PREFIX "/.well-known/tlsmirror-aia"
-#define AIA_MAX_FETCHES 8                 // URLs fetched for one chain, upward
-#define AIA_TTL_OK 600.0    // seconds an outcome stays fresh...
+#define AIA_MAX_FETCHES 8    // URLs fetched for one chain, upward
+#define AIA_TTL_OK 600.0     // seconds an outcome stays fresh...
 #define AIA_TTL_FAILED 60.0  // ...or a failure
-#define AIA_MAX_URLS 1024
+#define AIA_MAX_URLS 1024    // the table's bounds (the oldest go first)
 #define AIA_MAX_PATHS 4096
 
 // The server's table.
