@@ -60,11 +60,27 @@ static void cache_key(const inspect_input_t *in, const inspect_selection_t *sel,
                        in->now / 60, 0};
   SHA256_Update(&sha, fields, sizeof(fields));
   update_str(&sha, in->handshake.detail);
-  // The trust store, pool and AIA fetches are compared by identity: a proxy
-  // keeps them for its whole life.
-  const void *ptrs[3] = {in->trust, in->aia_pool, in->aia_fetches};
-  SHA256_Update(&sha, ptrs, sizeof(ptrs));
+  // The trust store is compared by identity: a proxy keeps it for its whole
+  // life. The AIA pool and fetches are a connection's own: by content.
+  SHA256_Update(&sha, &in->trust, sizeof(in->trust));
+  uint8_t pool_hash[32] = {0};
+  if (in->aia_pool != NULL) {
+    inspect_chain_sha256(in->aia_pool, pool_hash);
+  }
+  SHA256_Update(&sha, pool_hash, sizeof(pool_hash));
   SHA256_Update(&sha, &in->num_aia_fetches, sizeof(in->num_aia_fetches));
+  for (size_t i = 0; i < in->num_aia_fetches; i++) {
+    const inspect_aia_fetch_t *f = &in->aia_fetches[i];
+    int status = f->status;
+    SHA256_Update(&sha, &status, sizeof(status));
+    update_str(&sha, f->url);
+    update_str(&sha, f->detail);
+    uint8_t certs_hash[32] = {0};
+    if (f->certs != NULL) {
+      inspect_chain_sha256(f->certs, certs_hash);
+    }
+    SHA256_Update(&sha, certs_hash, sizeof(certs_hash));
+  }
   for (size_t i = 0; i < sel->num; i++) {
     update_str(&sha, sel->items[i].label);
   }

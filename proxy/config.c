@@ -15,6 +15,7 @@ void proxy_config_init(proxy_config_t *cfg) {
   cfg->timeout_connect = 5;
   cfg->timeout_request = 20;
   cfg->timeout_keepalive = 60;
+  cfg->aia_timeout = TLS_AIA_TIMEOUT;
   cfg->drain = 10;
   cfg->max_conns = 10000;
   cfg->max_header = 64 * 1024;
@@ -30,7 +31,8 @@ int proxy_config_check(const proxy_config_t *cfg, char *err, size_t err_len) {
   } else if (cfg->ca == NULL && cfg->fixed == NULL) {
     bad = "no mirror CA and no fixed certificate";
   } else if (!(cfg->timeout_handshake > 0 && cfg->timeout_idle > 0 && cfg->timeout_connect > 0 &&
-               cfg->timeout_request > 0 && cfg->timeout_keepalive > 0)) {
+               cfg->timeout_request > 0 && cfg->timeout_keepalive > 0 &&
+               cfg->aia_timeout > 0)) {
     bad = "timeouts must be positive";
   } else if (!(cfg->drain >= 0)) {
     bad = "the drain time must not be negative";

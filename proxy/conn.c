@@ -40,6 +40,7 @@ void conn_client_set_state(proxy_conn_t *conn, conn_client_state_t state) {
       seconds = cfg->timeout_connect + cfg->timeout_handshake;
       break;
     case CLIENT_ESTABLISHED:
+    case CLIENT_PLAIN_HTTP:  // its request, or (an AIA GET) waiting until it gives up
       seconds = cfg->timeout_idle;
       break;
     default:
@@ -105,6 +106,7 @@ void conn_release(proxy_conn_t *conn) {
   inspect_buf_cleanup(&conn->hello.json);
   inspect_buf_cleanup(&conn->hello.extra);
   inspect_buf_cleanup(&conn->early);
+  conn_aia_free(conn->aia);
   free(conn);
   proxy_worker_conn_done(worker);
 }
@@ -264,6 +266,7 @@ static int choose_identity(proxy_conn_t *conn) {
   } else if (cfg->enforce == PROXY_ENFORCE_NONE && origin_ok) {
     tls_mirror_keygen_t *job = NULL;
     serve = SERVE_MIRROR;
+    conn_aia_set_base(conn);
     err = tls_mirror_chain_or_keygen(conn->worker->mirror, origin->chain, cfg->trust, &conn->client.identity,
                                      conn->client.keygen == KEYGEN_NONE ? &job : NULL);
     if (job != NULL) {
@@ -283,13 +286,22 @@ static int choose_identity(proxy_conn_t *conn) {
     return 0;
   }
   conn->client.serve = serve;
+  if (serve == SERVE_MIRROR) {
+    conn_aia_publish(conn);
+  }
   return 0;
+}
+
+void conn_client_serve(proxy_conn_t *conn) {
+  if (!choose_identity(conn)) {
+    conn_client_resume(conn);
+  }
 }
 
 void conn_origin_done(proxy_conn_t *conn) {
   conn_origin_judge(conn, 1);
-  if (!choose_identity(conn)) {
-    conn_client_resume(conn);
+  if (!conn_aia_fetch(conn)) {
+    conn_client_serve(conn);
   }
 }
 

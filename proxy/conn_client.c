@@ -314,15 +314,12 @@ static const char *describe_refused_hello(const proxy_sio_t *sio) {
 // The client's handshake ended.
 static void client_failed(proxy_conn_t *conn, proxy_sio_t *sio) {
   proxy_metrics_t *m = conn_metrics(conn);
-  // A client speaking plain HTTP to the TLS port gets a readable answer.
+  // A client speaking plain HTTP to the TLS port gets a readable answer
+  // (a GET of a mirrored AIA URL, what it stands for).
   if (strstr(sio->tls_error, "HTTP_REQUEST") != NULL || strstr(sio->tls_error, "HTTPS_PROXY_REQUEST") != NULL) {
-    static const char kResponse[] =
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 62\r\nConnection: close\r\n\r\n"
-        "tlsmirror: this port speaks TLS; use https:// to reach it.\n\n\n";
     conn_client_set_state(conn, CLIENT_PLAIN_HTTP);
-    conn->http.status = 400;
-    proxy_sio_write_raw(sio, kResponse, sizeof(kResponse) - 1);
     proxy_metrics_add(&m->handshakes[PROXY_SIDE_CLIENT][PROXY_HS_NOT_TLS], 1);
+    conn_plain_http(conn);
   } else {
     if (conn->client.state != CLIENT_AWAIT_HELLO) {
       conn_client_set_state(conn, CLIENT_FAILED);  // (no ClientHello stays CLIENT_AWAIT_HELLO)

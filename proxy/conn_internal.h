@@ -15,6 +15,9 @@
 // pages.c        what tlsmirror answers itself: a platform's error page
 //                (--as) or its own 502
 // record.c       the JSON record, a function of a read-only view
+// aia.c          AIA through the proxy: the missing issuer's URL fetched for
+//                the verdicts and the mirror, the URLs mirrored copies name
+//                instead, and plain HTTP on the TLS port (GETs of those URLs)
 //
 // Each leg has one explicit state; who rejected the connection is read from
 // those states when the record is written.
@@ -142,6 +145,7 @@ typedef enum {
   DEADLINE_KEEPALIVE,  // waiting for a request's first byte (--timeout-keepalive)
   DEADLINE_HEAD,       // a request head has begun and must end (--timeout-request)
 } conn_request_deadline_t;
+typedef struct conn_aia_st conn_aia_t;
 
 struct proxy_conn_st {
   proxy_worker_t *worker;
@@ -163,6 +167,7 @@ struct proxy_conn_st {
   conn_hello_t hello;
   conn_client_t client;
   conn_origin_t origin;
+  conn_aia_t *aia;  // AIA fetches or an AIA GET (aia.c), NULL for most connections
   conn_answer_t answer;
   const char *close_reason;
 
@@ -188,8 +193,12 @@ void conn_close_timers(proxy_conn_t *conn);
 void conn_request_deadlines(proxy_conn_t *conn);
 void conn_release(proxy_conn_t *conn);
 // conn_origin_done runs once when the origin leg has a result (established
-// or failed, judged): it chooses what the client gets and resumes it.
+// or failed, judged): it chooses what the client gets and resumes it (after
+// AIA fetches, when the chain needs them).
 void conn_origin_done(proxy_conn_t *conn);
+// conn_client_serve chooses what the client gets from the origin leg's
+// verdicts and resumes its handshake.
+void conn_client_serve(proxy_conn_t *conn);
 
 // conn_client.c
 extern const proxy_sio_callbacks_t conn_client_callbacks;
@@ -215,6 +224,34 @@ enum ssl_verify_result_t conn_mtls_on_client_chain(SSL *ssl, uint8_t *out_alert)
 void conn_mtls_judge(proxy_conn_t *conn);
 void conn_mtls_apply(proxy_conn_t *conn);  // after the client's handshake: ALB headers, API Gateway's 403
 const inspect_verdict_t *conn_mtls_alb_verdict(const inspect_report_t *client_report);
+
+// aia.c: AIA through the proxy.
+//
+// conn_aia_fetch starts fetching, on the thread pool, the caIssuers URLs a
+// browser would fetch for the origin's chain (its path stops at a
+// certificate whose issuer nobody sent) and returns 1: the origin is then
+// judged again with what they gave, and conn_client_serve runs. It returns 0
+// when there is nothing to fetch, or once it has run.
+int conn_aia_fetch(proxy_conn_t *conn);
+// conn_aia_input gives the origin's verdict input the fetches and their certificates.
+void conn_aia_input(const proxy_conn_t *conn, inspect_input_t *in);
+// conn_aia_set_base points the caIssuers URLs of the chain the worker's mirror
+// mints next at tlsmirror (a chain that names none keeps them); call it
+// before tls_mirror_chain_or_keygen.
+void conn_aia_set_base(proxy_conn_t *conn);
+// conn_aia_publish, once the client is to get the mirrored chain, makes each
+// fetched URL's mirrored URL serve what the origin's URL gave.
+void conn_aia_publish(proxy_conn_t *conn);
+// conn_plain_http answers a client that spoke plain HTTP to the TLS port: a
+// GET of a mirrored AIA URL gets what the origin's URL gave, anything else 400.
+void conn_plain_http(proxy_conn_t *conn);
+// conn_aia_render appends the record's tlsmirror.aia member (",\"aia\":[...]"),
+// nothing without fetches.
+void conn_aia_render(const conn_aia_t *aia, inspect_buf_t *out);
+// conn_aia_record writes the record of an AIA GET and returns 1; 0 for any
+// other connection (which gets the usual record).
+int conn_aia_record(proxy_conn_t *conn);
+void conn_aia_free(conn_aia_t *aia);
 
 // pages.c: what tlsmirror answers itself.
 typedef struct {
@@ -247,6 +284,7 @@ typedef struct {
   const conn_origin_t *origin;
   const proxy_http_t *http;
   const proxy_h2_t *h2;  // NULL unless HTTP/2
+  const conn_aia_t *aia;  // may be NULL
   conn_answer_t answer;
   const char *close_reason;
   uint64_t bytes_to_origin;

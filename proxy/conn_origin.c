@@ -33,6 +33,7 @@ void conn_origin_judge(proxy_conn_t *conn, int count) {
       .handshake = origin->hs,
   };
   in.handshake.detail = origin->detail[0] ? origin->detail : NULL;
+  conn_aia_input(conn, &in);
   inspect_report_free(origin->report);
   origin->enforced = NULL;
   if (inspect_cache_report(conn->worker->cache, &in, cfg->selection, &origin->report) != INSPECT_OK) {
@@ -54,7 +55,8 @@ void conn_origin_judge(proxy_conn_t *conn, int count) {
 void conn_origin_fail(proxy_conn_t *conn, inspect_hs_status_t status, const char *detail) {
   conn->origin.state = ORIGIN_FAILED;
   conn->origin.hs.status = status;
-  snprintf(conn->origin.detail, sizeof(conn->origin.detail), "%s", detail);
+  // Cut to fit (gcc -O2 sees the 300-byte details of a failed resolve).
+  snprintf(conn->origin.detail, sizeof(conn->origin.detail), "%.*s", (int)sizeof(conn->origin.detail) - 1, detail);
   conn_origin_done(conn);
 }
 

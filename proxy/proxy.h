@@ -152,6 +152,8 @@ typedef struct {
   double timeout_connect;            // seconds to connect to the origin (5)
   double timeout_request;            // seconds from a request head's first byte to its end (20)
   double timeout_keepalive;          // seconds from a response's end (or the handshake) to the next request (60)
+  double aia_timeout;                // seconds for one AIA URL, redirects included (10); fetches for one
+                                     // chain stop a second short of timeout_connect + timeout_handshake
   double drain;                      // seconds SIGTERM waits for open connections (10)
   unsigned max_conns;                // open client connections, all workers (10000)
   size_t max_header;                 // request head bytes (64 KiB)
@@ -169,8 +171,11 @@ typedef struct {
   // on_ready runs once every worker listens, with the bound address.
   void (*on_ready)(void *arg, const char *listen_addr, const char *metrics_addr);
   // on_record runs (on a worker thread) after each connection's record is
-  // written: the SNI (or NULL), who rejects it and the one-sentence summary.
-  void (*on_record)(void *arg, const char *sni, const char *rejected_by, const char *summary);
+  // written: the SNI (or NULL), who rejects it, the one-sentence summary and
+  // the origin's verdicts (NULL when not judged; valid during the call). A
+  // GET of a mirrored AIA URL has a record but no call.
+  void (*on_record)(void *arg, const char *sni, const char *rejected_by, const char *summary,
+                    const inspect_report_t *verdicts);
   void *arg;
 } proxy_config_t;
 

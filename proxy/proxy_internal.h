@@ -71,6 +71,7 @@ struct proxy_sio_st {
   unsigned close_after_flush : 1;
   unsigned above_high_water : 1;
   unsigned input_full : 1;  // reading stopped: PROXY_SIO_MAX_PENDING bytes wait unconsumed
+  unsigned plain : 1;       // the peer speaks plain text: bytes go to on_data as they are (proxy_sio_set_plain)
   int alert_received;  // last TLS alert from the peer, -1 if none
   // Record boundaries of the peer's bytes during the handshake, to spot a
   // plaintext alert BoringSSL cannot read (see scan_records in sio.c).
@@ -124,6 +125,13 @@ void proxy_sio_close_after_flush(proxy_sio_t *sio);
 // proxy_sio_write_raw queues bytes to the socket without TLS (e.g. a plain
 // HTTP 400 to a client that did not speak TLS).
 int proxy_sio_write_raw(proxy_sio_t *sio, const void *data, size_t len);
+// proxy_sio_set_plain, called from on_handshake(sio, 0) when the peer spoke
+// plain text instead of TLS, keeps the stream open as a plain one: on_data
+// gets what the peer sent, from its first byte, and everything it sends next;
+// on_eof its end. The owner answers with proxy_sio_write_raw and closes. It
+// returns -1 (and changes nothing) when the first bytes are gone (BoringSSL
+// consumed them in an earlier read).
+int proxy_sio_set_plain(proxy_sio_t *sio);
 
 // HTTP/1.1 through the proxy.
 //
@@ -291,6 +299,27 @@ static inline void proxy_metrics_add(uint64_t *counter, int64_t n) {
 
 void proxy_metrics_render(const proxy_metrics_t *metrics, inspect_buf_t *out);
 
+// AIA through the proxy: the table of fetched caIssuers URLs and of the
+// mirrored URLs that stand for them, shared by every worker (see aia.c).
+typedef struct proxy_aia_st proxy_aia_t;
+
+proxy_aia_t *proxy_aia_new(const proxy_config_t *cfg);
+void proxy_aia_free(proxy_aia_t *aia);
+// proxy_aia_lookup gives `url`'s outcome: from the table while it is fresh
+// (after waiting for a fetch of it under way), else fetched now on the
+// calling thread, which blocks. Connections use it from the thread pool.
+// It returns 0, or PROXY_ENOMEM.
+typedef struct {
+  inspect_aia_status_t status;
+  int cached;  // from the table: fetched before (or meanwhile, by another caller)
+  size_t num_certs;
+} proxy_aia_outcome_t;
+int proxy_aia_lookup(proxy_aia_t *aia, const char *url, proxy_aia_outcome_t *out);
+// proxy_aia_set_ttl sets how long an outcome stays fresh, in seconds (10
+// minutes, a failure 1 minute; tests shorten them).
+void proxy_aia_set_ttl(proxy_aia_t *aia, double ok, double failed);
+size_t proxy_aia_num_urls(proxy_aia_t *aia);
+
 // Workers and connections.
 typedef struct proxy_server_st proxy_server_t;
 typedef struct proxy_ui_st proxy_ui_t;
@@ -328,6 +357,7 @@ struct proxy_server_st {
   proxy_log_t keylog;
   int keylog_enabled;
   proxy_metrics_t metrics;
+  proxy_aia_t *aia;
   proxy_worker_t *workers;
   unsigned num_workers;
   unsigned max_conns;   // --max-conns, for the whole process

@@ -439,6 +439,7 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
   json_alert(out, v->client_alert_sent);
   inspect_buf_printf(out, ",\"served\":\"%s\"}", served_name(v->client->serve));
   record_served(out, v);
+  conn_aia_render(v->aia, out);
   if (origin->report != NULL) {
     inspect_buf_puts(out, ",\"findings\":");
     inspect_json_findings(out, origin->report);
@@ -491,6 +492,9 @@ static void served_chain(proxy_conn_t *conn, proxy_record_view_t *view) {
 }
 
 void conn_record(proxy_conn_t *conn) {
+  if (conn_aia_record(conn)) {
+    return;  // an AIA GET: a record of its own
+  }
   proxy_server_t *server = conn->worker->server;
   proxy_record_view_t view = {
       .start_ms = conn->start_ms,
@@ -502,6 +506,7 @@ void conn_record(proxy_conn_t *conn) {
       .origin = &conn->origin,
       .http = &conn->http,
       .h2 = conn->h2,
+      .aia = conn->aia,
       .answer = conn->answer,
       .close_reason = conn->close_reason,
       .bytes_to_origin = conn->bytes_to_origin,
@@ -528,7 +533,8 @@ void conn_record(proxy_conn_t *conn) {
     }
   }
   if (server->cfg->on_record != NULL) {
-    server->cfg->on_record(server->cfg->arg, conn->hello.has_sni ? conn->hello.sni : NULL, who, summary);
+    server->cfg->on_record(server->cfg->arg, conn->hello.has_sni ? conn->hello.sni : NULL, who, summary,
+                           conn->origin.report);
   }
   inspect_buf_cleanup(&out);
   inspect_buf_cleanup(&scratch);

@@ -426,6 +426,9 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
       server->keylog_enabled = 1;
     }
   }
+  if (rc == 0 && (server->aia = proxy_aia_new(cfg)) == NULL) {
+    rc = PROXY_ENOMEM;
+  }
   server->workers = rc == 0 ? calloc(server->num_workers, sizeof(proxy_worker_t)) : NULL;
   if (rc == 0 && server->workers == NULL) {
     rc = PROXY_ENOMEM;
@@ -525,6 +528,7 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   uv_loop_close(m.loop);
   proxy_ui_stop(server->ui);  // after the workers: nothing pushes records any more
   free(server->workers);
+  proxy_aia_free(server->aia);
   // A run that dropped records ends in an error that says how many.
   proxy_log_t *logs[] = {&server->log, server->keylog_enabled ? &server->keylog : NULL};
   for (size_t i = 0; rc == 0 && i < 2; i++) {

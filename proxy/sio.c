@@ -219,6 +219,16 @@ void proxy_sio_close_after_flush(proxy_sio_t *sio) {
   }
 }
 
+// deliver_plain hands a plain stream's input to the owner as it is.
+static void deliver_plain(proxy_sio_t *sio) {
+  size_t n = sio->in_len - sio->in_off;
+  const uint8_t *data = sio->in + sio->in_off;
+  sio->in_off = sio->in_len;
+  if (n > 0) {
+    sio->cb->on_data(sio, data, n);
+  }
+}
+
 static void handshake_failed(proxy_sio_t *sio, int error) {
   sio->handshake_failed = 1;
   sio_fail(sio, error);
@@ -227,7 +237,20 @@ static void handshake_failed(proxy_sio_t *sio, int error) {
     sio->cb->on_handshake(sio, 0);
   }
   drop_first_record(sio);
+  if (sio->plain && !sio->closing) {
+    deliver_plain(sio);  // the owner took the stream over as plain text (proxy_sio_set_plain)
+    return;
+  }
   proxy_sio_close_after_flush(sio);
+}
+
+int proxy_sio_set_plain(proxy_sio_t *sio) {
+  if (sio->bytes_in != sio->in_len) {
+    return -1;  // earlier reads were consumed: the first bytes are gone
+  }
+  sio->plain = 1;
+  sio->in_off = 0;
+  return 0;
 }
 
 static void deliver_eof(proxy_sio_t *sio) {
@@ -244,6 +267,15 @@ static int input_left(const proxy_sio_t *sio) { return sio->in_off < sio->in_len
 
 static void process(proxy_sio_t *sio) {
   if (sio->closing) {
+    return;
+  }
+  if (sio->plain) {
+    if (!sio->close_after_flush) {
+      deliver_plain(sio);
+      if (sio->eof && !sio->closing) {
+        deliver_eof(sio);
+      }
+    }
     return;
   }
   if (!sio->handshake_done) {
@@ -435,7 +467,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   sio->bytes_in += (uint64_t)nread;
-  if (!sio->handshake_done && SSL_is_server(sio->ssl)) {
+  if (!sio->handshake_done && !sio->plain && SSL_is_server(sio->ssl)) {
     scan_records(sio, (const uint8_t *)buf->base, (size_t)nread);
   }
   if (sio->pending != NULL) {

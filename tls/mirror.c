@@ -747,6 +747,9 @@ int tls_mirror_standin(tls_mirror_t *m, const char *name, int64_t now, tls_ident
 }
 
 int tls_mirror_set_aia_base(tls_mirror_t *m, const char *base) {
+  if (base == m->aia_base || (base != NULL && m->aia_base != NULL && strcmp(base, m->aia_base) == 0)) {
+    return TLS_OK;  // unchanged (a proxy sets it for every connection)
+  }
   char *copy = NULL;
   if (base != NULL && (copy = strdup(base)) == NULL) {
     return TLS_ENOMEM;
@@ -756,19 +759,38 @@ int tls_mirror_set_aia_base(tls_mirror_t *m, const char *base) {
   return TLS_OK;
 }
 
-int tls_mirror_aia_issuer(tls_mirror_t *m, const inspect_chain_t *origin, size_t index, const inspect_cert_t *issuer,
-                          const inspect_trust_t *trust, CRYPTO_BUFFER **out, char *path, size_t path_len) {
-  *out = NULL;
-  size_t n = inspect_chain_num(origin);
-  if (index >= n || m->aia_base == NULL) {
-    return TLS_EMINT;
+// aia_signer returns the key that signed copy `index` of `origin` when that
+// copy names a rewritten caIssuers URL (its issuer was not sent: a phantom's
+// key), or NULL.
+static EVP_PKEY *aia_signer(tls_mirror_t *m, const inspect_chain_t *origin, size_t index,
+                            const inspect_trust_t *trust) {
+  if (index >= inspect_chain_num(origin) || m->aia_base == NULL) {
+    return NULL;
+  }
+  const char *url = inspect_cert_get0_info(inspect_chain_get0(origin, index))->aia_ca_issuers;
+  if (url == NULL || strncasecmp(url, "http://", 7) != 0) {
+    return NULL;
   }
   plan_t plan[INSPECT_CHAIN_MAX];
   make_plan(origin, trust, plan);
-  const inspect_cert_t *subject = inspect_chain_get0(origin, index);
-  const char *url = inspect_cert_get0_info(subject)->aia_ca_issuers;
-  if (plan[index].kind != SIGN_BY_PHANTOM || url == NULL || strncasecmp(url, "http://", 7) != 0 ||
-      !inspect_cert_is_issued_by(subject, issuer)) {
+  return plan[index].kind == SIGN_BY_PHANTOM ? key_for(m, KEY_EC256, INSPECT_CHAIN_MAX + index) : NULL;
+}
+
+int tls_mirror_aia_path(tls_mirror_t *m, const inspect_chain_t *origin, size_t index, const inspect_trust_t *trust,
+                        char *path, size_t path_len) {
+  EVP_PKEY *key = aia_signer(m, origin, index, trust);
+  if (key == NULL) {
+    return TLS_EMINT;
+  }
+  const char *url = inspect_cert_get0_info(inspect_chain_get0(origin, index))->aia_ca_issuers;
+  return aia_path(url, key, path, path_len) ? TLS_OK : TLS_EMINT;
+}
+
+int tls_mirror_aia_issuer(tls_mirror_t *m, const inspect_chain_t *origin, size_t index, const inspect_cert_t *issuer,
+                          const inspect_trust_t *trust, CRYPTO_BUFFER **out, char *path, size_t path_len) {
+  *out = NULL;
+  if (tls_mirror_aia_path(m, origin, index, trust, path, path_len) != TLS_OK ||
+      !inspect_cert_is_issued_by(inspect_chain_get0(origin, index), issuer)) {
     return TLS_EMINT;  // no copy names a mirrored URL for it, or `issuer` did not issue it
   }
   // The key that signed copy `index`, and the copy's issuer as it would be
@@ -778,9 +800,6 @@ int tls_mirror_aia_issuer(tls_mirror_t *m, const inspect_chain_t *origin, size_t
   int trusted = inspect_trust_issuer_of(trust, issuer);
   X509 *signer = trusted ? m->ca->root_x509 : m->ca->untrusted_x509;
   EVP_PKEY *signer_key = trusted ? m->ca->root_key : m->ca->untrusted_key;
-  if (key == NULL || !aia_path(url, key, path, path_len)) {
-    return TLS_EKEYGEN;
-  }
   *out = mint_copy(inspect_cert_get0_x509(issuer), inspect_cert_get0_info(issuer), key, signer, signer_key,
                    m->aia_base);
   return *out != NULL ? TLS_OK : TLS_EMINT;

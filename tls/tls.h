@@ -311,6 +311,12 @@ int tls_mirror_set_aia_base(tls_mirror_t *mirror, const char *base);
 int tls_mirror_aia_issuer(tls_mirror_t *mirror, const inspect_chain_t *origin, size_t index,
                           const inspect_cert_t *issuer, const inspect_trust_t *trust, CRYPTO_BUFFER **out, char *path,
                           size_t path_len);
+// tls_mirror_aia_path writes the path below the base ("/<hex>.der") that
+// copy `index` of `origin` names instead of its original caIssuers URL, for
+// whatever that URL gave (a failure, or certificates that did not issue it),
+// without minting anything. TLS_EMINT when the copy names no such URL.
+int tls_mirror_aia_path(tls_mirror_t *mirror, const inspect_chain_t *origin, size_t index,
+                        const inspect_trust_t *trust, char *path, size_t path_len);
 
 // tls_mirror_standin fills `out` with a valid leaf for `name` under the
 // mirror root: what clients get when there is no origin chain to mirror

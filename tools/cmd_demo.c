@@ -47,6 +47,7 @@ typedef struct {
     char sni[256];
     char rejected_by[64];
     char *summary;
+    char *browser, *cloudfront;  // those profiles' verdicts: "accepts. <effect>" or "rejects. <effect>"
   } rec[MAX_SITES * 2];
 } demo_state_t;
 
@@ -112,13 +113,30 @@ static void on_proxy_ready(void *arg, const char *listen, const char *metrics) {
   pthread_mutex_unlock(&st->lock);
 }
 
-static void on_record(void *arg, const char *sni, const char *rejected_by, const char *summary) {
+// verdict_line returns "accepts. <effect>" or "rejects. <effect>" for
+// `profile`'s verdict in `verdicts`, or NULL.
+static char *verdict_line(const inspect_report_t *verdicts, const char *profile) {
+  for (size_t i = 0; verdicts != NULL && i < inspect_report_num_verdicts(verdicts); i++) {
+    const inspect_verdict_t *v = inspect_report_get0_verdict(verdicts, i);
+    if (strcmp(v->profile, profile) == 0) {
+      char text[2048];
+      snprintf(text, sizeof(text), "%s %s", v->accept ? "accepts." : "rejects.", v->effect);
+      return strdup(text);
+    }
+  }
+  return NULL;
+}
+
+static void on_record(void *arg, const char *sni, const char *rejected_by, const char *summary,
+                      const inspect_report_t *verdicts) {
   demo_state_t *st = arg;
   pthread_mutex_lock(&st->lock);
   if (st->records < sizeof(st->rec) / sizeof(st->rec[0])) {
     snprintf(st->rec[st->records].sni, sizeof(st->rec[0].sni), "%s", sni != NULL ? sni : "");
     snprintf(st->rec[st->records].rejected_by, sizeof(st->rec[0].rejected_by), "%s", rejected_by);
     st->rec[st->records].summary = strdup(summary);
+    st->rec[st->records].browser = verdict_line(verdicts, "browser");
+    st->rec[st->records].cloudfront = verdict_line(verdicts, "cloudfront-origin");
   }
   st->records++;
   pthread_cond_broadcast(&st->cond);
@@ -201,45 +219,14 @@ static void print_wrapped(const char *label, const char *text) {
   putchar('\n');
 }
 
-// aia_report judges a lab origin as `tlsmirror inspect` does, fetching the
-// missing issuer from the leaf's AIA URL as Chrome would (the proxy does
-// not fetch AIA yet, so its record cannot tell what a browser does).
-static inspect_report_t *aia_report(uint16_t port, uint16_t aia_port, const char *host, const inspect_trust_t *trust,
-                                    int64_t now) {
-  tls_probe_config_t cfg = {.host = host, .port = port, .connect_addr = "127.0.0.1", .sni = host, .timeout = 10};
-  tls_probe_result_t probe;
-  tls_resolve_t resolve = {.host = LAB_AIA_HOST, .port = aia_port, .addr = "127.0.0.1"};
-  tls_aia_t *aia = tls_aia_new(&(tls_aia_config_t){.resolves = &resolve, .num_resolves = 1});
-  inspect_chain_t *pool = inspect_chain_new();
-  inspect_report_t *report = NULL;
-  if (tls_probe_run(&cfg, &probe) == TLS_OK && aia != NULL && pool != NULL &&
-      tls_aia_gather(aia, probe.chain, trust, now, pool) == TLS_OK) {
-    inspect_input_t in = {.chain = probe.chain, .name = host, .sni_sent = 1, .trust = trust, .aia_pool = pool,
-                          .now = now, .handshake = probe.handshake};
-    in.aia_fetches = tls_aia_get0_fetches(aia, &in.num_aia_fetches);
-    inspect_selection_t sel;
-    inspect_selection_all(&sel);
-    inspect_report_new(&in, &sel, &report);
-  }
-  tls_probe_result_cleanup(&probe);
-  inspect_chain_free(pool);
-  tls_aia_free(aia);
-  return report;
-}
-
-// print_aia_story shows what the browser (which fetches the issuer) and
+// print_aia_story shows, from the proxy's record, what the browser (which
+// fetches the missing issuer, as the proxy did for its verdicts) and
 // CloudFront (which does not) make of a chain that needs AIA.
-static void print_aia_story(const inspect_report_t *report) {
-  for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
-    const inspect_verdict_t *v = inspect_report_get0_verdict(report, i);
-    if (strcmp(v->profile, "browser") == 0 || strcmp(v->profile, "cloudfront-origin") == 0) {
-      char text[2048];
-      snprintf(text, sizeof(text), "%s %s", v->accept ? "accepts." : "rejects.", v->effect);
-      print_wrapped(strcmp(v->profile, "browser") == 0 ? "browser" : "CloudFront", text);
-    }
-  }
-  char text[4096];
-  snprintf(text, sizeof(text), "(inspect, fetching AIA as Chrome does) %s", inspect_report_get0_summary(report));
+static void print_aia_story(const char *browser, const char *cloudfront, const char *verdict) {
+  print_wrapped("browser", browser);
+  print_wrapped("CloudFront", cloudfront);
+  char text[4200];
+  snprintf(text, sizeof(text), "(fetching AIA as Chrome does) %s", verdict);
   print_wrapped("tlsmirror", text);
 }
 
@@ -303,7 +290,7 @@ int cmd_demo(int argc, char **argv) {
   static demo_state_t st;
   static lab_thread_t lt;
   static proxy_thread_t pt;
-  static proxy_resolve_t resolves[MAX_SITES];
+  static proxy_resolve_t resolves[MAX_SITES + 1];
   pthread_mutex_init(&st.lock, NULL);
   pthread_cond_init(&st.cond, NULL);
   size_t num = lab_scenario_count();
@@ -347,8 +334,12 @@ int cmd_demo(int argc, char **argv) {
     pt.st = &st;
     proxy_config_init(&pt.cfg);
     pt.cfg.listen = "127.0.0.1:0";
+    // The proxy fetches the AIA URLs a browser would, from the lab's plain-HTTP listener.
+    snprintf(resolves[num].host, sizeof(resolves[num].host), "%s", LAB_AIA_HOST);
+    resolves[num].port = lt.cfg.http_port;
+    snprintf(resolves[num].addr, sizeof(resolves[num].addr), "127.0.0.1");
     pt.cfg.resolves = resolves;
-    pt.cfg.num_resolves = num;
+    pt.cfg.num_resolves = num + 1;
     pt.cfg.trust = trust;
     pt.cfg.selection = &sel;
     pt.cfg.log_path = log_path;
@@ -388,9 +379,7 @@ int cmd_demo(int argc, char **argv) {
                             "--cacert", root_pem, "--resolve", resolve, url, NULL};
       int code = run_curl(curl, line, sizeof(line));
       char aia_url[256];
-      inspect_report_t *aia = lab_aia_url(lab, i, aia_url, sizeof(aia_url))
-                                  ? aia_report(lt.sites[i].port, lt.cfg.http_port, s->host, trust, now)
-                                  : NULL;
+      int aia = lab_aia_url(lab, i, aia_url, sizeof(aia_url));
       // Wait for this connection's record (curl has closed by now).
       pthread_mutex_lock(&st.lock);
       while (st.records < i + 1) {
@@ -411,9 +400,8 @@ int cmd_demo(int argc, char **argv) {
       snprintf(verdict, sizeof(verdict), "rejected by %s.", who);
       char both[4096];
       snprintf(both, sizeof(both), "%s %s", strcmp(who, "none") == 0 ? "nobody rejects." : verdict, summary);
-      if (aia != NULL) {
-        print_aia_story(aia);
-        inspect_report_free(aia);
+      if (aia && st.records > i && st.rec[i].browser != NULL && st.rec[i].cloudfront != NULL) {
+        print_aia_story(st.rec[i].browser, st.rec[i].cloudfront, both);
       } else {
         print_wrapped("tlsmirror", both);
       }
@@ -447,6 +435,8 @@ int cmd_demo(int argc, char **argv) {
   }
   for (size_t i = 0; i < st.records && i < sizeof(st.rec) / sizeof(st.rec[0]); i++) {
     free(st.rec[i].summary);
+    free(st.rec[i].browser);
+    free(st.rec[i].cloudfront);
   }
   inspect_trust_free(trust);
   tls_mirror_ca_free(ca);

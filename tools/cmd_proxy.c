@@ -16,7 +16,7 @@ static const char kProxyHelp[] =
     "                       [--profile LIST] [--keylog FILE] [--workers N]\n"
     "                       [--metrics ADDR:PORT] [--timeout-handshake S]\n"
     "                       [--timeout-idle S] [--timeout-connect S] [--timeout-request S]\n"
-    "                       [--timeout-keepalive S] [--max-conns N]\n"
+    "                       [--timeout-keepalive S] [--aia-timeout S] [--max-conns N]\n"
     "                       [--client-auth none|request|require] [--client-trust PEM]\n"
     "                       [--mtls-mode passthrough|verify] [--upstream-cert PEM --upstream-key PEM]\n"
     "                       [--ui ADDR:PORT [--ui-token TOKEN] [--ui-ring N]]\n"
@@ -63,6 +63,9 @@ static const char kProxyHelp[] =
     "                         slowly it trickles in (default 20; then 408)\n"
     "  --timeout-keepalive S  from the handshake or a response's end to the next\n"
     "                         request's first byte (default 60)\n"
+    "  --aia-timeout S        one AIA URL that tlsmirror fetches as a browser would\n"
+    "                         (default 10); the client's handshake waits for them,\n"
+    "                         up to --timeout-connect + --timeout-handshake - 1 s\n"
     "  --max-conns N          open client connections (default 10000)\n"
     "  --log-secrets          log Authorization and Cookie values (redacted by default)\n"
     "  --ui ADDR:PORT         serve a live web view of the connections (off by\n"
@@ -208,6 +211,7 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
       {"timeout-connect", required_argument, NULL, 'T'},
       {"timeout-request", required_argument, NULL, 'R'},
       {"timeout-keepalive", required_argument, NULL, 'J'},
+      {"aia-timeout", required_argument, NULL, 'O'},
       {"max-conns", required_argument, NULL, 'M'},
       {"log-secrets", no_argument, NULL, 'S'},
       {"client-auth", required_argument, NULL, 'A'},
@@ -258,7 +262,8 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
       case 'I':
       case 'T':
       case 'R':
-      case 'J': {
+      case 'J':
+      case 'O': {
         double s;
         if (!cli_parse_seconds(optarg, 86400, &s) || s <= 0) {
           return cli_usage_error("proxy", "timeouts need a positive number of seconds");
@@ -267,7 +272,8 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
           : c == 'I' ? &cfg->timeout_idle
           : c == 'T' ? &cfg->timeout_connect
           : c == 'R' ? &cfg->timeout_request
-                     : &cfg->timeout_keepalive) = s;
+          : c == 'J' ? &cfg->timeout_keepalive
+                     : &cfg->aia_timeout) = s;
         break;
       }
       case 'M':

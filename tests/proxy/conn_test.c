@@ -129,8 +129,9 @@ static void on_proxy_ready(void *arg, const char *listen, const char *metrics) {
   pthread_mutex_unlock(&t->lock);
 }
 
-static void on_record(void *arg, const char *sni, const char *rejected_by, const char *summary) {
-  (void)sni;
+static void on_record(void *arg, const char *sni, const char *rejected_by, const char *summary,
+                      const inspect_report_t *verdicts) {
+  (void)sni, (void)verdicts;
   proxy_thread_t *t = arg;
   pthread_mutex_lock(&t->lock);
   t->records++;

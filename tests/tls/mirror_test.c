@@ -1416,6 +1416,7 @@ Test(mirror, aia_rewritten_and_served) {
   cr_assert_str_eq(url, orig_url);
   free(url);
   cr_assert_eq(tls_mirror_aia_issuer(e.mirror, chain, 0, inter, e.trust, &served, path, sizeof(path)), TLS_EMINT);
+  cr_assert_eq(tls_mirror_aia_path(e.mirror, chain, 0, e.trust, path, sizeof(path)), TLS_EMINT);
 
   cr_assert_eq(tls_mirror_set_aia_base(e.mirror, "http://mirror.test:8443"), TLS_OK);
   cr_assert_eq(tls_mirror_chain(e.mirror, chain, e.trust, &id), TLS_OK);
@@ -1426,6 +1427,9 @@ Test(mirror, aia_rewritten_and_served) {
   cr_assert(strncmp(url, "http://mirror.test:8443/", 24) == 0 && strlen(url) == 24 + 32 + 4, "%s", url);
   cr_assert_eq(tls_mirror_aia_issuer(e.mirror, chain, 0, inter, e.trust, &served, path, sizeof(path)), TLS_OK);
   cr_assert_str_eq(url + 23, path, "the served path is the leaf's: %s vs %s", url, path);
+  char bare[64];  // the same path, whatever the URL gave
+  cr_assert_eq(tls_mirror_aia_path(e.mirror, chain, 0, e.trust, bare, sizeof(bare)), TLS_OK);
+  cr_assert_str_eq(bare, path);
 
   // The leaf alone still misses its issuer; with the served one it chains
   // to the mirror root, as the origin's leaf with the real intermediate
@@ -1463,11 +1467,14 @@ Test(mirror, aia_rewritten_and_served) {
   CRYPTO_BUFFER *const *untrusted = lab_get0_chain(e.lab, (size_t)lab_scenario_find("untrusted-root"), 0, &un);
   inspect_cert_t *stranger = cert_of(untrusted[1]);
   cr_assert_eq(tls_mirror_aia_issuer(e.mirror, chain, 0, stranger, e.trust, &served, path, sizeof(path)), TLS_EMINT);
+  cr_assert_eq(tls_mirror_aia_path(e.mirror, chain, 0, e.trust, path, sizeof(path)), TLS_OK);
   size_t gn = 0;
   CRYPTO_BUFFER *const *good = lab_get0_chain(e.lab, (size_t)lab_scenario_find("good"), 0, &gn);
   inspect_chain_t *good_chain = chain_of(good, gn);
   cr_assert_eq(tls_mirror_aia_issuer(e.mirror, good_chain, 0, inter, e.trust, &served, path, sizeof(path)), TLS_EMINT);
   cr_assert_eq(tls_mirror_aia_issuer(e.mirror, chain, 5, inter, e.trust, &served, path, sizeof(path)), TLS_EMINT);
+  cr_assert_eq(tls_mirror_aia_path(e.mirror, good_chain, 0, e.trust, path, sizeof(path)), TLS_EMINT);
+  cr_assert_eq(tls_mirror_aia_path(e.mirror, chain, 5, e.trust, path, sizeof(path)), TLS_EMINT);
 
   inspect_chain_free(good_chain);
   inspect_cert_free(stranger);

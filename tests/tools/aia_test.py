@@ -6,95 +6,22 @@ each URL once, --no-aia and --intermediates; and every bad answer (a redirect
 loop, 10 MB, garbage, a slow or dead server, a non-http URL) is a finding and
 a browser verdict naming the URL, never a hang or a crash."""
 
-import collections
 import json
 import os
 import socket
-import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
+import aia_server  # noqa: E402
 import e2e  # noqa: E402
 
 f = e2e.Failures()
 work = os.path.join(e2e.TMP, "aia")
-os.makedirs(work, exist_ok=True)
-
-
-def openssl(*args):
-    subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=work)
-
-
-def mint(name, issuer=None, ca=False, aia=None, host=None):
-    """A P-256 certificate `name` (.pem/.key in `work`), self-signed when issuer is None."""
-    ext = ["basicConstraints=critical,CA:TRUE" if ca else "basicConstraints=CA:FALSE",
-           "keyUsage=critical,keyCertSign,cRLSign" if ca else "keyUsage=critical,digitalSignature",
-           "subjectKeyIdentifier=hash"]
-    if issuer:
-        ext.append("authorityKeyIdentifier=keyid:always")
-    if not ca:
-        ext += ["extendedKeyUsage=serverAuth", f"subjectAltName=DNS:{host}"]
-    if aia:
-        ext.append(f"authorityInfoAccess=caIssuers;URI:{aia}")
-    with open(os.path.join(work, f"{name}.ext"), "w") as out:
-        out.write("\n".join(ext) + "\n")
-    openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f"{name}.key")
-    openssl("req", "-new", "-key", f"{name}.key", "-subj", f"/O=tlsmirror aia test/CN={name}", "-out", f"{name}.csr")
-    sign = ["-CA", f"{issuer}.pem", "-CAkey", f"{issuer}.key"] if issuer else ["-signkey", f"{name}.key"]
-    openssl("x509", "-req", "-in", f"{name}.csr", *sign, "-days", "30", "-set_serial", str(abs(hash(name)) % 10**12),
-            "-extfile", f"{name}.ext", "-out", f"{name}.pem")
-    return os.path.join(work, f"{name}.pem")
-
-
-def der(name):
-    r = subprocess.run(["openssl", "x509", "-in", os.path.join(work, f"{name}.pem"), "-outform", "DER"],
-                       check=True, capture_output=True)
-    return r.stdout
-
-
-# The server: what each path answers, and how often it was asked.
-hits = collections.Counter()
-routes = {}
-
-
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):  # noqa: N802 - the http.server API
-        hits[self.path] += 1
-        kind, value = routes.get(self.path, ("status", 404))
-        try:
-            if kind == "status":
-                self.send_error(value)
-            elif kind == "redirect":
-                self.send_response(302)
-                self.send_header("Location", value)
-                self.end_headers()
-            elif kind == "slow":
-                time.sleep(value)
-                self.send_error(404)
-            elif kind == "stream":  # no Content-Length: the body ends when the server closes
-                self.send_response(200)
-                self.end_headers()
-                for _ in range(value // 65536):
-                    self.wfile.write(b"\0" * 65536)
-            else:
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(value)))
-                self.end_headers()
-                self.wfile.write(value)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stopped reading, as it should past its cap
-
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-port = server.server_address[1]
-threading.Thread(target=server.serve_forever, daemon=True).start()
+pki = aia_server.Pki(work)
+mint, der = pki.mint, pki.der
+aia = aia_server.AiaServer()
+hits, routes, port = aia.hits, aia.routes, aia.port
 base = f"http://127.0.0.1:{port}"
 # A port that refuses connections: bound, never listening.
 refusing = socket.socket()
@@ -107,8 +34,8 @@ mint("upper", "root", ca=True)  # root -> upper -> lower -> leaf: both fetched, 
 mint("lower", "upper", ca=True, aia=f"{base}/upper.der")
 mint("ghost", ca=True)  # an issuer nobody serves
 mint("cycle", "ghost", ca=True, aia=f"{base}/cycle.der")  # its own URL again
-openssl("crl2pkcs7", "-nocrl", "-certfile", "inter.pem", "-certfile", "root.pem", "-outform", "DER",
-        "-out", "inter.p7c")
+pki.openssl("crl2pkcs7", "-nocrl", "-certfile", "inter.pem", "-certfile", "root.pem", "-outform", "DER",
+            "-out", "inter.p7c")
 with open(os.path.join(work, "inter.p7c"), "rb") as p7c, open(os.path.join(work, "inter.pem"), "rb") as pem:
     routes.update({
         "/inter.der": ("body", der("inter")),
@@ -215,6 +142,6 @@ for bad in (["--aia-timeout", "0"], ["--resolve", "nope"]):
     r = e2e.run([e2e.TLSMIRROR, "inspect", chain, *bad])
     f.check(r.returncode == 2 and r.stderr.count("\n") == 1, f"{bad}: {r.returncode} {r.stderr!r}")
 
-server.shutdown()
+aia.shutdown()
 refusing.close()
 f.finish()

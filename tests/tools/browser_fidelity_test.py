@@ -6,7 +6,10 @@ lab scenario, those whose leaves carry an AIA URL included:
    Chromium trusting the lab root: the page loads exactly when inspect
    accepts, and a refused page's net::ERR_… is the one inspect names.
 2. Chromium through `tlsmirror proxy --origin sni`, trusting the mirror root,
-   must do what it does directly.
+   must do what it does directly: where the origin's leaf names an AIA URL,
+   the mirrored leaf names one of the proxy's, on its own TLS port, which
+   serves the mirrored intermediate (or fails as the origin's URL does), and
+   the proxy's records say so.
 
 Chromium runs once per configuration (direct, through the proxy), each time
 on the whole catalogue in one batch (tests/chromium.py)."""
@@ -20,14 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
 import chromium  # noqa: E402
 import e2e  # noqa: E402
-
-# Through the proxy, a mirrored leaf still names the origin's AIA URL, which
-# serves the origin's intermediate: it does not chain to the mirror root, so
-# Chromium fails where it succeeds directly. Phase 2 of issue 10 (the proxy
-# serves the mirrored issuer at a URL of its own and rewrites the mirrored
-# leaf's AIA extension to it) removes these; until then they must fail, and a
-# pass is reported so that the expectation is removed.
-PROXY_PHASE2 = {"missing-intermediate-aia", "aia-pkcs7"}
 
 f = e2e.Failures()
 started = time.time()
@@ -57,6 +52,7 @@ ca_dir = os.path.join(e2e.TMP, "mirror-ca")
 r = e2e.run([e2e.TLSMIRROR, "ca", "init", "--ca-dir", ca_dir])
 f.check(r.returncode == 0, f"ca init: {r.stderr}")
 resolves = [a for s in scenarios for a in ("--resolve", f"{s['host']}:{s['port']}:127.0.0.1")]
+resolves += ["--resolve", f"aia.lab.test:{aia_port}:127.0.0.1"]  # the proxy fetches AIA URLs as Chromium would
 proxy = e2e.Proxy("sni", *resolves, ca_dir=ca_dir, trust=lab.root, name="browser-proxy")
 t = time.time()
 via = chromium.load([f"https://{s['host']}:{proxy.port}/" for s in scenarios], proxy.root)
@@ -93,15 +89,33 @@ for s in scenarios:
     if s["aia_url"]:
         f.check([a["url"] for a in fetches] == [s["aia_url"]], f"{name}: inspect fetched {fetches}, not the leaf's URL")
     through = "OK" if v["ok"] else v["error"].replace("net::", "")
-    if name in PROXY_PHASE2:
-        agree = same(through, chrome)
-        print(f"{'XPASS' if agree else 'XFAIL'}: {name} through the proxy: Chromium {through}, directly {chrome} "
-              "(expected until the proxy serves the mirrored issuer at its own AIA URL: issue 10, phase 2)", flush=True)
-        f.check(not agree, f"{name}: through the proxy now agrees: remove it from PROXY_PHASE2")
-        continue
     f.check(same(through, chrome), f"{name}: through the proxy Chromium says {through}, directly {chrome}")
     if v["ok"]:
         f.check(f"scenario {name}" in v["text"], f"{name}: through the proxy, another page: {v['text'][:100]!r}")
+
+# The proxy's records: each AIA scenario's connection fetched the leaf's URL
+# once (the browser's verdict in it is inspect's), and Chromium fetched the
+# mirrored URL from the proxy: a record of its own, after the connection's.
+records = proxy.records()
+for s in scenarios:
+    if not s["aia_url"]:
+        continue
+    name = s["name"]
+    conns = [r for r in records if r["event"]["dataset"] == "tlsmirror.connection"
+             and r["tls"]["client"].get("server_name") == s["host"] and r["tlsmirror"].get("aia")]
+    f.check(len(conns) >= 1, f"{name}: no connection record with tlsmirror.aia")
+    if not conns:
+        continue
+    fetch = conns[0]["tlsmirror"]["aia"][0]
+    f.check(fetch["url"] == s["aia_url"] and fetch["mirrored_url"].startswith(f"http://{s['host']}:{proxy.port}/"),
+            f"{name}: tlsmirror.aia {fetch}")
+    browser = next(x for x in conns[0]["tlsmirror"]["verdicts"] if x["profile"] == "browser")
+    f.check(browser["accept"] == ours[name][0]["accept"] and browser["message"] == ours[name][0]["message"],
+            f"{name}: the proxy's browser verdict {browser['message']!r}, inspect's {ours[name][0]['message']!r}")
+    path = fetch["mirrored_url"].split(":" + str(proxy.port), 1)[1]
+    gets = [r for r in records if r["event"]["dataset"] == "tlsmirror.aia" and r["url"]["path"] == path]
+    f.check(len(gets) >= 1 and gets[0]["tlsmirror"]["aia_get"]["url"] == s["aia_url"] and
+            gets[0]["@timestamp"] >= conns[0]["@timestamp"], f"{name}: Chromium's GET of {path}: {gets[:1]}")
 
 proxy.stop()
 print(f"compared {len(scenarios)} scenarios with {version} in {time.time() - started:.1f}s")

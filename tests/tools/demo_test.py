@@ -4,6 +4,7 @@ in one process, sends curl through it to every scenario, prints who rejects
 what, and cleans up after itself."""
 
 import glob
+import json
 import os
 import sys
 
@@ -39,6 +40,7 @@ f.check("curl fails: curl: (60)" in aia and "unable to get local issuer certific
 f.check("browser accepts. Chrome shows the page: it fetches the missing intermediate from http://aia.lab.test:" in aia,
         aia)
 f.check("CloudFront rejects." in aia and "502 Bad Gateway" in aia, aia)
+f.check("tlsmirror (fetching AIA as Chrome does) rejected by" in aia, aia)
 dead = block("missing-intermediate-dead-aia")
 f.check("browser rejects." in dead and "NET::ERR_CERT_AUTHORITY_INVALID" in dead and "HTTP 404" in dead, dead)
 f.check(not glob.glob(os.path.join(e2e.TMP, "tlsmirror-demo-*")), "the demo removes its directory")
@@ -46,6 +48,14 @@ r = e2e.run([e2e.TLSMIRROR, "demo", "--keep"], timeout=120, env=env)
 kept = glob.glob(os.path.join(e2e.TMP, "tlsmirror-demo-*"))
 f.check(r.returncode == 0 and len(kept) == 1 and os.path.getsize(os.path.join(kept[0], "proxy.log")) > 0,
         "--keep keeps the directory and its proxy log")
+# The AIA blocks are the proxy's: its record of the connection holds the fetch.
+if kept:
+    with open(os.path.join(kept[0], "proxy.log")) as log:
+        records = [json.loads(line) for line in log]
+    fetched = [r["tlsmirror"]["aia"][0] for r in records
+               if r["tls"]["client"].get("server_name") == "missing-intermediate-aia.lab.test"]
+    f.check(len(fetched) == 1 and fetched[0]["status"] == "ok" and
+            fetched[0]["url"].startswith("http://aia.lab.test:"), f"the proxy's record of the AIA scenario: {fetched}")
 r = e2e.run([e2e.TLSMIRROR, "demo", "--nope"])
 f.check(r.returncode == 2 and "--help" in r.stderr, f"demo --nope: {r.returncode} {r.stderr!r}")
 f.finish()
