@@ -67,6 +67,8 @@ class Lab:
             self.json = json.load(f)
         self.root = self.json["trust_anchor"]
         self.scenarios = {s["name"]: s for s in self.json["scenarios"]}
+        # Offline fixtures: chains the lab's BoringSSL cannot serve (OpensslOrigin can).
+        self.offline = {s["name"]: s for s in self.json.get("offline", [])}
 
     def stop(self, sig=signal.SIGINT, timeout=10):
         self.proc.send_signal(sig)
@@ -82,6 +84,7 @@ OPENSSL_CODES = {
     19: "UNTRUSTED_ROOT",
     20: "MISSING_INTERMEDIATE",
     21: "MISSING_INTERMEDIATE",
+    25: "PATH_LENGTH",
     26: "BAD_EKU",
     34: "UNHANDLED_CRITICAL_EXTENSION",
     47: "NAME_CONSTRAINTS",
@@ -90,6 +93,7 @@ OPENSSL_CODES = {
     66: "WEAK_KEY",
     67: "WEAK_KEY",
     68: "WEAK_SIGNATURE",
+    79: "INVALID_CA",
 }
 OPENSSL_TEXTS = {
     "unable to get local issuer certificate": "MISSING_INTERMEDIATE",
@@ -105,6 +109,9 @@ OPENSSL_TEXTS = {
     "CA certificate key too weak": "WEAK_KEY",
     "CA signature digest algorithm too weak": "WEAK_SIGNATURE",
     "unhandled critical extension": "UNHANDLED_CRITICAL_EXTENSION",
+    "path length constraint exceeded": "PATH_LENGTH",
+    "invalid CA certificate": "INVALID_CA",
+    "key usage does not include certificate signing": "KEY_USAGE",
 }
 
 
@@ -157,6 +164,56 @@ def curl(port, host, ca, cert=None, key=None, max_time=15, path="/"):
     if r.returncode == 7:
         return "CONNECT_FAILED", err, r
     return "UNKNOWN", f"exit {r.returncode}: {err}", r
+
+
+class OpensslOrigin:
+    """An HTTPS origin on a free loopback port that sends `chain` (PEM, leaf
+    first) exactly as given, with the system OpenSSL (Python's ssl) at
+    security level 0: for the lab's offline fixtures, which BoringSSL refuses
+    to serve. Each request gets "HTTP/1.1 200 OK"."""
+
+    def __init__(self, chain, key):
+        import socket
+        import ssl
+        import threading
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.set_ciphers("ALL:@SECLEVEL=0")
+        self.ctx.load_cert_chain(chain, key)
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        conn.settimeout(15)
+        try:
+            with self.ctx.wrap_socket(conn, server_side=True) as tls:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = tls.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+                tls.unwrap()  # close_notify: s_client treats a bare close as an error
+        except OSError:  # a client that refuses the chain just leaves
+            pass
+        finally:
+            conn.close()
+
+    def stop(self):
+        self.sock.close()
 
 
 class Proxy:
@@ -236,7 +293,7 @@ NODE_CODES = {
     "UNABLE_TO_VERIFY_LEAF_SIGNATURE": "MISSING_INTERMEDIATE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY": "MISSING_INTERMEDIATE",
     "CERT_HAS_EXPIRED": "EXPIRED", "CERT_NOT_YET_VALID": "NOT_YET_VALID", "DEPTH_ZERO_SELF_SIGNED_CERT": "SELF_SIGNED",
     "SELF_SIGNED_CERT_IN_CHAIN": "UNTRUSTED_ROOT", "ERR_TLS_CERT_ALTNAME_INVALID": "HOSTNAME_MISMATCH",
-    "INVALID_PURPOSE": "BAD_EKU",
+    "INVALID_PURPOSE": "BAD_EKU", "PATH_LENGTH_EXCEEDED": "PATH_LENGTH", "INVALID_CA": "INVALID_CA",
 }
 
 
@@ -260,6 +317,11 @@ JAVA_REASONS = [
     ("No name matching", {"HOSTNAME_MISMATCH"}),
     ("Extended key usage does not permit", {"BAD_EKU"}),
     ("unrecognized critical extension", {"UNHANDLED_CRITICAL_EXTENSION"}),
+    ("pathLenConstraint violated", {"PATH_LENGTH"}),
+    ("basic constraints check failed", {"INVALID_CA"}),
+    ("CA key usage check failed", {"KEY_USAGE"}),
+    ("KeyUsage does not allow", {"KEY_USAGE"}),
+    ("policy tree", {"POLICY"}),
     ("Received fatal alert", {"HANDSHAKE_ALERT"}),
     # When a server closes right after its alert, Java may lose the race and
     # report the closed socket instead of the alert.

@@ -71,27 +71,85 @@ static int subject_alt_names(const tls_cert_spec_t *spec, inspect_buf_t *out) {
   return !out->failed;
 }
 
+// key_usage_value renders tls_key_usage_t bits as a critical KeyUsage config string.
+static void key_usage_value(unsigned bits, char *out, size_t len) {
+  static const struct {
+    unsigned bit;
+    const char *name;
+  } kNames[] = {{TLS_KU_DIGITAL_SIGNATURE, "digitalSignature"}, {TLS_KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+                {TLS_KU_KEY_AGREEMENT, "keyAgreement"},         {TLS_KU_KEY_CERT_SIGN, "keyCertSign"},
+                {TLS_KU_CRL_SIGN, "cRLSign"}};
+  size_t used = (size_t)snprintf(out, len, "critical");
+  for (size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]) && used < len; i++) {
+    if (bits & kNames[i].bit) {
+      used += (size_t)snprintf(out + used, len - used, ",%s", kNames[i].name);
+    }
+  }
+}
+
+// add_constraints adds basicConstraints and keyUsage as `spec` asks: by
+// default a CA gets CA:TRUE and keyCertSign, a leaf CA:FALSE and the usage
+// its key type needs in TLS.
+static int add_constraints(X509 *x509, X509V3_CTX *ctx, const tls_cert_spec_t *spec, EVP_PKEY *key) {
+  char value[128];
+  if (spec->basic_constraints == TLS_BC_CA_FALSE || (!spec->is_ca && spec->basic_constraints == TLS_BC_DEFAULT)) {
+    snprintf(value, sizeof(value), "CA:FALSE");
+  } else if (spec->path_len >= 0) {
+    snprintf(value, sizeof(value), "critical,CA:TRUE,pathlen:%d", spec->path_len);
+  } else {
+    snprintf(value, sizeof(value), "critical,CA:TRUE");
+  }
+  if (spec->basic_constraints != TLS_BC_ABSENT && !add_ext(x509, ctx, NID_basic_constraints, value)) {
+    return 0;
+  }
+  if (spec->key_usage != 0) {
+    key_usage_value(spec->key_usage, value, sizeof(value));
+  } else {
+    snprintf(value, sizeof(value), "%s",
+             spec->is_ca                           ? "critical,keyCertSign,cRLSign,digitalSignature"
+             : EVP_PKEY_id(key) == EVP_PKEY_RSA ? "critical,digitalSignature,keyEncipherment"
+                                                   : "critical,digitalSignature");
+  }
+  return add_ext(x509, ctx, NID_key_usage, value);
+}
+
+// add_policy adds certificatePolicies holding one policy without qualifiers,
+// encoded here since BoringSSL's config parser needs a config database for it.
+static int add_policy(X509 *x509, const char *oid) {
+  CBB cbb, policies, info;
+  uint8_t *der = NULL;
+  size_t der_len = 0;
+  ASN1_OCTET_STRING *data = ASN1_OCTET_STRING_new();
+  X509_EXTENSION *ext = NULL;
+  CBB_zero(&cbb);
+  int ok = data != NULL && CBB_init(&cbb, 32) && CBB_add_asn1(&cbb, &policies, CBS_ASN1_SEQUENCE) &&
+           CBB_add_asn1(&policies, &info, CBS_ASN1_SEQUENCE) &&
+           CBB_add_asn1_oid_from_text(&info, oid, strlen(oid)) && CBB_finish(&cbb, &der, &der_len) &&
+           ASN1_OCTET_STRING_set(data, der, (int)der_len) &&
+           (ext = X509_EXTENSION_create_by_NID(NULL, NID_certificate_policies, 0, data)) != NULL &&
+           X509_add_ext(x509, ext, -1);
+  CBB_cleanup(&cbb);
+  OPENSSL_free(der);
+  X509_EXTENSION_free(ext);
+  ASN1_OCTET_STRING_free(data);
+  return ok;
+}
+
+// add_policies adds certificatePolicies and policyConstraints.
+static int add_policies(X509 *x509, X509V3_CTX *ctx, const tls_cert_spec_t *spec) {
+  if (spec->policy_oid != NULL && !add_policy(x509, spec->policy_oid)) {
+    return 0;
+  }
+  return !spec->require_explicit_policy ||
+         add_ext(x509, ctx, NID_policy_constraints, "critical,requireExplicitPolicy:0");
+}
+
 static int add_extensions(X509 *x509, X509 *issuer, const tls_cert_spec_t *spec, EVP_PKEY *key) {
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x509, x509, NULL, NULL, 0);
   char value[128];
-  if (spec->is_ca) {
-    if (spec->path_len >= 0) {
-      snprintf(value, sizeof(value), "critical,CA:TRUE,pathlen:%d", spec->path_len);
-    } else {
-      snprintf(value, sizeof(value), "critical,CA:TRUE");
-    }
-    if (!add_ext(x509, &ctx, NID_basic_constraints, value) ||
-        !add_ext(x509, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature")) {
-      return 0;
-    }
-  } else {
-    const char *usage = EVP_PKEY_id(key) == EVP_PKEY_RSA ? "critical,digitalSignature,keyEncipherment"
-                                                         : "critical,digitalSignature";
-    if (!add_ext(x509, &ctx, NID_basic_constraints, "CA:FALSE") ||
-        !add_ext(x509, &ctx, NID_key_usage, usage)) {
-      return 0;
-    }
+  if (!add_constraints(x509, &ctx, spec, key) || !add_policies(x509, &ctx, spec)) {
+    return 0;
   }
   if (spec->eku != 0) {
     const char *eku = (spec->eku & TLS_EKU_SERVER) && (spec->eku & TLS_EKU_CLIENT) ? "serverAuth,clientAuth"

@@ -78,6 +78,22 @@ typedef enum {
   TLS_EKU_CLIENT = 1 << 1,
 } tls_eku_t;
 
+// Key usage bits for tls_cert_spec_t.key_usage (the KeyUsage named bits).
+typedef enum {
+  TLS_KU_DIGITAL_SIGNATURE = 1 << 0,
+  TLS_KU_KEY_ENCIPHERMENT = 1 << 2,
+  TLS_KU_KEY_AGREEMENT = 1 << 4,
+  TLS_KU_KEY_CERT_SIGN = 1 << 5,
+  TLS_KU_CRL_SIGN = 1 << 6,
+} tls_key_usage_t;
+
+// How basicConstraints is written (tls_cert_spec_t.basic_constraints).
+typedef enum {
+  TLS_BC_DEFAULT = 0,  // CA:TRUE (critical, with path_len) when is_ca, else CA:FALSE
+  TLS_BC_ABSENT,       // no basicConstraints extension at all
+  TLS_BC_CA_FALSE,     // CA:FALSE even when is_ca (which then still gives a CA's key usage)
+} tls_basic_constraints_t;
+
 typedef struct {
   const char *common_name;    // subject CN, or NULL for none
   const char *organization;   // subject O, or NULL
@@ -95,6 +111,11 @@ typedef struct {
   int version1;               // mint an X.509 v1 certificate (no extensions)
   const char *critical_oid;   // a critical extension of this OID (dotted), holding NULL, or none
   const char *aia_ca_issuers; // authorityInfoAccess caIssuers URI (where the issuer can be fetched), or NULL
+  // Path-validation shapes (what verifiers enforce on CAs and leaves, issue 15).
+  unsigned key_usage;         // tls_key_usage_t bits (critical) instead of the default for is_ca and the key; 0 = default
+  tls_basic_constraints_t basic_constraints;
+  const char *policy_oid;     // certificatePolicies holding this policy (dotted, e.g. 2.5.29.32.0 anyPolicy), or none
+  int require_explicit_policy;  // policyConstraints requireExplicitPolicy 0 (critical): every certificate below needs a policy
 } tls_cert_spec_t;
 
 // tls_cert_mint mints a certificate for `key` as `spec` describes. It is

@@ -60,6 +60,12 @@ static int print_list(void) {
     const lab_scenario_t *s = lab_scenario_get(i);
     printf("%-26s %-36s %s\n", s->name, s->host, s->what);
   }
+  printf("\nnot served (BoringSSL refuses to serve them; DIR/NAME/chain.pem and key.pem are written for another "
+         "TLS server):\n");
+  for (size_t i = 0; i < lab_offline_count(); i++) {
+    const lab_scenario_t *s = lab_offline_get(i);
+    printf("%-26s %-36s %s\n", s->name, s->host, s->what);
+  }
   return CLI_EXIT_OK;
 }
 
@@ -91,6 +97,35 @@ static int parse_only(const char *list, size_t *indexes, size_t *num) {
     rc = cli_error("lab", "--only needs at least one scenario name");
   }
   return rc;
+}
+
+// json_scenario appends the fields of scenario `s` (catalogue index `index`)
+// after its name and port.
+static void json_scenario(inspect_buf_t *buf, const lab_run_t *run, const lab_scenario_t *s, size_t index) {
+  char path[4096];
+  inspect_buf_puts(buf, ",\"host\":");
+  inspect_buf_json_string(buf, s->host);
+  snprintf(path, sizeof(path), "%s/root.pem", run->dir);
+  inspect_buf_puts(buf, ",\"trust_anchor\":");
+  inspect_buf_json_string(buf, path);
+  snprintf(path, sizeof(path), "%s/%s/chain.pem", run->dir, s->name);
+  inspect_buf_puts(buf, ",\"chain\":");
+  inspect_buf_json_string(buf, path);
+  snprintf(path, sizeof(path), "%s/%s/key.pem", run->dir, s->name);
+  inspect_buf_puts(buf, ",\"key\":");
+  inspect_buf_json_string(buf, path);
+  inspect_buf_puts(buf, ",\"problem\":");
+  inspect_buf_json_string(buf, s->problem);
+  inspect_buf_puts(buf, ",\"what\":");
+  inspect_buf_json_string(buf, s->what);
+  inspect_buf_puts(buf, ",\"expect_openssl\":");
+  inspect_buf_json_string(buf, s->expect_openssl);
+  char aia[256];
+  inspect_buf_puts(buf, ",\"aia_url\":");
+  inspect_buf_json_string(buf, lab_aia_url(run->lab, index, aia, sizeof(aia)) ? aia : NULL);
+  inspect_buf_puts(buf, ",\"expect_openssl_no_sni\":");
+  inspect_buf_json_string(buf, s->expect_openssl_no_sni);
+  inspect_buf_printf(buf, ",\"hello_delay_ms\":%u}", s->hello_delay_ms);
 }
 
 static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
@@ -146,24 +181,15 @@ static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
     const lab_scenario_t *s = lab_scenario_get(run->indexes[i]);
     inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
     inspect_buf_json_string(&buf, s->name);
-    inspect_buf_printf(&buf, ",\"port\":%u,\"host\":", sites[i].port);
-    inspect_buf_json_string(&buf, s->host);
-    JSON_PATH("trust_anchor", "root.pem");
-    snprintf(path, sizeof(path), "%s/%s/chain.pem", run->dir, s->name);
-    inspect_buf_puts(&buf, ",\"chain\":");
-    inspect_buf_json_string(&buf, path);
-    inspect_buf_puts(&buf, ",\"problem\":");
-    inspect_buf_json_string(&buf, s->problem);
-    inspect_buf_puts(&buf, ",\"what\":");
-    inspect_buf_json_string(&buf, s->what);
-    inspect_buf_puts(&buf, ",\"expect_openssl\":");
-    inspect_buf_json_string(&buf, s->expect_openssl);
-    char aia[256];
-    inspect_buf_puts(&buf, ",\"aia_url\":");
-    inspect_buf_json_string(&buf, lab_aia_url(run->lab, run->indexes[i], aia, sizeof(aia)) ? aia : NULL);
-    inspect_buf_puts(&buf, ",\"expect_openssl_no_sni\":");
-    inspect_buf_json_string(&buf, s->expect_openssl_no_sni);
-    inspect_buf_printf(&buf, ",\"hello_delay_ms\":%u}", s->hello_delay_ms);
+    inspect_buf_printf(&buf, ",\"port\":%u", sites[i].port);
+    json_scenario(&buf, run, s, run->indexes[i]);
+  }
+  // Offline fixtures: the same fields, without a port.
+  inspect_buf_puts(&buf, "],\"offline\":[");
+  for (size_t i = 0; i < lab_offline_count(); i++) {
+    inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
+    inspect_buf_json_string(&buf, lab_offline_get(i)->name);
+    json_scenario(&buf, run, lab_offline_get(i), lab_scenario_count() + i);
   }
   inspect_buf_puts(&buf, "]}\n");
 #undef JSON_PATH

@@ -22,6 +22,12 @@ typedef enum {
   ISSUER_UNTRUSTED_INTER,  // untrusted root -> untrusted intermediate
   ISSUER_NC_INTER,         // lab root -> name-constrained intermediate
   ISSUER_SELF,             // self-signed
+  // Intermediates that break one rule of path validation (issue 15).
+  ISSUER_PATHLEN_B,        // lab root -> A (pathLenConstraint 0) -> B: B is one CA too many
+  ISSUER_NO_KEYCERTSIGN,   // lab root -> a CA whose key usage lacks keyCertSign
+  ISSUER_NOT_CA,           // lab root -> a "CA" with basicConstraints CA:FALSE
+  ISSUER_NO_BC,            // lab root -> a "CA" without basicConstraints
+  ISSUER_POLICY,           // lab root -> a CA with requireExplicitPolicy 0 (and anyPolicy)
 } issuer_t;
 
 // Chain shapes, as sent.
@@ -33,6 +39,7 @@ typedef enum {
   SHAPE_LEAF_INTER_A_B,  // leaf, intermediate A, intermediate B: B issued the leaf
   SHAPE_LEAF_UNTRUSTED_FULL,
   SHAPE_LEAF_NC_INTER,
+  SHAPE_LEAF_ISSUERS,  // the leaf and every CA above it up to, not including, the lab root
 } shape_t;
 
 typedef enum { VALID_NOW = 0, VALID_EXPIRED, VALID_NOT_YET } validity_t;
@@ -67,6 +74,7 @@ typedef struct {
   int sha1;
   leaf_eku_t eku;
   const char *critical_oid;  // the leaf carries this unknown critical extension
+  unsigned key_usage;        // the leaf's key usage (tls_key_usage_t); 0 = what its key type needs
   aia_t aia;
   // Server behaviour.
   int require_sni;
@@ -131,6 +139,33 @@ static const scenario_def_t kScenarios[] = {
               "the leaf has an extension marked critical that no client knows (OID 1.3.6.1.4.1.32473.1)",
               "UNHANDLED_CRITICAL_EXTENSION", "UNHANDLED_CRITICAL_EXTENSION"),
      .critical_oid = "1.3.6.1.4.1.32473.1"},
+    // Path validation (issue 15): what every verifier enforces on CAs and
+    // leaves. The four real clients refuse each of these unless noted.
+    {SCENARIO("pathlen-exceeded", "PATH_LENGTH",
+              "intermediate A allows no CA below it (pathLenConstraint 0), yet intermediate B under it issued the leaf",
+              "PATH_LENGTH", "PATH_LENGTH"),
+     .issuer = ISSUER_PATHLEN_B, .shape = SHAPE_LEAF_ISSUERS},
+    {SCENARIO("ca-without-keycertsign", "INVALID_CA",
+              "the intermediate is CA:TRUE but its key usage (digitalSignature, cRLSign) lacks keyCertSign",
+              "INVALID_CA", "INVALID_CA"),
+     .issuer = ISSUER_NO_KEYCERTSIGN, .shape = SHAPE_LEAF_ISSUERS},
+    {SCENARIO("intermediate-not-ca", "INVALID_CA",
+              "the certificate that issued the leaf says basicConstraints CA:FALSE", "INVALID_CA", "INVALID_CA"),
+     .issuer = ISSUER_NOT_CA, .shape = SHAPE_LEAF_ISSUERS},
+    {SCENARIO("intermediate-no-basic-constraints", "INVALID_CA",
+              "the certificate that issued the leaf has no basicConstraints (its key usage allows keyCertSign)",
+              "INVALID_CA", "INVALID_CA"),
+     .issuer = ISSUER_NO_BC, .shape = SHAPE_LEAF_ISSUERS},
+    {SCENARIO("name-constraint-cn-only", "NAME_CONSTRAINTS",
+              "the intermediate may only issue for allowed.lab.test; the leaf names its host in the CN only, which "
+              "verifiers then check against the constraint",
+              "NAME_CONSTRAINTS", "NAME_CONSTRAINTS"),
+     .issuer = ISSUER_NC_INTER, .shape = SHAPE_LEAF_NC_INTER, .cn_only = 1},
+    // OpenSSL, Node and curl accept: they process policies only when asked.
+    {SCENARIO("policy-required", "POLICY",
+              "the intermediate requires an explicit policy (requireExplicitPolicy 0) and the leaf has none", "OK",
+              "OK"),
+     .issuer = ISSUER_POLICY, .shape = SHAPE_LEAF_ISSUERS},
     {SCENARIO("sni-required", "OK",
               "without SNI the origin aborts with a fatal handshake_failure alert (an SNI-only server)", "OK",
               "HANDSHAKE_ALERT"),
@@ -158,20 +193,45 @@ static const scenario_def_t kScenarios[] = {
               "the leaf is sent alone; its AIA URL serves the intermediate as a certs-only PKCS#7 (.p7c)",
               "MISSING_INTERMEDIATE", "MISSING_INTERMEDIATE"),
      .shape = SHAPE_LEAF_ONLY, .aia = AIA_PKCS7},
+    // Offline fixtures, after every served scenario: BoringSSL refuses to
+    // serve them, so the lab writes them for another TLS server.
+    // BoringSSL will not even load an EC certificate without digitalSignature
+    // (KEY_USAGE_BIT_INCORRECT). From an OpenSSL origin, OpenSSL and Node
+    // accept it (they check a leaf's key usage only against a TLS key
+    // exchange); Java, Chromium and tlsmirror's own BoringSSL probe refuse it.
+    {SCENARIO("ecdsa-leaf-no-digitalsignature", "KEY_USAGE",
+              "the ECDSA leaf's key usage is keyAgreement only: TLS 1.3 needs digitalSignature to sign the handshake",
+              "OK", "OK"),
+     .info.offline = 1, .key_usage = TLS_KU_KEY_AGREEMENT},
 };
 
 #undef SCENARIO
 
 #define NUM_SCENARIOS (sizeof(kScenarios) / sizeof(kScenarios[0]))
 
-size_t lab_scenario_count(void) { return NUM_SCENARIOS; }
+// Served scenarios come first, offline fixtures last.
+static size_t num_served(void) {
+  size_t n = 0;
+  while (n < NUM_SCENARIOS && !kScenarios[n].info.offline) {
+    n++;
+  }
+  return n;
+}
+
+size_t lab_scenario_count(void) { return num_served(); }
 
 const lab_scenario_t *lab_scenario_get(size_t index) {
-  return index < NUM_SCENARIOS ? &kScenarios[index].info : NULL;
+  return index < num_served() ? &kScenarios[index].info : NULL;
+}
+
+size_t lab_offline_count(void) { return NUM_SCENARIOS - num_served(); }
+
+const lab_scenario_t *lab_offline_get(size_t index) {
+  return index < lab_offline_count() ? &kScenarios[num_served() + index].info : NULL;
 }
 
 int lab_scenario_find(const char *name) {
-  for (size_t i = 0; i < NUM_SCENARIOS; i++) {
+  for (size_t i = 0; i < num_served(); i++) {
     if (strcmp(kScenarios[i].info.name, name) == 0) {
       return (int)i;
     }
@@ -179,9 +239,10 @@ int lab_scenario_find(const char *name) {
   return -1;
 }
 
-typedef struct {
+typedef struct lab_ca_st {
   CRYPTO_BUFFER *cert;
   EVP_PKEY *key;
+  const struct lab_ca_st *parent;  // the CA that issued it (NULL: a root)
 } lab_ca_t;
 
 typedef struct {
@@ -224,6 +285,7 @@ static const lab_fixture_t kClients[NUM_CLIENTS] = {
 
 struct lab_st {
   lab_ca_t root, inter, inter_a, inter_b, untrusted_root, untrusted_inter, nc_inter;
+  lab_ca_t pathlen_a, pathlen_b, no_keycertsign, not_ca, no_bc, policy_inter;
   lab_ca_t expired_ca, sha1_ca, rsa1024_ca, deep[LAB_DEEP_CAS];
   CRYPTO_BUFFER *intermediates[4];
   CRYPTO_BUFFER *client_chain[2];
@@ -275,6 +337,12 @@ void lab_free(lab_t *lab) {
   ca_cleanup(&lab->untrusted_root);
   ca_cleanup(&lab->untrusted_inter);
   ca_cleanup(&lab->nc_inter);
+  ca_cleanup(&lab->pathlen_a);
+  ca_cleanup(&lab->pathlen_b);
+  ca_cleanup(&lab->no_keycertsign);
+  ca_cleanup(&lab->not_ca);
+  ca_cleanup(&lab->no_bc);
+  ca_cleanup(&lab->policy_inter);
   ca_cleanup(&lab->expired_ca);
   ca_cleanup(&lab->sha1_ca);
   ca_cleanup(&lab->rsa1024_ca);
@@ -297,11 +365,15 @@ void lab_free(lab_t *lab) {
 }
 
 // How a CA differs from the lab's usual ones (ECDSA P-256, SHA-256, valid
-// from a year ago for ten years).
+// from a year ago for ten years, CA:TRUE with keyCertSign).
 typedef struct {
   int rsa_bits;  // 0 = ECDSA P-256
   int sha1;
   int expired;   // expired yesterday
+  unsigned key_usage;  // tls_key_usage_t bits; 0 = a CA's usual
+  tls_basic_constraints_t basic_constraints;
+  const char *policy_oid;
+  int require_explicit_policy;
 } ca_variant_t;
 
 static int mint_ca_variant(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int path_len,
@@ -320,15 +392,43 @@ static int mint_ca_variant(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer,
       .path_len = path_len,
       .permitted_dns = permitted,
       .md = variant->sha1 ? EVP_sha1() : NULL,
+      .key_usage = variant->key_usage,
+      .basic_constraints = variant->basic_constraints,
+      .policy_oid = variant->policy_oid,
+      .require_explicit_policy = variant->require_explicit_policy,
   };
+  ca->parent = issuer;
   return tls_cert_mint(&spec, ca->key, issuer != NULL ? issuer->cert : NULL, issuer != NULL ? issuer->key : NULL,
                        &ca->cert);
 }
 
 static int mint_ca(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int path_len, const char *permitted,
                    int64_t now) {
-  static const ca_variant_t kPlain = {0, 0, 0};
+  static const ca_variant_t kPlain = {0};
   return mint_ca_variant(ca, cn, issuer, path_len, permitted, now, &kPlain);
+}
+
+// mint_rule_breakers mints the intermediates of the path-validation
+// scenarios, each breaking one rule and otherwise like the lab intermediate.
+static int mint_rule_breakers(lab_t *lab, int64_t now) {
+  static const ca_variant_t kNoCertSign = {.key_usage = TLS_KU_DIGITAL_SIGNATURE | TLS_KU_CRL_SIGN},
+                            kNotCa = {.basic_constraints = TLS_BC_CA_FALSE},
+                            kNoBc = {.basic_constraints = TLS_BC_ABSENT},
+                            kPolicy = {.policy_oid = "2.5.29.32.0", .require_explicit_policy = 1};
+  int err = mint_ca(&lab->pathlen_a, "tlsmirror lab intermediate A (pathlen 0)", &lab->root, 0, NULL, now);
+  if (err == TLS_OK) err = mint_ca(&lab->pathlen_b, "tlsmirror lab intermediate B", &lab->pathlen_a, -1, NULL, now);
+  if (err == TLS_OK)
+    err = mint_ca_variant(&lab->no_keycertsign, "tlsmirror lab CA without keyCertSign", &lab->root, 0, NULL, now,
+                          &kNoCertSign);
+  if (err == TLS_OK)
+    err = mint_ca_variant(&lab->not_ca, "tlsmirror lab CA:FALSE issuer", &lab->root, -1, NULL, now, &kNotCa);
+  if (err == TLS_OK)
+    err = mint_ca_variant(&lab->no_bc, "tlsmirror lab issuer without basicConstraints", &lab->root, -1, NULL, now,
+                          &kNoBc);
+  if (err == TLS_OK)
+    err = mint_ca_variant(&lab->policy_inter, "tlsmirror lab policy-constrained CA", &lab->root, 0, NULL, now,
+                          &kPolicy);
+  return err;
 }
 
 static const lab_ca_t *issuer_ca(const lab_t *lab, issuer_t issuer) {
@@ -341,6 +441,16 @@ static const lab_ca_t *issuer_ca(const lab_t *lab, issuer_t issuer) {
       return &lab->untrusted_inter;
     case ISSUER_NC_INTER:
       return &lab->nc_inter;
+    case ISSUER_PATHLEN_B:
+      return &lab->pathlen_b;
+    case ISSUER_NO_KEYCERTSIGN:
+      return &lab->no_keycertsign;
+    case ISSUER_NOT_CA:
+      return &lab->not_ca;
+    case ISSUER_NO_BC:
+      return &lab->no_bc;
+    case ISSUER_POLICY:
+      return &lab->policy_inter;
     case ISSUER_SELF:
       break;
   }
@@ -379,6 +489,7 @@ static int mint_site(lab_t *lab, size_t index, int64_t now) {
       .eku = def->eku == LEAF_EKU_CLIENT ? TLS_EKU_CLIENT : TLS_EKU_SERVER,
       .md = def->sha1 ? EVP_sha1() : NULL,
       .critical_oid = def->critical_oid,
+      .key_usage = def->key_usage,
   };
   char aia_url[256];
   if (def->aia != AIA_NONE) {
@@ -423,6 +534,11 @@ static int mint_site(lab_t *lab, size_t index, int64_t now) {
       break;
     case SHAPE_LEAF_NC_INTER:
       push(site->chain, &site->chain_len, lab->nc_inter.cert);
+      break;
+    case SHAPE_LEAF_ISSUERS:
+      for (const lab_ca_t *c = ca; c != NULL && c->parent != NULL && site->chain_len < 4; c = c->parent) {
+        push(site->chain, &site->chain_len, c->cert);
+      }
       break;
   }
   if (def->default_cert_without_sni) {
@@ -473,7 +589,7 @@ static int mint_client(lab_t *lab, int64_t now) {
 // mint_mtls_clients mints the clients of clients/: a clientAuth leaf each,
 // under the CA the fixture names, with the chain the client sends.
 static int mint_mtls_clients(lab_t *lab, int64_t now) {
-  static const ca_variant_t kExpired = {0, 0, 1}, kSha1 = {0, 1, 0}, kRsa1024 = {1024, 0, 0};
+  static const ca_variant_t kExpired = {.expired = 1}, kSha1 = {.sha1 = 1}, kRsa1024 = {.rsa_bits = 1024};
   int err = mint_ca_variant(&lab->expired_ca, "tlsmirror lab expired CA", &lab->root, -1, NULL, now, &kExpired);
   if (err == TLS_OK) err = mint_ca_variant(&lab->sha1_ca, "tlsmirror lab SHA-1 CA", &lab->root, -1, NULL, now, &kSha1);
   if (err == TLS_OK)
@@ -591,6 +707,12 @@ int lab_set_aia_port(lab_t *lab, uint16_t port) {
 }
 
 lab_t *lab_new(int64_t now, int *out_err) {
+  for (size_t i = num_served(); i < NUM_SCENARIOS; i++) {
+    if (!kScenarios[i].info.offline) {
+      *out_err = TLS_EMINT;  // a served scenario after an offline fixture: move it up in kScenarios
+      return NULL;
+    }
+  }
   lab_t *lab = calloc(1, sizeof(*lab));
   if (lab == NULL) {
     *out_err = TLS_ENOMEM;
@@ -607,6 +729,7 @@ lab_t *lab_new(int64_t now, int *out_err) {
   if (err == TLS_OK)
     err = mint_ca(&lab->nc_inter, "tlsmirror lab constrained intermediate CA", &lab->root, 0, "allowed.lab.test",
                   now);
+  if (err == TLS_OK) err = mint_rule_breakers(lab, now);
   for (size_t i = 0; err == TLS_OK && i < NUM_SCENARIOS; i++) {
     err = mint_site(lab, i, now);
   }
@@ -639,6 +762,10 @@ CRYPTO_BUFFER *lab_get0_untrusted_root(const lab_t *lab) { return lab->untrusted
 CRYPTO_BUFFER *const *lab_get0_intermediates(const lab_t *lab, size_t *out_num) {
   *out_num = 4;
   return lab->intermediates;
+}
+
+CRYPTO_BUFFER *const *lab_offline_get0_chain(const lab_t *lab, size_t index, size_t *out_num) {
+  return lab_get0_chain(lab, num_served() + index, 0, out_num);
 }
 
 CRYPTO_BUFFER *const *lab_get0_chain(const lab_t *lab, size_t index, int no_sni, size_t *out_num) {

@@ -26,12 +26,19 @@ typedef struct {
   const char *expect_openssl;
   const char *expect_openssl_no_sni;
   unsigned hello_delay_ms;  // slow-handshake
+  // An offline fixture: minted and written like a scenario, but not served,
+  // because BoringSSL (the lab's TLS library) refuses to serve its chain.
+  int offline;
 } lab_scenario_t;
 
+// The served scenarios (lab_scenario_*) and the offline fixtures
+// (lab_offline_*), each indexed from 0.
 size_t lab_scenario_count(void);
 const lab_scenario_t *lab_scenario_get(size_t index);
-// lab_scenario_find returns the scenario's index, or -1.
+// lab_scenario_find returns the served scenario's index, or -1.
 int lab_scenario_find(const char *name);
+size_t lab_offline_count(void);
+const lab_scenario_t *lab_offline_get(size_t index);
 
 typedef struct lab_st lab_t;
 
@@ -48,6 +55,10 @@ CRYPTO_BUFFER *const *lab_get0_intermediates(const lab_t *lab, size_t *out_num);
 // lab_get0_chain returns scenario `index`'s chain as served (leaf first); with
 // `no_sni` the chain served to clients that send no SNI.
 CRYPTO_BUFFER *const *lab_get0_chain(const lab_t *lab, size_t index, int no_sni, size_t *out_num);
+// lab_offline_get0_chain returns offline fixture `index`'s chain (leaf first),
+// for another TLS server to send: lab_write puts it in <name>/chain.pem with
+// its key in <name>/key.pem, as for a served scenario.
+CRYPTO_BUFFER *const *lab_offline_get0_chain(const lab_t *lab, size_t index, size_t *out_num);
 // lab_get0_client returns the lab client certificate chain and key
 // (for the mtls-required scenario).
 CRYPTO_BUFFER *const *lab_get0_client_chain(const lab_t *lab, size_t *out_num);

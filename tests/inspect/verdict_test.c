@@ -30,6 +30,13 @@
 #define CRIT "UNHANDLED_CRITICAL_EXTENSION"
 #define NOCERT "NO_CERTIFICATE"
 #define ALERT "HANDSHAKE_ALERT"
+// Path validation (issue 15): reason codes phase 2 adds, and "?" for a
+// platform profile whose reason phase 2 decides (not checked until then).
+#define PATHLEN "PATH_LENGTH"
+#define BADCA "INVALID_CA"
+#define KU "KEY_USAGE"
+#define POLICY "POLICY"
+#define TBD "?"
 
 typedef struct {
   char scenario[40];
@@ -37,6 +44,22 @@ typedef struct {
   // openssl, node, java, browser, cloudfront-origin, cloudfront-viewer, apigateway, akamai-origin
   char expect[T_NUM_PROFILES][32];
 } scenario_case_t;
+
+// Scenarios tlsmirror is known to get wrong until phase 2 of issue 15: the
+// test reports their mismatches instead of failing, and fails once one of
+// them passes (remove it from this list then).
+static const char *const kKnownWrong[] = {"pathlen-exceeded",        "ca-without-keycertsign",
+                                         "intermediate-not-ca",     "intermediate-no-basic-constraints",
+                                         "name-constraint-cn-only", "policy-required"};
+
+static int is_known_wrong(const char *scenario) {
+  for (size_t i = 0; i < sizeof(kKnownWrong) / sizeof(kKnownWrong[0]); i++) {
+    if (strcmp(kKnownWrong[i], scenario) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
 
 // Why each cell is what it is:
 // - openssl: the lab's own expect_openssl columns (checked against the real
@@ -113,6 +136,23 @@ ParameterizedTestParameters(verdict, lab_scenarios) {
       {"missing-intermediate-dead-aia", 1, {MISS, MISS, MISS, MISS, MISS, NOCERT, MISS, MISS}},
       {"aia-pkcs7", 0, {MISS, MISS, MISS, MISS, MISS, MISS, MISS, MISS}},
       {"aia-pkcs7", 1, {MISS, MISS, MISS, MISS, MISS, NOCERT, MISS, MISS}},
+      // Path validation: the openssl, node, java and browser columns are what
+      // OpenSSL 3, Node 20, Java 17 and Chromium say (tools/difftest, and
+      // tests/tools/inspect_fidelity_test.py for the first three); apigateway
+      // is Java's PKIX. Node reports OpenSSL's last error: the missing
+      // keyCertSign as such (32), where s_client stops at the first (79).
+      {"pathlen-exceeded", 0, {PATHLEN, PATHLEN, PATHLEN, PATHLEN, TBD, TBD, PATHLEN, TBD}},
+      {"pathlen-exceeded", 1, {PATHLEN, PATHLEN, PATHLEN, PATHLEN, TBD, NOCERT, PATHLEN, TBD}},
+      {"ca-without-keycertsign", 0, {BADCA, KU, KU, KU, TBD, TBD, KU, TBD}},
+      {"ca-without-keycertsign", 1, {BADCA, KU, KU, KU, TBD, NOCERT, KU, TBD}},
+      {"intermediate-not-ca", 0, {BADCA, BADCA, BADCA, BADCA, TBD, TBD, BADCA, TBD}},
+      {"intermediate-not-ca", 1, {BADCA, BADCA, BADCA, BADCA, TBD, NOCERT, BADCA, TBD}},
+      {"intermediate-no-basic-constraints", 0, {BADCA, BADCA, BADCA, BADCA, TBD, TBD, BADCA, TBD}},
+      {"intermediate-no-basic-constraints", 1, {BADCA, BADCA, BADCA, BADCA, TBD, NOCERT, BADCA, TBD}},
+      {"name-constraint-cn-only", 0, {NC, NC, NC, NOSAN, TBD, TBD, NC, TBD}},
+      {"name-constraint-cn-only", 1, {NC, NC, NC, NOSAN, TBD, NOCERT, NC, TBD}},
+      {"policy-required", 0, {OK, OK, POLICY, POLICY, TBD, TBD, POLICY, TBD}},
+      {"policy-required", 1, {OK, OK, POLICY, POLICY, TBD, NOCERT, POLICY, TBD}},
   };
   return cr_make_param_array(scenario_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -148,22 +188,39 @@ ParameterizedTest(scenario_case_t *c, verdict, lab_scenarios) {
   inspect_report_t *r = t_report(&in, NULL);
   cr_assert_eq(inspect_report_num_verdicts(r), T_NUM_PROFILES);
   int mismatches = 0;
+  int known_wrong = is_known_wrong(c->scenario);
   for (size_t p = 0; p < T_NUM_PROFILES; p++) {
     const inspect_verdict_t *v = inspect_report_get0_verdict(r, p);
     cr_assert_str_eq(v->profile, t_profiles[p], "verdicts come in registry order");
     const char *got = inspect_reason_name(v->reason);
-    if (strcmp(got, c->expect[p]) != 0) {
-      cr_log_error("%s%s %s: want %s, got %s (%s)", c->scenario, c->no_sni ? " --no-sni" : "", t_profiles[p],
-                   c->expect[p], got, v->message);
+    if (strcmp(c->expect[p], TBD) != 0 && strcmp(got, c->expect[p]) != 0) {
+      if (known_wrong) {
+        // Reported, not failed (cr_log_warn would fail the run).
+        fprintf(stderr, "[KNOWN] until issue 15 phase 2: %s%s %s: want %s, got %s (%s)\n", c->scenario,
+                c->no_sni ? " --no-sni" : "", t_profiles[p], c->expect[p], got, v->message);
+      } else {
+        cr_log_error("%s%s %s: want %s, got %s (%s)", c->scenario, c->no_sni ? " --no-sni" : "", t_profiles[p],
+                     c->expect[p], got, v->message);
+      }
       mismatches++;
     }
-    cr_expect_eq(v->accept, strcmp(c->expect[p], OK) == 0, "%s %s: accept flag", c->scenario, t_profiles[p]);
+    if (!known_wrong) {
+      cr_expect_eq(v->accept, strcmp(c->expect[p], OK) == 0, "%s %s: accept flag", c->scenario, t_profiles[p]);
+    }
     cr_expect(v->message != NULL && v->message[0] != '\0' && v->effect != NULL && v->effect[0] != '\0',
               "%s %s: every verdict has a message and an effect", c->scenario, t_profiles[p]);
   }
   // The openssl column must agree with the lab's documented expectation.
   cr_expect_str_eq(c->expect[0], c->no_sni ? s->expect_openssl_no_sni : s->expect_openssl,
                    "%s: the table's openssl column disagrees with lab.c", c->scenario);
+  if (known_wrong) {
+    cr_assert_gt(mismatches, 0, "%s%s now passes: remove it from kKnownWrong", c->scenario,
+                 c->no_sni ? " --no-sni" : "");
+    inspect_report_free(r);
+    inspect_chain_free(chain);
+    inspect_trust_free(trust);
+    return;
+  }
   cr_assert_eq(mismatches, 0, "%s%s: %d profile(s) disagree", c->scenario, c->no_sni ? " --no-sni" : "",
                mismatches);
   // The summary counts the rejects.

@@ -490,6 +490,14 @@ static const struct {
     {"name-constraint-violation", 0, X509_V_ERR_PERMITTED_VIOLATION, 0},
     {"unknown-critical-extension", 0, X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION, 0},
     {"sni-default-cert", 1, X509_V_ERR_HOSTNAME_MISMATCH, 0},
+    // Path validation (issue 15). BoringSSL does not take a CA without
+    // keyCertSign as an issuer at all, and refuses a leaf without SANs under
+    // name constraints outright.
+    {"pathlen-exceeded", 0, X509_V_ERR_PATH_LENGTH_EXCEEDED, 2},
+    {"ca-without-keycertsign", 0, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0},
+    {"intermediate-not-ca", 0, X509_V_ERR_INVALID_CA, 1},
+    {"intermediate-no-basic-constraints", 0, X509_V_ERR_INVALID_CA, 1},
+    {"name-constraint-cn-only", 0, X509_V_ERR_NAME_CONSTRAINTS_WITHOUT_SANS, -1},
 };
 
 // The lab's expectation for OpenSSL 3, as a verify error.
@@ -510,6 +518,8 @@ static int openssl_error_of(const char *reason) {
       {"BAD_EKU", X509_V_ERR_INVALID_PURPOSE},
       {"NAME_CONSTRAINTS", X509_V_ERR_PERMITTED_VIOLATION},
       {"UNHANDLED_CRITICAL_EXTENSION", X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION},
+      {"PATH_LENGTH", X509_V_ERR_PATH_LENGTH_EXCEEDED},
+      {"INVALID_CA", 79},  // OpenSSL 3's X509_V_ERR_INVALID_CA (BoringSSL's is 24)
   };
   for (size_t i = 0; i < COUNT_OF(kMap); i++) {
     if (strcmp(kMap[i].reason, reason) == 0) {

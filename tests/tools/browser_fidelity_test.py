@@ -24,6 +24,12 @@ sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
 import chromium  # noqa: E402
 import e2e  # noqa: E402
 
+# Path-validation scenarios where the browser profile accepts what Chromium
+# refuses (pathLenConstraint, a CA without keyCertSign, a required policy):
+# phase 2 of issue 15 fixes them; until then they must disagree, and an
+# agreement is reported so that the expectation is removed.
+INSPECT_PHASE2 = {"pathlen-exceeded", "ca-without-keycertsign", "policy-required"}
+
 f = e2e.Failures()
 started = time.time()
 version = chromium.version()
@@ -83,7 +89,13 @@ for s in scenarios:
     v = via[f"https://{s['host']}:{proxy.port}/"]
     chrome = "OK" if d["ok"] else d["error"].replace("net::", "")
     mine = "OK" if verdict["accept"] else net_error(verdict["message"])
-    f.check(same(mine, chrome), f"{name}: inspect says {mine} ({verdict['message']}), Chromium {chrome}")
+    if name in INSPECT_PHASE2:
+        agree = same(mine, chrome)
+        print(f"{'XPASS' if agree else 'XFAIL'}: {name}: inspect says {mine}, Chromium {chrome} "
+              "(expected until tlsmirror validates paths as Chromium does: issue 15, phase 2)", flush=True)
+        f.check(not agree, f"{name}: inspect now agrees with Chromium: remove it from INSPECT_PHASE2")
+    else:
+        f.check(same(mine, chrome), f"{name}: inspect says {mine} ({verdict['message']}), Chromium {chrome}")
     if d["ok"]:
         f.check(f"scenario {name}" in d["text"], f"{name}: Chromium loaded another page: {d['text'][:100]!r}")
     if s["aia_url"]:
