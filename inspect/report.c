@@ -563,7 +563,12 @@ int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel
     inspect_verdict_t *v = &r->verdicts[r->num_verdicts++];
     v->profile = inspect__arena_strdup(&r->arena, choice->label);
     v->platform = choice->profile->platform;
-    choice->profile->judge(ctx, choice->options, v);
+    const inspect_profile_t *p = choice->profile;
+    if (p->rules != NULL) {
+      inspect__rules_run(ctx, p->rules, p->num_rules, p->words, v);
+    } else {
+      p->judge(ctx, choice->options, v);
+    }
     r->num_rejects += !v->accept;
   }
   summarize(r);
