@@ -402,6 +402,11 @@ typedef enum {
   INSPECT_HS_TIMEOUT,       // no answer in time
 } inspect_hs_status_t;
 
+// inspect_alert_name returns a TLS alert's IANA name, e.g. "handshake_failure"
+// (40), or "unknown_alert". Every alert tlsmirror names anywhere (verdicts,
+// findings, records, JSON) is named this way.
+const char *inspect_alert_name(int alert);
+
 typedef struct {
   inspect_hs_status_t status;
   int alert;                  // alert number from the server, -1 for none

@@ -211,8 +211,7 @@ const char *inspect__jdk_hostname(inspect_ctx_t *ctx);
 // inspect__java_dn renders an RFC 2253 DN as X500Principal.toString() does.
 const char *inspect__java_dn(inspect_ctx_t *ctx, const char *rfc2253);
 
-// TLS alerts.
-const char *inspect__alert_name(int alert);          // "handshake_failure"
+// TLS alerts (inspect_alert_name gives the IANA name).
 const char *inspect__alert_openssl_text(int alert);  // "sslv3 alert handshake failure"
 
 // Key and signature strength.

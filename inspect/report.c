@@ -64,7 +64,7 @@ static void diagnose_handshake(inspect_ctx_t *ctx, inspect_report_t *r) {
     case INSPECT_HS_ALERT:
       add_finding(r, hs->alert == 70 ? "PROTOCOL_MISMATCH" : "HANDSHAKE_ALERT", INSPECT_SEVERITY_ERROR, -1,
                   inspect__arena_printf(a, "the origin aborted the handshake with a fatal %s alert (%d)%s%s%s",
-                                        inspect__alert_name(hs->alert), hs->alert,
+                                        inspect_alert_name(hs->alert), hs->alert,
                                         ctx->in->sni_sent ? "" : " to a client that sent no SNI",
                                         detail[0] ? ": " : "", detail));
       break;
@@ -92,7 +92,7 @@ static void diagnose_handshake(inspect_ctx_t *ctx, inspect_report_t *r) {
       if (hs->alert >= 0 && hs->alert_after_handshake) {
         add_finding(r, "HANDSHAKE_ALERT", INSPECT_SEVERITY_ERROR, -1,
                     inspect__arena_printf(a, "after the handshake the origin sent a fatal %s alert (%d)%s",
-                                          inspect__alert_name(hs->alert), hs->alert,
+                                          inspect_alert_name(hs->alert), hs->alert,
                                           hs->alert == 116 ? ": it requires a client certificate (mTLS)" : ""));
       }
       break;
@@ -366,7 +366,7 @@ static const char *expand(inspect_ctx_t *ctx, const char *tmpl) {
     if (IS("name")) {
       inspect_buf_puts(&buf, ctx->in->name != NULL ? ctx->in->name : "(none)");
     } else if (IS("alert")) {
-      inspect_buf_puts(&buf, inspect__alert_name(hs->alert));
+      inspect_buf_puts(&buf, inspect_alert_name(hs->alert));
     } else if (IS("number")) {
       inspect_buf_printf(&buf, "%d", hs->alert);
     } else if (IS("openssl_alert")) {

@@ -164,7 +164,7 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
   if (origin->state == ORIGIN_ESTABLISHED && client->state != CLIENT_ESTABLISHED) {
     if (v->client_alert_received >= 0) {
       inspect_buf_printf(scratch, "The client rejected the (mirrored) origin certificate with a fatal %s alert. %s",
-                         SSL_alert_desc_string_long(v->client_alert_received), verdict_summary);
+                         tls_alert_name(v->client_alert_received), verdict_summary);
     } else {
       inspect_buf_printf(scratch, "The client closed the connection during the handshake without an alert. %s",
                          verdict_summary);

@@ -348,7 +348,8 @@ size_t tls_mirror_cache_hits(const tls_mirror_t *mirror);
 // (none when keygen jobs supplied them).
 size_t tls_mirror_keys_generated(const tls_mirror_t *mirror);
 
-// tls_alert_name returns the IANA name of a TLS alert ("handshake_failure").
+// tls_alert_name returns the IANA name of a TLS alert ("handshake_failure",
+// "unknown_alert" for a number IANA does not list): inspect_alert_name.
 const char *tls_alert_name(int alert);
 
 // ClientHello.
