@@ -101,6 +101,21 @@ static void diagnose_handshake(inspect_ctx_t *ctx, inspect_report_t *r) {
   }
 }
 
+// What the peer sent that the chain could not take (inspect_chain_add_sent).
+static void diagnose_dropped(inspect_ctx_t *ctx, inspect_report_t *r) {
+  int err = INSPECT_OK;
+  int first = inspect_chain_first_dropped(ctx->in->chain, &err);
+  if (first < 0) {
+    return;
+  }
+  size_t n = inspect_chain_num_dropped(ctx->in->chain);
+  add_finding(r, "DROPPED_CERT", INSPECT_SEVERITY_ERROR, -1,
+              inspect__arena_printf(&r->arena,
+                                    "%zu certificate%s as sent could not be judged and %s left out of the chain: "
+                                    "the first, at position %d as sent: %s",
+                                    n, n == 1 ? "" : "s", n == 1 ? "is" : "are", first, inspect_strerror(err)));
+}
+
 static int path_contains_sent(const inspect_path_t *path, size_t index) {
   for (size_t k = 0; k < path->len; k++) {
     if (path->sent_index[k] == (int)index) {
@@ -548,6 +563,7 @@ int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel
     client_chain &= !sel->items[i].profile->is_default;
   }
   diagnose_handshake(ctx, r);
+  diagnose_dropped(ctx, r);
   if (inspect_chain_num(in->chain) == 0) {
     if (in->handshake.status == INSPECT_HS_OK || in->handshake.status == INSPECT_HS_NONE) {
       add_finding(r, "NO_CERTIFICATE", INSPECT_SEVERITY_ERROR, -1,

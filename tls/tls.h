@@ -4,8 +4,10 @@
 // that connects to an origin. It never touches sockets of the event loop: the
 // proxy feeds bytes through memory BIOs.
 //
-// Conventions: functions returning int give 0 on success or a negative TLS_E*
-// code; get0 borrows, get1/new return owned references; _free accepts NULL.
+// Conventions: an operation that can fail returns 0 (TLS_OK) or a negative
+// TLS_E* code; a predicate (is_) returns 1 or 0; tls_offer_parse alone says
+// "not yet" too (0, with 1 for done), as documented there. get0 borrows,
+// get1/new return owned references; _free accepts NULL.
 
 #ifndef TLSMIRROR_TLS_TLS_H
 #define TLSMIRROR_TLS_TLS_H
