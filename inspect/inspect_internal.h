@@ -1,6 +1,7 @@
 // Internal to inspect/: certificate internals, the analysis context, path
 // building, the OpenSSL verification emulation, name matching and the
-// profile interface. Profiles are data plus one judge function each.
+// profile interface. A server profile is a table of rules (rules.c runs it);
+// mTLS profiles judge in a function of their own.
 
 #ifndef TLSMIRROR_INSPECT_INSPECT_INTERNAL_H
 #define TLSMIRROR_INSPECT_INSPECT_INTERNAL_H
