@@ -350,11 +350,11 @@ struct inspect_rules_words_st {
 void inspect__rules_run(inspect_ctx_t *ctx, const inspect_rule_t *rules, size_t num_rules,
                         const inspect_rules_words_t *words, inspect_verdict_t *out);
 
-// Shared checks. Besides these, inspect__path_failure_reason (the path is
-// anchored) and inspect__path_time_problem (every checked certificate is
-// within its validity) are checks as they stand.
+// Shared checks. Besides these, inspect__path_time_problem (every checked
+// certificate is within its validity) is a check as it stands.
 inspect_reason_t inspect__check_sni_sent(inspect_ctx_t *ctx, const inspect_path_t *path);
 inspect_reason_t inspect__check_leaf_not_self_signed(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_anchored(inspect_ctx_t *ctx, const inspect_path_t *path);
 inspect_reason_t inspect__check_chain_complete(inspect_ctx_t *ctx, const inspect_path_t *path);
 inspect_reason_t inspect__check_sent_order(inspect_ctx_t *ctx, const inspect_path_t *path);
 inspect_reason_t inspect__check_server_eku(inspect_ctx_t *ctx, const inspect_path_t *path);

@@ -57,7 +57,7 @@ static const inspect_rule_t kRules[] = {
                  "The origin certificate is self-signed; pin it or trust a custom CA"),
     INSPECT_RULE("K5", inspect__check_chain_complete,
                  "The origin certificate must have a complete certificate chain (leaf, intermediate, root)"),
-    INSPECT_RULE("K4", inspect__path_failure_reason,
+    INSPECT_RULE("K4", inspect__check_anchored,
                  "The origin certificate's CA is not in the Akamai certificate store or the custom CAs you trust"),
     INSPECT_RULE("K5", inspect__path_time_problem, "The origin certificate must not be expired or not yet valid"),
     INSPECT_RULE("K5", inspect__check_server_eku, "The origin certificate is not valid for a TLS server"),

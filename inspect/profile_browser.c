@@ -68,7 +68,7 @@ static const inspect_rule_t kRules[] = {
     INSPECT_RULE("B2", inspect__check_critical_extensions, "ERR_CERT_INVALID"),
     INSPECT_RULE("B3", inspect__check_name_constraints, "ERR_CERT_INVALID"),
     INSPECT_RULE("B4", inspect__check_no_sha1_signature, "ERR_CERT_INVALID"),
-    {.id = "B5", .check = inspect__path_failure_reason, .say = say_authority, .say_effect = say_authority_blocked},
+    {.id = "B5", .check = inspect__check_anchored, .say = say_authority, .say_effect = say_authority_blocked},
     INSPECT_RULE("B6", inspect__check_name_san_only, "ERR_CERT_COMMON_NAME_INVALID"),
     INSPECT_RULE("B7", check_key_size, "ERR_CERT_WEAK_KEY"),
     INSPECT_RULE("B8", inspect__path_time_problem, "ERR_CERT_DATE_INVALID"),

@@ -47,7 +47,7 @@ static const inspect_rule_t kRules[] = {
     INSPECT_RULE("O4", inspect__check_chain_complete,
                  "If the full chain of certificates, including the intermediate certificate, is not present, "
                  "CloudFront drops the TCP connection" PAGE),
-    INSPECT_RULE("O1", inspect__path_failure_reason,
+    INSPECT_RULE("O1", inspect__check_anchored,
                  "The origin certificate must be issued by a CA that Mozilla trusts (CloudFront supports the same "
                  "certificate authorities as Mozilla)" PAGE),
     INSPECT_RULE("O5", inspect__check_sent_order, INVALID),

@@ -43,7 +43,7 @@ static const inspect_rule_t kRules[] = {
                "dedicated-IP distribution would serve them."},
     INSPECT_RULE_HANDSHAKE("G1"),
     INSPECT_RULE("V1", inspect__check_leaf_not_self_signed, INVALID),
-    INSPECT_RULE("V1", inspect__path_failure_reason, INVALID),
+    INSPECT_RULE("V1", inspect__check_anchored, INVALID),
     INSPECT_RULE("V1", inspect__path_time_problem, INVALID),
     INSPECT_RULE("V1", inspect__check_server_eku, INVALID),
     // UNCERTAIN whether ACM refuses the import; every viewer refuses the

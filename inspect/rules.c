@@ -59,6 +59,12 @@ inspect_reason_t inspect__check_leaf_not_self_signed(inspect_ctx_t *ctx, const i
   return inspect_cert_is_self_signed(path->certs[0]) ? INSPECT_REASON_SELF_SIGNED : INSPECT_REASON_OK;
 }
 
+// inspect__check_anchored passes when the path reaches a trust anchor, and
+// otherwise says why it stops (missing intermediate, untrusted root...).
+inspect_reason_t inspect__check_anchored(inspect_ctx_t *ctx, const inspect_path_t *path) {
+  return inspect__path_failure_reason(ctx, path);
+}
+
 // inspect__check_chain_complete fails only for a missing intermediate: a path
 // that stops for another reason is the trust store's rule to judge.
 inspect_reason_t inspect__check_chain_complete(inspect_ctx_t *ctx, const inspect_path_t *path) {
