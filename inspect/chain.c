@@ -9,6 +9,12 @@
 struct inspect_chain_st {
   inspect_cert_t *certs[INSPECT_CHAIN_MAX];
   size_t num;
+  // What inspect_chain_add_sent could not take: how many, the first one's
+  // position as sent and why, and a hash of them all (part of the identity).
+  size_t num_dropped;
+  size_t first_dropped;
+  int first_dropped_err;
+  uint8_t dropped_sha256[32];
 };
 
 inspect_chain_t *inspect_chain_new(void) { return calloc(1, sizeof(inspect_chain_t)); }
@@ -45,6 +51,36 @@ int inspect_chain_add_der(inspect_chain_t *chain, const uint8_t *der, size_t der
   return INSPECT_OK;
 }
 
+void inspect_chain_add_sent(inspect_chain_t *chain, const uint8_t *der, size_t der_len) {
+  size_t position = chain->num + chain->num_dropped;
+  int err = inspect_chain_add_der(chain, der, der_len);
+  if (err == INSPECT_OK) {
+    return;
+  }
+  if (chain->num_dropped++ == 0) {
+    chain->first_dropped = position;
+    chain->first_dropped_err = err;
+  }
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  SHA256_Update(&sha, chain->dropped_sha256, sizeof(chain->dropped_sha256));
+  SHA256_Update(&sha, &position, sizeof(position));
+  SHA256_Update(&sha, der, der_len);
+  SHA256_Final(chain->dropped_sha256, &sha);
+}
+
+size_t inspect_chain_num_dropped(const inspect_chain_t *chain) { return chain != NULL ? chain->num_dropped : 0; }
+
+int inspect_chain_first_dropped(const inspect_chain_t *chain, int *out_err) {
+  if (inspect_chain_num_dropped(chain) == 0) {
+    return -1;
+  }
+  if (out_err != NULL) {
+    *out_err = chain->first_dropped_err;
+  }
+  return (int)chain->first_dropped;
+}
+
 size_t inspect_chain_num(const inspect_chain_t *chain) { return chain != NULL ? chain->num : 0; }
 
 const inspect_cert_t *inspect_chain_get0(const inspect_chain_t *chain, size_t index) {
@@ -60,6 +96,9 @@ void inspect_chain_sha256(const inspect_chain_t *chain, uint8_t out[32]) {
                       (uint8_t)info->der_len};
     SHA256_Update(&sha, len, sizeof(len));
     SHA256_Update(&sha, info->der, info->der_len);
+  }
+  if (inspect_chain_num_dropped(chain) > 0) {
+    SHA256_Update(&sha, chain->dropped_sha256, sizeof(chain->dropped_sha256));
   }
   SHA256_Final(out, &sha);
 }

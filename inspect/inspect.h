@@ -3,9 +3,20 @@
 // rule table per platform profile. No sockets, no printing, no global state;
 // time is always an explicit argument.
 //
-// Conventions (as BoringSSL's): functions returning int give 1/0 for
-// success/failure unless they document INSPECT_E* codes (negative, 0 = ok);
-// get0 returns a borrowed pointer, get1/new an owned one; _free accepts NULL.
+// Results, one convention for the whole header:
+// - An operation that can fail returns INSPECT_OK (0) or a negative INSPECT_E*
+//   code, and its comment names the codes; test it with `!= INSPECT_OK`. An
+//   allocating constructor returns NULL on failure instead.
+// - A question returns 1 (yes) or 0 (no): predicates (is_, has_, contains,
+//   issuer_of, looks_like), and three kinds whose comments say so: the time
+//   parsers (1: it parsed), the PEM reader (1: one more block) and the
+//   buffer appends (1: appended; 0 once the buffer has failed, which it
+//   remembers in `failed`, so a writer may append freely and check once).
+// - A lookup returns the thing or NULL (-1 where it is a number).
+// - What a peer sent is never an error: a bad certificate is a finding and a
+//   verdict, and a chain as sent keeps count of what it could not take.
+// Ownership (as BoringSSL's): get0 returns a borrowed pointer, get1/new an
+// owned one; _free accepts NULL.
 
 #ifndef TLSMIRROR_INSPECT_INSPECT_H
 #define TLSMIRROR_INSPECT_INSPECT_H
@@ -65,6 +76,7 @@ typedef struct {
   int failed;
 } inspect_buf_t;
 
+// Appends return 1 if the bytes were appended, 0 if the buffer has failed.
 void inspect_buf_init(inspect_buf_t *buf, size_t max_len);
 void inspect_buf_cleanup(inspect_buf_t *buf);
 void inspect_buf_reset(inspect_buf_t *buf);
@@ -87,7 +99,8 @@ int inspect_buf_json_string_len(inspect_buf_t *buf, const char *str, size_t len)
 int inspect_time_parse_rfc3339(const char *str, int64_t *out);
 void inspect_time_format_rfc3339(int64_t t, char out[INSPECT_TIME_STR_LEN]);
 // inspect_time_from_asn1 converts the text of an ASN.1 UTCTime
-// (`generalized` = 0) or GeneralizedTime, which must end in 'Z'.
+// (`generalized` = 0) or GeneralizedTime, which must end in 'Z'. It returns
+// 1 on success.
 int inspect_time_from_asn1(const char *str, size_t len, int generalized, int64_t *out);
 
 // PEM.
@@ -124,7 +137,8 @@ int inspect_pem_reader_trailing_junk(const inspect_pem_reader_t *reader);
 // inspect_data_looks_like_pem returns 1 if `data` holds a BEGIN line.
 int inspect_data_looks_like_pem(const uint8_t *data, size_t len);
 // inspect_pem_append_cert appends one DER certificate to `out` as a PEM
-// CERTIFICATE block (64-column base64). Returns INSPECT_OK or INSPECT_ENOMEM.
+// CERTIFICATE block (64-column base64). Returns INSPECT_OK or INSPECT_ENOMEM
+// (and `out` is then failed, as after any append).
 int inspect_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len);
 
 
@@ -234,18 +248,34 @@ typedef struct inspect_chain_st inspect_chain_t;
 
 inspect_chain_t *inspect_chain_new(void);
 void inspect_chain_free(inspect_chain_t *chain);
-// inspect_chain_add_der parses and appends a certificate.
+// inspect_chain_add_der parses and appends a certificate. It returns
+// INSPECT_OK, INSPECT_EBAD_DER, INSPECT_ENOMEM or INSPECT_ETOO_MANY_CERTS (the
+// chain is left as it was).
 int inspect_chain_add_der(inspect_chain_t *chain, const uint8_t *der, size_t der_len);
-// inspect_chain_add1_cert appends a new reference to `cert`.
+// inspect_chain_add_sent appends a certificate as a peer sent it. One the
+// chain cannot take (it does not parse, or comes past INSPECT_CHAIN_MAX) is
+// not an error: the chain counts it as dropped and the report names it
+// (finding DROPPED_CERT), so nothing a peer sent disappears silently.
+void inspect_chain_add_sent(inspect_chain_t *chain, const uint8_t *der, size_t der_len);
+// inspect_chain_num_dropped counts what inspect_chain_add_sent could not
+// take; inspect_chain_first_dropped returns the first one's 0-based position
+// as sent (with why in `*out_err`, if not NULL), or -1 when none was.
+size_t inspect_chain_num_dropped(const inspect_chain_t *chain);
+int inspect_chain_first_dropped(const inspect_chain_t *chain, int *out_err);
+// inspect_chain_add1_cert appends a new reference to `cert`. It returns
+// INSPECT_OK or INSPECT_ETOO_MANY_CERTS.
 int inspect_chain_add1_cert(inspect_chain_t *chain, inspect_cert_t *cert);
 // inspect_chain_load appends every certificate of `data`: PEM (blocks of
-// other types, such as keys, are an error) or a single DER certificate. On a
-// bad block `*out_index` (if not NULL) is its 0-based position.
+// other types, such as keys, are an error) or a single DER certificate. It
+// returns INSPECT_OK or the first error (INSPECT_ENO_CERTIFICATE,
+// INSPECT_EBAD_PEM, INSPECT_ENOT_PEM_CERT, INSPECT_EBAD_DER,
+// INSPECT_ETOO_MANY_CERTS, INSPECT_ETOO_LARGE, INSPECT_ENOMEM); on a bad block
+// `*out_index` (if not NULL) is its 0-based position.
 int inspect_chain_load(inspect_chain_t *chain, const uint8_t *data, size_t len, size_t *out_index);
 size_t inspect_chain_num(const inspect_chain_t *chain);
 const inspect_cert_t *inspect_chain_get0(const inspect_chain_t *chain, size_t index);
-// inspect_chain_sha256 hashes the DER of every certificate in order: the
-// identity of a chain as sent.
+// inspect_chain_sha256 hashes the DER of every certificate in order (and
+// of any dropped): the identity of a chain as sent.
 void inspect_chain_sha256(const inspect_chain_t *chain, uint8_t out[32]);
 
 // Trust stores.
@@ -259,8 +289,12 @@ typedef struct inspect_trust_st inspect_trust_t;
 
 inspect_trust_t *inspect_trust_new(int system);
 void inspect_trust_free(inspect_trust_t *trust);
-// inspect_trust_load adds every certificate of a PEM bundle or DER file.
+// inspect_trust_load adds every certificate of a PEM bundle or DER file. It
+// returns INSPECT_OK or the first error, as inspect_chain_load does (at most
+// INSPECT_TRUST_MAX anchors).
 int inspect_trust_load(inspect_trust_t *trust, const uint8_t *data, size_t len, size_t *out_index);
+// inspect_trust_add1_cert adds `cert` (a duplicate is ignored). It returns
+// INSPECT_OK, INSPECT_ETOO_MANY_CERTS or INSPECT_ENOMEM.
 int inspect_trust_add1_cert(inspect_trust_t *trust, inspect_cert_t *cert);
 size_t inspect_trust_num(const inspect_trust_t *trust);
 int inspect_trust_is_system(const inspect_trust_t *trust);
@@ -402,6 +436,11 @@ typedef enum {
   INSPECT_HS_TIMEOUT,       // no answer in time
 } inspect_hs_status_t;
 
+// inspect_alert_name returns a TLS alert's IANA name, e.g. "handshake_failure"
+// (40), or "unknown_alert". Every alert tlsmirror names anywhere (verdicts,
+// findings, records, JSON) is named this way.
+const char *inspect_alert_name(int alert);
+
 typedef struct {
   inspect_hs_status_t status;
   int alert;                  // alert number from the server, -1 for none
@@ -528,8 +567,9 @@ typedef struct inspect_cache_st inspect_cache_t;
 
 inspect_cache_t *inspect_cache_new(size_t max_entries);
 void inspect_cache_free(inspect_cache_t *cache);
-// inspect_cache_report returns a new reference to the report for `in` and
-// `sel`, from the cache or freshly analysed (and then cached).
+// inspect_cache_report sets `*out` to a new reference to the report for `in`
+// and `sel`, from the cache or freshly analysed (and then cached). It returns
+// INSPECT_OK or an error of inspect_report_new (`*out` is then NULL).
 int inspect_cache_report(inspect_cache_t *cache, const inspect_input_t *in, const inspect_selection_t *sel,
                          inspect_report_t **out);
 size_t inspect_cache_hits(const inspect_cache_t *cache);

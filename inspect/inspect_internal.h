@@ -1,6 +1,7 @@
 // Internal to inspect/: certificate internals, the analysis context, path
 // building, the OpenSSL verification emulation, name matching and the
-// profile interface. Profiles are data plus one judge function each.
+// profile interface. A server profile is a table of rules (rules.c runs it);
+// mTLS profiles judge in a function of their own.
 
 #ifndef TLSMIRROR_INSPECT_INSPECT_INTERNAL_H
 #define TLSMIRROR_INSPECT_INSPECT_INTERNAL_H
@@ -211,8 +212,7 @@ const char *inspect__jdk_hostname(inspect_ctx_t *ctx);
 // inspect__java_dn renders an RFC 2253 DN as X500Principal.toString() does.
 const char *inspect__java_dn(inspect_ctx_t *ctx, const char *rfc2253);
 
-// TLS alerts.
-const char *inspect__alert_name(int alert);          // "handshake_failure"
+// TLS alerts (inspect_alert_name gives the IANA name).
 const char *inspect__alert_openssl_text(int alert);  // "sslv3 alert handshake failure"
 
 // Key and signature strength.
@@ -260,15 +260,6 @@ int inspect__path_client_purpose_ok(const inspect_path_t *path);
 // but the leaf).
 int inspect__mtls_depth(const inspect_path_t *path);
 
-// Profiles.
-struct inspect_profile_st {
-  const char *id;
-  const char *platform;
-  const char *const *options;
-  int is_default;
-  void (*judge)(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out);
-  const inspect_bundle_rules_t *bundle;  // trust-store rules (mTLS profiles), or NULL
-};
 
 // inspect__judge_handshake fills `out` and returns 1 when the handshake
 // itself failed (no chain to judge). `words` gives the platform's phrasing.
@@ -294,6 +285,112 @@ int inspect__judge_post_handshake_alert(inspect_ctx_t *ctx, const inspect_hs_wor
 void inspect__verdict_accept(inspect_ctx_t *ctx, inspect_verdict_t *out, const char *effect);
 void inspect__verdict_reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason,
                              const char *message, const char *effect);
+
+// Platform rules (rules.c). A server profile is an ordered table of rules,
+// each citing its identifier in docs/platform-rules.md, naming a check and
+// carrying the platform's own words; one engine runs every table. The first
+// rule that fails decides the verdict; when all pass, the platform accepts.
+//
+// A check returns INSPECT_REASON_OK when the path passes, else why it fails.
+// It may be called before the handshake rule for rules placed before it (the
+// path is then empty). Checks shared by several platforms are below; a check
+// only one platform makes is static in its profile.
+typedef inspect_reason_t (*inspect_rule_check_t)(inspect_ctx_t *ctx, const inspect_path_t *path);
+
+typedef struct inspect_rule_st inspect_rule_t;
+typedef struct inspect_rules_words_st inspect_rules_words_t;
+
+// What words are built from when a rule fails (or, for say_accept, when all
+// pass: rule NULL, reason OK).
+typedef struct {
+  inspect_ctx_t *ctx;
+  const inspect_path_t *path;
+  inspect_reason_t reason;
+  const inspect_rule_t *rule;
+  const inspect_rules_words_t *words;
+  const char *message;  // the rule's words before the table's frame (for effects)
+} inspect_rule_failure_t;
+
+// Words that need the facts (a name, an index, an emulation's message):
+// final strings, static or in the arena.
+typedef const char *(*inspect_rule_say_t)(const inspect_rule_failure_t *f);
+
+struct inspect_rule_st {
+  const char *id;              // e.g. "O2": its entry in docs/platform-rules.md
+  inspect_rule_check_t check;  // NULL for a judge rule
+  const char *message;         // the platform's words, or NULL: say
+  inspect_rule_say_t say;
+  const char *effect;          // NULL: say_effect, else the table's effect
+  inspect_rule_say_t say_effect;
+  // A judge rule (the handshake, a late alert) fills the verdict itself from
+  // the table's handshake words and returns 1 when it rejects.
+  int (*judge)(inspect_ctx_t *ctx, const inspect_hs_words_t *words, inspect_verdict_t *out);
+};
+
+// A check rule with static words; rules that need more name their fields.
+#define INSPECT_RULE(rule_id, rule_check, words) {.id = (rule_id), .check = (rule_check), .message = (words)}
+#define INSPECT_RULE_HANDSHAKE(rule_id) {.id = (rule_id), .judge = inspect__judge_handshake}
+#define INSPECT_RULE_LATE_ALERT(rule_id) {.id = (rule_id), .judge = inspect__judge_post_handshake_alert}
+
+struct inspect_rules_words_st {
+  const inspect_hs_words_t *handshake;  // templates for the judge rules
+  int use_aia_pool;                     // judge the path an AIA-fetching client builds
+  inspect_rule_say_t frame;             // wraps every check rule's message (NULL: as is)
+  const char *effect;                   // what users see when a check rule fails
+  inspect_rule_say_t say_effect;        // ... when it needs the facts
+  const char *accept;                   // the effect of accepting
+  inspect_rule_say_t say_accept;
+};
+
+#define INSPECT_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+// INSPECT_PROFILE_TABLE(kRules, kWords) in a profile's initializer.
+#define INSPECT_PROFILE_TABLE(table, table_words) \
+  .rules = (table), .num_rules = INSPECT_COUNT(table), .words = &(table_words)
+
+void inspect__rules_run(inspect_ctx_t *ctx, const inspect_rule_t *rules, size_t num_rules,
+                        const inspect_rules_words_t *words, inspect_verdict_t *out);
+
+// Shared checks. Besides these, inspect__path_time_problem (every checked
+// certificate is within its validity) is a check as it stands.
+inspect_reason_t inspect__check_sni_sent(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_leaf_not_self_signed(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_anchored(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_chain_complete(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_sent_order(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_server_eku(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_issuers_are_cas(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_critical_extensions(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_name_constraints(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_no_sha1_signature(inspect_ctx_t *ctx, const inspect_path_t *path);
+// Name checks pass when no name is to be checked.
+inspect_reason_t inspect__check_name_cn_or_san(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_name_san_only(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_name_cn_fallback(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_jdk_pkix(inspect_ctx_t *ctx, const inspect_path_t *path);
+const char *inspect__say_jdk_pkix(const inspect_rule_failure_t *f);
+// OpenSSL's emulated verification: level 1 (80 bits, Node) without the host
+// name, level 2 (112 bits, Debian's default) with it (curl, Python).
+extern const inspect_ossl_opts_t inspect__ossl_level1, inspect__ossl_level2;
+inspect_reason_t inspect__check_openssl_level1(inspect_ctx_t *ctx, const inspect_path_t *path);
+inspect_reason_t inspect__check_openssl_level2(inspect_ctx_t *ctx, const inspect_path_t *path);
+// inspect__ossl_error runs OpenSSL's emulated verification under `opts`
+// into `res` and returns its first (last = 0) or last error, or NULL.
+const inspect_ossl_error_t *inspect__ossl_error(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, int last,
+                                                inspect_ossl_result_t *res);
+
+// Profiles: a server profile is its table of rules; mTLS profiles (and
+// options that change the table) judge in their own function.
+struct inspect_profile_st {
+  const char *id;
+  const char *platform;
+  const char *const *options;
+  int is_default;
+  const inspect_rule_t *rules;
+  size_t num_rules;
+  const inspect_rules_words_t *words;
+  void (*judge)(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out);  // when there is no table
+  const inspect_bundle_rules_t *bundle;  // trust-store rules (mTLS profiles), or NULL
+};
 
 extern const inspect_profile_t inspect_profile_openssl;
 extern const inspect_profile_t inspect_profile_node;

@@ -143,11 +143,9 @@ int inspect_data_looks_like_pem(const uint8_t *data, size_t len) {
 
 int inspect_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len) {
   size_t b64_len;
-  if (!EVP_EncodedLength(&b64_len, der_len)) {
-    return INSPECT_ENOMEM;
-  }
-  char *b64 = malloc(b64_len);
+  char *b64 = EVP_EncodedLength(&b64_len, der_len) ? malloc(b64_len) : NULL;
   if (b64 == NULL) {
+    out->failed = 1;  // as every append: the buffer stays failed
     return INSPECT_ENOMEM;
   }
   size_t n = EVP_EncodeBlock((uint8_t *)b64, der, der_len);

@@ -8,107 +8,75 @@
 
 #include "inspect/inspect_internal.h"
 
+#define EFFECT                                                                                                     \
+  "Akamai would fail the connection to this origin: users get 503 Service Unavailable with 'An error occurred " \
+  "while processing your request. Reference #...'."
 #define PAGE " (the edge answers 'An error occurred while processing your request. Reference #...')"
 
-static const inspect_hs_words_t kWords = {
+static const inspect_hs_words_t kHandshake = {
     .alert = "The origin aborted the SSL handshake with a fatal {alert} alert" PAGE,
     .closed = "The origin closed the connection during the SSL handshake" PAGE,
     .protocol = "No common SSL/TLS version or cipher with the origin ({detail})" PAGE,
     .connect_failed = "The edge cannot connect to the origin ({detail})" PAGE,
     .timeout = "The origin did not answer in time ({detail})" PAGE,
     .no_certificate = "The origin presented no certificate" PAGE,
-    .effect = "Akamai would fail the connection to this origin: users get 503 Service Unavailable with 'An error "
-              "occurred while processing your request. Reference #...'.",
+    .effect = EFFECT,
 };
 
-static const char kEffect[] =
-    "Akamai would fail the connection to this origin: users get 503 Service Unavailable with 'An error occurred "
-    "while processing your request. Reference #...'.";
-
-static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) {
-  (void)options;
-  if (inspect__judge_handshake(ctx, &kWords, out)) {
-    return;
-  }
-  const inspect_path_t *path = inspect__path(ctx, 0);
-  const inspect_cert_t *leaf = path->certs[0];
-  const char *sni_note = ctx->in->sni_sent ? "" : " (no SNI was sent: 'Use SNI TLS Extension' is off)";
-  if (path->end != PATH_END_ANCHORED && inspect_cert_is_self_signed(leaf)) {
-    inspect__verdict_reject(ctx, out, INSPECT_REASON_SELF_SIGNED,
-                            inspect__arena_printf(ctx->arena,
-                                                  "The origin certificate is self-signed; pin it or trust a custom "
-                                                  "CA%s" PAGE,
-                                                  sni_note),
-                            kEffect);
-    return;
-  }
-  if (path->end != PATH_END_ANCHORED) {
-    inspect_reason_t reason = inspect__path_failure_reason(ctx, path);
-    inspect__verdict_reject(
-        ctx, out, reason,
-        inspect__arena_printf(ctx->arena, "%s%s" PAGE,
-                              reason == INSPECT_REASON_MISSING_INTERMEDIATE
-                                  ? "The origin certificate must have a complete certificate chain (leaf, intermediate, "
-                                    "root)"
-                                  : "The origin certificate's CA is not in the Akamai certificate store or the custom "
-                                    "CAs you trust",
-                              sni_note),
-        kEffect);
-    return;
-  }
-  inspect_reason_t time = inspect__path_time_problem(ctx, path);
-  if (time != INSPECT_REASON_OK) {
-    inspect__verdict_reject(
-        ctx, out, time,
-        inspect__arena_printf(ctx->arena, "The origin certificate must not be expired or not yet valid%s" PAGE, sni_note),
-        kEffect);
-    return;
-  }
-  if (!inspect__leaf_server_eku_ok(leaf)) {
-    inspect__verdict_reject(
-        ctx, out, INSPECT_REASON_BAD_EKU,
-        inspect__arena_printf(ctx->arena, "The origin certificate is not valid for a TLS server%s" PAGE, sni_note),
-        kEffect);
-    return;
-  }
-  int critical = inspect__path_unhandled_critical(ctx, path);
-  if (critical >= 0) {
-    inspect__verdict_reject(ctx, out, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION,
-                            inspect__arena_printf(ctx->arena,
-                                                  "The origin certificate chain has a critical extension the edge "
-                                                  "does not process (%s in certificate %d)%s" PAGE,
-                                                  path->certs[critical]->info.unhandled_critical, critical, sni_note),
-                            kEffect);
-    return;
-  }
-  if (!inspect__path_name_constraints_ok(path)) {
-    inspect__verdict_reject(
-        ctx, out, INSPECT_REASON_NAME_CONSTRAINTS,
-        inspect__arena_printf(ctx->arena, "The origin certificate violates its CA's name constraints%s" PAGE, sni_note),
-        kEffect);
-    return;
-  }
-  if (ctx->in->name != NULL) {
-    static const inspect_name_rules_t kRules = {NAME_CN_ALWAYS, 0};
-    if (inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules) != NAME_MATCH) {
-      inspect__verdict_reject(ctx, out, INSPECT_REASON_HOSTNAME_MISMATCH,
-                              inspect__arena_printf(ctx->arena,
-                                                    "The origin certificate's CN/SAN does not match the Match CN/SAN "
-                                                    "To names ({{Origin Hostname}} = %s)%s" PAGE,
-                                                    ctx->in->name, sni_note),
-                              kEffect);
-      return;
-    }
-  }
-  if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {
-    return;
-  }
-  inspect__verdict_accept(ctx, out, "Akamai's edge connects to this origin.");
+// The edge's certificate checks end in the same error page; without SNI
+// (K9) the words say so.
+static const char *frame(const inspect_rule_failure_t *f) {
+  return inspect__arena_printf(f->ctx->arena, "%s%s" PAGE, f->message,
+                               f->ctx->in->sni_sent ? "" : " (no SNI was sent: 'Use SNI TLS Extension' is off)");
 }
+
+// K4, K5: a self-signed origin certificate passes only when pinned or
+// trusted as a custom CA (--trust).
+static inspect_reason_t check_self_signed_untrusted(inspect_ctx_t *ctx, const inspect_path_t *path) {
+  return path->end != PATH_END_ANCHORED ? inspect__check_leaf_not_self_signed(ctx, path) : INSPECT_REASON_OK;
+}
+
+static const char *say_critical(const inspect_rule_failure_t *f) {
+  int k = inspect__path_unhandled_critical(f->ctx, f->path);
+  return inspect__arena_printf(f->ctx->arena,
+                               "The origin certificate chain has a critical extension the edge does not process (%s "
+                               "in certificate %d)",
+                               f->path->certs[k]->info.unhandled_critical, k);
+}
+
+static const char *say_name(const inspect_rule_failure_t *f) {
+  return inspect__arena_printf(f->ctx->arena,
+                               "The origin certificate's CN/SAN does not match the Match CN/SAN To names ({{Origin "
+                               "Hostname}} = %s)",
+                               f->ctx->in->name);
+}
+
+static const inspect_rule_t kRules[] = {
+    INSPECT_RULE_HANDSHAKE("G1"),
+    INSPECT_RULE("K5", check_self_signed_untrusted,
+                 "The origin certificate is self-signed; pin it or trust a custom CA"),
+    INSPECT_RULE("K5", inspect__check_chain_complete,
+                 "The origin certificate must have a complete certificate chain (leaf, intermediate, root)"),
+    INSPECT_RULE("K4", inspect__check_anchored,
+                 "The origin certificate's CA is not in the Akamai certificate store or the custom CAs you trust"),
+    INSPECT_RULE("K5", inspect__path_time_problem, "The origin certificate must not be expired or not yet valid"),
+    INSPECT_RULE("K5", inspect__check_server_eku, "The origin certificate is not valid for a TLS server"),
+    {.id = "K5", .check = inspect__check_critical_extensions, .say = say_critical},
+    INSPECT_RULE("K5", inspect__check_name_constraints, "The origin certificate violates its CA's name constraints"),
+    {.id = "K3", .check = inspect__check_name_cn_or_san, .say = say_name},
+    INSPECT_RULE_LATE_ALERT("G2"),
+};
+
+static const inspect_rules_words_t kWords = {
+    .handshake = &kHandshake,
+    .frame = frame,
+    .effect = EFFECT,
+    .accept = "Akamai's edge connects to this origin.",
+};
 
 const inspect_profile_t inspect_profile_akamai_origin = {
     .id = "akamai-origin",
     .platform = "Akamai edge connecting to the origin",
     .is_default = 1,
-    .judge = judge,
+    INSPECT_PROFILE_TABLE(kRules, kWords),
 };

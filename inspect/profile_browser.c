@@ -15,7 +15,7 @@
 
 #include "inspect/inspect_internal.h"
 
-static const inspect_hs_words_t kWords = {
+static const inspect_hs_words_t kHandshake = {
     .alert = "NET::{chrome_alert}",
     .post_handshake_alert = "NET::ERR_BAD_SSL_CLIENT_AUTH_CERT",
     .closed = "NET::ERR_CONNECTION_CLOSED",
@@ -26,80 +26,66 @@ static const inspect_hs_words_t kWords = {
     .effect = "Chrome shows 'This site can't provide a secure connection' instead of the page.",
 };
 
-// reject_noted rejects with Chrome's error and, when `note` is not NULL, why
-// (which AIA URL failed).
-static void reject_noted(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *error,
-                         const char *note) {
-  inspect__verdict_reject(ctx, out, reason,
-                          inspect__arena_printf(ctx->arena, "NET::%s%s%s", error, note ? ": " : "", note ? note : ""),
-                          inspect__arena_printf(ctx->arena,
-                                                "Chrome blocks the page with 'Your connection is not private' "
-                                                "(NET::%s)%s%s.",
-                                                error, note ? ": " : "", note ? note : ""));
+static const char *frame(const inspect_rule_failure_t *f) {
+  return inspect__arena_printf(f->ctx->arena, "NET::%s", f->message);
 }
 
-static void reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *error) {
-  reject_noted(ctx, out, reason, error, NULL);
+// blocked says what Chrome shows for `error`, and why (which AIA URL failed)
+// when `note` is not NULL.
+static const char *blocked(inspect_ctx_t *ctx, const char *error, const char *note) {
+  return inspect__arena_printf(ctx->arena, "Chrome blocks the page with 'Your connection is not private' (NET::%s)%s%s.",
+                               error, note ? ": " : "", note ? note : "");
 }
 
-static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) {
-  (void)options;
-  if (inspect__judge_handshake(ctx, &kWords, out)) {
-    return;
-  }
-  const inspect_path_t *path = inspect__path(ctx, 1);
-  const inspect_cert_t *leaf = path->certs[0];
-  // In Chrome's order of seriousness.
-  if (!inspect__leaf_server_eku_ok(leaf) || !inspect__path_cas_ok(path)) {
-    reject(ctx, out, inspect__leaf_server_eku_ok(leaf) ? INSPECT_REASON_UNTRUSTED_ROOT : INSPECT_REASON_BAD_EKU,
-           "ERR_CERT_INVALID");
-    return;
-  }
-  if (inspect__path_unhandled_critical(ctx, path) >= 0) {
-    reject(ctx, out, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION, "ERR_CERT_INVALID");
-    return;
-  }
-  if (!inspect__path_name_constraints_ok(path)) {
-    reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, "ERR_CERT_INVALID");
-    return;
-  }
-  if (inspect__path_weak_signature(ctx, path)) {
-    reject(ctx, out, INSPECT_REASON_WEAK_SIGNATURE, "ERR_CERT_INVALID");
-    return;
-  }
-  if (path->end != PATH_END_ANCHORED) {
-    reject_noted(ctx, out, inspect__path_failure_reason(ctx, path), "ERR_CERT_AUTHORITY_INVALID",
-                 inspect__aia_browser_reject_note(ctx, path));
-    return;
-  }
-  if (ctx->in->name != NULL) {
-    static const inspect_name_rules_t kRules = {NAME_CN_NEVER, 0};
-    inspect_name_result_t r = inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules);
-    if (r != NAME_MATCH) {
-      reject(ctx, out, r == NAME_NO_SAN ? INSPECT_REASON_NO_SAN : INSPECT_REASON_HOSTNAME_MISMATCH,
-             "ERR_CERT_COMMON_NAME_INVALID");
-      return;
-    }
-  }
-  if (inspect__path_weak_key(ctx, path, 1024)) {
-    reject(ctx, out, INSPECT_REASON_WEAK_KEY, "ERR_CERT_WEAK_KEY");
-    return;
-  }
-  inspect_reason_t time = inspect__path_time_problem(ctx, path);
-  if (time != INSPECT_REASON_OK) {
-    reject(ctx, out, time, "ERR_CERT_DATE_INVALID");
-    return;
-  }
-  if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {
-    return;
-  }
-  const char *fetched = inspect__aia_browser_accept_effect(ctx, path);
-  inspect__verdict_accept(ctx, out, fetched != NULL ? fetched : "Chrome shows the page with a padlock.");
+static const char *say_blocked(const inspect_rule_failure_t *f) { return blocked(f->ctx, f->message, NULL); }
+
+#define AUTHORITY_INVALID "ERR_CERT_AUTHORITY_INVALID"
+
+static const char *say_authority(const inspect_rule_failure_t *f) {
+  const char *note = inspect__aia_browser_reject_note(f->ctx, f->path);
+  return note != NULL ? inspect__arena_printf(f->ctx->arena, AUTHORITY_INVALID ": %s", note) : AUTHORITY_INVALID;
 }
+
+static const char *say_authority_blocked(const inspect_rule_failure_t *f) {
+  return blocked(f->ctx, AUTHORITY_INVALID, inspect__aia_browser_reject_note(f->ctx, f->path));
+}
+
+// B7: kMinRsaModulusLengthBits (1024) in cert_verify_proc_builtin.cc.
+static inspect_reason_t check_key_size(inspect_ctx_t *ctx, const inspect_path_t *path) {
+  return inspect__path_weak_key(ctx, path, 1024) ? INSPECT_REASON_WEAK_KEY : INSPECT_REASON_OK;
+}
+
+static const char *say_accept(const inspect_rule_failure_t *f) {
+  const char *fetched = inspect__aia_browser_accept_effect(f->ctx, f->path);
+  return fetched != NULL ? fetched : "Chrome shows the page with a padlock.";
+}
+
+// In Chrome's order of seriousness (net::MapCertStatusToNetError).
+static const inspect_rule_t kRules[] = {
+    INSPECT_RULE_HANDSHAKE("G1"),
+    INSPECT_RULE("B1", inspect__check_server_eku, "ERR_CERT_INVALID"),
+    INSPECT_RULE("B1", inspect__check_issuers_are_cas, "ERR_CERT_INVALID"),
+    INSPECT_RULE("B2", inspect__check_critical_extensions, "ERR_CERT_INVALID"),
+    INSPECT_RULE("B3", inspect__check_name_constraints, "ERR_CERT_INVALID"),
+    INSPECT_RULE("B4", inspect__check_no_sha1_signature, "ERR_CERT_INVALID"),
+    {.id = "B5", .check = inspect__check_anchored, .say = say_authority, .say_effect = say_authority_blocked},
+    INSPECT_RULE("B6", inspect__check_name_san_only, "ERR_CERT_COMMON_NAME_INVALID"),
+    INSPECT_RULE("B7", check_key_size, "ERR_CERT_WEAK_KEY"),
+    INSPECT_RULE("B8", inspect__path_time_problem, "ERR_CERT_DATE_INVALID"),
+    INSPECT_RULE_LATE_ALERT("G2"),
+};
+
+static const inspect_rules_words_t kWords = {
+    .handshake = &kHandshake,
+    .use_aia_pool = 1,
+    .frame = frame,
+    .say_effect = say_blocked,
+    .say_accept = say_accept,
+};
 
 const inspect_profile_t inspect_profile_browser = {
     .id = "browser",
     .platform = "Chromium-based browsers (Chrome, Edge)",
     .is_default = 1,
-    .judge = judge,
+    INSPECT_PROFILE_TABLE(kRules, kWords),
 };

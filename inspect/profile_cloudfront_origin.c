@@ -7,8 +7,11 @@
 #include "inspect/inspect_internal.h"
 
 #define PAGE " (CloudFront returns '502 ERROR: The request could not be satisfied')"
+#define EFFECT                                                                                                  \
+  "CloudFront would drop the connection to this origin: viewers get 502 Bad Gateway with X-Cache: Error from " \
+  "cloudfront."
 
-static const inspect_hs_words_t kWords = {
+static const inspect_hs_words_t kHandshake = {
     .alert = "CloudFront could not complete the SSL/TLS handshake with the origin: fatal {alert} alert" PAGE,
     .post_handshake_alert = "The origin requires a client certificate ({alert} alert), which CloudFront does not "
                             "present" PAGE,
@@ -18,95 +21,56 @@ static const inspect_hs_words_t kWords = {
     .timeout = "The origin did not respond in time ({detail}): CloudFront returns '504 ERROR: The request could "
                "not be satisfied'",
     .no_certificate = "The origin presented no certificate" PAGE,
-    .effect = "CloudFront would drop the connection to this origin: viewers get 502 Bad Gateway with X-Cache: "
-              "Error from cloudfront.",
+    .effect = EFFECT,
     .timeout_effect = "CloudFront would time out on this origin: viewers get 504 Gateway Timeout with X-Cache: "
                       "Error from cloudfront.",
 };
 
-static const char kEffect[] =
-    "CloudFront would drop the connection to this origin: viewers get 502 Bad Gateway with X-Cache: Error from "
-    "cloudfront.";
-static const char kInvalid[] =
-    "SSL/TLS certificate on the origin is expired, invalid, self-signed, or the certificate chain is in the wrong "
-    "order" PAGE;
+// O3: the 502 page's one sentence for every certificate problem it lists.
+#define INVALID                                                                                                 \
+  "SSL/TLS certificate on the origin is expired, invalid, self-signed, or the certificate chain is in the wrong " \
+  "order" PAGE
 
-static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) {
-  (void)options;
-  if (inspect__judge_handshake(ctx, &kWords, out)) {
-    return;
-  }
-  const inspect_path_t *path = inspect__path(ctx, 0);
-  const inspect_cert_t *leaf = path->certs[0];
-  if (inspect_cert_is_self_signed(leaf)) {
-    inspect__verdict_reject(ctx, out, INSPECT_REASON_SELF_SIGNED,
-                            "You can't use a self-signed certificate for HTTPS communication between CloudFront and "
-                            "your origin" PAGE,
-                            kEffect);
-    return;
-  }
-  if (path->end != PATH_END_ANCHORED) {
-    inspect_reason_t reason = inspect__path_failure_reason(ctx, path);
-    inspect__verdict_reject(ctx, out, reason,
-                            reason == INSPECT_REASON_MISSING_INTERMEDIATE
-                                ? "If the full chain of certificates, including the intermediate certificate, is not "
-                                  "present, CloudFront drops the TCP connection" PAGE
-                                : "The origin certificate must be issued by a CA that Mozilla trusts (CloudFront "
-                                  "supports the same certificate authorities as Mozilla)" PAGE,
-                            kEffect);
-    return;
-  }
-  if (!inspect__path_in_sent_order(path)) {
-    inspect__verdict_reject(ctx, out, INSPECT_REASON_WRONG_ORDER, kInvalid, kEffect);
-    return;
-  }
-  inspect_reason_t time = inspect__path_time_problem(ctx, path);
-  if (time != INSPECT_REASON_OK) {
-    inspect__verdict_reject(ctx, out, time, kInvalid, kEffect);
-    return;
-  }
-  if (!inspect__leaf_server_eku_ok(leaf) || !inspect__path_cas_ok(path)) {
-    inspect__verdict_reject(ctx, out, inspect__leaf_server_eku_ok(leaf) ? INSPECT_REASON_UNTRUSTED_ROOT
-                                                                        : INSPECT_REASON_BAD_EKU,
-                            kInvalid, kEffect);
-    return;
-  }
-  if (inspect__path_unhandled_critical(ctx, path) >= 0) {
-    inspect__verdict_reject(ctx, out, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION, kInvalid, kEffect);
-    return;
-  }
-  if (!inspect__path_name_constraints_ok(path)) {
-    inspect__verdict_reject(ctx, out, INSPECT_REASON_NAME_CONSTRAINTS, kInvalid, kEffect);
-    return;
-  }
-  if (inspect__path_weak_signature(ctx, path)) {
-    // Not documented for origins; CloudFront's CAs issue no SHA-1 certificates.
-    inspect__verdict_reject(ctx, out, INSPECT_REASON_WEAK_SIGNATURE, kInvalid, kEffect);
-    return;
-  }
-  if (ctx->in->name != NULL) {
-    static const inspect_name_rules_t kRules = {NAME_CN_ALWAYS, 0};
-    if (inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules) != NAME_MATCH) {
-      inspect__verdict_reject(
-          ctx, out, INSPECT_REASON_HOSTNAME_MISMATCH,
-          inspect__arena_printf(ctx->arena,
-                                "The SSL/TLS certificate on your origin must include a domain name that matches "
-                                "either the Origin Domain that you specified for the CloudFront distribution or the "
-                                "Host header of the origin request (%s)" PAGE,
-                                ctx->in->name),
-          kEffect);
-      return;
-    }
-  }
-  if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {
-    return;
-  }
-  inspect__verdict_accept(ctx, out, "CloudFront connects to this origin over HTTPS.");
+static const char *say_name(const inspect_rule_failure_t *f) {
+  return inspect__arena_printf(f->ctx->arena,
+                               "The SSL/TLS certificate on your origin must include a domain name that matches "
+                               "either the Origin Domain that you specified for the CloudFront distribution or the "
+                               "Host header of the origin request (%s)" PAGE,
+                               f->ctx->in->name);
 }
+
+static const inspect_rule_t kRules[] = {
+    INSPECT_RULE_HANDSHAKE("G1"),
+    INSPECT_RULE("O2", inspect__check_leaf_not_self_signed,
+                 "You can't use a self-signed certificate for HTTPS communication between CloudFront and your "
+                 "origin" PAGE),
+    INSPECT_RULE("O4", inspect__check_chain_complete,
+                 "If the full chain of certificates, including the intermediate certificate, is not present, "
+                 "CloudFront drops the TCP connection" PAGE),
+    INSPECT_RULE("O1", inspect__check_anchored,
+                 "The origin certificate must be issued by a CA that Mozilla trusts (CloudFront supports the same "
+                 "certificate authorities as Mozilla)" PAGE),
+    INSPECT_RULE("O5", inspect__check_sent_order, INVALID),
+    INSPECT_RULE("O3", inspect__path_time_problem, INVALID),
+    INSPECT_RULE("O3", inspect__check_server_eku, INVALID),
+    INSPECT_RULE("O3", inspect__check_issuers_are_cas, INVALID),
+    INSPECT_RULE("O3", inspect__check_critical_extensions, INVALID),
+    INSPECT_RULE("O3", inspect__check_name_constraints, INVALID),
+    // Not documented for origins; CloudFront's CAs issue no SHA-1 certificates.
+    INSPECT_RULE("O12", inspect__check_no_sha1_signature, INVALID),
+    {.id = "O6", .check = inspect__check_name_cn_or_san, .say = say_name},
+    INSPECT_RULE_LATE_ALERT("G2"),
+};
+
+static const inspect_rules_words_t kWords = {
+    .handshake = &kHandshake,
+    .effect = EFFECT,
+    .accept = "CloudFront connects to this origin over HTTPS.",
+};
 
 const inspect_profile_t inspect_profile_cloudfront_origin = {
     .id = "cloudfront-origin",
     .platform = "Amazon CloudFront connecting to a custom origin",
     .is_default = 1,
-    .judge = judge,
+    INSPECT_PROFILE_TABLE(kRules, kWords),
 };

@@ -3,7 +3,7 @@
 
 #include "inspect/inspect_internal.h"
 
-static const inspect_hs_words_t kWords = {
+static const inspect_hs_words_t kHandshake = {
     .alert = "Received fatal alert: {alert}",
     .closed = "Remote host terminated the handshake",
     .protocol = "No appropriate protocol (protocol is disabled or cipher suites are inappropriate)",
@@ -13,34 +13,37 @@ static const inspect_hs_words_t kWords = {
     .effect = "Java clients throw javax.net.ssl.SSLHandshakeException before any HTTP request is sent.",
 };
 
-static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) {
-  (void)options;
-  if (inspect__judge_handshake(ctx, &kWords, out)) {
-    return;
-  }
-  inspect_reason_t reason;
-  const char *msg = inspect__jdk_verify(ctx, &reason);
-  if (msg == NULL) {
-    msg = inspect__jdk_hostname(ctx);
-    reason = INSPECT_REASON_HOSTNAME_MISMATCH;
-  }
-  if (msg != NULL) {
-    inspect__verdict_reject(ctx, out, reason, msg,
-                            inspect__arena_printf(ctx->arena,
-                                                  "Java clients (HttpClient, Apache HttpClient, Spring) throw "
-                                                  "javax.net.ssl.SSLHandshakeException: %s",
-                                                  msg));
-    return;
-  }
-  if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {
-    return;
-  }
-  inspect__verdict_accept(ctx, out, "Java clients (HttpClient, Apache HttpClient, Spring) connect.");
+// J2: HostnameChecker, after PKIX validation.
+static inspect_reason_t check_hostname(inspect_ctx_t *ctx, const inspect_path_t *path) {
+  (void)path;
+  return inspect__jdk_hostname(ctx) != NULL ? INSPECT_REASON_HOSTNAME_MISMATCH : INSPECT_REASON_OK;
 }
+
+static const char *say_hostname(const inspect_rule_failure_t *f) { return inspect__jdk_hostname(f->ctx); }
+
+static const char *say_effect(const inspect_rule_failure_t *f) {
+  return inspect__arena_printf(f->ctx->arena,
+                               "Java clients (HttpClient, Apache HttpClient, Spring) throw "
+                               "javax.net.ssl.SSLHandshakeException: %s",
+                               f->message);
+}
+
+static const inspect_rule_t kRules[] = {
+    INSPECT_RULE_HANDSHAKE("G1"),
+    {.id = "J1", .check = inspect__check_jdk_pkix, .say = inspect__say_jdk_pkix},
+    {.id = "J2", .check = check_hostname, .say = say_hostname},
+    INSPECT_RULE_LATE_ALERT("G2"),
+};
+
+static const inspect_rules_words_t kWords = {
+    .handshake = &kHandshake,
+    .say_effect = say_effect,
+    .accept = "Java clients (HttpClient, Apache HttpClient, Spring) connect.",
+};
 
 const inspect_profile_t inspect_profile_java = {
     .id = "java",
     .platform = "JDK 17 JSSE, PKIX (HttpClient, Apache HttpClient, Spring)",
     .is_default = 1,
-    .judge = judge,
+    INSPECT_PROFILE_TABLE(kRules, kWords),
 };

@@ -7,7 +7,7 @@
 
 #include "inspect/inspect_internal.h"
 
-static const inspect_hs_words_t kWords = {
+static const inspect_hs_words_t kHandshake = {
     .alert = "{openssl_err}:SSL routines:ssl3_read_bytes:{openssl_alert}:SSL alert number {number} "
              "(code {node_alert_code})",
     .closed = "Client network socket disconnected before secure TLS connection was established (code ECONNRESET)",
@@ -32,77 +32,68 @@ static const char *node_code(int code) {
   return "UNSPECIFIED";
 }
 
-// identity_error returns what tls.checkServerIdentity says, or NULL.
-static const char *identity_error(inspect_ctx_t *ctx) {
+// say_identity gives what tls.checkServerIdentity says for a name the
+// certificate does not cover.
+static const char *say_identity(const inspect_rule_failure_t *f) {
+  inspect_ctx_t *ctx = f->ctx;
   const inspect_cert_t *leaf = inspect__leaf(ctx);
   const inspect_cert_info_t *info = &leaf->info;
   const char *name = ctx->in->name;
-  if (name == NULL) {
-    return NULL;
-  }
-  static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, NAME_WILDCARD_PARTIAL};
-  if (inspect__name_check(leaf, name, ctx->name_is_ip, &kRules) == NAME_MATCH) {
-    return NULL;
-  }
+  const char *why;
   if (ctx->name_is_ip) {
     inspect_buf_t ips;
     inspect_buf_init(&ips, 1 << 16);
     for (size_t i = 0; i < info->num_ip_addrs; i++) {
       inspect_buf_printf(&ips, "%s%s", i ? ", " : "", info->ip_addrs[i]);
     }
-    const char *msg = inspect__arena_printf(ctx->arena, "IP: %s is not in the cert's list: %s", name,
-                                            ips.data != NULL ? ips.data : "");
+    why = inspect__arena_printf(ctx->arena, "IP: %s is not in the cert's list: %s", name,
+                                ips.data != NULL ? ips.data : "");
     inspect_buf_cleanup(&ips);
-    return msg;
+  } else if (info->num_dns_names > 0) {
+    why = inspect__arena_printf(ctx->arena, "Host: %s. is not in the cert's altnames: %s", name,
+                                inspect__name_list(ctx, leaf, "DNS:", ", "));
+  } else if (info->common_name != NULL) {
+    why = inspect__arena_printf(ctx->arena, "Host: %s. is not cert's CN: %s", name, info->common_name);
+  } else {
+    why = "Cert does not contain a DNS name";
   }
-  if (info->num_dns_names > 0) {
-    return inspect__arena_printf(ctx->arena, "Host: %s. is not in the cert's altnames: %s", name,
-                                 inspect__name_list(ctx, leaf, "DNS:", ", "));
-  }
-  if (info->common_name != NULL) {
-    return inspect__arena_printf(ctx->arena, "Host: %s. is not cert's CN: %s", name, info->common_name);
-  }
-  return "Cert does not contain a DNS name";
+  return inspect__arena_printf(
+      ctx->arena, "Hostname/IP does not match certificate's altnames: %s (code ERR_TLS_CERT_ALTNAME_INVALID)", why);
 }
 
-static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) {
-  (void)options;
-  if (inspect__judge_handshake(ctx, &kWords, out)) {
-    return;
-  }
-  static const inspect_ossl_opts_t kOpts = {80, 0};
+static const char *say_verify(const inspect_rule_failure_t *f) {
   inspect_ossl_result_t res;
-  inspect__ossl_verify(ctx, &kOpts, &res);
-  if (res.num > 0) {
-    const inspect_ossl_error_t *e = &res.items[res.num - 1];
-    const char *text = inspect__ossl_error_text(e->code);
-    const char *code = node_code(e->code);
-    inspect__verdict_reject(ctx, out, e->reason, inspect__arena_printf(ctx->arena, "%s (code %s)", text, code),
-                            inspect__arena_printf(ctx->arena,
-                                                  "Node.js clients fail with %s; Postman shows 'Error: %s'.", code,
-                                                  text));
-    return;
-  }
-  const char *identity = identity_error(ctx);
-  if (identity != NULL) {
-    inspect__verdict_reject(
-        ctx, out, INSPECT_REASON_HOSTNAME_MISMATCH,
-        inspect__arena_printf(ctx->arena,
-                              "Hostname/IP does not match certificate's altnames: %s (code ERR_TLS_CERT_ALTNAME_INVALID)",
-                              identity),
-        "Node.js clients fail with ERR_TLS_CERT_ALTNAME_INVALID; Postman shows 'Hostname/IP does not match "
-        "certificate's altnames'.");
-    return;
-  }
-  if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {
-    return;
-  }
-  inspect__verdict_accept(ctx, out, "Node.js clients (Postman, axios, fetch) connect.");
+  const inspect_ossl_error_t *e = inspect__ossl_error(f->ctx, &inspect__ossl_level1, 1, &res);
+  return inspect__arena_printf(f->ctx->arena, "%s (code %s)", inspect__ossl_error_text(e->code), node_code(e->code));
 }
+
+static const char *say_verify_effect(const inspect_rule_failure_t *f) {
+  inspect_ossl_result_t res;
+  const inspect_ossl_error_t *e = inspect__ossl_error(f->ctx, &inspect__ossl_level1, 1, &res);
+  return inspect__arena_printf(f->ctx->arena, "Node.js clients fail with %s; Postman shows 'Error: %s'.",
+                               node_code(e->code), inspect__ossl_error_text(e->code));
+}
+
+static const inspect_rule_t kRules[] = {
+    INSPECT_RULE_HANDSHAKE("G1"),
+    {.id = "N1", .check = inspect__check_openssl_level1, .say = say_verify, .say_effect = say_verify_effect},
+    // N2: tls.checkServerIdentity, only once the chain verified.
+    {.id = "N2",
+     .check = inspect__check_name_cn_fallback,
+     .say = say_identity,
+     .effect = "Node.js clients fail with ERR_TLS_CERT_ALTNAME_INVALID; Postman shows 'Hostname/IP does not match "
+               "certificate's altnames'."},
+    INSPECT_RULE_LATE_ALERT("G2"),
+};
+
+static const inspect_rules_words_t kWords = {
+    .handshake = &kHandshake,
+    .accept = "Node.js clients (Postman, axios, fetch) connect.",
+};
 
 const inspect_profile_t inspect_profile_node = {
     .id = "node",
     .platform = "Node.js 20 (Postman, axios, fetch)",
     .is_default = 1,
-    .judge = judge,
+    INSPECT_PROFILE_TABLE(kRules, kWords),
 };

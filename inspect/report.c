@@ -64,7 +64,7 @@ static void diagnose_handshake(inspect_ctx_t *ctx, inspect_report_t *r) {
     case INSPECT_HS_ALERT:
       add_finding(r, hs->alert == 70 ? "PROTOCOL_MISMATCH" : "HANDSHAKE_ALERT", INSPECT_SEVERITY_ERROR, -1,
                   inspect__arena_printf(a, "the origin aborted the handshake with a fatal %s alert (%d)%s%s%s",
-                                        inspect__alert_name(hs->alert), hs->alert,
+                                        inspect_alert_name(hs->alert), hs->alert,
                                         ctx->in->sni_sent ? "" : " to a client that sent no SNI",
                                         detail[0] ? ": " : "", detail));
       break;
@@ -92,13 +92,28 @@ static void diagnose_handshake(inspect_ctx_t *ctx, inspect_report_t *r) {
       if (hs->alert >= 0 && hs->alert_after_handshake) {
         add_finding(r, "HANDSHAKE_ALERT", INSPECT_SEVERITY_ERROR, -1,
                     inspect__arena_printf(a, "after the handshake the origin sent a fatal %s alert (%d)%s",
-                                          inspect__alert_name(hs->alert), hs->alert,
+                                          inspect_alert_name(hs->alert), hs->alert,
                                           hs->alert == 116 ? ": it requires a client certificate (mTLS)" : ""));
       }
       break;
     case INSPECT_HS_NONE:
       break;
   }
+}
+
+// What the peer sent that the chain could not take (inspect_chain_add_sent).
+static void diagnose_dropped(inspect_ctx_t *ctx, inspect_report_t *r) {
+  int err = INSPECT_OK;
+  int first = inspect_chain_first_dropped(ctx->in->chain, &err);
+  if (first < 0) {
+    return;
+  }
+  size_t n = inspect_chain_num_dropped(ctx->in->chain);
+  add_finding(r, "DROPPED_CERT", INSPECT_SEVERITY_ERROR, -1,
+              inspect__arena_printf(&r->arena,
+                                    "%zu certificate%s as sent could not be judged and %s left out of the chain: "
+                                    "the first, at position %d as sent: %s",
+                                    n, n == 1 ? "" : "s", n == 1 ? "is" : "are", first, inspect_strerror(err)));
 }
 
 static int path_contains_sent(const inspect_path_t *path, size_t index) {
@@ -366,7 +381,7 @@ static const char *expand(inspect_ctx_t *ctx, const char *tmpl) {
     if (IS("name")) {
       inspect_buf_puts(&buf, ctx->in->name != NULL ? ctx->in->name : "(none)");
     } else if (IS("alert")) {
-      inspect_buf_puts(&buf, inspect__alert_name(hs->alert));
+      inspect_buf_puts(&buf, inspect_alert_name(hs->alert));
     } else if (IS("number")) {
       inspect_buf_printf(&buf, "%d", hs->alert);
     } else if (IS("openssl_alert")) {
@@ -548,6 +563,7 @@ int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel
     client_chain &= !sel->items[i].profile->is_default;
   }
   diagnose_handshake(ctx, r);
+  diagnose_dropped(ctx, r);
   if (inspect_chain_num(in->chain) == 0) {
     if (in->handshake.status == INSPECT_HS_OK || in->handshake.status == INSPECT_HS_NONE) {
       add_finding(r, "NO_CERTIFICATE", INSPECT_SEVERITY_ERROR, -1,
@@ -563,7 +579,12 @@ int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel
     inspect_verdict_t *v = &r->verdicts[r->num_verdicts++];
     v->profile = inspect__arena_strdup(&r->arena, choice->label);
     v->platform = choice->profile->platform;
-    choice->profile->judge(ctx, choice->options, v);
+    const inspect_profile_t *p = choice->profile;
+    if (p->rules != NULL) {
+      inspect__rules_run(ctx, p->rules, p->num_rules, p->words, v);
+    } else {
+      p->judge(ctx, choice->options, v);
+    }
     r->num_rejects += !v->accept;
   }
   summarize(r);

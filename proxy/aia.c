@@ -302,7 +302,7 @@ static int table_outcome(proxy_aia_t *t, const char *url, aia_result_t *r, int m
     ok = r->url != NULL && r->detail != NULL && r->certs != NULL;
     for (size_t i = 0; ok && i < inspect_chain_num(f->certs); i++) {
       const inspect_cert_info_t *info = inspect_cert_get0_info(inspect_chain_get0(f->certs, i));
-      inspect_chain_add_der(r->certs, info->der, info->der_len);
+      ok = inspect_chain_add_der(r->certs, info->der, info->der_len) == INSPECT_OK;
     }
   }
   pthread_mutex_unlock(&t->lock);
@@ -338,7 +338,9 @@ static int gather(conn_aia_t *aia, int may_block) {
     aia->num++;
     for (size_t i = 0; i < inspect_chain_num(r->certs); i++) {
       const inspect_cert_info_t *info = inspect_cert_get0_info(inspect_chain_get0(r->certs, i));
-      inspect_chain_add_der(aia->pool, info->der, info->der_len);  // past INSPECT_CHAIN_MAX, no more
+      if (inspect_chain_add_der(aia->pool, info->der, info->der_len) != INSPECT_OK) {
+        break;  // past INSPECT_CHAIN_MAX, no more
+      }
     }
   }
   return 0;

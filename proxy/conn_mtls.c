@@ -69,7 +69,7 @@ enum ssl_verify_result_t conn_mtls_on_client_chain(SSL *ssl, uint8_t *out_alert)
   const STACK_OF(CRYPTO_BUFFER) *peer = SSL_get0_peer_certificates(ssl);
   for (size_t i = 0; peer != NULL && i < sk_CRYPTO_BUFFER_num(peer); i++) {
     const CRYPTO_BUFFER *buf = sk_CRYPTO_BUFFER_value(peer, i);
-    inspect_chain_add_der(conn->client.chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
+    inspect_chain_add_sent(conn->client.chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
   }
   conn_mtls_judge(conn);
   const inspect_verdict_t *alb = conn_mtls_alb_verdict(conn->client.report);
@@ -106,9 +106,10 @@ static void header_value(inspect_buf_t *out, const char *value) {
   }
 }
 
-static void pem_of(inspect_buf_t *out, const inspect_cert_t *cert) {
+// pem_of appends `cert` as PEM: INSPECT_OK or INSPECT_ENOMEM.
+static int pem_of(inspect_buf_t *out, const inspect_cert_t *cert) {
   const inspect_cert_info_t *info = inspect_cert_get0_info(cert);
-  inspect_pem_append_cert(out, info->der, info->der_len);
+  return inspect_pem_append_cert(out, info->der, info->der_len);
 }
 
 // alb_headers prepares what ALB adds to every request of an mTLS listener.
@@ -128,7 +129,7 @@ static void alb_headers(proxy_conn_t *conn) {
   inspect_buf_init(&pem, 1 << 20);
   if (cfg->mtls_mode == PROXY_MTLS_PASSTHROUGH) {
     for (size_t i = 0; i < n; i++) {
-      pem_of(&pem, inspect_chain_get0(chain, i));
+      out.failed |= pem_of(&pem, inspect_chain_get0(chain, i)) != INSPECT_OK;
     }
     inspect_buf_puts(&out, "X-Amzn-Mtls-Clientcert: ");
     url_encode(&out, pem.data, pem.len);
@@ -151,7 +152,7 @@ static void alb_headers(proxy_conn_t *conn) {
                        "\r\nX-Amzn-Mtls-Clientcert-Validity: NotBefore=%s;NotAfter=%s\r\n"
                        "X-Amzn-Mtls-Clientcert-Leaf: ",
                        nb, na);
-    pem_of(&pem, inspect_chain_get0(chain, 0));
+    out.failed |= pem_of(&pem, inspect_chain_get0(chain, 0)) != INSPECT_OK;
     url_encode(&out, pem.data, pem.len);
     inspect_buf_puts(&out, "\r\n");
   }

@@ -73,7 +73,7 @@ static enum ssl_verify_result_t on_origin_chain(SSL *ssl, uint8_t *out_alert) {
   const STACK_OF(CRYPTO_BUFFER) *peer = SSL_get0_peer_certificates(ssl);
   for (size_t i = 0; peer != NULL && i < sk_CRYPTO_BUFFER_num(peer); i++) {
     const CRYPTO_BUFFER *buf = sk_CRYPTO_BUFFER_value(peer, i);
-    inspect_chain_add_der(conn->origin.chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
+    inspect_chain_add_sent(conn->origin.chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
   }
   return ssl_verify_ok;  // record and continue: the verdict is inspect's, the client decides for itself
 }

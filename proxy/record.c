@@ -38,7 +38,9 @@ static void record_chain(inspect_buf_t *out, const inspect_chain_t *chain) {
     const inspect_cert_info_t *c = inspect_cert_get0_info(inspect_chain_get0(chain, i));
     inspect_buf_t pem;
     inspect_buf_init(&pem, 1 << 20);
-    inspect_pem_append_cert(&pem, c->der, c->der_len);
+    if (inspect_pem_append_cert(&pem, c->der, c->der_len) != INSPECT_OK) {
+      out->failed = 1;  // the record is dropped whole rather than written without a certificate
+    }
     inspect_buf_puts(out, i ? "," : "");
     inspect_buf_json_string(out, pem.data != NULL ? pem.data : "");
     inspect_buf_cleanup(&pem);
@@ -164,7 +166,7 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
   if (origin->state == ORIGIN_ESTABLISHED && client->state != CLIENT_ESTABLISHED) {
     if (v->client_alert_received >= 0) {
       inspect_buf_printf(scratch, "The client rejected the (mirrored) origin certificate with a fatal %s alert. %s",
-                         SSL_alert_desc_string_long(v->client_alert_received), verdict_summary);
+                         tls_alert_name(v->client_alert_received), verdict_summary);
     } else {
       inspect_buf_printf(scratch, "The client closed the connection during the handshake without an alert. %s",
                          verdict_summary);
@@ -346,7 +348,10 @@ static void record_served(inspect_buf_t *out, const proxy_record_view_t *v) {
   inspect_buf_init(&pem, 1 << 20);
   for (size_t i = 0; i < v->served_chain_len; i++) {
     inspect_buf_reset(&pem);
-    inspect_pem_append_cert(&pem, CRYPTO_BUFFER_data(v->served_chain[i]), CRYPTO_BUFFER_len(v->served_chain[i]));
+    if (inspect_pem_append_cert(&pem, CRYPTO_BUFFER_data(v->served_chain[i]), CRYPTO_BUFFER_len(v->served_chain[i])) !=
+        INSPECT_OK) {
+      out->failed = 1;
+    }
     inspect_buf_puts(out, i ? "," : "");
     inspect_buf_json_string(out, pem.data != NULL ? pem.data : "");
   }

@@ -307,7 +307,9 @@ static const char *parse_certs(const uint8_t *data, size_t len, inspect_chain_t 
   if (bufs != NULL && PKCS7_get_raw_certificates(bufs, &cbs, NULL)) {
     for (size_t i = 0; i < sk_CRYPTO_BUFFER_num(bufs); i++) {
       const CRYPTO_BUFFER *b = sk_CRYPTO_BUFFER_value(bufs, i);
-      inspect_chain_add_der(out, CRYPTO_BUFFER_data(b), CRYPTO_BUFFER_len(b));  // a bad one is skipped, as Chrome does
+      if (inspect_chain_add_der(out, CRYPTO_BUFFER_data(b), CRYPTO_BUFFER_len(b)) != INSPECT_OK) {
+        continue;  // a bad one is skipped, as Chrome does
+      }
     }
   }
   sk_CRYPTO_BUFFER_pop_free(bufs, CRYPTO_BUFFER_free);

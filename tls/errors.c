@@ -43,7 +43,4 @@ void tls_error_describe(char *out, size_t out_len) {
   ERR_clear_error();
 }
 
-const char *tls_alert_name(int alert) {
-  const char *name = SSL_alert_desc_string_long(alert);
-  return name != NULL ? name : "unknown";
-}
+const char *tls_alert_name(int alert) { return inspect_alert_name(alert); }

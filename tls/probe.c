@@ -37,9 +37,9 @@ static enum ssl_verify_result_t record_chain(SSL *ssl, uint8_t *out_alert) {
   const STACK_OF(CRYPTO_BUFFER) *peer = SSL_get0_peer_certificates(ssl);
   for (size_t i = 0; peer != NULL && i < sk_CRYPTO_BUFFER_num(peer); i++) {
     const CRYPTO_BUFFER *buf = sk_CRYPTO_BUFFER_value(peer, i);
-    // A certificate that does not parse is dropped here and the rest kept:
-    // the verdict then reports what is missing.
-    inspect_chain_add_der(st->result->chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
+    // A certificate that does not parse is dropped and the rest kept: the
+    // report names it (DROPPED_CERT) and the verdict says what is missing.
+    inspect_chain_add_sent(st->result->chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
   }
   return ssl_verify_ok;  // record, never reject: inspect judges
 }

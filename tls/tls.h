@@ -4,8 +4,10 @@
 // that connects to an origin. It never touches sockets of the event loop: the
 // proxy feeds bytes through memory BIOs.
 //
-// Conventions: functions returning int give 0 on success or a negative TLS_E*
-// code; get0 borrows, get1/new return owned references; _free accepts NULL.
+// Conventions: an operation that can fail returns 0 (TLS_OK) or a negative
+// TLS_E* code; a predicate (is_) returns 1 or 0; tls_offer_parse alone says
+// "not yet" too (0, with 1 for done), as documented there. get0 borrows,
+// get1/new return owned references; _free accepts NULL.
 
 #ifndef TLSMIRROR_TLS_TLS_H
 #define TLSMIRROR_TLS_TLS_H
@@ -348,7 +350,8 @@ size_t tls_mirror_cache_hits(const tls_mirror_t *mirror);
 // (none when keygen jobs supplied them).
 size_t tls_mirror_keys_generated(const tls_mirror_t *mirror);
 
-// tls_alert_name returns the IANA name of a TLS alert ("handshake_failure").
+// tls_alert_name returns the IANA name of a TLS alert ("handshake_failure",
+// "unknown_alert" for a number IANA does not list): inspect_alert_name.
 const char *tls_alert_name(int alert);
 
 // ClientHello.

@@ -292,7 +292,7 @@ static int cmd_split(int argc, char **argv) {
       }
     } else {
       const inspect_cert_info_t *c = inspect_cert_get0_info(e->cert);
-      inspect_pem_append_cert(&pem, c->der, c->der_len);  // DER input
+      pem.failed |= inspect_pem_append_cert(&pem, c->der, c->der_len) != INSPECT_OK;  // DER input
     }
     if (pem.failed) {
       rc = cli_error("bundle", "out of memory");

@@ -144,7 +144,11 @@ int cmd_ca(int argc, char **argv) {
     inspect_buf_t pem;
     inspect_buf_init(&pem, 0);
     CRYPTO_BUFFER *cert = tls_mirror_ca_get0_root(ca);
-    inspect_pem_append_cert(&pem, CRYPTO_BUFFER_data(cert), CRYPTO_BUFFER_len(cert));
+    if (inspect_pem_append_cert(&pem, CRYPTO_BUFFER_data(cert), CRYPTO_BUFFER_len(cert)) != INSPECT_OK) {
+      inspect_buf_cleanup(&pem);
+      tls_mirror_ca_free(ca);
+      return cli_error("ca", "out of memory");
+    }
     fwrite(pem.data, 1, pem.len, stdout);
     inspect_buf_cleanup(&pem);
   }

@@ -324,7 +324,13 @@ int cmd_demo(int argc, char **argv) {
   inspect_trust_t *trust = inspect_trust_new(0);
   if (rc == CLI_EXIT_OK) {
     CRYPTO_BUFFER *root = lab_get0_root(lab);
-    inspect_trust_load(trust, CRYPTO_BUFFER_data(root), CRYPTO_BUFFER_len(root), NULL);
+    int trust_err = trust != NULL ? inspect_trust_load(trust, CRYPTO_BUFFER_data(root), CRYPTO_BUFFER_len(root), NULL)
+                                  : INSPECT_ENOMEM;
+    if (trust_err != INSPECT_OK) {
+      rc = cli_error("demo", "cannot trust the lab's root: %s", inspect_strerror(trust_err));
+    }
+  }
+  if (rc == CLI_EXIT_OK) {
     inspect_selection_all(&sel);
     for (size_t i = 0; i < num; i++) {
       snprintf(resolves[i].host, sizeof(resolves[i].host), "%s", lab_scenario_get(i)->host);

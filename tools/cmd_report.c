@@ -208,7 +208,9 @@ int cli_report_inspect(const char *path, const cli_inspect_result_t *r) {
   for (size_t i = 0; i < inspect_chain_num(in->chain); i++) {
     const inspect_cert_info_t *info = inspect_cert_get0_info(inspect_chain_get0(in->chain, i));
     inspect_buf_reset(&pem);
-    inspect_pem_append_cert(&pem, info->der, info->der_len);
+    if (inspect_pem_append_cert(&pem, info->der, info->der_len) != INSPECT_OK) {
+      rec.failed = 1;
+    }
     inspect_buf_puts(&rec, i ? "," : "");
     inspect_buf_json_string(&rec, pem.data != NULL ? pem.data : "");
   }

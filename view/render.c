@@ -298,7 +298,7 @@ static void chain_load(chain_t *c, const view_json_t *pems) {
     cc->pem = p->type == VIEW_JSON_STRING ? p->str : "";
     cc->issuer = cc->path = cc->dup_of = -1;
     inspect_chain_t *one = inspect_chain_new();
-    if (one != NULL && inspect_chain_load(one, (const uint8_t *)cc->pem, strlen(cc->pem), NULL) == 0 &&
+    if (one != NULL && inspect_chain_load(one, (const uint8_t *)cc->pem, strlen(cc->pem), NULL) == INSPECT_OK &&
         inspect_chain_num(one) == 1) {
       cc->cert = (inspect_cert_t *)inspect_chain_get0(one, 0);
       inspect_cert_up_ref(cc->cert);

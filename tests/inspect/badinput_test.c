@@ -553,3 +553,39 @@ Test(badinput, unknown_critical_extension) {
   CRYPTO_BUFFER_free(leaf);
   t_pki_cleanup(&pki);
 }
+
+// A certificate a peer sent that does not parse never drops out silently:
+// the chain as sent counts it, its identity changes, and the report says so.
+Test(badinput, unparsable_certificate_as_sent) {
+  size_t n = 0;
+  CRYPTO_BUFFER *const *good = lab_get0_chain(t_lab(), t_lab_index("good"), 0, &n);
+  cr_assert_geq(n, 2);
+  inspect_chain_t *plain = t_chain_new(good, n);
+  inspect_chain_t *chain = inspect_chain_new();
+  static const uint8_t kGarbage[] = {0x30, 0x03, 0x02, 0x01, 0x00};
+  inspect_chain_add_sent(chain, CRYPTO_BUFFER_data(good[0]), CRYPTO_BUFFER_len(good[0]));
+  inspect_chain_add_sent(chain, kGarbage, sizeof(kGarbage));
+  for (size_t i = 1; i < n; i++) {
+    inspect_chain_add_sent(chain, CRYPTO_BUFFER_data(good[i]), CRYPTO_BUFFER_len(good[i]));
+  }
+  cr_assert_eq(inspect_chain_num(chain), n);
+  cr_assert_eq(inspect_chain_num_dropped(chain), 1);
+  int err = INSPECT_OK;
+  cr_assert_eq(inspect_chain_first_dropped(chain, &err), 1, "position as sent");
+  cr_assert_eq(err, INSPECT_EBAD_DER);
+  cr_assert_eq(inspect_chain_first_dropped(plain, NULL), -1);
+  uint8_t a[32], b[32];
+  inspect_chain_sha256(plain, a);
+  inspect_chain_sha256(chain, b);
+  cr_assert(memcmp(a, b, 32) != 0, "what was dropped is part of the chain's identity");
+
+  inspect_input_t in;
+  t_input(&in, chain, t_lab_trust(), "good.lab.test", 1, T_NOW);
+  inspect_report_t *r = t_report(&in, NULL);
+  const inspect_finding_t *f = t_finding(r, "DROPPED_CERT");
+  cr_assert_not_null(f);
+  cr_assert(strstr(f->detail, "position 1 as sent") != NULL, "%s", f->detail);
+  inspect_report_free(r);
+  inspect_chain_free(chain);
+  inspect_chain_free(plain);
+}

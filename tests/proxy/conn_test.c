@@ -57,7 +57,7 @@ ParameterizedTestParameters(conn, ends) {
       {"relayed", "good", 0, 0, 1, CLIENT_REQUEST, 0, "", "HTTP/1.1 200", "none", "All 8 profiles accept"},
       {"a profile rejects", "expired", 0, 0, 1, CLIENT_REQUEST, 0, "", "HTTP/1.1 200", "openssl", "openssl (EXPIRED)"},
       {"client rejects in the handshake", "good", 0, 0, 1, CLIENT_REJECT_CERT, 0, "", "CERTIFICATE_VERIFY_FAILED",
-       "client", "rejected the (mirrored) origin certificate with a fatal bad certificate alert"},
+       "client", "rejected the (mirrored) origin certificate with a fatal bad_certificate alert"},
       {"client rejects after the handshake", "good", 0, 0, 1, CLIENT_HANDSHAKE_ONLY, 0, "", "", "client",
        "completed the handshake, then closed without a request"},
       {"origin alert mirrored", "sni-required", 1, 0, 0, CLIENT_REQUEST, 0, "", "HANDSHAKE_FAILURE", "origin",

@@ -51,7 +51,7 @@ ParameterizedTestParameters(record, rejected_by) {
       {"alert after the origin's handshake", CLIENT_ESTABLISHED, SERVE_MIRROR, ORIGIN_ESTABLISHED, INSPECT_HS_OK, 116,
        -1, "", "", 1, ANSWER_NONE, 0, 0, "origin", "The origin failed the connection", "\"handshake\":\"ok\""},
       {"client alert in its handshake", CLIENT_FAILED, SERVE_MIRROR, ORIGIN_ESTABLISHED, INSPECT_HS_OK, -1, 48, "", "",
-       0, ANSWER_NONE, 0, 0, "client", "with a fatal unknown CA alert", "\"alert_received\":{\"number\":48"},
+       0, ANSWER_NONE, 0, 0, "client", "with a fatal unknown_ca alert", "\"alert_received\":{\"number\":48"},
       {"client closed in its handshake", CLIENT_FAILED, SERVE_MIRROR, ORIGIN_ESTABLISHED, INSPECT_HS_OK, -1, -1, "", "",
        0, ANSWER_NONE, 0, 0, "client", "during the handshake without an alert", "\"served\":\"mirror\""},
       {"client gave up waiting for the origin", CLIENT_FAILED, SERVE_NOTHING, ORIGIN_HANDSHAKING, INSPECT_HS_NONE, -1,

@@ -29,11 +29,11 @@ def block(name):
 
 
 f.check("curl HTTP 200" in block("good") and "nobody rejects" in block("good"), block("good"))
-f.check("certificate has expired" in block("expired") and "certificate expired alert" in block("expired"), block("expired"))
+f.check("certificate has expired" in block("expired") and "certificate_expired alert" in block("expired"), block("expired"))
 f.check("curl HTTP 200" in block("wrong-order") and "rejected by cloudfront-origin" in block("wrong-order"),
         block("wrong-order"))
 f.check("unable to get local issuer certificate" in block("missing-intermediate"), block("missing-intermediate"))
-f.check("certificate required" in block("mtls-required"), block("mtls-required"))
+f.check("certificate_required" in block("mtls-required"), block("mtls-required"))
 # The AIA story in one block: the browser fetches the intermediate and accepts,
 # curl fails, CloudFront answers 502.
 aia = block("missing-intermediate-aia")
