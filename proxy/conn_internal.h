@@ -42,6 +42,9 @@ typedef struct {
   size_t num_groups;
   uint16_t sigalgs[32];
   size_t num_sigalgs;
+  // What the origin leg could not offer on the client's behalf: values of
+  // its offer BoringSSL does not speak (DHE suites, FFDHE groups...).
+  tls_hello_missing_t unmirrorable;
   inspect_buf_t json;   // tls.client.{ja3, ja4, supported_ciphers}, rendered when the ClientHello came
   inspect_buf_t extra;  // tlsmirror.client_hello.*
 } conn_hello_t;

@@ -241,6 +241,27 @@ static void on_upstream_connect(uv_connect_t *req, int status) {
   proxy_sio_start(&conn->upstream);
 }
 
+// mirror_offer makes the upstream ClientHello offer what the client offered,
+// as far as BoringSSL can: versions, TLS 1.2 suites in order, groups and
+// signature algorithms. What it cannot offer is kept for the record.
+static void mirror_offer(proxy_conn_t *conn, SSL *ssl) {
+  conn_hello_t *hello = &conn->hello;
+  const inspect_hello_spec_t spec = {
+      .min_version = hello->min_version,
+      .max_version = hello->max_version,
+      .ciphers = hello->ciphers,
+      .num_ciphers = hello->num_ciphers,
+      .groups = hello->groups,
+      .num_groups = hello->num_groups,
+      .sigalgs = hello->sigalgs,
+      .num_sigalgs = hello->num_sigalgs,
+      .sni = INSPECT_SNI_AS_CLIENT,
+  };
+  // TLS_ENO_OFFER leaves that list at BoringSSL's defaults: the origin still
+  // gets an offer, and the record lists what was not mirrored.
+  (void)tls_hello_spec_apply(ssl, &spec, &hello->unmirrorable);
+}
+
 // upstream_ssl returns the upstream connection's SSL with the client's offer
 // mirrored, or NULL.
 static SSL *upstream_ssl(proxy_conn_t *conn) {
@@ -260,8 +281,7 @@ static SSL *upstream_ssl(proxy_conn_t *conn) {
   } else if (hello->alpn_wire_len > 0) {
     SSL_set_alpn_protos(ssl, hello->alpn_wire, hello->alpn_wire_len);
   }
-  SSL_set_min_proto_version(ssl, hello->min_version);
-  SSL_set_max_proto_version(ssl, hello->max_version);
+  mirror_offer(conn, ssl);
   SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, on_origin_chain);
   const tls_identity_t *id = cfg->upstream_identity;
   if (id != NULL) {

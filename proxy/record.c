@@ -80,6 +80,58 @@ static int origin_has_result(const conn_origin_t *origin) {
 
 static const char *rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch);
 
+// unmirrorable_names appends the suites and groups of the client's offer that
+// tlsmirror could not offer upstream, by IANA name, joined with ", "; it
+// returns how many.
+static size_t unmirrorable_names(inspect_buf_t *out, const tls_hello_missing_t *m) {
+  size_t n = 0;
+  for (size_t i = 0; i < m->num_ciphers; i++, n++) {
+    const char *name = tls_cipher_name(m->ciphers[i]);
+    inspect_buf_puts(out, n ? ", " : "");
+    if (name != NULL) {
+      inspect_buf_puts(out, name);
+    } else {
+      inspect_buf_printf(out, "0x%04x", m->ciphers[i]);
+    }
+  }
+  for (size_t i = 0; i < m->num_groups; i++, n++) {
+    const char *name = tls_group_name(m->groups[i]);
+    inspect_buf_puts(out, n ? ", " : "");
+    if (name != NULL) {
+      inspect_buf_puts(out, name);
+    } else {
+      inspect_buf_printf(out, "group 0x%04x", m->groups[i]);
+    }
+  }
+  return n;
+}
+
+// tlsmirror_limit says, when the origin refused everything tlsmirror could
+// offer while the client had offered suites or groups BoringSSL cannot
+// speak, that this is tlsmirror's own limit, not the origin's or the
+// client's. It returns 0 when that is not the case.
+static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch) {
+  const conn_origin_t *origin = v->origin;
+  const tls_hello_missing_t *m = &v->hello->unmirrorable;
+  if (origin->state != ORIGIN_FAILED || m->num_ciphers + m->num_groups == 0 ||
+      (origin->hs.status != INSPECT_HS_ALERT && origin->hs.status != INSPECT_HS_PROTOCOL)) {
+    return 0;
+  }
+  int alert = origin->hs.status == INSPECT_HS_ALERT ? origin->hs.alert : -1;
+  if (alert >= 0 && alert != SSL_AD_HANDSHAKE_FAILURE && alert != SSL_AD_INSUFFICIENT_SECURITY &&
+      alert != SSL_AD_ILLEGAL_PARAMETER) {
+    return 0;  // e.g. unrecognized_name or certificate_required: the origin's own reason
+  }
+  inspect_buf_printf(scratch,
+                     "The origin refused everything tlsmirror could offer (%s); the client also offered ",
+                     alert >= 0 ? tls_alert_name(alert) : "no common parameters");
+  unmirrorable_names(scratch, m);
+  inspect_buf_puts(scratch,
+                   ", which the origin would probably have accepted, but tlsmirror's TLS library (BoringSSL) cannot "
+                   "speak them, so this is tlsmirror's limit, not the origin's or the client's.");
+  return 1;
+}
+
 const char *proxy_record_rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch) {
   const char *who = rejected_by(v, summary_out, scratch);
   if (v->hello->has_sni && !inspect_name_is_valid(v->hello->sni)) {
@@ -154,6 +206,10 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
                        v->http->status, verdict_summary);
     *summary_out = scratch->data;
     return "origin";
+  }
+  if (tlsmirror_limit(v, scratch)) {
+    *summary_out = scratch->data;
+    return "tlsmirror";
   }
   if (origin_has_result(origin) && (origin->state == ORIGIN_FAILED || origin->hs.alert >= 0)) {
     inspect_buf_printf(scratch, "The origin failed the connection (%s); %s",
@@ -314,6 +370,31 @@ static void json_group_sigalg(inspect_buf_t *out, int *first, uint16_t group, ui
   }
 }
 
+// record_unmirrorable appends tlsmirror.client.unmirrorable: what the client
+// offered that tlsmirror could not offer the origin, by IANA name.
+static void record_unmirrorable(inspect_buf_t *out, int *first, const tls_hello_missing_t *m) {
+  if (m->num_ciphers + m->num_groups + m->num_sigalgs == 0 && !m->versions) {
+    return;
+  }
+  json_key(out, first, "unmirrorable");
+  inspect_buf_puts(out, "{\"ciphers\":[");
+  for (size_t i = 0; i < m->num_ciphers; i++) {
+    inspect_buf_puts(out, i ? "," : "");
+    json_iana(out, tls_cipher_name(m->ciphers[i]), m->ciphers[i]);
+  }
+  inspect_buf_puts(out, "],\"groups\":[");
+  for (size_t i = 0; i < m->num_groups; i++) {
+    inspect_buf_puts(out, i ? "," : "");
+    json_iana(out, tls_group_name(m->groups[i]), m->groups[i]);
+  }
+  inspect_buf_puts(out, "],\"signature_algorithms\":[");
+  for (size_t i = 0; i < m->num_sigalgs; i++) {
+    inspect_buf_puts(out, i ? "," : "");
+    json_iana(out, tls_sigalg_name(m->sigalgs[i]), m->sigalgs[i]);
+  }
+  inspect_buf_printf(out, "],\"versions\":%s}", m->versions ? "true" : "false");
+}
+
 // record_timeline appends tlsmirror.timeline: when each phase ended, in
 // milliseconds after the connection was accepted.
 static void record_timeline(inspect_buf_t *out, const proxy_record_view_t *v) {
@@ -433,6 +514,7 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
   inspect_buf_puts(out, ",\"client\":{");
   int first_client = 1;
   json_group_sigalg(out, &first_client, v->client->group, 0);
+  record_unmirrorable(out, &first_client, &v->hello->unmirrorable);
   inspect_buf_puts(out, first_client ? "\"alert_received\":" : ",\"alert_received\":");
   json_alert(out, v->client_alert_received);
   inspect_buf_puts(out, ",\"alert_sent\":");
