@@ -80,28 +80,44 @@ static int origin_has_result(const conn_origin_t *origin) {
 
 static const char *rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch);
 
+// likely_kind ranks an unmirrorable suite or group by how likely it is what
+// the origin wanted: FFDHE groups (0) and DHE suites (1), the key exchanges
+// BoringSSL lacks, before the rest (2: CBC-SHA256 variants of suites
+// tlsmirror did offer, x448...).
+static int likely_kind(const char *name, int group) {
+  if (name != NULL && group && strncmp(name, "ffdhe", 5) == 0) {
+    return 0;
+  }
+  return name != NULL && !group && strstr(name, "_DHE_") != NULL ? 1 : 2;
+}
+
 // unmirrorable_names appends the suites and groups of the client's offer that
-// tlsmirror could not offer upstream, by IANA name, joined with ", "; it
-// returns how many.
-static size_t unmirrorable_names(inspect_buf_t *out, const tls_hello_missing_t *m) {
+// tlsmirror could not offer upstream, by IANA name, other key exchanges
+// first, at most `max` of them, then how many more; it returns how many
+// there are.
+static size_t unmirrorable_names(inspect_buf_t *out, const tls_hello_missing_t *m, size_t max) {
   size_t n = 0;
-  for (size_t i = 0; i < m->num_ciphers; i++, n++) {
-    const char *name = tls_cipher_name(m->ciphers[i]);
-    inspect_buf_puts(out, n ? ", " : "");
-    if (name != NULL) {
-      inspect_buf_puts(out, name);
-    } else {
-      inspect_buf_printf(out, "0x%04x", m->ciphers[i]);
+  for (int kind = 0; kind < 3; kind++) {
+    for (size_t i = 0; i < m->num_ciphers + m->num_groups; i++) {
+      int group = i >= m->num_ciphers;
+      uint16_t v = group ? m->groups[i - m->num_ciphers] : m->ciphers[i];
+      const char *name = group ? tls_group_name(v) : tls_cipher_name(v);
+      if (likely_kind(name, group) != kind) {
+        continue;
+      }
+      if (n < max) {
+        inspect_buf_puts(out, n ? ", " : "");
+        if (name != NULL) {
+          inspect_buf_puts(out, name);
+        } else {
+          inspect_buf_printf(out, group ? "group 0x%04x" : "suite 0x%04x", v);
+        }
+      }
+      n++;
     }
   }
-  for (size_t i = 0; i < m->num_groups; i++, n++) {
-    const char *name = tls_group_name(m->groups[i]);
-    inspect_buf_puts(out, n ? ", " : "");
-    if (name != NULL) {
-      inspect_buf_puts(out, name);
-    } else {
-      inspect_buf_printf(out, "group 0x%04x", m->groups[i]);
-    }
+  if (n > max) {
+    inspect_buf_printf(out, " and %zu more (tlsmirror.client.unmirrorable)", n - max);
   }
   return n;
 }
@@ -125,7 +141,7 @@ static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch)
   inspect_buf_printf(scratch,
                      "The origin refused everything tlsmirror could offer (%s); the client also offered ",
                      alert >= 0 ? tls_alert_name(alert) : "no common parameters");
-  unmirrorable_names(scratch, m);
+  unmirrorable_names(scratch, m, 8);
   inspect_buf_puts(scratch,
                    ", which the origin would probably have accepted, but tlsmirror's TLS library (BoringSSL) cannot "
                    "speak them, so this is tlsmirror's limit, not the origin's or the client's.");
