@@ -1,0 +1,141 @@
+// Tests of tls_hello_spec_apply and tls_hello_spec_of: a spec is applied to a
+// real BoringSSL client, whose ClientHello is then read off the wire (a
+// memory BIO) and parsed, so what is checked is what an origin would see.
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "tls/tls.h"
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+// client_hello applies `spec` to a new client and parses the ClientHello it
+// sends into `out`; it returns tls_hello_spec_apply's result.
+static int client_hello(const inspect_hello_spec_t *spec, tls_hello_missing_t *missing, tls_hello_t *out) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+  SSL *ssl = SSL_new(ctx);
+  cr_assert(ssl != NULL);
+  int r = tls_hello_spec_apply(ssl, spec, missing);
+  BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
+  SSL_set_bio(ssl, rbio, wbio);
+  SSL_set_connect_state(ssl);
+  cr_assert_eq(SSL_do_handshake(ssl), -1, "the client waits for the server");
+  const uint8_t *data;
+  size_t len;
+  cr_assert(BIO_mem_contents(wbio, &data, &len));
+  cr_assert_gt(len, 9u, "a ClientHello record was written");
+  cr_assert_eq(data[0], 22, "a handshake record");
+  cr_assert_eq(data[5], 1, "a ClientHello");
+  size_t body = (size_t)data[6] << 16 | (size_t)data[7] << 8 | data[8];
+  cr_assert_eq(body + 9, len, "one ClientHello in one record");
+  cr_assert_eq(tls_hello_parse(data + 9, body, out), TLS_OK);
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  return r;
+}
+
+// strip copies the values of `in` that are not GREASE and, for suites, not
+// TLS 1.3 ones (BoringSSL offers its own three whenever TLS 1.3 is in range).
+static size_t strip(const uint16_t *in, size_t num, int suites, uint16_t *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < num; i++) {
+    if (!tls_hello_is_grease(in[i]) && !(suites && (in[i] >> 8) == 0x13)) {
+      out[n++] = in[i];
+    }
+  }
+  return n;
+}
+
+static void assert_list(const uint16_t *got, size_t num_got, const uint16_t *want, size_t num_want, const char *what) {
+  cr_assert_eq(num_got, num_want, "%s: %zu values, expected %zu", what, num_got, num_want);
+  for (size_t i = 0; i < num_want; i++) {
+    cr_assert_eq(got[i], want[i], "%s[%zu]: 0x%04x, expected 0x%04x", what, i, got[i], want[i]);
+  }
+}
+
+// A curl-like offer: what BoringSSL speaks is offered in the client's order,
+// the rest is listed as missing.
+Test(offer, mirrors_what_boringssl_speaks_in_order) {
+  static const uint16_t ciphers[] = {0x0a0a, 0x1301, 0x009e /* DHE_RSA_AES_128_GCM */, 0xc02c, 0xc02b,
+                                     0xc023 /* ECDHE_ECDSA_AES_128_CBC_SHA256 */, 0xcca9, 0x009c, 0x00ff};
+  static const uint16_t groups[] = {0x1a1a, 29, 30 /* x448 */, 25 /* P-521 */, 256 /* ffdhe2048 */, 23};
+  static const uint16_t sigalgs[] = {0x0807, 0x0808 /* ed448 */, 0x0804, 0x0809 /* rsa_pss_pss */, 0x0603, 0x0201};
+  inspect_hello_spec_t spec = {.min_version = TLS1_2_VERSION, .max_version = TLS1_3_VERSION,
+                               .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers),
+                               .groups = groups, .num_groups = COUNT_OF(groups),
+                               .sigalgs = sigalgs, .num_sigalgs = COUNT_OF(sigalgs)};
+  tls_hello_missing_t missing;
+  tls_hello_t h;
+  cr_assert_eq(client_hello(&spec, &missing, &h), TLS_OK);
+  uint16_t got[256];
+  static const uint16_t want_ciphers[] = {0xc02c, 0xc02b, 0xcca9, 0x009c};
+  assert_list(got, strip(h.ciphers, h.num_ciphers, 1, got), want_ciphers, COUNT_OF(want_ciphers), "suites");
+  static const uint16_t want_groups[] = {29, 25, 23};
+  assert_list(got, strip(h.groups, h.num_groups, 0, got), want_groups, COUNT_OF(want_groups), "groups");
+  static const uint16_t want_sigalgs[] = {0x0807, 0x0804, 0x0603, 0x0201};
+  assert_list(got, strip(h.sigalgs, h.num_sigalgs, 0, got), want_sigalgs, COUNT_OF(want_sigalgs), "sigalgs");
+  cr_assert_eq(h.min_version, TLS1_2_VERSION);
+  cr_assert_eq(h.max_version, TLS1_3_VERSION);
+  static const uint16_t miss_ciphers[] = {0x009e, 0xc023};
+  assert_list(missing.ciphers, missing.num_ciphers, miss_ciphers, COUNT_OF(miss_ciphers), "missing suites");
+  static const uint16_t miss_groups[] = {30, 256};
+  assert_list(missing.groups, missing.num_groups, miss_groups, COUNT_OF(miss_groups), "missing groups");
+  static const uint16_t miss_sigalgs[] = {0x0808, 0x0809};
+  assert_list(missing.sigalgs, missing.num_sigalgs, miss_sigalgs, COUNT_OF(miss_sigalgs), "missing sigalgs");
+  cr_assert_eq(missing.versions, 0);
+}
+
+// Only TLS 1.3 suites that BoringSSL speaks (besides DHE): TLS 1.3 only.
+Test(offer, tls13_only_when_no_older_suite_is_speakable) {
+  static const uint16_t ciphers[] = {0x1301, 0x009e};
+  inspect_hello_spec_t spec = {.min_version = TLS1_VERSION, .max_version = TLS1_3_VERSION,
+                               .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers)};
+  tls_hello_t h;
+  cr_assert_eq(client_hello(&spec, NULL, &h), TLS_OK);
+  cr_assert_eq(h.min_version, TLS1_3_VERSION, "offered from 0x%04x", h.min_version);
+}
+
+Test(offer, nothing_speakable_is_an_error_and_listed) {
+  static const uint16_t ciphers[] = {0x009e, 0x0033};
+  static const uint16_t groups[] = {256, 257};
+  inspect_hello_spec_t spec = {.min_version = TLS1_VERSION, .max_version = TLS1_2_VERSION,
+                               .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers),
+                               .groups = groups, .num_groups = COUNT_OF(groups)};
+  tls_hello_missing_t missing;
+  tls_hello_t h;
+  cr_assert_eq(client_hello(&spec, &missing, &h), TLS_ENO_OFFER);
+  cr_assert_eq(missing.num_ciphers, 2);
+  cr_assert_eq(missing.num_groups, 2);
+}
+
+Test(offer, versions_outside_tls_are_noted) {
+  inspect_hello_spec_t spec = {.min_version = 0x0300, .max_version = TLS1_1_VERSION};
+  tls_hello_missing_t missing;
+  tls_hello_t h;
+  cr_assert_eq(client_hello(&spec, &missing, &h), TLS_OK);
+  cr_assert_eq(missing.versions, 1);
+  cr_assert_eq(h.max_version, TLS1_1_VERSION);
+}
+
+// spec_of then apply: a second client offers what the first one did.
+Test(offer, spec_of_round_trips) {
+  static const uint16_t ciphers[] = {0xc030, 0xc02f, 0x009d};
+  static const uint16_t groups[] = {24, 25};
+  static const uint16_t sigalgs[] = {0x0805, 0x0401};
+  inspect_hello_spec_t spec = {.min_version = TLS1_2_VERSION, .max_version = TLS1_2_VERSION,
+                               .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers),
+                               .groups = groups, .num_groups = COUNT_OF(groups),
+                               .sigalgs = sigalgs, .num_sigalgs = COUNT_OF(sigalgs)};
+  tls_hello_t first, second;
+  cr_assert_eq(client_hello(&spec, NULL, &first), TLS_OK);
+  inspect_hello_spec_t again;
+  tls_hello_spec_of(&first, &again);
+  cr_assert_eq(again.sni, INSPECT_SNI_AS_CLIENT);
+  cr_assert_eq(client_hello(&again, NULL, &second), TLS_OK);
+  uint16_t a[256], b[256];
+  size_t na = strip(first.ciphers, first.num_ciphers, 1, a);
+  assert_list(b, strip(second.ciphers, second.num_ciphers, 1, b), a, na, "suites");
+  assert_list(b, strip(second.groups, second.num_groups, 0, b), groups, COUNT_OF(groups), "groups");
+  assert_list(b, strip(second.sigalgs, second.num_sigalgs, 0, b), sigalgs, COUNT_OF(sigalgs), "sigalgs");
+  cr_assert_eq(second.max_version, TLS1_2_VERSION);
+}
