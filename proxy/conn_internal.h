@@ -45,6 +45,10 @@ typedef struct {
   // What the origin leg could not offer on the client's behalf: values of
   // its offer BoringSSL does not speak (DHE suites, FFDHE groups...).
   tls_hello_missing_t unmirrorable;
+  // With --as, the origin leg offered that platform's ClientHello instead of
+  // the client's (its label); `unmirrorable` is then what BoringSSL could
+  // not offer of the platform's. NULL: the client's offer was mirrored.
+  const char *offered_as;
   inspect_buf_t json;   // tls.client.{ja3, ja4, supported_ciphers}, rendered when the ClientHello came
   inspect_buf_t extra;  // tlsmirror.client_hello.*
 } conn_hello_t;

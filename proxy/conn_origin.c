@@ -3,6 +3,7 @@
 // the chain exactly as the origin sent it and every profile's verdict on
 // it, then the bytes the origin answers with.
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,12 +12,41 @@
 
 #include "proxy/conn_internal.h"
 
+// platform_hello returns the ClientHello of the platform tlsmirror answers
+// as (--as), which the origin leg then sends instead of the client's offer,
+// or NULL.
+static const inspect_hello_spec_t *platform_hello(const proxy_config_t *cfg) {
+  if (cfg->enforce == PROXY_ENFORCE_NONE || cfg->enforce_profile == NULL) {
+    return NULL;
+  }
+  char id[64];
+  snprintf(id, sizeof(id), "%.*s", (int)strcspn(cfg->enforce_profile, ":"), cfg->enforce_profile);
+  return inspect_hello_spec_find(id);
+}
+
+// is_ip_literal says whether `host` is an IPv4 or IPv6 literal (never SNI).
+static int is_ip_literal(const char *host) {
+  uint8_t buf[16];
+  return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
 const char *conn_origin_sni(const proxy_conn_t *conn) {
-  const char *forced = conn_cfg(conn)->upstream_sni;
+  const proxy_config_t *cfg = conn_cfg(conn);
+  const char *forced = cfg->upstream_sni;
   if (forced != NULL) {
     return forced[0] != '\0' ? forced : NULL;
   }
-  return conn->hello.has_sni ? conn->hello.sni : NULL;
+  const inspect_hello_spec_t *platform = platform_hello(cfg);
+  if (platform != NULL && platform->sni == INSPECT_SNI_NEVER) {
+    return NULL;
+  }
+  if (conn->hello.has_sni) {
+    return conn->hello.sni;
+  }
+  // A platform that always sends SNI names the origin it was configured with.
+  const char *host = conn->origin.host;
+  int always = platform != NULL && (platform->sni == INSPECT_SNI_ALWAYS || platform->sni == INSPECT_SNI_CONFIGURABLE);
+  return always && host[0] != '\0' && !is_ip_literal(host) ? host : NULL;
 }
 
 void conn_origin_judge(proxy_conn_t *conn, int count) {
@@ -241,11 +271,18 @@ static void on_upstream_connect(uv_connect_t *req, int status) {
   proxy_sio_start(&conn->upstream);
 }
 
-// mirror_offer makes the upstream ClientHello offer what the client offered,
-// as far as BoringSSL can: versions, TLS 1.2 suites in order, groups and
-// signature algorithms. What it cannot offer is kept for the record.
+// mirror_offer makes the upstream ClientHello offer what the client offered
+// (or, with --as, what that platform offers), as far as BoringSSL can:
+// versions, TLS 1.2 suites in order, groups and signature algorithms. What it
+// cannot offer is kept for the record.
 static void mirror_offer(proxy_conn_t *conn, SSL *ssl) {
   conn_hello_t *hello = &conn->hello;
+  const inspect_hello_spec_t *platform = platform_hello(conn_cfg(conn));
+  if (platform != NULL) {
+    (void)tls_hello_spec_apply(ssl, platform, &hello->unmirrorable);
+    hello->offered_as = conn_cfg(conn)->enforce_profile;
+    return;
+  }
   const inspect_hello_spec_t spec = {
       .min_version = hello->min_version,
       .max_version = hello->max_version,

@@ -129,7 +129,7 @@ static size_t unmirrorable_names(inspect_buf_t *out, const tls_hello_missing_t *
 static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch) {
   const conn_origin_t *origin = v->origin;
   const tls_hello_missing_t *m = &v->hello->unmirrorable;
-  if (origin->state != ORIGIN_FAILED || m->num_ciphers + m->num_groups == 0 ||
+  if (v->hello->offered_as != NULL || origin->state != ORIGIN_FAILED || m->num_ciphers + m->num_groups == 0 ||
       (origin->hs.status != INSPECT_HS_ALERT && origin->hs.status != INSPECT_HS_PROTOCOL)) {
     return 0;
   }
@@ -530,7 +530,12 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
   inspect_buf_puts(out, ",\"client\":{");
   int first_client = 1;
   json_group_sigalg(out, &first_client, v->client->group, 0);
-  record_unmirrorable(out, &first_client, &v->hello->unmirrorable);
+  if (v->hello->offered_as != NULL) {
+    json_key(out, &first_client, "upstream_offer");  // the platform's ClientHello went upstream, not the client's
+    inspect_buf_json_string(out, v->hello->offered_as);
+  } else {
+    record_unmirrorable(out, &first_client, &v->hello->unmirrorable);
+  }
   inspect_buf_puts(out, first_client ? "\"alert_received\":" : ",\"alert_received\":");
   json_alert(out, v->client_alert_received);
   inspect_buf_puts(out, ",\"alert_sent\":");

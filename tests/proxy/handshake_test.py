@@ -6,7 +6,8 @@ refuse through the proxy as direct, and the record shows the origin leg used
 what the origin demanded (P-521, ed25519, RSA-PSS...). Origins that need
 what BoringSSL cannot speak (DHE suites, FFDHE groups; `openssl s_server`)
 are refused through the proxy, and the record says that is tlsmirror's own
-limit, naming what the client offered."""
+limit, naming what the client offered. With --as PROFILE the origin leg
+offers that platform's ClientHello instead of the client's."""
 
 import os
 import re
@@ -84,6 +85,22 @@ recs = [r for r in proxies["tls11-only"].records(at_least=3) if r["tlsmirror"]["
 f.check(len(recs) > 0 and "client" in {r["tlsmirror"]["rejected_by"] for r in recs},
         f"tls11-only: the origin leg spoke TLS 1.1 and the client refused ({len(recs)} records)")
 for p in proxies.values():
+    f.check(p.stop() == 0, "the proxy exits 0 on SIGTERM")
+
+# --as PROFILE: the origin leg offers that platform's ClientHello, whoever the
+# client is. CloudFront offers no ChaCha20 suite (curl, direct, gets 200);
+# Akamai does.
+chacha = lab.scenarios["chacha20-only"]
+for platform, want_status in (("cloudfront-origin", 502), ("akamai-origin", 200)):
+    p = e2e.Proxy(f"{chacha['host']}:{chacha['port']}", "--as", platform, name=f"hs-as-{platform}", trust=lab.root,
+                  ca_dir=os.path.join(e2e.TMP, "hs-ca"))
+    r = e2e.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "15", "--cacert", p.root,
+                 "--resolve", f"{chacha['host']}:{p.port}:127.0.0.1", f"https://{chacha['host']}:{p.port}/"])
+    f.check(r.stdout == str(want_status), f"--as {platform} chacha20-only: HTTP {r.stdout} {r.stderr[:200]}, "
+            f"expected {want_status}")
+    recs = p.records(at_least=1)
+    f.check(len(recs) == 1 and recs[0]["tlsmirror"]["client"].get("upstream_offer") == platform,
+            f"--as {platform}: the record names the offer sent upstream: {[r['tlsmirror']['client'] for r in recs]}")
     f.check(p.stop() == 0, "the proxy exits 0 on SIGTERM")
 
 # DHE-only and FFDHE-only origins: OpenSSL serves them, BoringSSL cannot speak them.
