@@ -129,7 +129,10 @@ static size_t unmirrorable_names(inspect_buf_t *out, const tls_hello_missing_t *
 static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch) {
   const conn_origin_t *origin = v->origin;
   const tls_hello_missing_t *m = &v->hello->unmirrorable;
-  if (v->hello->offered_as != NULL || origin->state != ORIGIN_FAILED || m->num_ciphers + m->num_groups == 0 ||
+  // Without SNI an SNI-only origin refuses with the same handshake_failure:
+  // that is not a matter of suites or groups.
+  if (v->hello->offered_as != NULL || !v->hello->has_sni || origin->state != ORIGIN_FAILED ||
+      m->num_ciphers + m->num_groups == 0 ||
       (origin->hs.status != INSPECT_HS_ALERT && origin->hs.status != INSPECT_HS_PROTOCOL)) {
     return 0;
   }
