@@ -155,6 +155,67 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
   conn_origin_done(conn);
 }
 
+// Replaying the client's own ClientHello: does the origin accept what the
+// client offered, where it refused what tlsmirror could offer of it?
+typedef struct {
+  tls_probe_config_t cfg;
+  char host[256];
+  char addr[INET6_ADDRSTRLEN];
+  uint8_t *hello;
+  size_t hello_len;
+  tls_offer_result_t result;
+} replay_job_t;
+
+static void on_replay_work(uv_work_t *req) {
+  replay_job_t *job = req->data;
+  if (tls_offer_probe(&job->cfg, job->hello, job->hello_len, &job->result) != TLS_OK) {
+    job->result.outcome = TLS_OFFER_CLOSED;
+  }
+}
+
+static void on_replay_done(uv_work_t *req, int status) {
+  (void)status;  // never cancelled
+  proxy_conn_t *conn = PROXY_CONTAINER_OF(req, proxy_conn_t, replay_req);
+  replay_job_t *job = req->data;
+  conn->origin.replay = job->result;
+  conn->origin.replayed = 1;
+  free(job);
+  if (!conn->client_sio.closing) {
+    conn_origin_proceed(conn);
+  }
+  conn_release(conn);  // the pending replay held the connection open
+}
+
+int conn_origin_replay(proxy_conn_t *conn) {
+  const conn_origin_t *origin = &conn->origin;
+  const conn_hello_t *hello = &conn->hello;
+  int refused = origin->state == ORIGIN_FAILED &&
+                (origin->hs.status == INSPECT_HS_PROTOCOL ||
+                 (origin->hs.status == INSPECT_HS_ALERT && (origin->hs.alert == SSL_AD_HANDSHAKE_FAILURE ||
+                                                            origin->hs.alert == SSL_AD_INSUFFICIENT_SECURITY ||
+                                                            origin->hs.alert == SSL_AD_ILLEGAL_PARAMETER)));
+  if (!refused || hello->raw == NULL || hello->offered_as != NULL ||
+      hello->unmirrorable.num_ciphers + hello->unmirrorable.num_groups == 0) {
+    return 0;
+  }
+  replay_job_t *job = calloc(1, sizeof(*job));
+  if (job == NULL) {
+    return 0;
+  }
+  snprintf(job->host, sizeof(job->host), "%s", origin->host[0] ? origin->host : origin->ip);
+  snprintf(job->addr, sizeof(job->addr), "%s", origin->ip);
+  job->cfg = (tls_probe_config_t){.host = job->host, .port = origin->port, .connect_addr = job->addr, .timeout = 5};
+  job->hello = hello->raw;  // the connection outlives the job: it is released in on_replay_done
+  job->hello_len = hello->raw_len;
+  conn->replay_req.data = job;
+  if (uv_queue_work(&conn->worker->loop, &conn->replay_req, on_replay_work, on_replay_done) != 0) {
+    free(job);
+    return 0;
+  }
+  conn->open_handles++;
+  return 1;
+}
+
 // conn_origin_observe lets the HTTP observers see what the origin answers.
 void conn_origin_observe(proxy_conn_t *conn, const uint8_t *data, size_t len) {
   if (conn->h2 != NULL) {

@@ -130,8 +130,9 @@ static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch)
   const conn_origin_t *origin = v->origin;
   const tls_hello_missing_t *m = &v->hello->unmirrorable;
   // Without SNI an SNI-only origin refuses with the same handshake_failure:
-  // that is not a matter of suites or groups.
-  if (v->hello->offered_as != NULL || !v->hello->has_sni || origin->state != ORIGIN_FAILED ||
+  // unless a replay of the client's own ClientHello says otherwise, that is
+  // not taken for a matter of suites or groups.
+  if (v->hello->offered_as != NULL || (!v->hello->has_sni && !origin->replayed) || origin->state != ORIGIN_FAILED ||
       m->num_ciphers + m->num_groups == 0 ||
       (origin->hs.status != INSPECT_HS_ALERT && origin->hs.status != INSPECT_HS_PROTOCOL)) {
     return 0;
@@ -140,6 +141,23 @@ static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch)
   if (alert >= 0 && alert != SSL_AD_HANDSHAKE_FAILURE && alert != SSL_AD_INSUFFICIENT_SECURITY &&
       alert != SSL_AD_ILLEGAL_PARAMETER) {
     return 0;  // e.g. unrecognized_name or certificate_required: the origin's own reason
+  }
+  const tls_offer_result_t *replay = &origin->replay;
+  if (origin->replayed && replay->outcome != TLS_OFFER_ACCEPTED && replay->outcome != TLS_OFFER_RETRY) {
+    return 0;  // the client's own ClientHello is refused too (or got no answer): not tlsmirror's limit
+  }
+  if (origin->replayed) {
+    // Confirmed: the origin answers the client's own ClientHello.
+    const char *group = tls_group_name(replay->group), *cipher = tls_cipher_name(replay->cipher);
+    int asks_group = replay->outcome == TLS_OFFER_RETRY || (group != NULL && strncmp(group, "ffdhe", 5) == 0);
+    inspect_buf_printf(scratch,
+                       "The origin refused everything tlsmirror could offer (%s), yet it accepts the client's own "
+                       "ClientHello: it %s %s, which tlsmirror's TLS library (BoringSSL) cannot speak, so this is "
+                       "tlsmirror's limit, not the origin's or the client's.",
+                       alert >= 0 ? tls_alert_name(alert) : "no common parameters",
+                       asks_group ? "asks for the group" : "chooses", asks_group ? (group ? group : "?")
+                                                                                    : (cipher ? cipher : "?"));
+    return 1;
   }
   inspect_buf_printf(scratch,
                      "The origin refused everything tlsmirror could offer (%s); the client also offered ",
@@ -455,6 +473,27 @@ static void record_served(inspect_buf_t *out, const proxy_record_view_t *v) {
 }
 
 // record_origin appends tlsmirror.origin: how the origin's handshake went.
+// record_replay appends tlsmirror.origin.replay: the origin's answer to the
+// client's own ClientHello, replayed after it refused tlsmirror's offer.
+static void record_replay(inspect_buf_t *out, const tls_offer_result_t *r) {
+  static const char *const kOutcome[] = {"accepted", "retry", "alert", "closed", "not_tls", "timeout", "connect_failed"};
+  inspect_buf_printf(out, ",\"replay\":{\"outcome\":\"%s\"", kOutcome[r->outcome]);
+  int first = 0;
+  if (r->outcome == TLS_OFFER_ACCEPTED || r->outcome == TLS_OFFER_RETRY) {
+    const char *version = tls_version_name(r->version);
+    json_key(out, &first, "version");
+    json_iana(out, version != NULL ? ecs_version(version) : NULL, r->version);
+    json_key(out, &first, "cipher");
+    json_iana(out, tls_cipher_name(r->cipher), r->cipher);
+    json_group_sigalg(out, &first, r->group, 0);
+  }
+  json_key(out, &first, "alert");
+  json_alert(out, r->alert);
+  json_key(out, &first, "detail");
+  inspect_buf_json_string(out, r->detail);
+  inspect_buf_puts(out, "}");
+}
+
 static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
   static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};
   int first = 1;
@@ -478,6 +517,9 @@ static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
     if (origin->detail[0] != '\0') {
       json_key(out, &first, "detail");
       inspect_buf_json_string(out, origin->detail);
+    }
+    if (origin->replayed) {
+      record_replay(out, &origin->replay);
     }
   }
   inspect_buf_puts(out, "}");

@@ -3,9 +3,13 @@
 // BoringSSL can express it, with the rest listed so the record can say what
 // tlsmirror could not offer on the client's behalf.
 
+#include <errno.h>
+#include <openssl/bytestring.h>
 #include <openssl/nid.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tls/tls_internal.h"
 
@@ -188,4 +192,159 @@ int tls_hello_spec_apply(SSL *ssl, const inspect_hello_spec_t *spec, tls_hello_m
   int g = apply_groups(ssl, spec, missing);
   int s = apply_sigalgs(ssl, spec, missing);
   return r != TLS_OK ? r : c != TLS_OK ? c : g != TLS_OK ? g : s;
+}
+
+// The server's answer to an offer.
+
+// RFC 8446, 4.1.3: a ServerHello with this random is a HelloRetryRequest.
+static const uint8_t kHrrRandom[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+                                       0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+                                       0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+
+// server_hello reads a ServerHello body into `out`; 0 when malformed.
+static int server_hello(CBS *body, tls_offer_result_t *out) {
+  uint16_t version, cipher;
+  uint8_t compression;
+  CBS random, session_id, extensions;
+  if (!CBS_get_u16(body, &version) || !CBS_get_bytes(body, &random, 32) ||
+      !CBS_get_u8_length_prefixed(body, &session_id) || !CBS_get_u16(body, &cipher) || !CBS_get_u8(body, &compression)) {
+    return 0;
+  }
+  int hrr = memcmp(CBS_data(&random), kHrrRandom, 32) == 0;
+  out->outcome = hrr ? TLS_OFFER_RETRY : TLS_OFFER_ACCEPTED;
+  out->version = version;
+  out->cipher = cipher;
+  if (CBS_len(body) == 0) {
+    return 1;  // no extensions (TLS 1.2 and older)
+  }
+  if (!CBS_get_u16_length_prefixed(body, &extensions)) {
+    return 0;
+  }
+  while (CBS_len(&extensions) > 0) {
+    uint16_t type, value;
+    CBS data;
+    if (!CBS_get_u16(&extensions, &type) || !CBS_get_u16_length_prefixed(&extensions, &data)) {
+      return 0;
+    }
+    if (type == TLSEXT_TYPE_supported_versions && CBS_get_u16(&data, &value)) {
+      out->version = value;
+    } else if (type == TLSEXT_TYPE_key_share && CBS_get_u16(&data, &value)) {
+      out->group = value;  // the group of the server's share, or the one a HelloRetryRequest asks for
+    }
+  }
+  return 1;
+}
+
+int tls_offer_parse(const uint8_t *data, size_t len, tls_offer_result_t *out) {
+  memset(out, 0, sizeof(*out));
+  out->alert = -1;
+  CBS cbs, fragment;
+  CBS_init(&cbs, data, len);
+  uint8_t type;
+  uint16_t version;
+  if (!CBS_get_u8(&cbs, &type) || !CBS_get_u16(&cbs, &version)) {
+    return len > 0 && data[0] != 21 && data[0] != 22 ? TLS_EHELLO : 0;
+  }
+  if ((type != 21 && type != 22) || (version >> 8) != 3) {
+    return TLS_EHELLO;
+  }
+  if (!CBS_get_u16_length_prefixed(&cbs, &fragment)) {
+    return 0;  // the first record is not complete yet
+  }
+  uint8_t level, desc, msg_type;
+  if (type == 21) {
+    if (!CBS_get_u8(&fragment, &level) || !CBS_get_u8(&fragment, &desc)) {
+      return TLS_EHELLO;
+    }
+    out->outcome = TLS_OFFER_ALERT;
+    out->alert = desc;
+    snprintf(out->detail, sizeof(out->detail), "alert %s (%d)", tls_alert_name(desc) ? tls_alert_name(desc) : "?",
+             desc);
+    return 1;
+  }
+  CBS body;
+  // A ServerHello is small: servers send it whole in their first record.
+  if (!CBS_get_u8(&fragment, &msg_type) || msg_type != SSL3_MT_SERVER_HELLO ||
+      !CBS_get_u24_length_prefixed(&fragment, &body) || !server_hello(&body, out)) {
+    return TLS_EHELLO;
+  }
+  const char *cipher = tls_cipher_name(out->cipher), *group = tls_group_name(out->group);
+  snprintf(out->detail, sizeof(out->detail), "%s %s, %s%s%s", out->outcome == TLS_OFFER_RETRY ? "HelloRetryRequest"
+           : "ServerHello", tls_version_name(out->version) ? tls_version_name(out->version) : "?",
+           cipher != NULL ? cipher : "?", group != NULL ? ", " : "", group != NULL ? group : "");
+  return 1;
+}
+
+// send_all writes `len` bytes to the non-blocking `fd` before `deadline`.
+static int send_all(int fd, const uint8_t *data, size_t len, double deadline) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n > 0) {
+      data += n;
+      len -= (size_t)n;
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (!tls__wait_fd(fd, POLLOUT, deadline)) {
+        return 0;
+      }
+    } else {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+// read_answer reads until `out` can be filled, the server closes, or the
+// deadline passes.
+static void read_answer(int fd, double deadline, tls_offer_result_t *out) {
+  uint8_t buf[16 * 1024 + 5];
+  size_t len = 0;
+  for (;;) {
+    if (!tls__wait_fd(fd, POLLIN, deadline)) {
+      out->outcome = TLS_OFFER_TIMEOUT;
+      snprintf(out->detail, sizeof(out->detail), "no answer in time");
+      return;
+    }
+    ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      continue;
+    }
+    if (n <= 0) {
+      out->outcome = TLS_OFFER_CLOSED;
+      snprintf(out->detail, sizeof(out->detail), "%s", n == 0 ? "closed without an answer" : strerror(errno));
+      return;
+    }
+    len += (size_t)n;
+    int r = tls_offer_parse(buf, len, out);
+    if (r != 0 || len == sizeof(buf)) {
+      if (r <= 0) {
+        memset(out, 0, sizeof(*out));
+        out->alert = -1;
+        out->outcome = TLS_OFFER_NOT_TLS;
+        snprintf(out->detail, sizeof(out->detail), "the answer is not a TLS ServerHello or alert");
+      }
+      return;
+    }
+  }
+}
+
+int tls_offer_probe(const tls_probe_config_t *cfg, const uint8_t *hello, size_t hello_len, tls_offer_result_t *out) {
+  memset(out, 0, sizeof(*out));
+  out->alert = -1;
+  if (cfg == NULL || cfg->host == NULL || hello == NULL || hello_len == 0) {
+    return TLS_EHELLO;
+  }
+  double deadline = tls__now() + (cfg->timeout > 0 ? cfg->timeout : 10);
+  int fd = tls__connect(cfg->host, cfg->port, cfg->connect_addr, deadline, out->detail, sizeof(out->detail), NULL, 0);
+  if (fd < 0) {
+    out->outcome = TLS_OFFER_CONNECT_FAILED;
+    return TLS_OK;
+  }
+  if (!send_all(fd, hello, hello_len, deadline)) {
+    out->outcome = TLS_OFFER_CLOSED;
+    snprintf(out->detail, sizeof(out->detail), "the origin closed before the ClientHello was sent");
+  } else {
+    read_answer(fd, deadline, out);
+  }
+  close(fd);
+  return TLS_OK;
 }

@@ -127,9 +127,13 @@ def s_server(extra):
     raise RuntimeError("openssl s_server did not listen")
 
 
-limits = {"dhe": (["-cipher", "DHE-RSA-AES128-GCM-SHA256", "-no_tls1_3"], "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"),
-          "ffdhe": (["-groups", "ffdhe2048"], "ffdhe2048")}
-for name, (extra, needed) in limits.items():
+# The proxy replays the client's own ClientHello to confirm: the origin
+# answers it with a DHE suite (a ServerHello) or asks for ffdhe2048 (a
+# HelloRetryRequest).
+limits = {"dhe": (["-cipher", "DHE-RSA-AES128-GCM-SHA256", "-no_tls1_3"], "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+                  {"outcome": "accepted", "cipher": "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "version": "1.2"}),
+          "ffdhe": (["-groups", "ffdhe2048"], "ffdhe2048", {"outcome": "retry", "group": "ffdhe2048", "version": "1.3"})}
+for name, (extra, needed, replay) in limits.items():
     server, port = s_server(extra)
     proxy = e2e.Proxy(f"{rsa['host']}:{port}", name="hs-" + name, trust=lab.root, ca_dir=os.path.join(e2e.TMP, "hs-ca"))
     direct = e2e.curl(port, rsa["host"], lab.root)
@@ -143,7 +147,10 @@ for name, (extra, needed) in limits.items():
         f.check(needed in un.get("ciphers", []) + un.get("groups", []),
                 f"{name}: tlsmirror.client.unmirrorable {un} lacks {needed}")
         f.check(t["rejected_by"] == "tlsmirror", f"{name}: rejected_by {t['rejected_by']}")
+        got = t["origin"].get("replay", {})
+        f.check({k: got.get(k) for k in replay} == replay, f"{name}: tlsmirror.origin.replay {got}, expected {replay}")
         f.check(needed in t["summary"] and "tlsmirror's TLS library" in t["summary"]
+                and "accepts the client's own ClientHello" in t["summary"]
                 and not re.search(r"The origin failed|The client rejected", t["summary"]),
                 f"{name}: summary does not name tlsmirror's limit: {t['summary']}")
     f.check(len(recs) == 1, f"{name}: {len(recs)} records for 1 connection")

@@ -139,3 +139,67 @@ Test(offer, spec_of_round_trips) {
   assert_list(b, strip(second.sigalgs, second.num_sigalgs, 0, b), sigalgs, COUNT_OF(sigalgs), "sigalgs");
   cr_assert_eq(second.max_version, TLS1_2_VERSION);
 }
+
+// tls_offer_parse on answers written byte by byte.
+Test(offer_parse, alert) {
+  static const uint8_t rec[] = {21, 3, 3, 0, 2, 2, 40};
+  tls_offer_result_t r;
+  cr_assert_eq(tls_offer_parse(rec, sizeof(rec), &r), 1);
+  cr_assert_eq(r.outcome, TLS_OFFER_ALERT);
+  cr_assert_eq(r.alert, 40);
+  cr_assert_eq(tls_offer_parse(rec, 6, &r), 0, "an incomplete record needs more bytes");
+}
+
+// server_hello_record writes a ServerHello record: TLS 1.2 legacy version,
+// `random` (32 bytes), `cipher`, and with `tls13` the supported_versions and
+// key_share extensions (`group`).
+static size_t server_hello_record(uint8_t *out, const uint8_t *random, uint16_t cipher, int tls13, uint16_t group) {
+  uint8_t body[128];
+  size_t n = 0;
+  body[n++] = 3, body[n++] = 3;
+  memcpy(body + n, random, 32), n += 32;
+  body[n++] = 0;  // no session id
+  body[n++] = (uint8_t)(cipher >> 8), body[n++] = (uint8_t)cipher, body[n++] = 0;
+  if (tls13) {
+    static const uint8_t ext[] = {0, 12, 0, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0, 0};
+    memcpy(body + n, ext, sizeof(ext));
+    body[n + 12] = (uint8_t)(group >> 8), body[n + 13] = (uint8_t)group;
+    n += sizeof(ext);
+  }
+  const uint8_t head[9] = {22, 3, 3, (uint8_t)((n + 4) >> 8), (uint8_t)(n + 4), 2, 0, (uint8_t)(n >> 8), (uint8_t)n};
+  memcpy(out, head, 9);
+  memcpy(out + 9, body, n);
+  return n + 9;
+}
+
+Test(offer_parse, server_hello_tls12) {
+  uint8_t random[32] = {1}, rec[160];
+  size_t len = server_hello_record(rec, random, 0x009e, 0, 0);
+  tls_offer_result_t r;
+  cr_assert_eq(tls_offer_parse(rec, len, &r), 1);
+  cr_assert_eq(r.outcome, TLS_OFFER_ACCEPTED);
+  cr_assert_eq(r.version, TLS1_2_VERSION);
+  cr_assert_eq(r.cipher, 0x009e);
+  cr_assert_str_eq(r.detail, "ServerHello TLSv1.2, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+}
+
+Test(offer_parse, hello_retry_request) {
+  static const uint8_t hrr[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+                                  0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+                                  0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+  uint8_t rec[160];
+  size_t len = server_hello_record(rec, hrr, 0x1301, 1, 256);
+  tls_offer_result_t r;
+  cr_assert_eq(tls_offer_parse(rec, len, &r), 1);
+  cr_assert_eq(r.outcome, TLS_OFFER_RETRY);
+  cr_assert_eq(r.version, TLS1_3_VERSION);
+  cr_assert_eq(r.group, 256);
+}
+
+Test(offer_parse, not_tls) {
+  static const uint8_t http[] = "HTTP/1.1 400 Bad Request\r\n";
+  tls_offer_result_t r;
+  cr_assert_eq(tls_offer_parse(http, sizeof(http) - 1, &r), TLS_EHELLO);
+  static const uint8_t truncated_body[] = {22, 3, 3, 0, 4, 2, 0, 0, 0};
+  cr_assert_eq(tls_offer_parse(truncated_body, sizeof(truncated_body), &r), TLS_EHELLO);
+}
