@@ -221,6 +221,9 @@ static const scenario_def_t kScenarios[] = {
     {SCENARIO("rsa-pss-only", "OK", "the origin signs the handshake with rsa_pss_rsae_sha256 only (RSA leaf)", "OK",
               "OK"),
      .info.handshake = 1, .rsa_bits = 2048, .sigalgs = {SSL_SIGN_RSA_PSS_RSAE_SHA256}},
+    {SCENARIO("3des-only", "OK", "the origin speaks TLS 1.2 with DES-CBC3-SHA only (no current client offers it)",
+              "HANDSHAKE_ALERT", "HANDSHAKE_ALERT"),
+     .info.handshake = 1, .rsa_bits = 2048, .max_version = TLS1_2_VERSION, .ciphers = "DES-CBC3-SHA"},
     // Offline fixtures, after every served scenario: BoringSSL refuses to
     // serve them, so the lab writes them for another TLS server.
     // BoringSSL will not even load an EC certificate without digitalSignature

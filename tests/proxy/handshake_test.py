@@ -23,7 +23,7 @@ import e2e  # noqa: E402
 f = e2e.Failures()
 lab = e2e.Lab(handshake=True, name="hslab")
 scenarios = sorted(lab.scenarios.values(), key=lambda s: s["name"])
-f.check(len(scenarios) >= 7, f"the lab serves {len(scenarios)} handshake scenarios, expected at least 7")
+f.check(len(scenarios) >= 8, f"the lab serves {len(scenarios)} handshake scenarios, expected at least 8")
 
 with ThreadPoolExecutor(max_workers=4) as pool:
     proxies = dict(zip([s["name"] for s in scenarios], pool.map(
@@ -84,6 +84,15 @@ for name, (field, value) in want.items():
 recs = [r for r in proxies["tls11-only"].records(at_least=3) if r["tlsmirror"]["origin"].get("version") == "1.1"]
 f.check(len(recs) > 0 and "client" in {r["tlsmirror"]["rejected_by"] for r in recs},
         f"tls11-only: the origin leg spoke TLS 1.1 and the client refused ({len(recs)} records)")
+# No client offers 3DES: the origin refuses the clients' own ClientHellos too
+# (the replay says so), so the refusal is the origin's, not tlsmirror's.
+for r in proxies["3des-only"].records(at_least=3):
+    t = r["tlsmirror"]
+    replay = t["origin"].get("replay")
+    f.check(t["rejected_by"] == "origin", f"3des-only: rejected_by {t['rejected_by']}: {t['summary']}")
+    f.check(replay is None or replay["outcome"] == "alert", f"3des-only: replay {replay}")
+replays = [r["tlsmirror"]["origin"].get("replay") for r in proxies["3des-only"].records()]
+f.check(any(x is not None for x in replays), "3des-only: curl's DHE offer made the proxy replay its ClientHello")
 for p in proxies.values():
     f.check(p.stop() == 0, "the proxy exits 0 on SIGTERM")
 
