@@ -441,8 +441,8 @@ int tls_hello_is_grease(uint16_t value);
 // tls_hello_build appends a ClientHello record for `spec` to `out`: SNI
 // (`sni`, or none when NULL), ALPN (`alpn_wire`, RFC 7301 wire form, or none),
 // supported_versions, supported_groups, signature_algorithms,
-// ec_point_formats, extended_master_secret, renegotiation_info, and a
-// key_share with a real public key for the first group BoringSSL can make
+// ec_point_formats, extended_master_secret, renegotiation_info,
+// psk_key_exchange_modes, and a key_share with a real public key for the first group BoringSSL can make
 // (X25519, P-256, P-384, P-521; an offer of other groups only gets a
 // HelloRetryRequest or the server's choice in TLS 1.2). Returns 0 or TLS_E*.
 int tls_hello_build(const inspect_hello_spec_t *spec, const char *sni, const uint8_t *alpn_wire, size_t alpn_len,

@@ -203,3 +203,90 @@ Test(offer_parse, not_tls) {
   static const uint8_t truncated_body[] = {22, 3, 3, 0, 4, 2, 0, 0, 0};
   cr_assert_eq(tls_offer_parse(truncated_body, sizeof(truncated_body), &r), TLS_EHELLO);
 }
+
+// tls_hello_build: what it writes parses back to the spec, and a real
+// BoringSSL server answers it.
+static const uint16_t kBuildCiphers[] = {0x009e /* DHE: BoringSSL's client cannot offer it */, 0xc02b, 0x1301};
+static const uint16_t kBuildGroups[] = {256 /* ffdhe2048 */, 29, 23};
+static const uint16_t kBuildSigalgs[] = {0x0403, 0x0804};
+
+static inspect_hello_spec_t build_spec(uint16_t max_version) {
+  return (inspect_hello_spec_t){.min_version = TLS1_2_VERSION, .max_version = max_version,
+                                .ciphers = kBuildCiphers, .num_ciphers = COUNT_OF(kBuildCiphers),
+                                .groups = kBuildGroups, .num_groups = COUNT_OF(kBuildGroups),
+                                .sigalgs = kBuildSigalgs, .num_sigalgs = COUNT_OF(kBuildSigalgs)};
+}
+
+Test(hello_build, parses_back) {
+  inspect_hello_spec_t spec = build_spec(TLS1_3_VERSION);
+  inspect_buf_t buf;
+  inspect_buf_init(&buf, 1 << 16);
+  cr_assert_eq(tls_hello_build(&spec, "origin.test", (const uint8_t *)"\x08http/1.1", 9, &buf), TLS_OK);
+  const uint8_t *d = (const uint8_t *)buf.data;
+  cr_assert_eq(d[0], 22);
+  cr_assert_eq(((size_t)d[3] << 8 | d[4]) + 5, buf.len, "one record");
+  tls_hello_t h;
+  cr_assert_eq(tls_hello_parse(d + 9, buf.len - 9, &h), TLS_OK);
+  assert_list(h.ciphers, h.num_ciphers, kBuildCiphers, COUNT_OF(kBuildCiphers), "suites");
+  assert_list(h.groups, h.num_groups, kBuildGroups, COUNT_OF(kBuildGroups), "groups");
+  assert_list(h.sigalgs, h.num_sigalgs, kBuildSigalgs, COUNT_OF(kBuildSigalgs), "sigalgs");
+  cr_assert_str_eq(h.sni, "origin.test");
+  cr_assert_eq(h.min_version, TLS1_2_VERSION);
+  cr_assert_eq(h.max_version, TLS1_3_VERSION);
+  cr_assert_str_eq(h.alpn_first, "http/1.1");
+  inspect_buf_cleanup(&buf);
+}
+
+// server_answer feeds `hello` to a BoringSSL server with an ECDSA P-256
+// certificate and parses its first flight.
+static void server_answer(const inspect_buf_t *hello, tls_offer_result_t *out) {
+  EVP_PKEY *key = tls_key_generate(TLS_KEY_EC_P256, 0);
+  const char *names[] = {"origin.test"};
+  tls_cert_spec_t cs = {.common_name = "origin.test", .dns_names = names, .num_dns_names = 1, .not_before = 0,
+                        .not_after = 4102444800, .eku = TLS_EKU_SERVER};
+  CRYPTO_BUFFER *cert = NULL;
+  cr_assert_eq(tls_cert_mint(&cs, key, NULL, NULL, &cert), TLS_OK);
+  SSL_CTX *ctx = SSL_CTX_new(TLS_with_buffers_method());
+  SSL *ssl = SSL_new(ctx);
+  cr_assert(SSL_set_chain_and_key(ssl, &cert, 1, key, NULL));
+  BIO *rbio = BIO_new_mem_buf(hello->data, (int)hello->len), *wbio = BIO_new(BIO_s_mem());
+  SSL_set_bio(ssl, rbio, wbio);
+  SSL_set_accept_state(ssl);
+  SSL_do_handshake(ssl);
+  const uint8_t *data;
+  size_t len;
+  cr_assert(BIO_mem_contents(wbio, &data, &len));
+  cr_assert_eq(tls_offer_parse(data, len, out), 1, "the server answered (%zu bytes)", len);
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  CRYPTO_BUFFER_free(cert);
+  EVP_PKEY_free(key);
+}
+
+Test(hello_build, boringssl_server_answers_tls13) {
+  inspect_hello_spec_t spec = build_spec(TLS1_3_VERSION);
+  inspect_buf_t buf;
+  inspect_buf_init(&buf, 1 << 16);
+  cr_assert_eq(tls_hello_build(&spec, "origin.test", NULL, 0, &buf), TLS_OK);
+  tls_offer_result_t r;
+  server_answer(&buf, &r);
+  // The key share is for x25519, the first group BoringSSL can make.
+  cr_assert_eq(r.outcome, TLS_OFFER_ACCEPTED, "%s", r.detail);
+  cr_assert_eq(r.version, TLS1_3_VERSION);
+  cr_assert_eq(r.cipher, 0x1301);
+  cr_assert_eq(r.group, 29);
+  inspect_buf_cleanup(&buf);
+}
+
+Test(hello_build, boringssl_server_answers_tls12) {
+  inspect_hello_spec_t spec = build_spec(TLS1_2_VERSION);
+  inspect_buf_t buf;
+  inspect_buf_init(&buf, 1 << 16);
+  cr_assert_eq(tls_hello_build(&spec, NULL, NULL, 0, &buf), TLS_OK);
+  tls_offer_result_t r;
+  server_answer(&buf, &r);
+  cr_assert_eq(r.outcome, TLS_OFFER_ACCEPTED, "%s", r.detail);
+  cr_assert_eq(r.version, TLS1_2_VERSION);
+  cr_assert_eq(r.cipher, 0xc02b, "BoringSSL skips the DHE suite it cannot speak: 0x%04x", r.cipher);
+  inspect_buf_cleanup(&buf);
+}
