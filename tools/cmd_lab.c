@@ -107,6 +107,20 @@ static int parse_only(const char *list, size_t *indexes, size_t *num) {
   return rc;
 }
 
+// select_scenarios picks what is served: --only's names, else the
+// certificate scenarios or, with --handshake, the handshake scenarios.
+static int select_scenarios(int handshake, const char *only, size_t *indexes, size_t *num) {
+  if (only != NULL) {
+    return parse_only(only, indexes, num);
+  }
+  size_t first = handshake ? lab_scenario_count() : 0;
+  *num = handshake ? lab_handshake_count() : lab_scenario_count();
+  for (size_t i = 0; i < *num; i++) {
+    indexes[i] = first + i;
+  }
+  return CLI_EXIT_OK;
+}
+
 // json_scenario appends the fields of scenario `s` (catalogue index `index`)
 // after its name and port.
 static void json_scenario(inspect_buf_t *buf, const lab_run_t *run, const lab_scenario_t *s, size_t index) {
@@ -332,16 +346,10 @@ int cmd_lab(int argc, char **argv) {
   // Ports follow catalogue indexes: the whole served catalogue counts.
   size_t count = lab_scenario_count() + lab_handshake_count();
   size_t indexes[64];
-  size_t first = handshake ? lab_scenario_count() : 0;
-  size_t num = handshake ? lab_handshake_count() : lab_scenario_count();
-  for (size_t i = 0; i < num; i++) {
-    indexes[i] = first + i;
-  }
-  if (only != NULL) {
-    int rc = parse_only(only, indexes, &num);
-    if (rc != CLI_EXIT_OK) {
-      return rc;
-    }
+  size_t num;
+  int rc = select_scenarios(handshake, only, indexes, &num);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
   }
   if (port_base != 0 && port_base + count > 65535) {
     char what[96];
@@ -359,7 +367,7 @@ int cmd_lab(int argc, char **argv) {
     return cli_error("lab", "cannot mint the lab PKI: %s", tls_strerror(err));
   }
   char detail[4300];
-  int rc = CLI_EXIT_OK;
+  rc = CLI_EXIT_OK;
   proxy_origin_site_t sites[64];
   memset(sites, 0, sizeof(sites));
   for (size_t i = 0; i < num; i++) {

@@ -502,12 +502,18 @@ static void push(CRYPTO_BUFFER **chain, size_t *len, CRYPTO_BUFFER *cert) {
   chain[(*len)++] = cert;
 }
 
+// leaf_key makes the key of a scenario's leaf: ECDSA P-256 unless it says.
+static EVP_PKEY *leaf_key(const scenario_def_t *def) {
+  if (def->ed25519) {
+    return tls_key_generate(TLS_KEY_ED25519, 0);
+  }
+  return def->rsa_bits > 0 ? tls_key_generate(TLS_KEY_RSA, def->rsa_bits) : tls_key_generate(TLS_KEY_EC_P256, 0);
+}
+
 static int mint_site(lab_t *lab, size_t index, int64_t now) {
   const scenario_def_t *def = &kScenarios[index];
   lab_site_t *site = &lab->sites[index];
-  site->key = def->ed25519        ? tls_key_generate(TLS_KEY_ED25519, 0)
-              : def->rsa_bits > 0 ? tls_key_generate(TLS_KEY_RSA, def->rsa_bits)
-                                  : tls_key_generate(TLS_KEY_EC_P256, 0);
+  site->key = leaf_key(def);
   if (site->key == NULL) {
     return TLS_EKEYGEN;
   }
