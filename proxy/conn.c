@@ -105,6 +105,7 @@ void conn_release(proxy_conn_t *conn) {
   }
   inspect_buf_cleanup(&conn->hello.json);
   inspect_buf_cleanup(&conn->hello.extra);
+  free(conn->hello.raw);
   inspect_buf_cleanup(&conn->early);
   conn_aia_free(conn->aia);
   free(conn);
@@ -300,6 +301,12 @@ void conn_client_serve(proxy_conn_t *conn) {
 
 void conn_origin_done(proxy_conn_t *conn) {
   conn_origin_judge(conn, 1);
+  if (!conn_origin_replay(conn)) {
+    conn_origin_proceed(conn);
+  }
+}
+
+void conn_origin_proceed(proxy_conn_t *conn) {
   if (!conn_aia_fetch(conn)) {
     conn_client_serve(conn);
   }

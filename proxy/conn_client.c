@@ -33,6 +33,21 @@ static int offered(const uint16_t *list, size_t num, uint16_t value) {
   return 0;
 }
 
+// keep_raw keeps the ClientHello record as the client sent it, rebuilt
+// around its body (record and handshake headers), for a replay to the origin.
+static void keep_raw(conn_hello_t *hello, const uint8_t *body, size_t len) {
+  if (len + 4 > 16384 || (hello->raw = malloc(len + 9)) == NULL) {
+    return;  // more than one record: it is not replayed
+  }
+  uint8_t *r = hello->raw;
+  size_t rec = len + 4;
+  const uint8_t head[9] = {22, 3, 1, (uint8_t)(rec >> 8), (uint8_t)rec, 1, (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                           (uint8_t)len};
+  memcpy(r, head, sizeof(head));
+  memcpy(r + 9, body, len);
+  hello->raw_len = len + 9;
+}
+
 // capture_hello keeps what the origin leg mirrors (SNI, ALPN, versions) and
 // renders what the record says about the ClientHello now, so the full
 // summary need not stay in memory for the connection's life.
@@ -44,6 +59,7 @@ static void capture_hello(conn_hello_t *hello, const SSL_CLIENT_HELLO *client_he
     free(h);
     return;  // BoringSSL parsed it already; offer the widest range and no extras
   }
+  keep_raw(hello, client_hello->client_hello, client_hello->client_hello_len);
   hello->has_sni = h->has_sni;
   memcpy(hello->sni, h->sni, sizeof(hello->sni));
   memcpy(hello->alpn_wire, h->alpn_wire, h->alpn_wire_len);

@@ -42,6 +42,18 @@ typedef struct {
   size_t num_groups;
   uint16_t sigalgs[32];
   size_t num_sigalgs;
+  // What the origin leg could not offer on the client's behalf: values of
+  // its offer BoringSSL does not speak (DHE suites, FFDHE groups...).
+  tls_hello_missing_t unmirrorable;
+  // With --as, the origin leg offered that platform's ClientHello instead of
+  // the client's (its label); `unmirrorable` is then what BoringSSL could
+  // not offer of the platform's. NULL: the client's offer was mirrored.
+  const char *offered_as;
+  // The ClientHello record as the client sent it (rebuilt around its body),
+  // replayed to the origin when tlsmirror's own offer is refused; NULL when
+  // it does not fit one record.
+  uint8_t *raw;
+  size_t raw_len;
   inspect_buf_t json;   // tls.client.{ja3, ja4, supported_ciphers}, rendered when the ClientHello came
   inspect_buf_t extra;  // tlsmirror.client_hello.*
 } conn_hello_t;
@@ -129,6 +141,10 @@ typedef struct {
   inspect_report_t *report;           // every profile's verdict
   const inspect_verdict_t *enforced;  // the --as profile's rejection, or NULL
   int pending_alert;  // an alert it sent after its handshake, passed on once the client's finishes, or -1
+  // Its answer to the client's own ClientHello, replayed after it refused
+  // tlsmirror's offer while the client offered more (`replayed` is 1).
+  int replayed;
+  tls_offer_result_t replay;
 } conn_origin_t;
 
 // What tlsmirror answers the client itself instead of relaying.
@@ -158,6 +174,7 @@ struct proxy_conn_st {
   uv_connect_t connect_req;
   uv_getaddrinfo_t resolve_req;
   uv_work_t keygen_req;
+  uv_work_t replay_req;  // the client's own ClientHello replayed to the origin (conn_origin_replay)
   int open_handles;  // client, both timers, upstream (when it exists), a pending resolve or keygen
   uint64_t start_ns;
   int64_t start_ms;  // wall clock, for @timestamp
@@ -196,6 +213,9 @@ void conn_release(proxy_conn_t *conn);
 // or failed, judged): it chooses what the client gets and resumes it (after
 // AIA fetches, when the chain needs them).
 void conn_origin_done(proxy_conn_t *conn);
+// conn_origin_proceed is conn_origin_done's second half, once a replay of
+// the client's ClientHello (conn_origin_replay) has its answer.
+void conn_origin_proceed(proxy_conn_t *conn);
 // conn_client_serve chooses what the client gets from the origin leg's
 // verdicts and resumes its handshake.
 void conn_client_serve(proxy_conn_t *conn);
@@ -216,6 +236,11 @@ void conn_origin_judge(proxy_conn_t *conn, int count);
 void conn_origin_fail(proxy_conn_t *conn, inspect_hs_status_t status, const char *detail);
 // conn_origin_observe passes the origin's bytes to the HTTP observers.
 void conn_origin_observe(proxy_conn_t *conn, const uint8_t *data, size_t len);
+// conn_origin_replay starts replaying the client's own ClientHello to the
+// origin on the thread pool when the origin refused tlsmirror's offer and the
+// client offered what BoringSSL cannot speak; it returns 1 when started (its
+// completion calls conn_origin_proceed), 0 when not needed or not possible.
+int conn_origin_replay(proxy_conn_t *conn);
 // conn_origin_sni returns the SNI sent to the origin (NULL: none).
 const char *conn_origin_sni(const proxy_conn_t *conn);
 

@@ -3,6 +3,7 @@
 // the chain exactly as the origin sent it and every profile's verdict on
 // it, then the bytes the origin answers with.
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,12 +12,41 @@
 
 #include "proxy/conn_internal.h"
 
+// platform_hello returns the ClientHello of the platform tlsmirror answers
+// as (--as), which the origin leg then sends instead of the client's offer,
+// or NULL.
+static const inspect_hello_spec_t *platform_hello(const proxy_config_t *cfg) {
+  if (cfg->enforce == PROXY_ENFORCE_NONE || cfg->enforce_profile == NULL) {
+    return NULL;
+  }
+  char id[64];
+  snprintf(id, sizeof(id), "%.*s", (int)strcspn(cfg->enforce_profile, ":"), cfg->enforce_profile);
+  return inspect_hello_spec_find(id);
+}
+
+// is_ip_literal says whether `host` is an IPv4 or IPv6 literal (never SNI).
+static int is_ip_literal(const char *host) {
+  uint8_t buf[16];
+  return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
 const char *conn_origin_sni(const proxy_conn_t *conn) {
-  const char *forced = conn_cfg(conn)->upstream_sni;
+  const proxy_config_t *cfg = conn_cfg(conn);
+  const char *forced = cfg->upstream_sni;
   if (forced != NULL) {
     return forced[0] != '\0' ? forced : NULL;
   }
-  return conn->hello.has_sni ? conn->hello.sni : NULL;
+  const inspect_hello_spec_t *platform = platform_hello(cfg);
+  if (platform != NULL && platform->sni == INSPECT_SNI_NEVER) {
+    return NULL;
+  }
+  if (conn->hello.has_sni) {
+    return conn->hello.sni;
+  }
+  // A platform that always sends SNI names the origin it was configured with.
+  const char *host = conn->origin.host;
+  int always = platform != NULL && (platform->sni == INSPECT_SNI_ALWAYS || platform->sni == INSPECT_SNI_CONFIGURABLE);
+  return always && host[0] != '\0' && !is_ip_literal(host) ? host : NULL;
 }
 
 void conn_origin_judge(proxy_conn_t *conn, int count) {
@@ -123,6 +153,67 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
   }
   proxy_metrics_add(&m->handshakes[PROXY_SIDE_ORIGIN][outcome], 1);
   conn_origin_done(conn);
+}
+
+// Replaying the client's own ClientHello: does the origin accept what the
+// client offered, where it refused what tlsmirror could offer of it?
+typedef struct {
+  tls_probe_config_t cfg;
+  char host[256];
+  char addr[INET6_ADDRSTRLEN];
+  uint8_t *hello;
+  size_t hello_len;
+  tls_offer_result_t result;
+} replay_job_t;
+
+static void on_replay_work(uv_work_t *req) {
+  replay_job_t *job = req->data;
+  if (tls_offer_probe(&job->cfg, job->hello, job->hello_len, &job->result) != TLS_OK) {
+    job->result.outcome = TLS_OFFER_CLOSED;
+  }
+}
+
+static void on_replay_done(uv_work_t *req, int status) {
+  (void)status;  // never cancelled
+  proxy_conn_t *conn = PROXY_CONTAINER_OF(req, proxy_conn_t, replay_req);
+  replay_job_t *job = req->data;
+  conn->origin.replay = job->result;
+  conn->origin.replayed = 1;
+  free(job);
+  if (!conn->client_sio.closing) {
+    conn_origin_proceed(conn);
+  }
+  conn_release(conn);  // the pending replay held the connection open
+}
+
+int conn_origin_replay(proxy_conn_t *conn) {
+  const conn_origin_t *origin = &conn->origin;
+  const conn_hello_t *hello = &conn->hello;
+  int refused = origin->state == ORIGIN_FAILED &&
+                (origin->hs.status == INSPECT_HS_PROTOCOL ||
+                 (origin->hs.status == INSPECT_HS_ALERT && (origin->hs.alert == SSL_AD_HANDSHAKE_FAILURE ||
+                                                            origin->hs.alert == SSL_AD_INSUFFICIENT_SECURITY ||
+                                                            origin->hs.alert == SSL_AD_ILLEGAL_PARAMETER)));
+  if (!refused || hello->raw == NULL || hello->offered_as != NULL ||
+      hello->unmirrorable.num_ciphers + hello->unmirrorable.num_groups == 0) {
+    return 0;
+  }
+  replay_job_t *job = calloc(1, sizeof(*job));
+  if (job == NULL) {
+    return 0;
+  }
+  snprintf(job->host, sizeof(job->host), "%s", origin->host[0] ? origin->host : origin->ip);
+  snprintf(job->addr, sizeof(job->addr), "%s", origin->ip);
+  job->cfg = (tls_probe_config_t){.host = job->host, .port = origin->port, .connect_addr = job->addr, .timeout = 5};
+  job->hello = hello->raw;  // the connection outlives the job: it is released in on_replay_done
+  job->hello_len = hello->raw_len;
+  conn->replay_req.data = job;
+  if (uv_queue_work(&conn->worker->loop, &conn->replay_req, on_replay_work, on_replay_done) != 0) {
+    free(job);
+    return 0;
+  }
+  conn->open_handles++;
+  return 1;
 }
 
 // conn_origin_observe lets the HTTP observers see what the origin answers.
@@ -241,6 +332,34 @@ static void on_upstream_connect(uv_connect_t *req, int status) {
   proxy_sio_start(&conn->upstream);
 }
 
+// mirror_offer makes the upstream ClientHello offer what the client offered
+// (or, with --as, what that platform offers), as far as BoringSSL can:
+// versions, TLS 1.2 suites in order, groups and signature algorithms. What it
+// cannot offer is kept for the record.
+static void mirror_offer(proxy_conn_t *conn, SSL *ssl) {
+  conn_hello_t *hello = &conn->hello;
+  const inspect_hello_spec_t *platform = platform_hello(conn_cfg(conn));
+  if (platform != NULL) {
+    (void)tls_hello_spec_apply(ssl, platform, &hello->unmirrorable);
+    hello->offered_as = conn_cfg(conn)->enforce_profile;
+    return;
+  }
+  const inspect_hello_spec_t spec = {
+      .min_version = hello->min_version,
+      .max_version = hello->max_version,
+      .ciphers = hello->ciphers,
+      .num_ciphers = hello->num_ciphers,
+      .groups = hello->groups,
+      .num_groups = hello->num_groups,
+      .sigalgs = hello->sigalgs,
+      .num_sigalgs = hello->num_sigalgs,
+      .sni = INSPECT_SNI_AS_CLIENT,
+  };
+  // TLS_ENO_OFFER leaves that list at BoringSSL's defaults: the origin still
+  // gets an offer, and the record lists what was not mirrored.
+  (void)tls_hello_spec_apply(ssl, &spec, &hello->unmirrorable);
+}
+
 // upstream_ssl returns the upstream connection's SSL with the client's offer
 // mirrored, or NULL.
 static SSL *upstream_ssl(proxy_conn_t *conn) {
@@ -260,8 +379,7 @@ static SSL *upstream_ssl(proxy_conn_t *conn) {
   } else if (hello->alpn_wire_len > 0) {
     SSL_set_alpn_protos(ssl, hello->alpn_wire, hello->alpn_wire_len);
   }
-  SSL_set_min_proto_version(ssl, hello->min_version);
-  SSL_set_max_proto_version(ssl, hello->max_version);
+  mirror_offer(conn, ssl);
   SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, on_origin_chain);
   const tls_identity_t *id = cfg->upstream_identity;
   if (id != NULL) {

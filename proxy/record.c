@@ -82,6 +82,95 @@ static int origin_has_result(const conn_origin_t *origin) {
 
 static const char *rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch);
 
+// likely_kind ranks an unmirrorable suite or group by how likely it is what
+// the origin wanted: FFDHE groups (0) and DHE suites (1), the key exchanges
+// BoringSSL lacks, before the rest (2: CBC-SHA256 variants of suites
+// tlsmirror did offer, x448...).
+static int likely_kind(const char *name, int group) {
+  if (name != NULL && group && strncmp(name, "ffdhe", 5) == 0) {
+    return 0;
+  }
+  return name != NULL && !group && strstr(name, "_DHE_") != NULL ? 1 : 2;
+}
+
+// unmirrorable_names appends the suites and groups of the client's offer that
+// tlsmirror could not offer upstream, by IANA name, other key exchanges
+// first, at most `max` of them, then how many more; it returns how many
+// there are.
+static size_t unmirrorable_names(inspect_buf_t *out, const tls_hello_missing_t *m, size_t max) {
+  size_t n = 0;
+  for (int kind = 0; kind < 3; kind++) {
+    for (size_t i = 0; i < m->num_ciphers + m->num_groups; i++) {
+      int group = i >= m->num_ciphers;
+      uint16_t v = group ? m->groups[i - m->num_ciphers] : m->ciphers[i];
+      const char *name = group ? tls_group_name(v) : tls_cipher_name(v);
+      if (likely_kind(name, group) != kind) {
+        continue;
+      }
+      if (n < max) {
+        inspect_buf_puts(out, n ? ", " : "");
+        if (name != NULL) {
+          inspect_buf_puts(out, name);
+        } else {
+          inspect_buf_printf(out, group ? "group 0x%04x" : "suite 0x%04x", v);
+        }
+      }
+      n++;
+    }
+  }
+  if (n > max) {
+    inspect_buf_printf(out, " and %zu more (tlsmirror.client.unmirrorable)", n - max);
+  }
+  return n;
+}
+
+// tlsmirror_limit says, when the origin refused everything tlsmirror could
+// offer while the client had offered suites or groups BoringSSL cannot
+// speak, that this is tlsmirror's own limit, not the origin's or the
+// client's. It returns 0 when that is not the case.
+static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch) {
+  const conn_origin_t *origin = v->origin;
+  const tls_hello_missing_t *m = &v->hello->unmirrorable;
+  // Without SNI an SNI-only origin refuses with the same handshake_failure:
+  // unless a replay of the client's own ClientHello says otherwise, that is
+  // not taken for a matter of suites or groups.
+  if (v->hello->offered_as != NULL || (!v->hello->has_sni && !origin->replayed) || origin->state != ORIGIN_FAILED ||
+      m->num_ciphers + m->num_groups == 0 ||
+      (origin->hs.status != INSPECT_HS_ALERT && origin->hs.status != INSPECT_HS_PROTOCOL)) {
+    return 0;
+  }
+  int alert = origin->hs.status == INSPECT_HS_ALERT ? origin->hs.alert : -1;
+  if (alert >= 0 && alert != SSL_AD_HANDSHAKE_FAILURE && alert != SSL_AD_INSUFFICIENT_SECURITY &&
+      alert != SSL_AD_ILLEGAL_PARAMETER) {
+    return 0;  // e.g. unrecognized_name or certificate_required: the origin's own reason
+  }
+  const tls_offer_result_t *replay = &origin->replay;
+  if (origin->replayed && replay->outcome != TLS_OFFER_ACCEPTED && replay->outcome != TLS_OFFER_RETRY) {
+    return 0;  // the client's own ClientHello is refused too (or got no answer): not tlsmirror's limit
+  }
+  if (origin->replayed) {
+    // Confirmed: the origin answers the client's own ClientHello.
+    const char *group = tls_group_name(replay->group), *cipher = tls_cipher_name(replay->cipher);
+    int asks_group = replay->outcome == TLS_OFFER_RETRY || (group != NULL && strncmp(group, "ffdhe", 5) == 0);
+    inspect_buf_printf(scratch,
+                       "The origin refused everything tlsmirror could offer (%s), yet it accepts the client's own "
+                       "ClientHello: it %s %s, which tlsmirror's TLS library (BoringSSL) cannot speak, so this is "
+                       "tlsmirror's limit, not the origin's or the client's.",
+                       alert >= 0 ? tls_alert_name(alert) : "no common parameters",
+                       asks_group ? "asks for the group" : "chooses", asks_group ? (group ? group : "?")
+                                                                                    : (cipher ? cipher : "?"));
+    return 1;
+  }
+  inspect_buf_printf(scratch,
+                     "The origin refused everything tlsmirror could offer (%s); the client also offered ",
+                     alert >= 0 ? tls_alert_name(alert) : "no common parameters");
+  unmirrorable_names(scratch, m, 8);
+  inspect_buf_puts(scratch,
+                   ", which the origin would probably have accepted, but tlsmirror's TLS library (BoringSSL) cannot "
+                   "speak them, so this is tlsmirror's limit, not the origin's or the client's.");
+  return 1;
+}
+
 const char *proxy_record_rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch) {
   const char *who = rejected_by(v, summary_out, scratch);
   if (v->hello->has_sni && !inspect_name_is_valid(v->hello->sni)) {
@@ -156,6 +245,10 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
                        v->http->status, verdict_summary);
     *summary_out = scratch->data;
     return "origin";
+  }
+  if (tlsmirror_limit(v, scratch)) {
+    *summary_out = scratch->data;
+    return "tlsmirror";
   }
   if (origin_has_result(origin) && (origin->state == ORIGIN_FAILED || origin->hs.alert >= 0)) {
     inspect_buf_printf(scratch, "The origin failed the connection (%s); %s",
@@ -316,6 +409,31 @@ static void json_group_sigalg(inspect_buf_t *out, int *first, uint16_t group, ui
   }
 }
 
+// record_unmirrorable appends tlsmirror.client.unmirrorable: what the client
+// offered that tlsmirror could not offer the origin, by IANA name.
+static void record_unmirrorable(inspect_buf_t *out, int *first, const tls_hello_missing_t *m) {
+  if (m->num_ciphers + m->num_groups + m->num_sigalgs == 0 && !m->versions) {
+    return;
+  }
+  json_key(out, first, "unmirrorable");
+  inspect_buf_puts(out, "{\"ciphers\":[");
+  for (size_t i = 0; i < m->num_ciphers; i++) {
+    inspect_buf_puts(out, i ? "," : "");
+    json_iana(out, tls_cipher_name(m->ciphers[i]), m->ciphers[i]);
+  }
+  inspect_buf_puts(out, "],\"groups\":[");
+  for (size_t i = 0; i < m->num_groups; i++) {
+    inspect_buf_puts(out, i ? "," : "");
+    json_iana(out, tls_group_name(m->groups[i]), m->groups[i]);
+  }
+  inspect_buf_puts(out, "],\"signature_algorithms\":[");
+  for (size_t i = 0; i < m->num_sigalgs; i++) {
+    inspect_buf_puts(out, i ? "," : "");
+    json_iana(out, tls_sigalg_name(m->sigalgs[i]), m->sigalgs[i]);
+  }
+  inspect_buf_printf(out, "],\"versions\":%s}", m->versions ? "true" : "false");
+}
+
 // record_timeline appends tlsmirror.timeline: when each phase ended, in
 // milliseconds after the connection was accepted.
 static void record_timeline(inspect_buf_t *out, const proxy_record_view_t *v) {
@@ -360,6 +478,27 @@ static void record_served(inspect_buf_t *out, const proxy_record_view_t *v) {
 }
 
 // record_origin appends tlsmirror.origin: how the origin's handshake went.
+// record_replay appends tlsmirror.origin.replay: the origin's answer to the
+// client's own ClientHello, replayed after it refused tlsmirror's offer.
+static void record_replay(inspect_buf_t *out, const tls_offer_result_t *r) {
+  static const char *const kOutcome[] = {"accepted", "retry", "alert", "closed", "not_tls", "timeout", "connect_failed"};
+  inspect_buf_printf(out, ",\"replay\":{\"outcome\":\"%s\"", kOutcome[r->outcome]);
+  int first = 0;
+  if (r->outcome == TLS_OFFER_ACCEPTED || r->outcome == TLS_OFFER_RETRY) {
+    const char *version = tls_version_name(r->version);
+    json_key(out, &first, "version");
+    json_iana(out, version != NULL ? ecs_version(version) : NULL, r->version);
+    json_key(out, &first, "cipher");
+    json_iana(out, tls_cipher_name(r->cipher), r->cipher);
+    json_group_sigalg(out, &first, r->group, 0);
+  }
+  json_key(out, &first, "alert");
+  json_alert(out, r->alert);
+  json_key(out, &first, "detail");
+  inspect_buf_json_string(out, r->detail);
+  inspect_buf_puts(out, "}");
+}
+
 static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
   static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};
   int first = 1;
@@ -383,6 +522,9 @@ static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
     if (origin->detail[0] != '\0') {
       json_key(out, &first, "detail");
       inspect_buf_json_string(out, origin->detail);
+    }
+    if (origin->replayed) {
+      record_replay(out, &origin->replay);
     }
   }
   inspect_buf_puts(out, "}");
@@ -438,6 +580,12 @@ const char *proxy_record_render(const proxy_record_view_t *v, inspect_buf_t *out
   inspect_buf_puts(out, ",\"client\":{");
   int first_client = 1;
   json_group_sigalg(out, &first_client, v->client->group, 0);
+  if (v->hello->offered_as != NULL) {
+    json_key(out, &first_client, "upstream_offer");  // the platform's ClientHello went upstream, not the client's
+    inspect_buf_json_string(out, v->hello->offered_as);
+  } else {
+    record_unmirrorable(out, &first_client, &v->hello->unmirrorable);
+  }
   inspect_buf_puts(out, first_client ? "\"alert_received\":" : ",\"alert_received\":");
   json_alert(out, v->client_alert_received);
   inspect_buf_puts(out, ",\"alert_sent\":");

@@ -56,11 +56,13 @@ def wait_for_file(path, proc, timeout=30):
 class Lab:
     """A running `tlsmirror lab` on free ports, with its lab.json loaded."""
 
-    def __init__(self, only=None, duration=600, name="lab"):
+    def __init__(self, only=None, duration=600, name="lab", handshake=False):
         self.dir = os.path.join(TMP, name)
         args = [TLSMIRROR, "lab", "--out", self.dir, "--port-base", "0", "--duration", str(duration)]
         if only:
             args += ["--only", ",".join(only)]
+        if handshake:
+            args += ["--handshake"]  # the handshake scenarios instead of the certificate ones
         self.proc = spawn(args)
         wait_for_file(os.path.join(self.dir, "lab.json"), self.proc)
         with open(os.path.join(self.dir, "lab.json")) as f:

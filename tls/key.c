@@ -1,4 +1,5 @@
 #include <openssl/bn.h>
+#include <openssl/evp.h>
 #include <openssl/ec_key.h>
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
@@ -42,6 +43,15 @@ EVP_PKEY *tls_key_generate(tls_key_type_t type, int rsa_bits) {
       return ec_generate(NID_secp384r1);
     case TLS_KEY_RSA:
       return rsa_generate(rsa_bits);
+    case TLS_KEY_ED25519: {
+      EVP_PKEY *key = NULL;
+      EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+      if (pctx == NULL || EVP_PKEY_keygen_init(pctx) != 1 || EVP_PKEY_keygen(pctx, &key) != 1) {
+        key = NULL;
+      }
+      EVP_PKEY_CTX_free(pctx);
+      return key;
+    }
   }
   return NULL;
 }

@@ -204,8 +204,15 @@ SSL_CTX *tls_origin_ctx_new(const tls_origin_config_t *cfg, int *out_err) {
     SSL_CTX_free(ctx);
     return NULL;
   }
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_max_proto_version(ctx, cfg->max_version != 0 ? cfg->max_version : TLS1_3_VERSION);
+  if (!SSL_CTX_set_min_proto_version(ctx, cfg->min_version != 0 ? cfg->min_version : TLS1_2_VERSION) ||
+      !SSL_CTX_set_max_proto_version(ctx, cfg->max_version != 0 ? cfg->max_version : TLS1_3_VERSION) ||
+      (cfg->ciphers != NULL && !SSL_CTX_set_strict_cipher_list(ctx, cfg->ciphers)) ||
+      (cfg->curves != NULL && !SSL_CTX_set1_curves_list(ctx, cfg->curves)) ||
+      (cfg->num_sigalgs > 0 && !SSL_CTX_set_signing_algorithm_prefs(ctx, cfg->sigalgs, cfg->num_sigalgs))) {
+    SSL_CTX_free(ctx);
+    ERR_clear_error();
+    return NULL;
+  }
   SSL_CTX_set_select_certificate_cb(ctx, select_certificate);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
   if (cfg->require_client_cert) {

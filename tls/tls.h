@@ -46,7 +46,8 @@ extern "C" {
   XX(CONNECT, -20013, "cannot connect to the origin: check the host, port and that it is listening") \
   XX(EXISTS, -20014, "a mirror CA already exists there: use it, or remove the directory to start over") \
   XX(NO_CA, -20015, "no mirror CA in the directory: run 'tlsmirror ca init' first") \
-  XX(HELLO, -20016, "malformed ClientHello: a length or list runs past the end of its data")
+  XX(HELLO, -20016, "malformed ClientHello: a length or list runs past the end of its data")   \
+  XX(NO_OFFER, -20017, "BoringSSL can offer none of what the client offered (suites, groups or signature algorithms)")
 
 typedef enum {
   TLS_OK = 0,
@@ -65,6 +66,7 @@ typedef enum {
   TLS_KEY_EC_P256 = 1,
   TLS_KEY_EC_P384,
   TLS_KEY_RSA,
+  TLS_KEY_ED25519,
 } tls_key_type_t;
 
 // tls_key_generate returns a new key, or NULL. `rsa_bits` is used for
@@ -157,6 +159,14 @@ typedef struct {
   tls_identity_t no_sni;        // served when the client sends no SNI; chain_len 0 = identity
   int require_sni;              // no SNI: fatal handshake_failure alert
   uint16_t max_version;         // e.g. TLS1_2_VERSION; 0 = TLS 1.3
+  uint16_t min_version;         // e.g. TLS1_1_VERSION; 0 = TLS 1.2
+  // What the origin accepts of a handshake (the lab's handshake scenarios):
+  // a BoringSSL cipher string for TLS 1.2 and older, a curves list
+  // ("P-521"), and the signature algorithms it signs with; NULL/0 = defaults.
+  const char *ciphers;
+  const char *curves;
+  const uint16_t *sigalgs;
+  size_t num_sigalgs;
   const CRYPTO_BUFFER *client_ca;  // with require_client_cert: the CA clients must chain to
   int require_client_cert;      // demand a client certificate issued under client_ca
 } tls_origin_config_t;
@@ -434,8 +444,8 @@ int tls_hello_is_grease(uint16_t value);
 // tls_hello_build appends a ClientHello record for `spec` to `out`: SNI
 // (`sni`, or none when NULL), ALPN (`alpn_wire`, RFC 7301 wire form, or none),
 // supported_versions, supported_groups, signature_algorithms,
-// ec_point_formats, extended_master_secret, renegotiation_info, and a
-// key_share with a real public key for the first group BoringSSL can make
+// ec_point_formats, extended_master_secret, renegotiation_info,
+// psk_key_exchange_modes, and a key_share with a real public key for the first group BoringSSL can make
 // (X25519, P-256, P-384, P-521; an offer of other groups only gets a
 // HelloRetryRequest or the server's choice in TLS 1.2). Returns 0 or TLS_E*.
 int tls_hello_build(const inspect_hello_spec_t *spec, const char *sni, const uint8_t *alpn_wire, size_t alpn_len,
@@ -473,9 +483,13 @@ int tls_offer_probe(const tls_probe_config_t *cfg, const uint8_t *hello, size_t 
 // tls_hello_spec_apply makes a BoringSSL client `ssl` offer as much of
 // `spec` as BoringSSL can: versions, suites in order (TLS 1.2 and older;
 // BoringSSL's TLS 1.3 suites are fixed), groups and signature algorithms
-// in order. What it cannot offer is listed in `missing` (IANA values, of
-// each list; may be NULL). Returns 0, or TLS_EHELLO when nothing of a
-// list can be offered (no common suite, group or signature algorithm).
+// in order (GREASE and the renegotiation/fallback SCSVs skipped). What it
+// cannot offer is listed in `missing` (IANA values, of each list; may be
+// NULL). Every list is applied even when one fails. Returns 0, or
+// TLS_ENO_OFFER when nothing of a non-empty list can be offered (no suite,
+// group or signature algorithm BoringSSL speaks); that list keeps
+// BoringSSL's defaults. A spec with TLS 1.3 suites but no older one BoringSSL
+// speaks gets TLS 1.3 only.
 typedef struct {
   uint16_t ciphers[64];
   size_t num_ciphers;
@@ -488,8 +502,9 @@ typedef struct {
 
 int tls_hello_spec_apply(SSL *ssl, const inspect_hello_spec_t *spec, tls_hello_missing_t *missing);
 
-// tls_hello_spec_of fills `spec` with what the client of `hello` offered
-// (GREASE left out), pointing into `hello`. SNI is INSPECT_SNI_AS_CLIENT.
+// tls_hello_spec_of fills `spec` with what the client of `hello` offered,
+// pointing into `hello` (so GREASE is still there: tls_hello_spec_apply
+// skips it). SNI is INSPECT_SNI_AS_CLIENT.
 void tls_hello_spec_of(const tls_hello_t *hello, inspect_hello_spec_t *spec);
 
 // Names from the IANA TLS registries, or NULL for a value they do not name.

@@ -15,8 +15,8 @@
 #define LAB_DEFAULT_PORT_BASE 44300
 
 static const char kLabHelp[] =
-    "Usage: tlsmirror lab [--out DIR] [--port-base N] [--only NAME,...] [--duration SECONDS]\n"
-    "                     [--listen ADDR] [--list]\n"
+    "Usage: tlsmirror lab [--out DIR] [--port-base N] [--only NAME,...] [--handshake]\n"
+    "                     [--duration SECONDS] [--listen ADDR] [--list]\n"
     "\n"
     "Serve the built-in lab: HTTPS origins on loopback, each broken in one way that\n"
     "some client or platform rejects (missing intermediate, wrong order, expired,\n"
@@ -33,6 +33,9 @@ static const char kLabHelp[] =
     "                      AIA URLs on the port after the last scenario's\n"
     "                      (default 44300; 0 = any free port)\n"
     "  --only NAMES        serve only these scenarios (comma-separated)\n"
+    "  --handshake         serve the handshake scenarios (origins that accept only\n"
+    "                      one version, suite, group or signature algorithm)\n"
+    "                      instead of the certificate scenarios\n"
     "  --duration SECONDS  stop after this long (default: until Ctrl-C)\n"
     "  --listen ADDR       listen address (default 127.0.0.1)\n"
     "  --list              print the catalogue and exit\n"
@@ -58,6 +61,11 @@ static int print_list(void) {
   printf("%-26s %-36s %s\n", "scenario", "host", "what is wrong");
   for (size_t i = 0; i < lab_scenario_count(); i++) {
     const lab_scenario_t *s = lab_scenario_get(i);
+    printf("%-26s %-36s %s\n", s->name, s->host, s->what);
+  }
+  printf("\nhandshake scenarios (--handshake):\n");
+  for (size_t i = 0; i < lab_handshake_count(); i++) {
+    const lab_scenario_t *s = lab_scenario_get(lab_scenario_count() + i);
     printf("%-26s %-36s %s\n", s->name, s->host, s->what);
   }
   printf("\nnot served (BoringSSL refuses to serve them; DIR/NAME/chain.pem and key.pem are written for another "
@@ -97,6 +105,20 @@ static int parse_only(const char *list, size_t *indexes, size_t *num) {
     rc = cli_error("lab", "--only needs at least one scenario name");
   }
   return rc;
+}
+
+// select_scenarios picks what is served: --only's names, else the
+// certificate scenarios or, with --handshake, the handshake scenarios.
+static int select_scenarios(int handshake, const char *only, size_t *indexes, size_t *num) {
+  if (only != NULL) {
+    return parse_only(only, indexes, num);
+  }
+  size_t first = handshake ? lab_scenario_count() : 0;
+  *num = handshake ? lab_handshake_count() : lab_scenario_count();
+  for (size_t i = 0; i < *num; i++) {
+    indexes[i] = first + i;
+  }
+  return CLI_EXIT_OK;
 }
 
 // json_scenario appends the fields of scenario `s` (catalogue index `index`)
@@ -189,7 +211,7 @@ static int write_json(const lab_run_t *run, const proxy_origin_site_t *sites) {
   for (size_t i = 0; i < lab_offline_count(); i++) {
     inspect_buf_puts(&buf, i ? ",{\"name\":" : "{\"name\":");
     inspect_buf_json_string(&buf, lab_offline_get(i)->name);
-    json_scenario(&buf, run, lab_offline_get(i), lab_scenario_count() + i);
+    json_scenario(&buf, run, lab_offline_get(i), lab_scenario_count() + lab_handshake_count() + i);
   }
   inspect_buf_puts(&buf, "]}\n");
 #undef JSON_PATH
@@ -268,14 +290,15 @@ int cmd_lab(int argc, char **argv) {
       {"out", required_argument, NULL, 'o'},      {"port-base", required_argument, NULL, 'p'},
       {"only", required_argument, NULL, 'n'},     {"duration", required_argument, NULL, 'd'},
       {"listen", required_argument, NULL, 'l'},   {"list", no_argument, NULL, 'L'},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+      {"handshake", no_argument, NULL, 'H'},      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
   };
   const char *out = NULL;
   const char *only = NULL;
   const char *listen = "127.0.0.1";
   uint64_t port_base = LAB_DEFAULT_PORT_BASE;
   double duration = 0;
-  int list = 0;
+  int list = 0, handshake = 0;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
@@ -302,6 +325,9 @@ int cmd_lab(int argc, char **argv) {
       case 'L':
         list = 1;
         break;
+      case 'H':
+        handshake = 1;
+        break;
       case 'h':
         fputs(kLabHelp, stdout);
         return CLI_EXIT_OK;
@@ -317,17 +343,13 @@ int cmd_lab(int argc, char **argv) {
   if (list) {
     return print_list();
   }
-  size_t count = lab_scenario_count();
+  // Ports follow catalogue indexes: the whole served catalogue counts.
+  size_t count = lab_scenario_count() + lab_handshake_count();
   size_t indexes[64];
-  size_t num = count;
-  for (size_t i = 0; i < count; i++) {
-    indexes[i] = i;
-  }
-  if (only != NULL) {
-    int rc = parse_only(only, indexes, &num);
-    if (rc != CLI_EXIT_OK) {
-      return rc;
-    }
+  size_t num;
+  int rc = select_scenarios(handshake, only, indexes, &num);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
   }
   if (port_base != 0 && port_base + count > 65535) {
     char what[96];
@@ -345,7 +367,7 @@ int cmd_lab(int argc, char **argv) {
     return cli_error("lab", "cannot mint the lab PKI: %s", tls_strerror(err));
   }
   char detail[4300];
-  int rc = CLI_EXIT_OK;
+  rc = CLI_EXIT_OK;
   proxy_origin_site_t sites[64];
   memset(sites, 0, sizeof(sites));
   for (size_t i = 0; i < num; i++) {

@@ -81,6 +81,14 @@ typedef struct {
   int default_cert_without_sni;
   int require_client_cert;
   int tls12_only;
+  // Handshake scenarios (info.handshake): what the origin accepts of a
+  // handshake. Versions (0 = TLS 1.2 to 1.3), a BoringSSL cipher string for
+  // TLS 1.2 and older, a curves list, the signature algorithms it signs with.
+  uint16_t min_version, max_version;
+  const char *ciphers;
+  const char *curves;
+  uint16_t sigalgs[4];
+  int ed25519;  // the leaf's key is Ed25519
 } scenario_def_t;
 
 #define SCENARIO(NAME, PROBLEM, WHAT, OPENSSL, OPENSSL_NO_SNI)                                              \
@@ -193,6 +201,29 @@ static const scenario_def_t kScenarios[] = {
               "the leaf is sent alone; its AIA URL serves the intermediate as a certs-only PKCS#7 (.p7c)",
               "MISSING_INTERMEDIATE", "MISSING_INTERMEDIATE"),
      .shape = SHAPE_LEAF_ONLY, .aia = AIA_PKCS7},
+    // Handshake scenarios (issue 16), after the certificate scenarios: the
+    // chain is the usual one, the origin accepts only part of what clients
+    // offer. Served by `tlsmirror lab --handshake` (or --only NAME).
+    {SCENARIO("tls11-only", "OK", "the origin speaks TLS 1.1 only (OpenSSL 3 at security level 2 refuses it)",
+              "PROTOCOL_MISMATCH", "PROTOCOL_MISMATCH"),
+     .info.handshake = 1, .min_version = TLS1_1_VERSION, .max_version = TLS1_1_VERSION},
+    {SCENARIO("tls13-only", "OK", "the origin speaks TLS 1.3 only", "OK", "OK"),
+     .info.handshake = 1, .min_version = TLS1_3_VERSION, .max_version = TLS1_3_VERSION},
+    {SCENARIO("rsa-kx-only", "OK", "the origin speaks TLS 1.2 with RSA key exchange only (AES128-GCM-SHA256)", "OK",
+              "OK"),
+     .info.handshake = 1, .rsa_bits = 2048, .max_version = TLS1_2_VERSION, .ciphers = "AES128-GCM-SHA256"},
+    {SCENARIO("chacha20-only", "OK", "the origin speaks TLS 1.2 with ECDHE-ECDSA-CHACHA20-POLY1305 only", "OK", "OK"),
+     .info.handshake = 1, .max_version = TLS1_2_VERSION, .ciphers = "ECDHE-ECDSA-CHACHA20-POLY1305"},
+    {SCENARIO("p521-only", "OK", "the origin's only key exchange group is P-521 (secp521r1)", "OK", "OK"),
+     .info.handshake = 1, .curves = "P-521"},
+    {SCENARIO("ed25519-leaf", "OK", "the leaf's key is Ed25519: the handshake is signed with ed25519", "OK", "OK"),
+     .info.handshake = 1, .ed25519 = 1},
+    {SCENARIO("rsa-pss-only", "OK", "the origin signs the handshake with rsa_pss_rsae_sha256 only (RSA leaf)", "OK",
+              "OK"),
+     .info.handshake = 1, .rsa_bits = 2048, .sigalgs = {SSL_SIGN_RSA_PSS_RSAE_SHA256}},
+    {SCENARIO("3des-only", "OK", "the origin speaks TLS 1.2 with DES-CBC3-SHA only (no current client offers it)",
+              "HANDSHAKE_ALERT", "HANDSHAKE_ALERT"),
+     .info.handshake = 1, .rsa_bits = 2048, .max_version = TLS1_2_VERSION, .ciphers = "DES-CBC3-SHA"},
     // Offline fixtures, after every served scenario: BoringSSL refuses to
     // serve them, so the lab writes them for another TLS server.
     // BoringSSL will not even load an EC certificate without digitalSignature
@@ -209,7 +240,8 @@ static const scenario_def_t kScenarios[] = {
 
 #define NUM_SCENARIOS (sizeof(kScenarios) / sizeof(kScenarios[0]))
 
-// Served scenarios come first, offline fixtures last.
+// Certificate scenarios come first, then handshake scenarios, offline
+// fixtures last.
 static size_t num_served(void) {
   size_t n = 0;
   while (n < NUM_SCENARIOS && !kScenarios[n].info.offline) {
@@ -218,7 +250,15 @@ static size_t num_served(void) {
   return n;
 }
 
-size_t lab_scenario_count(void) { return num_served(); }
+size_t lab_scenario_count(void) {
+  size_t n = 0;
+  while (n < NUM_SCENARIOS && !kScenarios[n].info.offline && !kScenarios[n].info.handshake) {
+    n++;
+  }
+  return n;
+}
+
+size_t lab_handshake_count(void) { return num_served() - lab_scenario_count(); }
 
 const lab_scenario_t *lab_scenario_get(size_t index) {
   return index < num_served() ? &kScenarios[index].info : NULL;
@@ -462,10 +502,18 @@ static void push(CRYPTO_BUFFER **chain, size_t *len, CRYPTO_BUFFER *cert) {
   chain[(*len)++] = cert;
 }
 
+// leaf_key makes the key of a scenario's leaf: ECDSA P-256 unless it says.
+static EVP_PKEY *leaf_key(const scenario_def_t *def) {
+  if (def->ed25519) {
+    return tls_key_generate(TLS_KEY_ED25519, 0);
+  }
+  return def->rsa_bits > 0 ? tls_key_generate(TLS_KEY_RSA, def->rsa_bits) : tls_key_generate(TLS_KEY_EC_P256, 0);
+}
+
 static int mint_site(lab_t *lab, size_t index, int64_t now) {
   const scenario_def_t *def = &kScenarios[index];
   lab_site_t *site = &lab->sites[index];
-  site->key = def->rsa_bits > 0 ? tls_key_generate(TLS_KEY_RSA, def->rsa_bits) : tls_key_generate(TLS_KEY_EC_P256, 0);
+  site->key = leaf_key(def);
   if (site->key == NULL) {
     return TLS_EKEYGEN;
   }
@@ -865,7 +913,12 @@ SSL_CTX *lab_origin_ctx_new(const lab_t *lab, size_t index, int *out_err) {
       .identity = {site->chain, site->chain_len, site->key},
       .no_sni = {site->no_sni_chain, site->no_sni_len, site->no_sni_key},
       .require_sni = def->require_sni,
-      .max_version = def->tls12_only ? TLS1_2_VERSION : 0,
+      .max_version = def->tls12_only ? TLS1_2_VERSION : def->max_version,
+      .min_version = def->min_version,
+      .ciphers = def->ciphers,
+      .curves = def->curves,
+      .sigalgs = def->sigalgs,
+      .num_sigalgs = def->sigalgs[0] != 0 ? 1 : 0,
       .client_ca = lab->root.cert,
       .require_client_cert = def->require_client_cert,
   };

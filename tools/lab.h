@@ -29,13 +29,20 @@ typedef struct {
   // An offline fixture: minted and written like a scenario, but not served,
   // because BoringSSL (the lab's TLS library) refuses to serve its chain.
   int offline;
+  // A handshake scenario: the usual chain, but the origin accepts only part
+  // of what clients offer (a version, suite, group or signature algorithm).
+  int handshake;
 } lab_scenario_t;
 
-// The served scenarios (lab_scenario_*) and the offline fixtures
-// (lab_offline_*), each indexed from 0.
+// The certificate scenarios (lab_scenario_*, indexes 0 to
+// lab_scenario_count() - 1), the handshake scenarios (the next
+// lab_handshake_count() indexes of lab_scenario_get) and the offline
+// fixtures (lab_offline_*, indexed from 0).
 size_t lab_scenario_count(void);
+size_t lab_handshake_count(void);
 const lab_scenario_t *lab_scenario_get(size_t index);
-// lab_scenario_find returns the served scenario's index, or -1.
+// lab_scenario_find returns the served scenario's index (handshake scenarios
+// included), or -1.
 int lab_scenario_find(const char *name);
 size_t lab_offline_count(void);
 const lab_scenario_t *lab_offline_get(size_t index);
