@@ -1,6 +1,7 @@
 // Records as HTML: a connection's row, and the connection opened (timeline,
-// both chains as cards with the verified path, verdicts, offer and choice,
-// HTTP). The live view and the report both show exactly this.
+// both chains as cards with the verified path (drawn by chain.c), verdicts,
+// offer and choice, HTTP). The live view and the report both show exactly
+// this.
 
 #include <math.h>
 #include <stdarg.h>
