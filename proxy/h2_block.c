@@ -3,7 +3,6 @@
 // table bounded, and the request and response fields kept per stream.
 
 #include <nghttp2/nghttp2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,6 @@
 // The passive HTTP/2 decoder's record (see h2_internal.h): the first stream's
 // ECS fields, and the tlsmirror.http2 detail of every recorded stream.
 
-#include <nghttp2/nghttp2.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
