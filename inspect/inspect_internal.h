@@ -247,6 +247,47 @@ typedef struct {
 inspect_bundle_rule_t inspect__key_rule(const inspect_bundle_rules_t *rules, const inspect_cert_t *cert);
 inspect_bundle_rule_t inspect__sig_rule(const inspect_bundle_rules_t *rules, const inspect_cert_t *cert);
 
+// CA bundle lint: bundle.c parses the bundle and plans --fix, bundle_rules.c
+// applies the rules.
+struct inspect_bundle_st {
+  inspect_arena_t arena;
+  const inspect_profile_t *profile;
+  const inspect_bundle_rules_t *rules;  // NULL: parse only
+  int64_t now;
+  int is_pem;
+  uint8_t *data;  // a copy of the input: entries point into it
+  size_t len;
+  inspect_bundle_entry_t *entries;
+  inspect_cert_t **certs;         // entries[i].cert, owned
+  inspect_bundle_rule_t *broken;  // the parse problem of entry i, or INSPECT_BUNDLE_RULE_COUNT
+  size_t num_entries;
+  size_t num_certs;
+  inspect_bundle_violation_t *violations;
+  size_t num_violations;
+  size_t cap_violations;
+};
+
+// A pass over the bundle reports problems to a sink: the first pass records
+// them as violations, later ones (for --fix) only note which entries to drop.
+typedef struct {
+  int emit;
+  const char **reasons;  // per entry: the first reason to remove it
+} inspect_bundle_sink_t;
+
+// What the rules learn of a certificate's chain inside the bundle.
+typedef struct {
+  int issuer;    // index, or -1
+  int named;     // an issuer by name exists but did not sign it
+  int depth;     // certificates from this one to the top of its chain
+  int has_root;  // the top is self-signed
+} inspect_bundle_chain_info_t;
+
+// inspect__bundle_evaluate runs every rule over the entries not in
+// `removed`, reporting to `sink`; `ci` (one per entry) gets each
+// certificate's chain.
+void inspect__bundle_evaluate(inspect_bundle_t *b, inspect_bundle_sink_t *sink, const unsigned char *removed,
+                              inspect_bundle_chain_info_t *ci);
+
 // inspect__mtls_path builds the path of a client's chain (ctx->in->chain,
 // leaf first) up to a trusted self-signed root: inspect__path_build with
 // require_root, using the certificates the client sent only with `use_sent`.

@@ -15,9 +15,10 @@
 // pages.c        what tlsmirror answers itself: a platform's error page
 //                (--as) or its own 502
 // record.c       the JSON record, a function of a read-only view
-// aia.c          AIA through the proxy: the missing issuer's URL fetched for
-//                the verdicts and the mirror, the URLs mirrored copies name
-//                instead, and plain HTTP on the TLS port (GETs of those URLs)
+// aia.c          AIA through the proxy: the server's table, and the missing
+//                issuer's URL fetched for the verdicts and the mirror
+// aia_serve.c    the URLs mirrored copies name instead, and plain HTTP on the
+//                TLS port (GETs of those URLs) with their records
 //
 // Each leg has one explicit state; who rejected the connection is read from
 // those states when the record is written.
@@ -277,6 +278,99 @@ void conn_aia_render(const conn_aia_t *aia, inspect_buf_t *out);
 // other connection (which gets the usual record).
 int conn_aia_record(proxy_conn_t *conn);
 void conn_aia_free(conn_aia_t *aia);
+
+// aia.c and aia_serve.c share the server's table and the connection's part.
+#define AIA_PREFIX "/.well-known/tlsmirror-aia"
+#define AIA_MAX_FETCHES 8    // URLs fetched for one chain, upward
+#define AIA_MAX_PATHS 4096   // mirrored paths the table keeps (the oldest go first)
+
+// The server's table.
+//
+// One origin URL: its last fetch.
+typedef struct aia_url_st {
+  struct aia_url_st *next;  // newest first
+  char *url;
+  int fetching;                      // a job is fetching it: others wait
+  tls_aia_t *aia;                    // owns the outcome
+  const inspect_aia_fetch_t *fetch;  // NULL while fetching
+  int64_t fetched_ms;                // wall clock when the fetch ended
+  uint64_t expires_ns;               // uv_hrtime
+} aia_url_t;
+
+// One mirrored path: what a GET of it gets.
+typedef struct aia_path_st {
+  struct aia_path_st *next;  // newest first
+  char path[48];             // "/<32 hex>.der"
+  char *url;                 // the origin's URL it stands for
+  inspect_aia_status_t status;
+  int64_t fetched_ms;  // of the outcome it mimics
+  uint8_t *der;        // with status OK: what a 200 carries
+  size_t der_len;
+  int issuer;  // `der` is the mirrored issuer (else a certificate that did not issue the copy)
+} aia_path_t;
+
+struct proxy_aia_st {
+  pthread_mutex_t lock;
+  pthread_cond_t fetched;  // a fetch ended
+  tls_resolve_t resolves[PROXY_MAX_RESOLVE];
+  tls_aia_config_t cfg;
+  uint64_t ttl_ok_ns, ttl_failed_ns;
+  aia_url_t *urls;
+  size_t num_urls;
+  aia_path_t *paths;
+  size_t num_paths;
+};
+
+// A fetch as one connection keeps it (its own copies: the table's may be
+// replaced, and certificates are parsed per thread).
+typedef struct {
+  char *url;
+  char *detail;
+  inspect_aia_status_t status;
+  inspect_chain_t *certs;  // with status OK
+  int64_t fetched_ms;
+  int cached;              // fetched earlier, for another connection
+  char *mirrored;          // the URL the mirrored copy names instead, or NULL
+} aia_result_t;
+
+// An AIA GET: a client's plain-HTTP request on the TLS port (its request
+// line and headers are in the connection's proxy_http_t).
+typedef struct {
+  int answered;  // a response was written (else: held, or closed)
+  int held;      // the origin's URL timed out: no answer until the client gives up
+  int64_t start_ms;
+  uint64_t start_ns;
+  // What the path stands for (copied from the table when the request came).
+  int found;
+  char *url;
+  inspect_aia_status_t status;
+  int64_t fetched_ms;
+  int issuer;
+  int code;  // the HTTP status served, 0 for none
+} aia_get_t;
+
+struct conn_aia_st {
+  proxy_conn_t *conn;
+  // Fetching, on the thread pool: inputs the job only reads...
+  uv_work_t req;
+  proxy_aia_t *table;
+  const inspect_chain_t *chain;
+  const inspect_trust_t *trust;
+  int64_t now;
+  double deadline;  // uv_hrtime seconds: the job starts no fetch it could not end by then
+  // ...and what it made (read by the loop once it ended).
+  int fetched;
+  inspect_chain_t *pool;
+  aia_result_t results[AIA_MAX_FETCHES];
+  inspect_aia_fetch_t fetches[AIA_MAX_FETCHES];  // the verdicts' view of `results`
+  size_t num;
+  aia_get_t *get;  // when this connection is an AIA GET
+};
+
+// conn_aia_of returns the connection's AIA part, made on first use; NULL when out of memory.
+conn_aia_t *conn_aia_of(proxy_conn_t *conn);
+void conn_aia_path_free(aia_path_t *p);
+int64_t conn_aia_wall_ms(void);  // CLOCK_REALTIME in milliseconds
 
 // pages.c: what tlsmirror answers itself.
 typedef struct {

@@ -190,4 +190,20 @@ void proxy_h2_json_ecs(const proxy_h2_t *h2, inspect_buf_t *out);
 size_t proxy_h2_responses_cut(const proxy_h2_t *h2);
 void proxy_h2_json_detail(const proxy_h2_t *h2, inspect_buf_t *out);
 
+// Shared by the decoder's files only: h2.c (the frame layer), h2_block.c
+// (streams and header blocks) and h2_record.c (the record).
+#define PROXY_H2__PUSH_PROMISE 0x5  // the frame type
+const char *proxy_h2__dir_name(proxy_h2_dir_t dir);  // "client" or "origin"
+size_t proxy_h2__min_size(size_t a, size_t b);
+// proxy_h2__stop ends decoding for the connection (the relay is not affected).
+void proxy_h2__stop(proxy_h2_t *h2, proxy_h2_dir_t dir, proxy_h2_error_t err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+// proxy_h2__stream_find returns the index of recorded stream `id`, or -1.
+long proxy_h2__stream_find(proxy_h2_t *h2, uint32_t id);
+// proxy_h2__table_limit_set bounds the HPACK dynamic table of the blocks `dir`
+// sends by what the receiver announced, within the decoder's limit.
+void proxy_h2__table_limit_set(proxy_h2_t *h2, proxy_h2_dir_t dir, uint64_t announced);
+// proxy_h2__decode_block decodes the header block `dir` completed (END_HEADERS).
+void proxy_h2__decode_block(proxy_h2_t *h2, proxy_h2_dir_t dir);
+
 #endif  // TLSMIRROR_PROXY_H2_INTERNAL_H

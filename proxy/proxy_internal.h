@@ -146,7 +146,7 @@ int proxy_sio_set_plain(proxy_sio_t *sio);
 // With strip_prefix set the stream is guarded: the proxy vouches for headers
 // it adds, so it forwards only requests whose framing nobody can read two
 // ways, without any client-sent header named by the prefix, and refuses the
-// rest with 400 (see "Guarded streams" in http.c).
+// rest with 400 (see http_guard.c).
 typedef struct proxy_http_st proxy_http_t;
 
 typedef struct {
@@ -241,6 +241,22 @@ proxy_http_phase_t proxy_http_phase(const proxy_http_t *http);
 // shorter than its Content-Length or an unfinished chunked body). A body
 // delimited by the close itself ends there.
 int proxy_http_response_eof(proxy_http_t *http);
+
+// Guarded streams, shared by http.c and http_guard.c only.
+//
+// proxy_http__check_head returns why a guarded stream refuses the head
+// [head, head + len), or NULL.
+const char *proxy_http__check_head(const uint8_t *head, size_t len);
+// proxy_http__chunks_begin starts checking a chunked body;
+// proxy_http__check_chunks checks its next `len` bytes and returns how many
+// are well-formed (all, or up to the first fault, with `*why` set);
+// proxy_http__chunks_done says whether the last chunk and its CRLF came.
+void proxy_http__chunks_begin(proxy_http_t *h);
+size_t proxy_http__check_chunks(proxy_http_t *h, const uint8_t *data, size_t len, const char **why);
+int proxy_http__chunks_done(const proxy_http_t *h);
+// proxy_http__forward_stripped forwards a checked head up to its final
+// empty line, without the headers strip_prefix names, each line in CRLF.
+void proxy_http__forward_stripped(proxy_http_t *h, const uint8_t *head, size_t len);
 
 // Log and key log files: whole records written under a lock, so workers
 // never interleave.

@@ -390,55 +390,49 @@ static unsigned default_workers(void) {
   return n == 0 ? 1 : n > 64 ? 64 : n;
 }
 
-int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
-  err[0] = '\0';
-  int rc = proxy_config_check(cfg, err, err_len);
-  if (rc != 0) {
-    return rc;
-  }
-  signal(SIGPIPE, SIG_IGN);
-  proxy_server_t *server = calloc(1, sizeof(*server));
-  main_loop_t m;
-  memset(&m, 0, sizeof(m));
-  if (server == NULL) {
-    return PROXY_ENOMEM;
-  }
+// server_open takes the configuration: the listen and origin addresses, the
+// logs, the AIA table and the workers' slots.
+static int server_open(proxy_server_t *server, const proxy_config_t *cfg, char *err, size_t err_len) {
   server->cfg = cfg;
   server->metrics.selection = cfg->selection;
   server->num_workers = cfg->workers != 0 ? cfg->workers : default_workers();
   server->max_conns = cfg->max_conns;
-  rc = proxy_parse_host_port(cfg->listen, 8443, &server->listen_addr);
+  int rc = proxy_parse_host_port(cfg->listen, 8443, &server->listen_addr);
   if (rc != 0) {
     snprintf(err, err_len, "--listen %s", cfg->listen);
+    return rc;
   }
-  if (rc == 0 && cfg->origin_host != NULL) {
-    rc = resolve_origin(server, err, err_len);
+  if (cfg->origin_host != NULL && (rc = resolve_origin(server, err, err_len)) != 0) {
+    return rc;
   }
-  if (rc == 0 && proxy_log_open(&server->log, cfg->log_path, "--log", &server->metrics.log_errors) != 0) {
+  if (proxy_log_open(&server->log, cfg->log_path, "--log", &server->metrics.log_errors) != 0) {
     snprintf(err, err_len, "--log %s: %s", cfg->log_path, strerror(errno));
-    rc = PROXY_ELOG;
+    return PROXY_ELOG;
   }
-  if (rc == 0 && cfg->keylog_path != NULL) {
+  if (cfg->keylog_path != NULL) {
     if (proxy_log_open(&server->keylog, cfg->keylog_path, "--keylog", &server->metrics.keylog_errors) != 0) {
       snprintf(err, err_len, "--keylog %s: %s", cfg->keylog_path, strerror(errno));
-      rc = PROXY_ELOG;
-    } else {
-      server->keylog_enabled = 1;
+      return PROXY_ELOG;
     }
+    server->keylog_enabled = 1;
   }
-  if (rc == 0 && (server->aia = proxy_aia_new(cfg)) == NULL) {
-    rc = PROXY_ENOMEM;
+  if ((server->aia = proxy_aia_new(cfg)) == NULL) {
+    return PROXY_ENOMEM;
   }
-  server->workers = rc == 0 ? calloc(server->num_workers, sizeof(proxy_worker_t)) : NULL;
-  if (rc == 0 && server->workers == NULL) {
-    rc = PROXY_ENOMEM;
-  }
-  if (rc == 0 && another_listener((struct sockaddr *)&server->listen_addr)) {
+  server->workers = calloc(server->num_workers, sizeof(proxy_worker_t));
+  return server->workers != NULL ? 0 : PROXY_ENOMEM;
+}
+
+// workers_bind sets up each worker's loop and listener: the first binds
+// (port 0 picks a free port), the others share its port.
+static int workers_bind(proxy_server_t *server, char *err, size_t err_len) {
+  const proxy_config_t *cfg = server->cfg;
+  if (another_listener((struct sockaddr *)&server->listen_addr)) {
     format_addr((struct sockaddr *)&server->listen_addr, server->listen_text, sizeof(server->listen_text));
     snprintf(err, err_len, "%s", server->listen_text);
-    rc = PROXY_ELISTENING;
+    return PROXY_ELISTENING;
   }
-  // The first worker binds (port 0 picks a free port); the others share it.
+  int rc = 0;
   for (unsigned i = 0; rc == 0 && i < server->num_workers; i++) {
     proxy_worker_t *w = &server->workers[i];
     w->server = server;
@@ -455,81 +449,96 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
     snprintf(err, err_len, "%s resolves to %s, where tlsmirror listens", cfg->origin_host, server->origin_ip);
     rc = PROXY_ELOOPBACK;
   }
-  // The main loop: signals, metrics, and the end of the workers.
-  m.server = server;
-  m.loop = uv_default_loop();
-  if (rc == 0) {
-    uv_signal_init(m.loop, &m.sigint);
-    uv_signal_init(m.loop, &m.sigterm);
-    uv_async_init(m.loop, &m.worker_done, on_worker_done);
-    m.sigint.data = m.sigterm.data = m.worker_done.data = &m;
-    server->main_wakeup = &m.worker_done;
-    uv_signal_start(&m.sigint, on_signal, SIGINT);
-    uv_signal_start(&m.sigterm, on_signal, SIGTERM);
+  return rc;
+}
+
+// main_loop_open starts the main loop's handles: SIGINT, SIGTERM and the
+// wake-up a worker sends when it ends.
+static void main_loop_open(main_loop_t *m) {
+  uv_signal_init(m->loop, &m->sigint);
+  uv_signal_init(m->loop, &m->sigterm);
+  uv_async_init(m->loop, &m->worker_done, on_worker_done);
+  m->sigint.data = m->sigterm.data = m->worker_done.data = m;
+  m->server->main_wakeup = &m->worker_done;
+  uv_signal_start(&m->sigint, on_signal, SIGINT);
+  uv_signal_start(&m->sigterm, on_signal, SIGTERM);
+}
+
+// metrics_open listens for --metrics on the main loop.
+static int metrics_open(main_loop_t *m, char *err, size_t err_len) {
+  proxy_server_t *server = m->server;
+  const char *listen = server->cfg->metrics_listen;
+  struct sockaddr_storage maddr;
+  int rc = proxy_parse_host_port(listen, 9090, &maddr);
+  if (rc != 0) {
+    snprintf(err, err_len, "--metrics %s", listen);
+    return rc;
   }
-  if (rc == 0 && cfg->metrics_listen != NULL) {
-    struct sockaddr_storage maddr;
-    rc = proxy_parse_host_port(cfg->metrics_listen, 9090, &maddr);
-    if (rc != 0) {
-      snprintf(err, err_len, "--metrics %s", cfg->metrics_listen);
-    } else {
-      format_addr((struct sockaddr *)&maddr, server->metrics_text, sizeof(server->metrics_text));
-      int r = open_listener(m.loop, &m.metrics, (struct sockaddr *)&maddr, 0);
-      m.metrics_open = r == 0 || m.metrics.loop != NULL;
-      if (r == 0) {
-        m.metrics.data = &m;
-        r = uv_listen((uv_stream_t *)&m.metrics, 64, on_metrics_connection);
-      }
-      if (r < 0) {
-        snprintf(err, err_len, "--metrics %s: %s", server->metrics_text, uv_strerror(r));
-        rc = r == UV_EADDRINUSE ? PROXY_EADDRINUSE : PROXY_EBIND;
-      } else {
-        int len = sizeof(maddr);
-        uv_tcp_getsockname(&m.metrics, (struct sockaddr *)&maddr, &len);
-        format_addr((struct sockaddr *)&maddr, server->metrics_text, sizeof(server->metrics_text));
-      }
-    }
+  format_addr((struct sockaddr *)&maddr, server->metrics_text, sizeof(server->metrics_text));
+  int r = open_listener(m->loop, &m->metrics, (struct sockaddr *)&maddr, 0);
+  m->metrics_open = r == 0 || m->metrics.loop != NULL;
+  if (r == 0) {
+    m->metrics.data = m;
+    r = uv_listen((uv_stream_t *)&m->metrics, 64, on_metrics_connection);
   }
-  if (rc == 0 && cfg->ui_listen != NULL && (rc = proxy_ui_start(server, err, err_len)) == 0 &&
-      cfg->on_ui_ready != NULL) {
-    cfg->on_ui_ready(cfg->arg, proxy_ui_url(server->ui));
+  if (r < 0) {
+    snprintf(err, err_len, "--metrics %s: %s", server->metrics_text, uv_strerror(r));
+    return r == UV_EADDRINUSE ? PROXY_EADDRINUSE : PROXY_EBIND;
+  }
+  int len = sizeof(maddr);
+  uv_tcp_getsockname(&m->metrics, (struct sockaddr *)&maddr, &len);
+  format_addr((struct sockaddr *)&maddr, server->metrics_text, sizeof(server->metrics_text));
+  return 0;
+}
+
+// serve starts the workers, runs the main loop until they all ended, and
+// joins them.
+static int serve(main_loop_t *m, char *err, size_t err_len) {
+  proxy_server_t *server = m->server;
+  const proxy_config_t *cfg = server->cfg;
+  int rc = 0;
+  if (cfg->on_ready != NULL) {
+    cfg->on_ready(cfg->arg, server->listen_text, cfg->metrics_listen != NULL ? server->metrics_text : NULL);
   }
   unsigned started = 0;
-  if (rc == 0) {
-    if (cfg->on_ready != NULL) {
-      cfg->on_ready(cfg->arg, server->listen_text, cfg->metrics_listen != NULL ? server->metrics_text : NULL);
+  for (; started < server->num_workers; started++) {
+    if (uv_thread_create(&server->workers[started].thread, worker_thread, &server->workers[started]) != 0) {
+      snprintf(err, err_len, "worker %u", started);
+      rc = PROXY_ETHREAD;
+      request_stop(m, 2);
+      break;
     }
-    for (; started < server->num_workers; started++) {
-      if (uv_thread_create(&server->workers[started].thread, worker_thread, &server->workers[started]) != 0) {
-        snprintf(err, err_len, "worker %u", started);
-        rc = PROXY_ETHREAD;
-        request_stop(&m, 2);
-        break;
-      }
-    }
-    uv_run(m.loop, UV_RUN_DEFAULT);
-    for (unsigned i = 0; i < started; i++) {
-      uv_thread_join(&server->workers[i].thread);
-    }
-  } else if (server->main_wakeup != NULL) {
-    uv_close((uv_handle_t *)&m.sigint, NULL);
-    uv_close((uv_handle_t *)&m.sigterm, NULL);
-    uv_close((uv_handle_t *)&m.worker_done, NULL);
-    if (m.metrics_open) {
-      uv_close((uv_handle_t *)&m.metrics, NULL);
-    }
-    uv_run(m.loop, UV_RUN_DEFAULT);
   }
+  uv_run(m->loop, UV_RUN_DEFAULT);
+  for (unsigned i = 0; i < started; i++) {
+    uv_thread_join(&server->workers[i].thread);
+  }
+  return rc;
+}
+
+// main_loop_abandon closes the main loop's handles when the server did not start.
+static void main_loop_abandon(main_loop_t *m) {
+  uv_close((uv_handle_t *)&m->sigint, NULL);
+  uv_close((uv_handle_t *)&m->sigterm, NULL);
+  uv_close((uv_handle_t *)&m->worker_done, NULL);
+  if (m->metrics_open) {
+    uv_close((uv_handle_t *)&m->metrics, NULL);
+  }
+  uv_run(m->loop, UV_RUN_DEFAULT);
+}
+
+// server_close releases the server and returns `rc`, or, for a run that
+// dropped records, an error that says how many.
+static int server_close(proxy_server_t *server, uv_loop_t *loop, int rc, char *err, size_t err_len) {
   for (unsigned i = 0; server->workers != NULL && i < server->num_workers; i++) {
     if (server->workers[i].server != NULL) {
       worker_cleanup(&server->workers[i]);
     }
   }
-  uv_loop_close(m.loop);
+  uv_loop_close(loop);
   proxy_ui_stop(server->ui);  // after the workers: nothing pushes records any more
   free(server->workers);
   proxy_aia_free(server->aia);
-  // A run that dropped records ends in an error that says how many.
   proxy_log_t *logs[] = {&server->log, server->keylog_enabled ? &server->keylog : NULL};
   for (size_t i = 0; rc == 0 && i < 2; i++) {
     if (logs[i] != NULL && logs[i]->lost > 0) {
@@ -544,4 +553,42 @@ int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
   proxy_log_close(&server->log);
   free(server);
   return rc;
+}
+
+int proxy_run(const proxy_config_t *cfg, char *err, size_t err_len) {
+  err[0] = '\0';
+  int rc = proxy_config_check(cfg, err, err_len);
+  if (rc != 0) {
+    return rc;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  proxy_server_t *server = calloc(1, sizeof(*server));
+  main_loop_t m;
+  memset(&m, 0, sizeof(m));
+  if (server == NULL) {
+    return PROXY_ENOMEM;
+  }
+  rc = server_open(server, cfg, err, err_len);
+  if (rc == 0) {
+    rc = workers_bind(server, err, err_len);
+  }
+  // The main loop: signals, metrics, and the end of the workers.
+  m.server = server;
+  m.loop = uv_default_loop();
+  if (rc == 0) {
+    main_loop_open(&m);
+  }
+  if (rc == 0 && cfg->metrics_listen != NULL) {
+    rc = metrics_open(&m, err, err_len);
+  }
+  if (rc == 0 && cfg->ui_listen != NULL && (rc = proxy_ui_start(server, err, err_len)) == 0 &&
+      cfg->on_ui_ready != NULL) {
+    cfg->on_ui_ready(cfg->arg, proxy_ui_url(server->ui));
+  }
+  if (rc == 0) {
+    rc = serve(&m, err, err_len);
+  } else if (server->main_wakeup != NULL) {
+    main_loop_abandon(&m);
+  }
+  return server_close(server, m.loop, rc, err, err_len);
 }

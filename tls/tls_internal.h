@@ -1,6 +1,7 @@
 // Internal to tls/: blocking socket helpers shared by the live probe
-// (probe.c) and the AIA fetcher (aia.c). Both run on the caller's thread
-// with a deadline, never on an event loop.
+// (probe.c) and the AIA fetcher (aia.c), which run on the caller's thread
+// with a deadline, never on an event loop; and the mirror CA that
+// mirror_ca.c loads and mirror.c signs with.
 
 #ifndef TLSMIRROR_TLS_TLS_INTERNAL_H
 #define TLSMIRROR_TLS_TLS_INTERNAL_H
@@ -21,5 +22,16 @@ int tls__wait_fd(int fd, short events, double deadline);
 // why. `peer` (may be NULL) receives the address connected to.
 int tls__connect(const char *host, uint16_t port, const char *addr, double deadline, char *detail,
                  size_t detail_len, char *peer, size_t peer_len);
+
+#define TLS__DAY (24 * 3600)  // seconds
+
+// The mirror CA (mirror_ca.c), read by mirror.c to sign mirrored chains.
+struct tls_mirror_ca_st {
+  CRYPTO_BUFFER *root;
+  X509 *root_x509;
+  EVP_PKEY *root_key;
+  X509 *untrusted_x509;
+  EVP_PKEY *untrusted_key;
+};
 
 #endif  // TLSMIRROR_TLS_TLS_INTERNAL_H

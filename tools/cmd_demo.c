@@ -238,23 +238,43 @@ static void remove_tree(const char *dir) {
   }
 }
 
-int cmd_demo(int argc, char **argv) {
+// One run of the demo: its directory, the lab and the proxy on their
+// threads, and what they share. Static storage, as the threads use it.
+typedef struct {
+  int keep;
+  char dir[4096], ca_dir[4200], log_path[4200];
+  lab_t *lab;
+  tls_mirror_ca_t *ca;
+  inspect_trust_t *trust;
+  inspect_selection_t sel;
+  size_t num;
+  demo_state_t st;
+  lab_thread_t lt;
+  proxy_thread_t pt;
+  proxy_resolve_t resolves[MAX_SITES + 1];
+  pthread_t lab_thread, proxy_thread;
+  int lab_started, proxy_started;
+} demo_t;
+
+#define DEMO_HELP_SHOWN (-1)
+
+// parse_options reads the flags: CLI_EXIT_OK, DEMO_HELP_SHOWN or a usage error.
+static int parse_options(int argc, char **argv, int *keep) {
   static const struct option kOptions[] = {
       {"keep", no_argument, NULL, 'k'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  int keep = 0;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
     switch (c) {
       case 'k':
-        keep = 1;
+        *keep = 1;
         break;
       case 'h':
         fputs(kDemoHelp, stdout);
-        return CLI_EXIT_OK;
+        return DEMO_HELP_SHOWN;
       default:
         return cli_usage_error("demo", "unknown option");
     }
@@ -262,193 +282,233 @@ int cmd_demo(int argc, char **argv) {
   if (optind < argc) {
     return cli_usage_error("demo", "unexpected argument");
   }
+  return CLI_EXIT_OK;
+}
+
+// start_lab serves every scenario on its own thread and writes the lab's
+// files (PKI, chains) into the demo's directory.
+static int start_lab(demo_t *d) {
+  char detail[4400];
+  d->lt.st = &d->st;
+  d->lt.lab = d->lab;
+  d->lt.cfg = (proxy_origins_config_t){
+      .sites = d->lt.sites, .num_sites = d->num, .http = 1, .on_ready = on_lab_ready, .arg = &d->lt};
+  d->lab_started = pthread_create(&d->lab_thread, NULL, lab_main, &d->lt) == 0;
+  pthread_mutex_lock(&d->st.lock);
+  while (d->lab_started && !d->st.lab_ready && !d->st.lab_failed) {
+    pthread_cond_wait(&d->st.cond, &d->st.lock);
+  }
+  pthread_mutex_unlock(&d->st.lock);
+  if (!d->lab_started || d->st.lab_failed || !d->st.lab_ready) {
+    return cli_error("demo", "cannot start the lab: %s", d->lt.err);
+  }
+  if (lab_write(d->lab, d->dir, detail, sizeof(detail)) != TLS_OK) {
+    return cli_error("demo", "cannot write the lab: %s", detail);
+  }
+  return CLI_EXIT_OK;
+}
+
+// trust_lab_root makes the lab's root the trust store the proxy judges with.
+static int trust_lab_root(demo_t *d) {
+  CRYPTO_BUFFER *root = lab_get0_root(d->lab);
+  int trust_err = d->trust != NULL
+                      ? inspect_trust_load(d->trust, CRYPTO_BUFFER_data(root), CRYPTO_BUFFER_len(root), NULL)
+                      : INSPECT_ENOMEM;
+  if (trust_err != INSPECT_OK) {
+    return cli_error("demo", "cannot trust the lab's root: %s", inspect_strerror(trust_err));
+  }
+  return CLI_EXIT_OK;
+}
+
+// start_proxy runs the mirror proxy on its own thread, each scenario's name
+// routed to its origin in the lab, and waits until it listens.
+static int start_proxy(demo_t *d) {
+  size_t num = d->num;
+  inspect_selection_all(&d->sel);
+  for (size_t i = 0; i < num; i++) {
+    snprintf(d->resolves[i].host, sizeof(d->resolves[i].host), "%s", lab_scenario_get(i)->host);
+    d->resolves[i].port = d->lt.sites[i].port;
+    snprintf(d->resolves[i].addr, sizeof(d->resolves[i].addr), "127.0.0.1");
+  }
+  proxy_thread_t *pt = &d->pt;
+  pt->st = &d->st;
+  proxy_config_init(&pt->cfg);
+  pt->cfg.listen = "127.0.0.1:0";
+  // The proxy fetches the AIA URLs a browser would, from the lab's plain-HTTP listener.
+  snprintf(d->resolves[num].host, sizeof(d->resolves[num].host), "%s", LAB_AIA_HOST);
+  d->resolves[num].port = d->lt.cfg.http_port;
+  snprintf(d->resolves[num].addr, sizeof(d->resolves[num].addr), "127.0.0.1");
+  pt->cfg.resolves = d->resolves;
+  pt->cfg.num_resolves = num + 1;
+  pt->cfg.trust = d->trust;
+  pt->cfg.selection = &d->sel;
+  pt->cfg.log_path = d->log_path;
+  pt->cfg.ca = d->ca;
+  pt->cfg.workers = 1;
+  pt->cfg.timeout_idle = 30;  // the demo's clients are quick
+  pt->cfg.drain = 5;
+  pt->cfg.on_ready = on_proxy_ready;
+  pt->cfg.on_record = on_record;
+  pt->cfg.arg = &d->st;
+  d->proxy_started = pthread_create(&d->proxy_thread, NULL, proxy_main, pt) == 0;
+  pthread_mutex_lock(&d->st.lock);
+  while (d->proxy_started && d->st.proxy_listen[0] == '\0' && !d->st.proxy_failed) {
+    pthread_cond_wait(&d->st.cond, &d->st.lock);
+  }
+  pthread_mutex_unlock(&d->st.lock);
+  if (!d->proxy_started || d->st.proxy_failed) {
+    return cli_error("demo", "cannot start the proxy: %s: %s", pt->err, proxy_strerror(pt->rc));
+  }
+  return CLI_EXIT_OK;
+}
+
+// show_scenario sends curl through the proxy to scenario `i` and prints what
+// curl saw next to the connection's record.
+static void show_scenario(demo_t *d, size_t i, const char *port, const char *root_pem) {
+  demo_state_t *st = &d->st;
+  const lab_scenario_t *s = lab_scenario_get(i);
+  char resolve[512], url[512], line[512];
+  snprintf(resolve, sizeof(resolve), "%s:%s:127.0.0.1", s->host, port);
+  snprintf(url, sizeof(url), "https://%s:%s/", s->host, port);
+  const char *const curl[] = {"curl", "-sS", "-o", "/dev/null", "-w", "HTTP %{http_code}", "--max-time", "15",
+                              "--cacert", root_pem, "--resolve", resolve, url, NULL};
+  int code = run_curl(curl, line, sizeof(line));
+  char aia_url[256];
+  int aia = lab_aia_url(d->lab, i, aia_url, sizeof(aia_url));
+  // Wait for this connection's record (curl has closed by now).
+  pthread_mutex_lock(&st->lock);
+  while (st->records < i + 1) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 5;
+    if (pthread_cond_timedwait(&st->cond, &st->lock, &ts) != 0) {
+      break;
+    }
+  }
+  const char *who = st->records > i ? st->rec[i].rejected_by : "?";
+  const char *summary = st->records > i && st->rec[i].summary != NULL ? st->rec[i].summary : "(no record)";
+  printf("%s - %s\n", s->name, s->what);
+  char curl_says[600];
+  snprintf(curl_says, sizeof(curl_says), "%s%s", code == 0 ? "" : "fails: ", line);
+  print_wrapped("curl", curl_says);
+  char verdict[64 + 16];
+  snprintf(verdict, sizeof(verdict), "rejected by %s.", who);
+  char both[4096];
+  snprintf(both, sizeof(both), "%s %s", strcmp(who, "none") == 0 ? "nobody rejects." : verdict, summary);
+  if (aia && st->records > i && st->rec[i].browser != NULL && st->rec[i].cloudfront != NULL) {
+    print_aia_story(st->rec[i].browser, st->rec[i].cloudfront, both);
+  } else {
+    print_wrapped("tlsmirror", both);
+  }
+  putchar('\n');
+  fflush(stdout);
+  pthread_mutex_unlock(&st->lock);
+}
+
+// show_all prints the demo: every scenario, then where to go next.
+static void show_all(demo_t *d) {
+  const char *port = strrchr(d->st.proxy_listen, ':') + 1;
+  printf("tlsmirror demo: %zu deliberately broken HTTPS origins (the lab) on 127.0.0.1, and the mirror\n"
+         "proxy on %s in front of them. curl trusts the mirror root and goes through the proxy:\n"
+         "it accepts or rejects exactly as it would against each origin, while tlsmirror judges the\n"
+         "origin's real chain for every platform.\n\n",
+         d->num, d->st.proxy_listen);
+  fflush(stdout);
+  char root_pem[4300];
+  snprintf(root_pem, sizeof(root_pem), "%s/%s", d->ca_dir, TLS_MIRROR_ROOT_FILE);
+  for (size_t i = 0; i < d->num; i++) {
+    show_scenario(d, i, port, root_pem);
+  }
+  printf("Every connection is one JSON record (ECS fields, both chains, all verdicts) in\n  %s\n\n"
+         "Next:\n"
+         "  tlsmirror inspect %s/missing-intermediate/chain.pem --trust %s/root.pem \\\n"
+         "      --name missing-intermediate.lab.test   # the same verdicts, offline\n"
+         "  tlsmirror lab                                 # serve the lab yourself\n"
+         "  tlsmirror proxy --help                        # put it in front of your own origin\n",
+         d->log_path, d->dir, d->dir);
+  if (!d->keep) {
+    printf("\n(run 'tlsmirror demo --keep' to keep %s)\n", d->dir);
+  }
+}
+
+// stop ends both threads and releases the run (its directory too, unless --keep).
+static void stop(demo_t *d) {
+  // Stop both event loops: each handles SIGTERM by closing cleanly.
+  if (d->lab_started || d->proxy_started) {
+    raise(SIGTERM);
+  }
+  if (d->proxy_started) {
+    pthread_join(d->proxy_thread, NULL);
+  }
+  if (d->lab_started) {
+    pthread_join(d->lab_thread, NULL);
+  }
+  for (size_t i = 0; i < d->num; i++) {
+    SSL_CTX_free(d->lt.sites[i].ctx);
+  }
+  for (size_t i = 0; i < d->st.records && i < sizeof(d->st.rec) / sizeof(d->st.rec[0]); i++) {
+    free(d->st.rec[i].summary);
+    free(d->st.rec[i].browser);
+    free(d->st.rec[i].cloudfront);
+  }
+  inspect_trust_free(d->trust);
+  tls_mirror_ca_free(d->ca);
+  lab_free(d->lab);
+  if (!d->keep) {
+    remove_tree(d->dir);
+  }
+}
+
+int cmd_demo(int argc, char **argv) {
+  static demo_t d;
+  int rc = parse_options(argc, argv, &d.keep);
+  if (rc != CLI_EXIT_OK) {
+    return rc == DEMO_HELP_SHOWN ? CLI_EXIT_OK : rc;
+  }
   const char *const probe[] = {"curl", "--version", NULL};
   char line[512];
   if (run_curl(probe, line, sizeof(line)) != 0) {
     return cli_error("demo", "curl is needed as the demo's client: run tools/install-deps");
   }
   const char *base = getenv("TMPDIR");
-  char dir[4096];
-  snprintf(dir, sizeof(dir), "%s/tlsmirror-demo-XXXXXX", base != NULL && base[0] ? base : "/tmp");
-  if (mkdtemp(dir) == NULL) {
+  snprintf(d.dir, sizeof(d.dir), "%s/tlsmirror-demo-XXXXXX", base != NULL && base[0] ? base : "/tmp");
+  if (mkdtemp(d.dir) == NULL) {
     return cli_error("demo", "cannot create a temporary directory: %s", strerror(errno));
   }
   int err;
   int64_t now = cli_now();
-  lab_t *lab = lab_new(now, &err);
-  if (lab == NULL) {
+  d.lab = lab_new(now, &err);
+  if (d.lab == NULL) {
     return cli_error("demo", "cannot mint the lab: %s", tls_strerror(err));
   }
-  char detail[4400], ca_dir[4200], log_path[4200];
-  int rc = CLI_EXIT_OK;
-  snprintf(ca_dir, sizeof(ca_dir), "%s/mirror-ca", dir);
-  snprintf(log_path, sizeof(log_path), "%s/proxy.log", dir);
-  tls_mirror_ca_t *ca = NULL;
-  if (rc == CLI_EXIT_OK && ((err = tls_mirror_ca_create(ca_dir, now)) != TLS_OK || (err = tls_mirror_ca_load(ca_dir, &ca)) != TLS_OK)) {
+  snprintf(d.ca_dir, sizeof(d.ca_dir), "%s/mirror-ca", d.dir);
+  snprintf(d.log_path, sizeof(d.log_path), "%s/proxy.log", d.dir);
+  if ((err = tls_mirror_ca_create(d.ca_dir, now)) != TLS_OK || (err = tls_mirror_ca_load(d.ca_dir, &d.ca)) != TLS_OK) {
     rc = cli_error("demo", "cannot create the mirror CA: %s", tls_strerror(err));
   }
-  static demo_state_t st;
-  static lab_thread_t lt;
-  static proxy_thread_t pt;
-  static proxy_resolve_t resolves[MAX_SITES + 1];
-  pthread_mutex_init(&st.lock, NULL);
-  pthread_cond_init(&st.cond, NULL);
-  size_t num = lab_scenario_count();
-  for (size_t i = 0; i < num; i++) {
-    lt.sites[i].name = lab_scenario_get(i)->name;
-    lt.sites[i].description = lab_scenario_get(i)->what;
-    lt.sites[i].hello_delay_ms = lab_scenario_get(i)->hello_delay_ms;
+  pthread_mutex_init(&d.st.lock, NULL);
+  pthread_cond_init(&d.st.cond, NULL);
+  d.num = lab_scenario_count();
+  for (size_t i = 0; i < d.num; i++) {
+    d.lt.sites[i].name = lab_scenario_get(i)->name;
+    d.lt.sites[i].description = lab_scenario_get(i)->what;
+    d.lt.sites[i].hello_delay_ms = lab_scenario_get(i)->hello_delay_ms;
   }
   // Signals stop both event loops at the end: block them here so only the
   // loops' own handlers (and the final raise) see them.
-  pthread_t lab_thread, proxy_thread;
-  int lab_started = 0, proxy_started = 0;
   if (rc == CLI_EXIT_OK) {
-    lt.st = &st;
-    lt.lab = lab;
-    lt.cfg = (proxy_origins_config_t){
-        .sites = lt.sites, .num_sites = num, .http = 1, .on_ready = on_lab_ready, .arg = &lt};
-    lab_started = pthread_create(&lab_thread, NULL, lab_main, &lt) == 0;
-    pthread_mutex_lock(&st.lock);
-    while (lab_started && !st.lab_ready && !st.lab_failed) {
-      pthread_cond_wait(&st.cond, &st.lock);
-    }
-    pthread_mutex_unlock(&st.lock);
-    if (!lab_started || st.lab_failed || !st.lab_ready) {
-      rc = cli_error("demo", "cannot start the lab: %s", lt.err);
-    } else if (lab_write(lab, dir, detail, sizeof(detail)) != TLS_OK) {
-      rc = cli_error("demo", "cannot write the lab: %s", detail);
-    }
+    rc = start_lab(&d);
   }
-  static inspect_selection_t sel;
-  inspect_trust_t *trust = inspect_trust_new(0);
+  d.trust = inspect_trust_new(0);
   if (rc == CLI_EXIT_OK) {
-    CRYPTO_BUFFER *root = lab_get0_root(lab);
-    int trust_err = trust != NULL ? inspect_trust_load(trust, CRYPTO_BUFFER_data(root), CRYPTO_BUFFER_len(root), NULL)
-                                  : INSPECT_ENOMEM;
-    if (trust_err != INSPECT_OK) {
-      rc = cli_error("demo", "cannot trust the lab's root: %s", inspect_strerror(trust_err));
-    }
+    rc = trust_lab_root(&d);
   }
   if (rc == CLI_EXIT_OK) {
-    inspect_selection_all(&sel);
-    for (size_t i = 0; i < num; i++) {
-      snprintf(resolves[i].host, sizeof(resolves[i].host), "%s", lab_scenario_get(i)->host);
-      resolves[i].port = lt.sites[i].port;
-      snprintf(resolves[i].addr, sizeof(resolves[i].addr), "127.0.0.1");
-    }
-    pt.st = &st;
-    proxy_config_init(&pt.cfg);
-    pt.cfg.listen = "127.0.0.1:0";
-    // The proxy fetches the AIA URLs a browser would, from the lab's plain-HTTP listener.
-    snprintf(resolves[num].host, sizeof(resolves[num].host), "%s", LAB_AIA_HOST);
-    resolves[num].port = lt.cfg.http_port;
-    snprintf(resolves[num].addr, sizeof(resolves[num].addr), "127.0.0.1");
-    pt.cfg.resolves = resolves;
-    pt.cfg.num_resolves = num + 1;
-    pt.cfg.trust = trust;
-    pt.cfg.selection = &sel;
-    pt.cfg.log_path = log_path;
-    pt.cfg.ca = ca;
-    pt.cfg.workers = 1;
-    pt.cfg.timeout_idle = 30;  // the demo's clients are quick
-    pt.cfg.drain = 5;
-    pt.cfg.on_ready = on_proxy_ready;
-    pt.cfg.on_record = on_record;
-    pt.cfg.arg = &st;
-    proxy_started = pthread_create(&proxy_thread, NULL, proxy_main, &pt) == 0;
-    pthread_mutex_lock(&st.lock);
-    while (proxy_started && st.proxy_listen[0] == '\0' && !st.proxy_failed) {
-      pthread_cond_wait(&st.cond, &st.lock);
-    }
-    pthread_mutex_unlock(&st.lock);
-    if (!proxy_started || st.proxy_failed) {
-      rc = cli_error("demo", "cannot start the proxy: %s: %s", pt.err, proxy_strerror(pt.rc));
-    }
+    rc = start_proxy(&d);
   }
   if (rc == CLI_EXIT_OK) {
-    const char *port = strrchr(st.proxy_listen, ':') + 1;
-    printf("tlsmirror demo: %zu deliberately broken HTTPS origins (the lab) on 127.0.0.1, and the mirror\n"
-           "proxy on %s in front of them. curl trusts the mirror root and goes through the proxy:\n"
-           "it accepts or rejects exactly as it would against each origin, while tlsmirror judges the\n"
-           "origin's real chain for every platform.\n\n",
-           num, st.proxy_listen);
-    fflush(stdout);
-    char root_pem[4300];
-    snprintf(root_pem, sizeof(root_pem), "%s/%s", ca_dir, TLS_MIRROR_ROOT_FILE);
-    for (size_t i = 0; i < num; i++) {
-      const lab_scenario_t *s = lab_scenario_get(i);
-      char resolve[512], url[512];
-      snprintf(resolve, sizeof(resolve), "%s:%s:127.0.0.1", s->host, port);
-      snprintf(url, sizeof(url), "https://%s:%s/", s->host, port);
-      const char *const curl[] = {"curl", "-sS", "-o", "/dev/null", "-w", "HTTP %{http_code}", "--max-time", "15",
-                            "--cacert", root_pem, "--resolve", resolve, url, NULL};
-      int code = run_curl(curl, line, sizeof(line));
-      char aia_url[256];
-      int aia = lab_aia_url(lab, i, aia_url, sizeof(aia_url));
-      // Wait for this connection's record (curl has closed by now).
-      pthread_mutex_lock(&st.lock);
-      while (st.records < i + 1) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 5;
-        if (pthread_cond_timedwait(&st.cond, &st.lock, &ts) != 0) {
-          break;
-        }
-      }
-      const char *who = st.records > i ? st.rec[i].rejected_by : "?";
-      const char *summary = st.records > i && st.rec[i].summary != NULL ? st.rec[i].summary : "(no record)";
-      printf("%s - %s\n", s->name, s->what);
-      char curl_says[600];
-      snprintf(curl_says, sizeof(curl_says), "%s%s", code == 0 ? "" : "fails: ", line);
-      print_wrapped("curl", curl_says);
-      char verdict[64 + 16];
-      snprintf(verdict, sizeof(verdict), "rejected by %s.", who);
-      char both[4096];
-      snprintf(both, sizeof(both), "%s %s", strcmp(who, "none") == 0 ? "nobody rejects." : verdict, summary);
-      if (aia && st.records > i && st.rec[i].browser != NULL && st.rec[i].cloudfront != NULL) {
-        print_aia_story(st.rec[i].browser, st.rec[i].cloudfront, both);
-      } else {
-        print_wrapped("tlsmirror", both);
-      }
-      putchar('\n');
-      fflush(stdout);
-      pthread_mutex_unlock(&st.lock);
-    }
-    printf("Every connection is one JSON record (ECS fields, both chains, all verdicts) in\n  %s\n\n"
-           "Next:\n"
-           "  tlsmirror inspect %s/missing-intermediate/chain.pem --trust %s/root.pem \\\n"
-           "      --name missing-intermediate.lab.test   # the same verdicts, offline\n"
-           "  tlsmirror lab                                 # serve the lab yourself\n"
-           "  tlsmirror proxy --help                        # put it in front of your own origin\n",
-           log_path, dir, dir);
-    if (!keep) {
-      printf("\n(run 'tlsmirror demo --keep' to keep %s)\n", dir);
-    }
+    show_all(&d);
   }
-  // Stop both event loops: each handles SIGTERM by closing cleanly.
-  if (lab_started || proxy_started) {
-    raise(SIGTERM);
-  }
-  if (proxy_started) {
-    pthread_join(proxy_thread, NULL);
-  }
-  if (lab_started) {
-    pthread_join(lab_thread, NULL);
-  }
-  for (size_t i = 0; i < num; i++) {
-    SSL_CTX_free(lt.sites[i].ctx);
-  }
-  for (size_t i = 0; i < st.records && i < sizeof(st.rec) / sizeof(st.rec[0]); i++) {
-    free(st.rec[i].summary);
-    free(st.rec[i].browser);
-    free(st.rec[i].cloudfront);
-  }
-  inspect_trust_free(trust);
-  tls_mirror_ca_free(ca);
-  lab_free(lab);
-  if (!keep) {
-    remove_tree(dir);
-  }
+  stop(&d);
   return rc;
 }

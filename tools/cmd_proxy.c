@@ -188,127 +188,124 @@ typedef struct {
 
 #define PROXY_HELP_SHOWN (-1)
 
-// parse_options reads the flags into `args` and `cfg`. It returns
-// CLI_EXIT_OK, PROXY_HELP_SHOWN, or a usage error.
-static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
-  static const struct option kOptions[] = {
-      {"origin", required_argument, NULL, 'o'},
-      {"listen", required_argument, NULL, 'l'},
-      {"resolve", required_argument, NULL, 'r'},
-      {"upstream-sni", required_argument, NULL, 'U'},
-      {"as", required_argument, NULL, 'a'},
-      {"log", required_argument, NULL, 'L'},
-      {"ca-dir", required_argument, NULL, 'C'},
-      {"cert", required_argument, NULL, 'c'},
-      {"key", required_argument, NULL, 'k'},
-      {"trust", required_argument, NULL, 't'},
-      {"profile", required_argument, NULL, 'p'},
-      {"keylog", required_argument, NULL, 'K'},
-      {"workers", required_argument, NULL, 'w'},
-      {"metrics", required_argument, NULL, 'm'},
-      {"timeout-handshake", required_argument, NULL, 'H'},
-      {"timeout-idle", required_argument, NULL, 'I'},
-      {"timeout-connect", required_argument, NULL, 'T'},
-      {"timeout-request", required_argument, NULL, 'R'},
-      {"timeout-keepalive", required_argument, NULL, 'J'},
-      {"aia-timeout", required_argument, NULL, 'O'},
-      {"max-conns", required_argument, NULL, 'M'},
-      {"log-secrets", no_argument, NULL, 'S'},
-      {"client-auth", required_argument, NULL, 'A'},
-      {"client-trust", required_argument, NULL, 'Y'},
-      {"client-profile", required_argument, NULL, 'P'},
-      {"mtls-mode", required_argument, NULL, 'D'},
-      {"upstream-cert", required_argument, NULL, 'u'},
-      {"upstream-key", required_argument, NULL, 'v'},
-      {"ui", required_argument, NULL, 'W'},
-      {"ui-token", required_argument, NULL, 'X'},
-      {"ui-ring", required_argument, NULL, 'N'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
+// The options of `tlsmirror proxy`.
+static const struct option kOptions[] = {
+    {"origin", required_argument, NULL, 'o'},
+    {"listen", required_argument, NULL, 'l'},
+    {"resolve", required_argument, NULL, 'r'},
+    {"upstream-sni", required_argument, NULL, 'U'},
+    {"as", required_argument, NULL, 'a'},
+    {"log", required_argument, NULL, 'L'},
+    {"ca-dir", required_argument, NULL, 'C'},
+    {"cert", required_argument, NULL, 'c'},
+    {"key", required_argument, NULL, 'k'},
+    {"trust", required_argument, NULL, 't'},
+    {"profile", required_argument, NULL, 'p'},
+    {"keylog", required_argument, NULL, 'K'},
+    {"workers", required_argument, NULL, 'w'},
+    {"metrics", required_argument, NULL, 'm'},
+    {"timeout-handshake", required_argument, NULL, 'H'},
+    {"timeout-idle", required_argument, NULL, 'I'},
+    {"timeout-connect", required_argument, NULL, 'T'},
+    {"timeout-request", required_argument, NULL, 'R'},
+    {"timeout-keepalive", required_argument, NULL, 'J'},
+    {"aia-timeout", required_argument, NULL, 'O'},
+    {"max-conns", required_argument, NULL, 'M'},
+    {"log-secrets", no_argument, NULL, 'S'},
+    {"client-auth", required_argument, NULL, 'A'},
+    {"client-trust", required_argument, NULL, 'Y'},
+    {"client-profile", required_argument, NULL, 'P'},
+    {"mtls-mode", required_argument, NULL, 'D'},
+    {"upstream-cert", required_argument, NULL, 'u'},
+    {"upstream-key", required_argument, NULL, 'v'},
+    {"ui", required_argument, NULL, 'W'},
+    {"ui-token", required_argument, NULL, 'X'},
+    {"ui-ring", required_argument, NULL, 'N'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+// take_option takes option `c` (its value in optarg) into `args`, `cfg` and
+// `setup`: CLI_EXIT_OK, a usage error, or PROXY_HELP_SHOWN.
+static int take_option(int c, proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
   uint64_t n;
-  if (cli_env_apply("proxy", kOptions, (const char *const[]){"resolve", NULL}, &argc, &argv) != CLI_EXIT_OK) {
-    return CLI_EXIT_USAGE;
-  }
-  opterr = 0;
-  int c;
-  while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
-    switch (c) {
-      case 'o': args->origin = optarg; break;
-      case 'l': cfg->listen = optarg; break;
-      case 'r':
-        if (cfg->num_resolves >= PROXY_MAX_RESOLVE || !parse_resolve(optarg, &setup->resolves[cfg->num_resolves])) {
-          return cli_usage_error("proxy", "--resolve needs HOST:PORT:ADDR (at most 64)");
-        }
-        cfg->num_resolves++;
-        break;
-      case 'a': args->as = optarg; break;
-      case 'U': cfg->upstream_sni = strcmp(optarg, "none") == 0 ? "" : optarg; break;
-      case 'L': cfg->log_path = optarg; break;
-      case 'C': args->ca_dir = optarg; break;
-      case 'c': args->cert = optarg; break;
-      case 'k': args->key = optarg; break;
-      case 't': args->trust = optarg; break;
-      case 'p': args->profiles = optarg; break;
-      case 'K': cfg->keylog_path = optarg; break;
-      case 'w':
-        if (!cli_parse_u64(optarg, 1, 64, &n)) {
-          return cli_usage_error("proxy", "--workers needs a number from 1 to 64");
-        }
-        cfg->workers = (unsigned)n;
-        break;
-      case 'm': cfg->metrics_listen = optarg; break;
-      case 'H':
-      case 'I':
-      case 'T':
-      case 'R':
-      case 'J':
-      case 'O': {
-        double s;
-        if (!cli_parse_seconds(optarg, 86400, &s) || s <= 0) {
-          return cli_usage_error("proxy", "timeouts need a positive number of seconds");
-        }
-        *(c == 'H'   ? &cfg->timeout_handshake
-          : c == 'I' ? &cfg->timeout_idle
-          : c == 'T' ? &cfg->timeout_connect
-          : c == 'R' ? &cfg->timeout_request
-          : c == 'J' ? &cfg->timeout_keepalive
-                     : &cfg->aia_timeout) = s;
-        break;
+  switch (c) {
+    case 'o': args->origin = optarg; break;
+    case 'l': cfg->listen = optarg; break;
+    case 'r':
+      if (cfg->num_resolves >= PROXY_MAX_RESOLVE || !parse_resolve(optarg, &setup->resolves[cfg->num_resolves])) {
+        return cli_usage_error("proxy", "--resolve needs HOST:PORT:ADDR (at most 64)");
       }
-      case 'M':
-        if (!cli_parse_u64(optarg, 1, 1000000, &n)) {
-          return cli_usage_error("proxy", "--max-conns needs a number from 1 to 1000000");
-        }
-        cfg->max_conns = (unsigned)n;
-        break;
-      case 'S': cfg->log_headers_unredacted = 1; break;
-      case 'A': args->client_auth = optarg; break;
-      case 'Y': args->client_trust = optarg; break;
-      case 'P': args->client_profiles = optarg; break;
-      case 'D': args->mtls_mode = optarg; break;
-      case 'u': args->upstream_cert = optarg; break;
-      case 'v': args->upstream_key = optarg; break;
-      case 'W': cfg->ui_listen = optarg; break;
-      case 'X': cfg->ui_token = optarg; break;
-      case 'N':
-        if (!cli_parse_u64(optarg, 1, 1000000, &n)) {
-          return cli_usage_error("proxy", "--ui-ring needs a number from 1 to 1000000");
-        }
-        cfg->ui_ring = (size_t)n;
-        break;
-      case 'h':
-        fputs(kProxyHelp, stdout);
-        return PROXY_HELP_SHOWN;
-      case ':':
-        return cli_usage_error("proxy", "an option is missing its value");
-      default:
-        return cli_usage_error("proxy", "unknown option");
+      cfg->num_resolves++;
+      break;
+    case 'a': args->as = optarg; break;
+    case 'U': cfg->upstream_sni = strcmp(optarg, "none") == 0 ? "" : optarg; break;
+    case 'L': cfg->log_path = optarg; break;
+    case 'C': args->ca_dir = optarg; break;
+    case 'c': args->cert = optarg; break;
+    case 'k': args->key = optarg; break;
+    case 't': args->trust = optarg; break;
+    case 'p': args->profiles = optarg; break;
+    case 'K': cfg->keylog_path = optarg; break;
+    case 'w':
+      if (!cli_parse_u64(optarg, 1, 64, &n)) {
+        return cli_usage_error("proxy", "--workers needs a number from 1 to 64");
+      }
+      cfg->workers = (unsigned)n;
+      break;
+    case 'm': cfg->metrics_listen = optarg; break;
+    case 'H':
+    case 'I':
+    case 'T':
+    case 'R':
+    case 'J':
+    case 'O': {
+      double s;
+      if (!cli_parse_seconds(optarg, 86400, &s) || s <= 0) {
+        return cli_usage_error("proxy", "timeouts need a positive number of seconds");
+      }
+      *(c == 'H'   ? &cfg->timeout_handshake
+        : c == 'I' ? &cfg->timeout_idle
+        : c == 'T' ? &cfg->timeout_connect
+        : c == 'R' ? &cfg->timeout_request
+        : c == 'J' ? &cfg->timeout_keepalive
+                   : &cfg->aia_timeout) = s;
+      break;
     }
+    case 'M':
+      if (!cli_parse_u64(optarg, 1, 1000000, &n)) {
+        return cli_usage_error("proxy", "--max-conns needs a number from 1 to 1000000");
+      }
+      cfg->max_conns = (unsigned)n;
+      break;
+    case 'S': cfg->log_headers_unredacted = 1; break;
+    case 'A': args->client_auth = optarg; break;
+    case 'Y': args->client_trust = optarg; break;
+    case 'P': args->client_profiles = optarg; break;
+    case 'D': args->mtls_mode = optarg; break;
+    case 'u': args->upstream_cert = optarg; break;
+    case 'v': args->upstream_key = optarg; break;
+    case 'W': cfg->ui_listen = optarg; break;
+    case 'X': cfg->ui_token = optarg; break;
+    case 'N':
+      if (!cli_parse_u64(optarg, 1, 1000000, &n)) {
+        return cli_usage_error("proxy", "--ui-ring needs a number from 1 to 1000000");
+      }
+      cfg->ui_ring = (size_t)n;
+      break;
+    case 'h':
+      fputs(kProxyHelp, stdout);
+      return PROXY_HELP_SHOWN;
+    case ':':
+      return cli_usage_error("proxy", "an option is missing its value");
+    default:
+      return cli_usage_error("proxy", "unknown option");
   }
-  if (optind < argc) {
-    return cli_usage_error("proxy", "unexpected argument");
-  }
+  return CLI_EXIT_OK;
+}
+
+// check_options refuses options that do not go together, or a missing --origin.
+static int check_options(const proxy_args_t *args, const proxy_config_t *cfg) {
   if (args->origin == NULL) {
     return cli_usage_error("proxy", "--origin HOST[:PORT] (or 'sni') is required");
   }
@@ -322,6 +319,26 @@ static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config
     return cli_usage_error("proxy", "--upstream-cert and --upstream-key go together");
   }
   return CLI_EXIT_OK;
+}
+
+// parse_options reads the flags into `args` and `cfg`. It returns
+// CLI_EXIT_OK, PROXY_HELP_SHOWN, or a usage error.
+static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
+  if (cli_env_apply("proxy", kOptions, (const char *const[]){"resolve", NULL}, &argc, &argv) != CLI_EXIT_OK) {
+    return CLI_EXIT_USAGE;
+  }
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
+    int rc = take_option(c, args, cfg, setup);
+    if (rc != CLI_EXIT_OK) {
+      return rc;
+    }
+  }
+  if (optind < argc) {
+    return cli_usage_error("proxy", "unexpected argument");
+  }
+  return check_options(args, cfg);
 }
 
 // parse_origin reads --origin: HOST[:PORT], [V6]:PORT or sni[:PORT].

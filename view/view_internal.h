@@ -54,6 +54,22 @@ void view_html_text(inspect_buf_t *out, const char *str);
 // view_html_printf formats, then escapes the result.
 void view_html_printf(inspect_buf_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+// view_html_badge appends a badge of class `cls` (bad, warn, info)
+// saying `text`; view_severity_class gives a finding's severity its class.
+void view_html_badge(inspect_buf_t *out, const char *cls, const char *text);
+const char *view_severity_class(const char *severity);
+
+// The judgement a chain is drawn with: its findings and verdicts.
+typedef struct {
+  const view_json_t *findings;
+  const view_json_t *verdicts;
+  int64_t at;  // the connection's time
+} view_judged_t;
+// view_chain_panel (chain.c) appends the chain `pems` (the record's PEMs) as
+// cards under `title`, with `note` (may be NULL) beneath it.
+void view_chain_panel(inspect_buf_t *out, const view_judged_t *j, const char *title, const char *note,
+                      const view_json_t *pems);
+
 // The embedded assets (assets.c, generated), ended by a zero entry.
 extern const view_asset_t view_assets[];
 
