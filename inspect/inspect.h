@@ -448,6 +448,19 @@ typedef struct {
   const char *detail;         // e.g. "Connection refused", or NULL
 } inspect_handshake_t;
 
+// A second handshake with one parameter changed, made only after a failure
+// (a live inspect, the proxy): today SNI. When the handshake went without
+// SNI and failed, the same offer with SNI `sni` (the origin's name) says
+// whether SNI is the cause. If it completes, the report names that cause
+// (finding SNI_REQUIRED, the summary, each verdict's `fix`), and platforms
+// that always send SNI (INSPECT_SNI_ALWAYS: CloudFront and API Gateway to
+// their origins) are judged on this handshake instead.
+typedef struct {
+  const char *sni;
+  inspect_handshake_t handshake;
+  const inspect_chain_t *chain;  // what the origin sent on it; NULL or empty: nothing
+} inspect_retry_t;
+
 // AIA fetches.
 //
 // Chromium fetches an issuer that no one sent from the caIssuers URL of the
@@ -504,6 +517,7 @@ struct inspect_input_st {
   // that has no entry here was not tried (offline, or --no-aia).
   const inspect_aia_fetch_t *aia_fetches;
   size_t num_aia_fetches;
+  const inspect_retry_t *with_sni;  // the same handshake with SNI, or NULL (see inspect_retry_t)
 };
 
 // inspect_name_is_valid returns 1 if `name` can be a host name to check: 1
@@ -531,6 +545,9 @@ typedef struct {
   inspect_reason_t reason;
   const char *message;  // the platform's own words
   const char *effect;   // what the user would see, one sentence
+  // When the report names the cause of a failed handshake (the origin
+  // requires SNI): what this platform's user changes, else NULL.
+  const char *fix;
 } inspect_verdict_t;
 
 typedef struct inspect_report_st inspect_report_t;

@@ -92,6 +92,10 @@ void inspect_json_verdicts(inspect_buf_t *out, const inspect_report_t *report) {
     inspect_buf_json_string(out, v->message);
     inspect_buf_puts(out, ",\"effect\":");
     inspect_buf_json_string(out, v->effect);
+    if (v->fix != NULL) {
+      inspect_buf_puts(out, ",\"fix\":");
+      inspect_buf_json_string(out, v->fix);
+    }
     inspect_buf_puts(out, "}");
   }
   inspect_buf_puts(out, "]");

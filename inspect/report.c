@@ -574,20 +574,43 @@ int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel
     diagnose_certs(ctx, r);
     diagnose_leaf(ctx, r, client_chain);
   }
+  if (inspect__cause_no_sni(in)) {
+    add_finding(r, "SNI_REQUIRED", INSPECT_SEVERITY_ERROR, -1, inspect__cause_detail(ctx));
+  }
+  // Platforms that always send SNI are judged on the handshake with SNI when
+  // the one without failed for want of it (cause.c): a context of their own.
+  inspect_input_t alt_in;
+  inspect_ctx_t *alt = NULL;
+  const inspect_profile_t *profiles[INSPECT_SELECTION_MAX];
   for (size_t i = 0; i < sel->num && i < INSPECT_SELECTION_MAX; i++) {
     const inspect_choice_t *choice = &sel->items[i];
     inspect_verdict_t *v = &r->verdicts[r->num_verdicts++];
     v->profile = inspect__arena_strdup(&r->arena, choice->label);
     v->platform = choice->profile->platform;
     const inspect_profile_t *p = choice->profile;
-    if (p->rules != NULL) {
-      inspect__rules_run(ctx, p->rules, p->num_rules, p->words, v);
-    } else {
-      p->judge(ctx, choice->options, v);
+    profiles[i] = p;
+    inspect_ctx_t *judge_ctx = ctx;
+    if (inspect__input_for(in, p, &alt_in) != in && (alt != NULL || (alt = calloc(1, sizeof(*alt))) != NULL)) {
+      if (alt->in == NULL) {
+        alt->in = &alt_in;
+        alt->arena = &r->arena;
+        alt->name_is_ip = alt_in.name != NULL && inspect__name_is_ip(alt_in.name);
+      }
+      judge_ctx = alt;
     }
+    if (p->rules != NULL) {
+      inspect__rules_run(judge_ctx, p->rules, p->num_rules, p->words, v);
+    } else {
+      p->judge(judge_ctx, choice->options, v);
+    }
+    v->fix = inspect__cause_fix(ctx, p, v);
     r->num_rejects += !v->accept;
   }
   summarize(r);
+  if (inspect__cause_no_sni(in)) {
+    r->summary = inspect__cause_summary(ctx, r->verdicts, profiles, r->num_verdicts, r->summary);
+  }
+  free(alt);
   free(ctx);
   *out = r;
   return INSPECT_OK;
