@@ -152,6 +152,9 @@ int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out) {
   SSL_set_ex_data(ssl, g_state_index, &st);
   SSL_set_min_proto_version(ssl, TLS1_2_VERSION);
   SSL_set_max_proto_version(ssl, TLS1_3_VERSION);
+  if (cfg->spec != NULL) {
+    (void)tls_hello_spec_apply(ssl, cfg->spec, NULL);  // what it cannot offer keeps BoringSSL's defaults
+  }
   SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, record_chain);
   SSL_set_info_callback(ssl, on_info);
   SSL_set_cert_cb(ssl, on_cert_request, NULL);

@@ -192,6 +192,10 @@ typedef struct {
   CRYPTO_BUFFER *const *client_chain;  // client certificate chain to present, or NULL
   size_t client_chain_len;
   EVP_PKEY *client_key;
+  // What to offer (tls_hello_spec_apply: versions, suites, groups, signature
+  // algorithms as far as BoringSSL speaks them), or NULL for TLS 1.2-1.3 with
+  // BoringSSL's defaults.
+  const inspect_hello_spec_t *spec;
 } tls_probe_config_t;
 
 typedef struct {
