@@ -399,6 +399,18 @@ const char *inspect__cause_detail(inspect_ctx_t *ctx);
 const char *inspect__cause_summary(inspect_ctx_t *ctx, const inspect_verdict_t *verdicts,
                                    const inspect_profile_t *const *profiles, size_t num, const char *summary);
 
+// Each platform's own handshake (offers.c).
+//
+// inspect__offer_of returns the answer to `profile`'s own ClientHello, or NULL.
+const inspect_offer_t *inspect__offer_of(const inspect_input_t *in, const inspect_profile_t *profile);
+// inspect__offer_covers_key returns 1 if a signature algorithm `spec` offers
+// can sign with `leaf`'s key at protocol `version`.
+int inspect__offer_covers_key(const inspect_hello_spec_t *spec, const inspect_cert_t *leaf, uint16_t version);
+// inspect__offer_input returns the input `profile` is judged on: `base`, or
+// `alt` with the handshake its own ClientHello got (a refusal, explained).
+const inspect_input_t *inspect__offer_input(inspect_ctx_t *ctx, const inspect_input_t *base,
+                                            const inspect_profile_t *profile, inspect_input_t *alt);
+
 // Profiles: a server profile is its table of rules; mTLS profiles (and
 // options that change the table) judge in their own function.
 struct inspect_profile_st {

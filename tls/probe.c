@@ -176,6 +176,9 @@ int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out) {
     snprintf(out->version, sizeof(out->version), "%s", SSL_get_version(ssl));
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
     snprintf(out->cipher, sizeof(out->cipher), "%s", cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "");
+    out->version_id = (uint16_t)SSL_version(ssl);
+    out->cipher_id = cipher != NULL ? SSL_CIPHER_get_protocol_id(cipher) : 0;
+    out->group_id = SSL_get_curve_id(ssl);
     const uint8_t *alpn;
     unsigned alpn_len;
     SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);

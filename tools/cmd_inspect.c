@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,40 @@ static int probe_with_sni(const tls_probe_config_t *cfg, const tls_probe_result_
   return 1;
 }
 
+// Each platform's ClientHello goes out while tlsmirror's own handshake runs,
+// so both fit in one --timeout.
+typedef struct {
+  const tls_probe_config_t *cfg;
+  const char *host;
+  const inspect_selection_t *sel;
+  cli_offers_t *out;
+  int err;
+} offers_job_t;
+
+static void *offers_thread(void *arg) {
+  offers_job_t *job = arg;
+  job->err = cli_inspect_offers(job->cfg, job->host, job->sel, job->out);
+  return NULL;
+}
+
+// probe_all runs tlsmirror's own handshake and every platform's at once. It
+// returns tls_probe_run's result; `*have_offers` says whether `offers` holds
+// the platforms' answers.
+static int probe_all(const tls_probe_config_t *cfg, const char *host, const inspect_selection_t *sel,
+                     tls_probe_result_t *probe, cli_offers_t *offers, int *have_offers) {
+  offers_job_t job = {cfg, host, sel, offers, TLS_OK};
+  pthread_t thread;
+  int started = pthread_create(&thread, NULL, offers_thread, &job) == 0;
+  tls_probe_config_t own = *cfg;
+  own.spec = &cli_inspect_wide_offer;
+  int err = tls_probe_run(&own, probe);
+  if (started) {
+    pthread_join(thread, NULL);
+  }
+  *have_offers = started && job.err == TLS_OK && offers->num > 0;
+  return err;
+}
+
 static const char *resolve_lookup(const inspect_args_t *args, const char *host, uint16_t port) {
   for (size_t i = 0; i < args->num_resolves; i++) {
     if (args->resolves[i].port == port && strcasecmp(args->resolves[i].host, host) == 0) {
@@ -463,7 +498,8 @@ int cmd_inspect(int argc, char **argv) {
   inspect_chain_t *pool = args.intermediates != NULL ? inspect_chain_new() : NULL;
   inspect_chain_t *file_chain = NULL;
   tls_probe_result_t probe, sni_probe;
-  int have_probe = 0, have_retry = 0;
+  int have_probe = 0, have_retry = 0, have_offers = 0;
+  static cli_offers_t offers;
   inspect_retry_t retry;
   char target_desc[512];
   char host[256] = "";
@@ -506,7 +542,7 @@ int cmd_inspect(int argc, char **argv) {
           .alpn = "h2,http/1.1",
           .timeout = args.timeout,
       };
-      int err = tls_probe_run(&cfg, &probe);
+      int err = probe_all(&cfg, host, &sel, &probe, &offers, &have_offers);
       have_probe = 1;
       if (err != TLS_OK) {
         rc = cli_error("inspect", "%s: %s", tls_strerror(err), probe.detail);
@@ -543,6 +579,11 @@ int cmd_inspect(int argc, char **argv) {
         .handshake = have_probe ? probe.handshake : (inspect_handshake_t){INSPECT_HS_NONE, -1, 0, NULL},
     };
     in.with_sni = have_retry ? &retry : NULL;
+    if (have_offers) {
+      in.offers = offers.offers;
+      in.num_offers = offers.num;
+      cli_inspect_own(&probe, &in.own);
+    }
     if (aia != NULL) {
       in.aia_fetches = tls_aia_get0_fetches(aia, &in.num_aia_fetches);
     }
