@@ -175,17 +175,19 @@ const inspect_input_t *inspect__offer_input(inspect_ctx_t *ctx, const inspect_in
     }
     alt->handshake.status = INSPECT_HS_PROTOCOL;
     alt->handshake.alert = -1;
+    const char *chose = offer->cipher_name != NULL ? offer->cipher_name : "a suite";
     alt->handshake.detail =
-        old ? inspect__arena_printf(ctx->arena, "the origin chose %s; %s refuses versions below %s",
-                                    version_text(offer->version), who, version_text(lo))
-            : inspect__arena_printf(ctx->arena, "the origin chose %s, but %s offers no signature algorithm for the "
+        old ? inspect__arena_printf(ctx->arena, "%s; it chose %s with %s for %s, which refuses versions below %s",
+                                    accepts(ctx), version_text(offer->version), chose, who, version_text(lo))
+            : inspect__arena_printf(ctx->arena, "%s; it chose %s for %s, which offers no signature algorithm for the "
                                                 "certificate's %s key",
-                                    offer->cipher_name != NULL ? offer->cipher_name : "a suite", who,
-                                    leaf->info.key_desc);
+                                    accepts(ctx), chose, who, leaf->info.key_desc);
     return alt;
   }
   alt->handshake = *hs;
-  if (shares_nothing(hs)) {
+  // Nothing in common only when tlsmirror got what the platform did not: a
+  // refusal of both (no SNI to an SNI-only origin) is the origin's alert.
+  if (shares_nothing(hs) && base->handshake.status == INSPECT_HS_OK) {
     alt->handshake.status = INSPECT_HS_PROTOCOL;
     alt->handshake.detail = inspect__arena_printf(ctx->arena, "%s; %s: the origin answered its ClientHello with %s",
                                                   accepts(ctx), misses(ctx, base, who, offer),
