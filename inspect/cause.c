@@ -1,4 +1,4 @@
-// Causes: when a failed handshake depends on one parameter, name it. The
+// Causes (rule G3): when a failed handshake depends on one parameter, name it. The
 // caller made one more handshake with that parameter changed
 // (inspect_input_t.with_sni); if that one completes, the parameter is the
 // cause. Today the parameter is SNI: an SNI-only origin refuses a client that

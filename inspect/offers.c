@@ -1,4 +1,4 @@
-// Each platform's own handshake (inspect_offer_t): which input a profile is
+// Each platform's own handshake (inspect_offer_t, rule G3): which input a profile is
 // judged on when the caller sent that platform's ClientHello, and the words
 // for a refusal: what the origin accepts (tlsmirror's own handshake) and
 // which part of the platform's offer misses it.
