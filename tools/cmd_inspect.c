@@ -247,6 +247,17 @@ static void print_text(const inspect_args_t *args, const char *target_desc, cons
     if (v->fix != NULL) {
       inspect_buf_printf(&out, "  %-*s  %-7s %-*s fix: %s\n", width, "", "", reason_width, "", v->fix);
     }
+    const inspect_offer_t *h = v->handshake;
+    if (h != NULL && h->spec != NULL) {  // the platform's own ClientHello got this
+      if (h->handshake.status == INSPECT_HS_OK) {
+        inspect_buf_printf(&out, "  %-*s  %-7s %-*s its handshake: %s, %s%s%s\n", width, "", "", reason_width, "",
+                           h->version_name ? h->version_name : "?", h->cipher_name ? h->cipher_name : "?",
+                           h->group_name ? ", " : "", h->group_name ? h->group_name : "");
+      } else if (h->handshake.detail != NULL && strstr(v->message, h->handshake.detail) == NULL) {
+        inspect_buf_printf(&out, "  %-*s  %-7s %-*s its handshake failed: %s\n", width, "", "", reason_width, "",
+                           h->handshake.detail);
+      }
+    }
   }
   inspect_buf_printf(&out, "\n%s\n", inspect_report_get0_summary(report));
   fwrite(out.data, 1, out.len, stdout);
