@@ -81,6 +81,13 @@ static void cache_key(const inspect_input_t *in, const inspect_selection_t *sel,
     }
     SHA256_Update(&sha, retry_hash, sizeof(retry_hash));
   }
+  // Each platform's own handshake and tlsmirror's (offers.c).
+  for (size_t i = 0; i <= in->num_offers; i++) {
+    const inspect_offer_t *o = i < in->num_offers ? &in->offers[i] : &in->own;
+    int64_t offer_fields[6] = {o->handshake.status, o->handshake.alert, o->version, o->cipher, o->group,
+                               (int64_t)(uintptr_t)o->spec};
+    SHA256_Update(&sha, offer_fields, sizeof(offer_fields));
+  }
   SHA256_Update(&sha, &in->num_aia_fetches, sizeof(in->num_aia_fetches));
   for (size_t i = 0; i < in->num_aia_fetches; i++) {
     const inspect_aia_fetch_t *f = &in->aia_fetches[i];

@@ -510,7 +510,7 @@ int cmd_inspect(int argc, char **argv) {
   inspect_chain_t *file_chain = NULL;
   tls_probe_result_t probe, sni_probe;
   int have_probe = 0, have_retry = 0, have_offers = 0;
-  static cli_offers_t offers;
+  cli_offers_t offers;
   inspect_retry_t retry;
   char target_desc[512];
   char host[256] = "";
