@@ -68,6 +68,26 @@ static void cache_key(const inspect_input_t *in, const inspect_selection_t *sel,
     inspect_chain_sha256(in->aia_pool, pool_hash);
   }
   SHA256_Update(&sha, pool_hash, sizeof(pool_hash));
+  // The handshake with SNI made after a failure without it (cause.c).
+  const inspect_retry_t *retry = in->with_sni;
+  int64_t retry_fields[3] = {retry != NULL, retry != NULL ? retry->handshake.status : 0,
+                             retry != NULL ? retry->handshake.alert : 0};
+  SHA256_Update(&sha, retry_fields, sizeof(retry_fields));
+  if (retry != NULL) {
+    update_str(&sha, retry->sni);
+    uint8_t retry_hash[32] = {0};
+    if (retry->chain != NULL) {
+      inspect_chain_sha256(retry->chain, retry_hash);
+    }
+    SHA256_Update(&sha, retry_hash, sizeof(retry_hash));
+  }
+  // Each platform's own handshake and tlsmirror's (offers.c).
+  for (size_t i = 0; i <= in->num_offers; i++) {
+    const inspect_offer_t *o = i < in->num_offers ? &in->offers[i] : &in->own;
+    int64_t offer_fields[6] = {o->handshake.status, o->handshake.alert, o->version, o->cipher, o->group,
+                               (int64_t)(uintptr_t)o->spec};
+    SHA256_Update(&sha, offer_fields, sizeof(offer_fields));
+  }
   SHA256_Update(&sha, &in->num_aia_fetches, sizeof(in->num_aia_fetches));
   for (size_t i = 0; i < in->num_aia_fetches; i++) {
     const inspect_aia_fetch_t *f = &in->aia_fetches[i];

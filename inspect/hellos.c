@@ -31,6 +31,7 @@ static const inspect_hello_spec_t kOpenssl = {
     0x0301, 0x0304, SPEC_LIST(kOpensslCiphers), SPEC_LIST(kOpensslGroups), SPEC_LIST(kOpensslSigalgs),
     INSPECT_SNI_AS_CLIENT,
     "captured from curl 7.88.1 / OpenSSL 3.0 on Debian 12 (openssl s_client sends the same without ALPN)",
+    0x0303,  // security level 2 refuses TLS 1.0 and 1.1 after the ServerHello [LAB: lab tls11-only]
 };
 
 // Node.js 20 (tls.connect defaults): TLS 1.2-1.3, its long default cipher
@@ -45,6 +46,7 @@ static const uint16_t kNodeCiphers[] = {
 static const inspect_hello_spec_t kNode = {
     0x0303, 0x0304, SPEC_LIST(kNodeCiphers), SPEC_LIST(kOpensslGroups), SPEC_LIST(kOpensslSigalgs),
     INSPECT_SNI_AS_CLIENT, "captured from Node.js v20.20.2 (tls.connect defaults) on Debian 12",
+    0,
 };
 
 // JDK 17 JSSE defaults (jdk.tls.disabledAlgorithms as shipped): TLS
@@ -62,6 +64,7 @@ static const uint16_t kJavaSigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 
 static const inspect_hello_spec_t kJava = {
     0x0303, 0x0304, SPEC_LIST(kJavaCiphers), SPEC_LIST(kJavaGroups), SPEC_LIST(kJavaSigalgs),
     INSPECT_SNI_AS_CLIENT, "captured from OpenJDK 17.0.15 (SSLSocketFactory defaults) on Debian 12",
+    0,
 };
 
 // Chromium 156 (chromium-headless-shell): TLS 1.2-1.3, no CBC-SHA256, no
@@ -75,6 +78,7 @@ static const uint16_t kBrowserSigalgs[] = {0x0904, 0x0905, 0x0906, 0x0403, 0x080
 static const inspect_hello_spec_t kBrowser = {
     0x0303, 0x0304, SPEC_LIST(kBrowserCiphers), SPEC_LIST(kBrowserGroups), SPEC_LIST(kBrowserSigalgs),
     INSPECT_SNI_AS_CLIENT, "captured from Chromium 156.0.8078 (chromium-headless-shell) on Debian 12",
+    0,
 };
 
 // CloudFront to a custom origin (O10-O12): the documented cipher list in its
@@ -94,6 +98,7 @@ static const inspect_hello_spec_t kCloudfront = {
     INSPECT_SNI_ALWAYS,
     "CloudFront Developer Guide, 'Supported protocols and ciphers between CloudFront and the origin' and "
     "API_OriginSslProtocols (minimum TLSv1.2 assumed; UNCERTAIN: TLS 1.3 to origins)",
+    0,
 };
 
 // API Gateway REST/HTTP integrations to HTTPS backends (A12): not documented.
@@ -103,6 +108,7 @@ static const inspect_hello_spec_t kCloudfront = {
 static const inspect_hello_spec_t kApigateway = {
     0x0303, 0x0304, SPEC_LIST(kJavaCiphers), SPEC_LIST(kJavaGroups), SPEC_LIST(kJavaSigalgs), INSPECT_SNI_ALWAYS,
     "UNCERTAIN: API Gateway does not document its backend handshake; JDK 17 defaults assumed (its errors are JSSE's)",
+    0,
 };
 
 // Akamai edge to origin (K1, K10): no public cipher profile. UNCERTAIN:
@@ -118,6 +124,7 @@ static const inspect_hello_spec_t kAkamai = {
     INSPECT_SNI_CONFIGURABLE,
     "UNCERTAIN: Akamai publishes no origin cipher profile (Origin Server behaviour: minTlsVersion, maxTlsVersion, "
     "originSni); OpenSSL-style TLS 1.2-1.3 defaults assumed",
+    0,
 };
 
 // ALB to HTTPS targets (L1): ELBSecurityPolicy-2016-08 unless the listener
@@ -130,6 +137,7 @@ static const uint16_t kAlbSigalgs[] = {0x0401, 0x0501, 0x0601, 0x0201, 0x0403, 0
 static const inspect_hello_spec_t kAlb = {
     0x0301, 0x0303, SPEC_LIST(kAlbCiphers), SPEC_LIST(kCloudfrontGroups), SPEC_LIST(kAlbSigalgs), INSPECT_SNI_ALWAYS,
     "ELB 'describe SSL policies': ELBSecurityPolicy-2016-08 (UNCERTAIN: groups, signature schemes, SNI to targets)",
+    0,
 };
 
 static const struct {

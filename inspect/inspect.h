@@ -413,6 +413,10 @@ typedef struct {
   size_t num_sigalgs;
   inspect_sni_rule_t sni;
   const char *source;  // where the facts come from; "UNCERTAIN: ..." where the platform does not say
+  // The lowest version it completes a handshake with, when lower ones are
+  // offered but refused after the ServerHello (OpenSSL 3 at security level
+  // 2 offers TLS 1.0 and refuses it); 0: min_version.
+  uint16_t min_accepted;
 } inspect_hello_spec_t;
 
 // inspect_profile_hello returns the ClientHello the profile's client or
@@ -447,6 +451,34 @@ typedef struct {
   int alert_after_handshake;  // it arrived after our Finished (TLS 1.3 client auth)
   const char *detail;         // e.g. "Connection refused", or NULL
 } inspect_handshake_t;
+
+// A second handshake with one parameter changed, made only after a failure
+// (a live inspect, the proxy): today SNI. When the handshake went without
+// SNI and failed, the same offer with SNI `sni` (the origin's name) says
+// whether SNI is the cause. If it completes, the report names that cause
+// (finding SNI_REQUIRED, the summary, each verdict's `fix`), and platforms
+// that always send SNI (INSPECT_SNI_ALWAYS: CloudFront and API Gateway to
+// their origins) are judged on this handshake instead.
+typedef struct {
+  const char *sni;
+  inspect_handshake_t handshake;
+  const inspect_chain_t *chain;  // what the origin sent on it; NULL or empty: nothing
+} inspect_retry_t;
+
+// Each platform's own handshake. A live inspect sends every distinct
+// platform ClientHello (tls_hello_build, tls_offer_probe_all) and judges each
+// profile that has one on the answer to its own: a refusal is that
+// profile's verdict (PROTOCOL_MISMATCH in its words when they share nothing,
+// naming what the origin accepts and what the platform offers); an answer
+// gives the version, suite and group the platform would get, and its chain
+// is judged as usual. So is an answer whose certificate key no signature
+// algorithm of the offer covers (an Ed25519 leaf for CloudFront) refused.
+typedef struct {
+  const inspect_hello_spec_t *spec;  // whose ClientHello (inspect_profile_hello); NULL for tlsmirror's own
+  inspect_handshake_t handshake;     // INSPECT_HS_OK: the origin chose the values below
+  uint16_t version, cipher, group;   // IANA values; 0: unknown
+  const char *version_name, *cipher_name, *group_name;  // their names, or NULL
+} inspect_offer_t;
 
 // AIA fetches.
 //
@@ -504,6 +536,12 @@ struct inspect_input_st {
   // that has no entry here was not tried (offline, or --no-aia).
   const inspect_aia_fetch_t *aia_fetches;
   size_t num_aia_fetches;
+  const inspect_retry_t *with_sni;  // the same handshake with SNI, or NULL (see inspect_retry_t)
+  // Each platform's own handshake (see inspect_offer_t), or NULL; and what
+  // tlsmirror's own handshake (`handshake`, `chain`) negotiated, named.
+  const inspect_offer_t *offers;
+  size_t num_offers;
+  inspect_offer_t own;
 };
 
 // inspect_name_is_valid returns 1 if `name` can be a host name to check: 1
@@ -531,6 +569,12 @@ typedef struct {
   inspect_reason_t reason;
   const char *message;  // the platform's own words
   const char *effect;   // what the user would see, one sentence
+  // When the report names the cause of a failed handshake (the origin
+  // requires SNI): what this platform's user changes, else NULL.
+  const char *fix;
+  // The handshake this verdict was judged on: the platform's own (live
+  // inspect with offers), else tlsmirror's; NULL offline.
+  const inspect_offer_t *handshake;
 } inspect_verdict_t;
 
 typedef struct inspect_report_st inspect_report_t;

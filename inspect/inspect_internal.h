@@ -381,6 +381,9 @@ struct inspect_rules_words_st {
   inspect_rule_say_t say_effect;        // ... when it needs the facts
   const char *accept;                   // the effect of accepting
   inspect_rule_say_t say_accept;
+  // The fix when the origin refuses handshakes without SNI and the platform
+  // sent none; "{name}" is the origin's name (cause.c). NULL: none to give.
+  const char *sni_fix;
 };
 
 #define INSPECT_COUNT(array) (sizeof(array) / sizeof((array)[0]))
@@ -418,6 +421,36 @@ inspect_reason_t inspect__check_openssl_level2(inspect_ctx_t *ctx, const inspect
 // into `res` and returns its first (last = 0) or last error, or NULL.
 const inspect_ossl_error_t *inspect__ossl_error(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, int last,
                                                 inspect_ossl_result_t *res);
+
+// Causes (cause.c): a failure that depends on one handshake parameter,
+// found with one more probe (inspect_input_t.with_sni).
+//
+// inspect__cause_no_sni returns 1 when the handshake without SNI failed and
+// the same one with SNI completed.
+int inspect__cause_no_sni(const inspect_input_t *in);
+// inspect__input_for returns the input `profile` is judged on: `in`, or
+// for a platform that always sends SNI, `alt` filled from in->with_sni.
+const inspect_input_t *inspect__input_for(const inspect_input_t *in, const inspect_profile_t *profile,
+                                          inspect_input_t *alt);
+// inspect__cause_fix returns the profile's fix for the cause, or NULL.
+const char *inspect__cause_fix(inspect_ctx_t *ctx, const inspect_profile_t *profile, const inspect_verdict_t *v);
+// inspect__cause_detail returns the finding's sentence; inspect__cause_summary
+// puts the cause and every fix before `summary`.
+const char *inspect__cause_detail(inspect_ctx_t *ctx);
+const char *inspect__cause_summary(inspect_ctx_t *ctx, const inspect_verdict_t *verdicts,
+                                   const inspect_profile_t *const *profiles, size_t num, const char *summary);
+
+// Each platform's own handshake (offers.c).
+//
+// inspect__offer_of returns the answer to `profile`'s own ClientHello, or NULL.
+const inspect_offer_t *inspect__offer_of(const inspect_input_t *in, const inspect_profile_t *profile);
+// inspect__offer_covers_key returns 1 if a signature algorithm `spec` offers
+// can sign with `leaf`'s key at protocol `version`.
+int inspect__offer_covers_key(const inspect_hello_spec_t *spec, const inspect_cert_t *leaf, uint16_t version);
+// inspect__offer_input returns the input `profile` is judged on: `base`, or
+// `alt` with the handshake its own ClientHello got (a refusal, explained).
+const inspect_input_t *inspect__offer_input(inspect_ctx_t *ctx, const inspect_input_t *base,
+                                            const inspect_profile_t *profile, inspect_input_t *alt);
 
 // Profiles: a server profile is its table of rules; mTLS profiles (and
 // options that change the table) judge in their own function.

@@ -79,6 +79,32 @@ void inspect_json_findings(inspect_buf_t *out, const inspect_report_t *report) {
   inspect_buf_puts(out, "]");
 }
 
+// json_verdict_handshake appends ,"handshake":{...}: the version, cipher
+// and group the verdict's platform got, or how its handshake failed.
+static void json_verdict_handshake(inspect_buf_t *out, const inspect_offer_t *h) {
+  static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};
+  inspect_buf_printf(out, ",\"handshake\":{\"own\":%s,\"status\":\"%s\"", h->spec != NULL ? "true" : "false",
+                     kStatus[h->handshake.status]);
+  if (h->handshake.status == INSPECT_HS_OK) {
+    inspect_buf_puts(out, ",\"version\":");
+    inspect_buf_json_string(out, h->version_name);
+    inspect_buf_puts(out, ",\"cipher\":");
+    inspect_buf_json_string(out, h->cipher_name);
+    inspect_buf_puts(out, ",\"group\":");
+    inspect_buf_json_string(out, h->group_name);
+  } else {
+    inspect_buf_puts(out, ",\"alert\":");
+    if (h->handshake.alert >= 0) {
+      inspect_buf_json_string(out, inspect_alert_name(h->handshake.alert));
+    } else {
+      inspect_buf_puts(out, "null");
+    }
+    inspect_buf_puts(out, ",\"failure\":");
+    inspect_buf_json_string(out, h->handshake.detail != NULL ? h->handshake.detail : "the handshake failed");
+  }
+  inspect_buf_puts(out, "}");
+}
+
 void inspect_json_verdicts(inspect_buf_t *out, const inspect_report_t *report) {
   inspect_buf_puts(out, "[");
   for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
@@ -92,6 +118,13 @@ void inspect_json_verdicts(inspect_buf_t *out, const inspect_report_t *report) {
     inspect_buf_json_string(out, v->message);
     inspect_buf_puts(out, ",\"effect\":");
     inspect_buf_json_string(out, v->effect);
+    if (v->fix != NULL) {
+      inspect_buf_puts(out, ",\"fix\":");
+      inspect_buf_json_string(out, v->fix);
+    }
+    if (v->handshake != NULL) {
+      json_verdict_handshake(out, v->handshake);
+    }
     inspect_buf_puts(out, "}");
   }
   inspect_buf_puts(out, "]");

@@ -72,6 +72,8 @@ static const inspect_rules_words_t kWords = {
     .frame = frame,
     .effect = EFFECT,
     .accept = "Akamai's edge connects to this origin.",
+    .sni_fix = "turn on \"Use SNI TLS Extension\" in the Origin Server behavior (originSni: true), so the edge "
+               "sends {name}",
 };
 
 const inspect_profile_t inspect_profile_akamai_origin = {

@@ -81,6 +81,7 @@ static const inspect_rules_words_t kWords = {
     .frame = frame,
     .say_effect = say_blocked,
     .say_accept = say_accept,
+    .sni_fix = "open https://{name}/ by its name: browsers send no SNI to an IP address",
 };
 
 const inspect_profile_t inspect_profile_browser = {

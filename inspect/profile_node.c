@@ -89,6 +89,8 @@ static const inspect_rule_t kRules[] = {
 static const inspect_rules_words_t kWords = {
     .handshake = &kHandshake,
     .accept = "Node.js clients (Postman, axios, fetch) connect.",
+    .sni_fix = "pass servername: '{name}' to tls.connect (or connect by the host name): Node sends no SNI to an "
+               "IP address",
 };
 
 const inspect_profile_t inspect_profile_node = {

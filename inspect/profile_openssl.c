@@ -48,6 +48,8 @@ static const inspect_rules_words_t kWords = {
     .effect = "curl exits with code 60 and Python raises SSLCertVerificationError: the request never reaches the "
               "origin.",
     .accept = "curl, Python and openssl s_client connect and verify this server.",
+    .sni_fix = "connect by the host name (curl https://{name}/, with --connect-to or --resolve to keep the "
+               "address): curl and OpenSSL send no SNI to an IP address",
 };
 
 const inspect_profile_t inspect_profile_openssl = {

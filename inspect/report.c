@@ -20,6 +20,7 @@ struct inspect_report_st {
   size_t num_verdicts;
   size_t num_rejects;
   const char *summary;
+  inspect_offer_t handshakes[INSPECT_SELECTION_MAX];  // what each verdict's `handshake` points to
 };
 
 static void add_finding(inspect_report_t *r, const char *code, inspect_severity_t severity, int cert_index,
@@ -539,6 +540,49 @@ int inspect_name_is_valid(const char *name) {
   return 1;
 }
 
+// keep_handshake copies the handshake a verdict was judged on into the
+// report (which may outlive the input, in a cache).
+static const inspect_offer_t *keep_handshake(inspect_report_t *r, const inspect_offer_t *offer,
+                                             const inspect_handshake_t *judged) {
+  inspect_offer_t *kept = &r->handshakes[r->num_verdicts - 1];
+  *kept = *offer;
+  kept->handshake = *judged;
+  kept->handshake.detail = judged->detail != NULL ? inspect__arena_strdup(&r->arena, judged->detail) : NULL;
+  kept->version_name = offer->version_name != NULL ? inspect__arena_strdup(&r->arena, offer->version_name) : NULL;
+  kept->cipher_name = offer->cipher_name != NULL ? inspect__arena_strdup(&r->arena, offer->cipher_name) : NULL;
+  kept->group_name = offer->group_name != NULL ? inspect__arena_strdup(&r->arena, offer->group_name) : NULL;
+  return kept;
+}
+
+// judge_profile runs one profile on the input it is judged on: its own
+// handshake (offers.c) or, for a platform that always sends SNI, the one
+// with SNI (cause.c); a context of its own when that differs from `in`.
+static void judge_profile(inspect_ctx_t *ctx, inspect_report_t *r, const inspect_choice_t *choice,
+                          inspect_verdict_t *v) {
+  const inspect_profile_t *p = choice->profile;
+  inspect_input_t sni_in, offer_in;
+  const inspect_input_t *base = inspect__input_for(ctx->in, p, &sni_in);
+  const inspect_input_t *judged = inspect__offer_input(ctx, base, p, &offer_in);
+  inspect_ctx_t *own = NULL;
+  if (judged != ctx->in && (own = calloc(1, sizeof(*own))) != NULL) {
+    own->in = judged;
+    own->arena = &r->arena;
+    own->name_is_ip = judged->name != NULL && inspect__name_is_ip(judged->name);
+  }
+  inspect_ctx_t *judge_ctx = own != NULL ? own : ctx;
+  if (p->rules != NULL) {
+    inspect__rules_run(judge_ctx, p->rules, p->num_rules, p->words, v);
+  } else {
+    p->judge(judge_ctx, choice->options, v);
+  }
+  free(own);
+  // Shown when platforms made their own handshakes (a live inspect).
+  const inspect_offer_t *offer = inspect__offer_of(ctx->in, p);
+  if (ctx->in->num_offers > 0) {
+    v->handshake = keep_handshake(r, offer != NULL ? offer : &ctx->in->own, &judged->handshake);
+  }
+}
+
 int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel, inspect_report_t **out) {
   *out = NULL;
   if (in->name != NULL && !in->name_from_peer && !inspect_name_is_valid(in->name)) {
@@ -574,20 +618,24 @@ int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel
     diagnose_certs(ctx, r);
     diagnose_leaf(ctx, r, client_chain);
   }
+  if (inspect__cause_no_sni(in)) {
+    add_finding(r, "SNI_REQUIRED", INSPECT_SEVERITY_ERROR, -1, inspect__cause_detail(ctx));
+  }
+  const inspect_profile_t *profiles[INSPECT_SELECTION_MAX];
   for (size_t i = 0; i < sel->num && i < INSPECT_SELECTION_MAX; i++) {
     const inspect_choice_t *choice = &sel->items[i];
     inspect_verdict_t *v = &r->verdicts[r->num_verdicts++];
     v->profile = inspect__arena_strdup(&r->arena, choice->label);
     v->platform = choice->profile->platform;
-    const inspect_profile_t *p = choice->profile;
-    if (p->rules != NULL) {
-      inspect__rules_run(ctx, p->rules, p->num_rules, p->words, v);
-    } else {
-      p->judge(ctx, choice->options, v);
-    }
+    profiles[i] = choice->profile;
+    judge_profile(ctx, r, choice, v);
+    v->fix = inspect__cause_fix(ctx, choice->profile, v);
     r->num_rejects += !v->accept;
   }
   summarize(r);
+  if (inspect__cause_no_sni(in)) {
+    r->summary = inspect__cause_summary(ctx, r->verdicts, profiles, r->num_verdicts, r->summary);
+  }
   free(ctx);
   *out = r;
   return INSPECT_OK;

@@ -94,6 +94,9 @@ void conn_release(proxy_conn_t *conn) {
     proxy_server_release(worker->server);
   }
   inspect_chain_free(conn->origin.chain);
+  if (conn->origin.sni_probed) {
+    tls_probe_result_cleanup(&conn->origin.sni_probe);
+  }
   inspect_report_free(conn->origin.report);
   inspect_chain_free(conn->client.chain);
   inspect_report_free(conn->client.report);
@@ -300,6 +303,9 @@ void conn_client_serve(proxy_conn_t *conn) {
 }
 
 void conn_origin_done(proxy_conn_t *conn) {
+  if (conn_origin_probe_sni(conn)) {
+    return;  // judged once the handshake with SNI has its answer (conn_sni.c)
+  }
   conn_origin_judge(conn, 1);
   if (!conn_origin_replay(conn)) {
     conn_origin_proceed(conn);
@@ -339,6 +345,9 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
   if (conn->origin.chain == NULL || conn->client.chain == NULL ||
       proxy_sio_init(&worker->loop, &conn->client_sio, ssl, &conn_client_callbacks, conn) < 0) {
     inspect_chain_free(conn->origin.chain);
+  if (conn->origin.sni_probed) {
+    tls_probe_result_cleanup(&conn->origin.sni_probe);
+  }
     inspect_chain_free(conn->client.chain);
     proxy_http_cleanup(&conn->http);
     free(conn);

@@ -146,6 +146,12 @@ typedef struct {
   // tlsmirror's offer while the client offered more (`replayed` is 1).
   int replayed;
   tls_offer_result_t replay;
+  // After a refusal of a client that sent no SNI: the same handshake with
+  // SNI `sni_probe_name` (conn_sni.c; `sni_probed` is 1). Owns its chain.
+  int sni_probed;
+  char sni_probe_name[256];
+  tls_probe_result_t sni_probe;
+  inspect_retry_t sni_retry;  // what the verdicts read of it (conn_origin_with_sni)
 } conn_origin_t;
 
 // What tlsmirror answers the client itself instead of relaying.
@@ -176,6 +182,7 @@ struct proxy_conn_st {
   uv_getaddrinfo_t resolve_req;
   uv_work_t keygen_req;
   uv_work_t replay_req;  // the client's own ClientHello replayed to the origin (conn_origin_replay)
+  uv_work_t sni_req;     // the handshake again with SNI (conn_origin_probe_sni)
   int open_handles;  // client, both timers, upstream (when it exists), a pending resolve or keygen
   uint64_t start_ns;
   int64_t start_ms;  // wall clock, for @timestamp
@@ -244,6 +251,19 @@ void conn_origin_observe(proxy_conn_t *conn, const uint8_t *data, size_t len);
 int conn_origin_replay(proxy_conn_t *conn);
 // conn_origin_sni returns the SNI sent to the origin (NULL: none).
 const char *conn_origin_sni(const proxy_conn_t *conn);
+
+// conn_sni.c
+// conn_origin_probe_sni starts, on the thread pool, the handshake again with
+// SNI set to the origin's name when the origin refused a client that sent no
+// SNI; it returns 1 when started (its completion judges the origin again and
+// replays or proceeds), 0 when not needed or not possible.
+int conn_origin_probe_sni(proxy_conn_t *conn);
+// conn_origin_sni_is_cause returns 1 when the handshake with SNI completed.
+int conn_origin_sni_is_cause(const conn_origin_t *origin);
+// conn_origin_with_sni returns the verdicts' view of that handshake, or NULL.
+const inspect_retry_t *conn_origin_with_sni(conn_origin_t *origin);
+// conn_origin_record_sni appends tlsmirror.origin.with_sni (when probed).
+void conn_origin_record_sni(inspect_buf_t *out, const conn_origin_t *origin);
 
 // conn_mtls.c
 enum ssl_verify_result_t conn_mtls_on_client_chain(SSL *ssl, uint8_t *out_alert);

@@ -63,6 +63,7 @@ void conn_origin_judge(proxy_conn_t *conn, int count) {
       .handshake = origin->hs,
   };
   in.handshake.detail = origin->detail[0] ? origin->detail : NULL;
+  in.with_sni = conn_origin_with_sni(origin);
   conn_aia_input(conn, &in);
   inspect_report_free(origin->report);
   origin->enforced = NULL;

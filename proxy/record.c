@@ -251,7 +251,7 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
     return "tlsmirror";
   }
   if (origin_has_result(origin) && (origin->state == ORIGIN_FAILED || origin->hs.alert >= 0)) {
-    inspect_buf_printf(scratch, "The origin failed the connection (%s); %s",
+    inspect_buf_printf(scratch, conn_origin_sni_is_cause(origin) ? "%.0s%s" : "The origin failed the connection (%s); %s",
                        origin->detail[0] ? origin->detail : tls_alert_name(origin->hs.alert), verdict_summary);
     *summary_out = scratch->data;
     return "origin";
@@ -526,6 +526,7 @@ static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
     if (origin->replayed) {
       record_replay(out, &origin->replay);
     }
+    conn_origin_record_sni(out, origin);
   }
   inspect_buf_puts(out, "}");
 }

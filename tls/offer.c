@@ -7,6 +7,8 @@
 #include <openssl/bytestring.h>
 #include <openssl/nid.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -293,38 +295,97 @@ static int send_all(int fd, const uint8_t *data, size_t len, double deadline) {
   return 1;
 }
 
-// read_answer reads until `out` can be filled, the server closes, or the
-// deadline passes.
-static void read_answer(int fd, double deadline, tls_offer_result_t *out) {
-  uint8_t buf[16 * 1024 + 5];
-  size_t len = 0;
+// flight_end reads the rest of a TLS 1.2 (or older) server's first flight,
+// which is in the clear: an alert after the ServerHello (the origin chose a
+// suite, then found no signature algorithm the client offered for its key)
+// makes the outcome TLS_OFFER_ALERT, and the ServerKeyExchange names the
+// ECDHE group. It returns 1 once the flight ended (ServerHelloDone) or
+// failed, 0 while it needs more bytes. `hs` collects handshake bytes.
+static int flight_end(const uint8_t *data, size_t len, inspect_buf_t *hs, tls_offer_result_t *out) {
+  CBS cbs, fragment, msgs, body;
+  CBS_init(&cbs, data, len);
+  inspect_buf_reset(hs);
+  uint8_t type, level, desc, msg_type, curve_type;
+  uint16_t version, group;
+  while (CBS_get_u8(&cbs, &type) && CBS_get_u16(&cbs, &version) && CBS_get_u16_length_prefixed(&cbs, &fragment)) {
+    if (type == 21 && CBS_get_u8(&fragment, &level) && CBS_get_u8(&fragment, &desc)) {
+      char chosen[sizeof(out->detail)];
+      snprintf(chosen, sizeof(chosen), "%s", out->detail);
+      out->outcome = TLS_OFFER_ALERT;
+      out->alert = desc;
+      snprintf(out->detail, sizeof(out->detail), "%.100s, then alert %s (%d)", chosen,
+               tls_alert_name(desc) ? tls_alert_name(desc) : "?", desc);
+      return 1;
+    }
+    if (type != 22) {
+      return 1;  // anything else ends what can be read in the clear
+    }
+    inspect_buf_append(hs, CBS_data(&fragment), CBS_len(&fragment));
+  }
+  CBS_init(&msgs, (const uint8_t *)hs->data, hs->len);
+  while (CBS_get_u8(&msgs, &msg_type) && CBS_get_u24_length_prefixed(&msgs, &body)) {
+    if (msg_type == SSL3_MT_SERVER_KEY_EXCHANGE && CBS_get_u8(&body, &curve_type) && curve_type == 3 &&
+        CBS_get_u16(&body, &group)) {
+      out->group = group;  // named_curve
+    }
+    if (msg_type == SSL3_MT_SERVER_HELLO_DONE) {
+      return 1;
+    }
+  }
+  return hs->failed;  // a flight too large to follow: take the ServerHello's word
+}
+
+// read_more reads once into `buf`; 1 when bytes came, else `out` says why not.
+static int read_more(int fd, double deadline, inspect_buf_t *buf, tls_offer_result_t *out) {
+  uint8_t chunk[16 * 1024];
   for (;;) {
     if (!tls__wait_fd(fd, POLLIN, deadline)) {
       out->outcome = TLS_OFFER_TIMEOUT;
       snprintf(out->detail, sizeof(out->detail), "no answer in time");
-      return;
+      return 0;
     }
-    ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+    ssize_t n = read(fd, chunk, sizeof(chunk));
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       continue;
     }
     if (n <= 0) {
       out->outcome = TLS_OFFER_CLOSED;
       snprintf(out->detail, sizeof(out->detail), "%s", n == 0 ? "closed without an answer" : strerror(errno));
-      return;
+      return 0;
     }
-    len += (size_t)n;
-    int r = tls_offer_parse(buf, len, out);
-    if (r != 0 || len == sizeof(buf)) {
-      if (r <= 0) {
-        memset(out, 0, sizeof(*out));
-        out->alert = -1;
-        out->outcome = TLS_OFFER_NOT_TLS;
-        snprintf(out->detail, sizeof(out->detail), "the answer is not a TLS ServerHello or alert");
-      }
-      return;
+    return inspect_buf_append(buf, chunk, (size_t)n);
+  }
+}
+
+// read_answer reads until `out` can be filled, the server closes, or the
+// deadline passes; after a TLS 1.2 ServerHello, to the end of the flight.
+static void read_answer(int fd, double deadline, inspect_buf_t *buf, tls_offer_result_t *out) {
+  inspect_buf_t hs;
+  inspect_buf_init(&hs, 256 * 1024);
+  int r = 0;
+  while (r == 0 && read_more(fd, deadline, buf, out)) {
+    r = tls_offer_parse((const uint8_t *)buf->data, buf->len, out);
+    if (r < 0 || (r == 0 && buf->len > 16 * 1024 + 5)) {
+      memset(out, 0, sizeof(*out));
+      out->alert = -1;
+      out->outcome = TLS_OFFER_NOT_TLS;
+      snprintf(out->detail, sizeof(out->detail), "the answer is not a TLS ServerHello or alert");
+      r = -1;
     }
   }
+  if (r == 1 && out->outcome == TLS_OFFER_ACCEPTED && out->version <= TLS1_2_VERSION) {
+    tls_offer_result_t accepted = *out;
+    int done = flight_end((const uint8_t *)buf->data, buf->len, &hs, out);
+    while (!done && read_more(fd, deadline, buf, out)) {
+      done = flight_end((const uint8_t *)buf->data, buf->len, &hs, out);
+    }
+    if (!done && out->outcome == TLS_OFFER_TIMEOUT) {
+      *out = accepted;  // a slow flight: the ServerHello stands
+    } else if (!done) {
+      snprintf(out->detail, sizeof(out->detail), "%.100s, then the connection closed", accepted.detail);
+    }
+  }
+  inspect_buf_cleanup(&hs);
 }
 
 int tls_offer_probe(const tls_probe_config_t *cfg, const uint8_t *hello, size_t hello_len, tls_offer_result_t *out) {
@@ -343,8 +404,52 @@ int tls_offer_probe(const tls_probe_config_t *cfg, const uint8_t *hello, size_t 
     out->outcome = TLS_OFFER_CLOSED;
     snprintf(out->detail, sizeof(out->detail), "the origin closed before the ClientHello was sent");
   } else {
-    read_answer(fd, deadline, out);
+    inspect_buf_t buf;
+    inspect_buf_init(&buf, 256 * 1024);
+    read_answer(fd, deadline, &buf, out);
+    inspect_buf_cleanup(&buf);
   }
   close(fd);
   return TLS_OK;
+}
+
+typedef struct {
+  const tls_probe_config_t *cfg;
+  const inspect_buf_t *hello;
+  tls_offer_result_t *out;
+  pthread_t thread;
+  int started;
+} offer_job_t;
+
+static void *offer_thread(void *arg) {
+  offer_job_t *job = arg;
+  (void)tls_offer_probe(job->cfg, (const uint8_t *)job->hello->data, job->hello->len, job->out);
+  return NULL;
+}
+
+int tls_offer_probe_all(const tls_probe_config_t *cfg, const inspect_buf_t *hellos, size_t num,
+                        tls_offer_result_t *out) {
+  offer_job_t *jobs = calloc(num > 0 ? num : 1, sizeof(*jobs));
+  if (jobs == NULL) {
+    return TLS_ENOMEM;
+  }
+  int err = TLS_OK;
+  for (size_t i = 0; i < num; i++) {
+    jobs[i] = (offer_job_t){cfg, &hellos[i], &out[i], 0, 0};
+    jobs[i].started = pthread_create(&jobs[i].thread, NULL, offer_thread, &jobs[i]) == 0;
+    if (!jobs[i].started) {
+      memset(&out[i], 0, sizeof(out[i]));
+      out[i].alert = -1;
+      out[i].outcome = TLS_OFFER_TIMEOUT;
+      snprintf(out[i].detail, sizeof(out[i].detail), "could not start a thread for this offer");
+      err = TLS_ENOMEM;
+    }
+  }
+  for (size_t i = 0; i < num; i++) {
+    if (jobs[i].started) {
+      pthread_join(jobs[i].thread, NULL);
+    }
+  }
+  free(jobs);
+  return err;
 }

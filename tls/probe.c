@@ -152,6 +152,9 @@ int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out) {
   SSL_set_ex_data(ssl, g_state_index, &st);
   SSL_set_min_proto_version(ssl, TLS1_2_VERSION);
   SSL_set_max_proto_version(ssl, TLS1_3_VERSION);
+  if (cfg->spec != NULL) {
+    (void)tls_hello_spec_apply(ssl, cfg->spec, NULL);  // what it cannot offer keeps BoringSSL's defaults
+  }
   SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, record_chain);
   SSL_set_info_callback(ssl, on_info);
   SSL_set_cert_cb(ssl, on_cert_request, NULL);
@@ -173,6 +176,9 @@ int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out) {
     snprintf(out->version, sizeof(out->version), "%s", SSL_get_version(ssl));
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
     snprintf(out->cipher, sizeof(out->cipher), "%s", cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "");
+    out->version_id = (uint16_t)SSL_version(ssl);
+    out->cipher_id = cipher != NULL ? SSL_CIPHER_get_protocol_id(cipher) : 0;
+    out->group_id = SSL_get_curve_id(ssl);
     const uint8_t *alpn;
     unsigned alpn_len;
     SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);

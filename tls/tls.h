@@ -192,6 +192,10 @@ typedef struct {
   CRYPTO_BUFFER *const *client_chain;  // client certificate chain to present, or NULL
   size_t client_chain_len;
   EVP_PKEY *client_key;
+  // What to offer (tls_hello_spec_apply: versions, suites, groups, signature
+  // algorithms as far as BoringSSL speaks them), or NULL for TLS 1.2-1.3 with
+  // BoringSSL's defaults.
+  const inspect_hello_spec_t *spec;
 } tls_probe_config_t;
 
 typedef struct {
@@ -204,6 +208,7 @@ typedef struct {
   char peer[64];           // the address connected to
   int cert_requested;      // the origin sent a CertificateRequest
   int client_cert_sent;
+  uint16_t version_id, cipher_id, group_id;  // what it chose, as IANA values (0: no handshake, unknown)
 } tls_probe_result_t;
 
 // tls_probe_run connects and handshakes. It returns TLS_OK when a verdict
@@ -479,6 +484,13 @@ int tls_offer_parse(const uint8_t *data, size_t len, tls_offer_result_t *out);
 // ClientHello replayed), reads the answer and closes. It returns 0 with
 // `out` filled for every outcome, TLS_E* only for bad arguments.
 int tls_offer_probe(const tls_probe_config_t *cfg, const uint8_t *hello, size_t hello_len, tls_offer_result_t *out);
+// tls_offer_probe_all sends each of `num` ClientHellos (`hellos[i]`, records
+// from tls_hello_build) on its own connection, all at once (one thread
+// each), so the whole takes one `cfg->timeout` at most; `out[i]` is the
+// answer to `hellos[i]`. It returns 0, or TLS_ENOMEM when a thread could not
+// start (its answer is then a timeout with that detail).
+int tls_offer_probe_all(const tls_probe_config_t *cfg, const inspect_buf_t *hellos, size_t num,
+                        tls_offer_result_t *out);
 
 // tls_hello_spec_apply makes a BoringSSL client `ssl` offer as much of
 // `spec` as BoringSSL can: versions, suites in order (TLS 1.2 and older;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "inspect/inspect.h"
+#include "tls/tls.h"
 
 // Exit codes shared by every subcommand.
 #define CLI_EXIT_OK 0
@@ -65,6 +66,24 @@ typedef struct {
   const inspect_input_t *input;
   const inspect_report_t *report;
 } cli_inspect_result_t;
+
+// Each platform's own handshake for a live inspect (cmd_inspect_offers.c).
+typedef struct {
+  inspect_offer_t offers[INSPECT_SELECTION_MAX];  // one per selected profile with a ClientHello
+  size_t num;
+  tls_offer_result_t results[INSPECT_SELECTION_MAX];  // one per distinct ClientHello sent
+  size_t num_probes;
+} cli_offers_t;
+
+// What tlsmirror's own handshake offers in a live inspect: all it can speak.
+extern const inspect_hello_spec_t cli_inspect_wide_offer;
+// cli_inspect_offers sends each distinct ClientHello of the selected
+// profiles to `cfg`'s target at once (SNI by each one's rule: `host` or
+// cfg->sni) and fills `out`. It returns 0 or a TLS_E* code.
+int cli_inspect_offers(const tls_probe_config_t *cfg, const char *host, const inspect_selection_t *sel,
+                       cli_offers_t *out);
+// cli_inspect_own names what tlsmirror's own handshake negotiated.
+void cli_inspect_own(const tls_probe_result_t *probe, inspect_offer_t *own);
 
 // cli_report_inspect writes `result` as an HTML report to `path`.
 int cli_report_inspect(const char *path, const cli_inspect_result_t *result);

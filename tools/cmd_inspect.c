@@ -1,7 +1,9 @@
 // tlsmirror inspect: which platform would reject this chain, and why.
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +184,12 @@ static void print_text(const inspect_args_t *args, const char *target_desc, cons
     }
     inspect_buf_puts(&out, "\n");
   }
+  if (in->with_sni != NULL) {
+    const inspect_handshake_t *hs = &in->with_sni->handshake;
+    inspect_buf_printf(&out, "with SNI   %s: %s%s\n", in->with_sni->sni,
+                       hs->status == INSPECT_HS_OK ? "the handshake completes" : "failed too: ",
+                       hs->status == INSPECT_HS_OK || hs->detail == NULL ? "" : hs->detail);
+  }
   inspect_buf_printf(&out, "name       %s\nat         %s\n", in->name != NULL ? in->name : "(none)", at);
   size_t n = inspect_chain_num(in->chain);
   inspect_buf_printf(&out, "\nchain as sent (%zu certificate%s)\n", n, n == 1 ? "" : "s");
@@ -236,6 +244,20 @@ static void print_text(const inspect_args_t *args, const char *target_desc, cons
     const inspect_verdict_t *v = inspect_report_get0_verdict(report, i);
     inspect_buf_printf(&out, "  %-*s  %-7s %-*s %s\n", width, v->profile, v->accept ? "ACCEPT" : "REJECT",
                        reason_width, inspect_reason_name(v->reason), v->accept ? v->effect : v->message);
+    if (v->fix != NULL) {
+      inspect_buf_printf(&out, "  %-*s  %-7s %-*s fix: %s\n", width, "", "", reason_width, "", v->fix);
+    }
+    const inspect_offer_t *h = v->handshake;
+    if (h != NULL && h->spec != NULL) {  // the platform's own ClientHello got this
+      if (h->handshake.status == INSPECT_HS_OK) {
+        inspect_buf_printf(&out, "  %-*s  %-7s %-*s its handshake: %s, %s%s%s\n", width, "", "", reason_width, "",
+                           h->version_name ? h->version_name : "?", h->cipher_name ? h->cipher_name : "?",
+                           h->group_name ? ", " : "", h->group_name ? h->group_name : "");
+      } else if (h->handshake.detail != NULL && strstr(v->message, h->handshake.detail) == NULL) {
+        inspect_buf_printf(&out, "  %-*s  %-7s %-*s its handshake failed: %s\n", width, "", "", reason_width, "",
+                           h->handshake.detail);
+      }
+    }
   }
   inspect_buf_printf(&out, "\n%s\n", inspect_report_get0_summary(report));
   fwrite(out.data, 1, out.len, stdout);
@@ -279,6 +301,14 @@ static void print_json(const inspect_args_t *args, const char *target_desc, cons
     inspect_buf_printf(&out, ",\"client_certificate_requested\":%s,\"detail\":",
                        probe->cert_requested ? "true" : "false");
     inspect_buf_json_string(&out, hs->status == INSPECT_HS_OK && hs->alert < 0 ? NULL : probe->detail);
+    if (in->with_sni != NULL) {
+      const inspect_handshake_t *retry = &in->with_sni->handshake;
+      inspect_buf_puts(&out, ",\"with_sni\":{\"sni\":");
+      inspect_buf_json_string(&out, in->with_sni->sni);
+      inspect_buf_printf(&out, ",\"status\":\"%s\",\"detail\":", kStatus[retry->status]);
+      inspect_buf_json_string(&out, retry->status == INSPECT_HS_OK ? NULL : retry->detail);
+      inspect_buf_puts(&out, "}");
+    }
     inspect_buf_puts(&out, "}");
   }
   inspect_buf_puts(&out, ",\"chain\":");
@@ -338,6 +368,60 @@ static int selects_browser(const inspect_selection_t *sel) {
     }
   }
   return 0;
+}
+
+// probe_with_sni makes the one extra handshake that names the cause of a
+// failure without SNI (inspect_retry_t): the same target with SNI `host`,
+// only after a refusal and only when the host is a name. It returns 1 when
+// `out` holds a result (freed with tls_probe_result_cleanup).
+static int probe_with_sni(const tls_probe_config_t *cfg, const tls_probe_result_t *first, tls_probe_result_t *out) {
+  inspect_hs_status_t st = first->handshake.status;
+  uint8_t addr[16];
+  if (cfg->sni != NULL || (st != INSPECT_HS_ALERT && st != INSPECT_HS_CLOSED && st != INSPECT_HS_PROTOCOL) ||
+      inet_pton(AF_INET, cfg->host, addr) == 1 || inet_pton(AF_INET6, cfg->host, addr) == 1) {
+    return 0;
+  }
+  tls_probe_config_t with = *cfg;
+  with.sni = cfg->host;
+  if (tls_probe_run(&with, out) != TLS_OK) {
+    tls_probe_result_cleanup(out);
+    return 0;
+  }
+  return 1;
+}
+
+// Each platform's ClientHello goes out while tlsmirror's own handshake runs,
+// so both fit in one --timeout.
+typedef struct {
+  const tls_probe_config_t *cfg;
+  const char *host;
+  const inspect_selection_t *sel;
+  cli_offers_t *out;
+  int err;
+} offers_job_t;
+
+static void *offers_thread(void *arg) {
+  offers_job_t *job = arg;
+  job->err = cli_inspect_offers(job->cfg, job->host, job->sel, job->out);
+  return NULL;
+}
+
+// probe_all runs tlsmirror's own handshake and every platform's at once. It
+// returns tls_probe_run's result; `*have_offers` says whether `offers` holds
+// the platforms' answers.
+static int probe_all(const tls_probe_config_t *cfg, const char *host, const inspect_selection_t *sel,
+                     tls_probe_result_t *probe, cli_offers_t *offers, int *have_offers) {
+  offers_job_t job = {cfg, host, sel, offers, TLS_OK};
+  pthread_t thread;
+  int started = pthread_create(&thread, NULL, offers_thread, &job) == 0;
+  tls_probe_config_t own = *cfg;
+  own.spec = &cli_inspect_wide_offer;
+  int err = tls_probe_run(&own, probe);
+  if (started) {
+    pthread_join(thread, NULL);
+  }
+  *have_offers = started && job.err == TLS_OK && offers->num > 0;
+  return err;
 }
 
 static const char *resolve_lookup(const inspect_args_t *args, const char *host, uint16_t port) {
@@ -424,8 +508,10 @@ int cmd_inspect(int argc, char **argv) {
   inspect_trust_t *trust = inspect_trust_new(args.trust == NULL);
   inspect_chain_t *pool = args.intermediates != NULL ? inspect_chain_new() : NULL;
   inspect_chain_t *file_chain = NULL;
-  tls_probe_result_t probe;
-  int have_probe = 0;
+  tls_probe_result_t probe, sni_probe;
+  int have_probe = 0, have_retry = 0, have_offers = 0;
+  cli_offers_t offers;
+  inspect_retry_t retry;
   char target_desc[512];
   char host[256] = "";
   uint16_t port = 443;
@@ -467,10 +553,13 @@ int cmd_inspect(int argc, char **argv) {
           .alpn = "h2,http/1.1",
           .timeout = args.timeout,
       };
-      int err = tls_probe_run(&cfg, &probe);
+      int err = probe_all(&cfg, host, &sel, &probe, &offers, &have_offers);
       have_probe = 1;
       if (err != TLS_OK) {
         rc = cli_error("inspect", "%s: %s", tls_strerror(err), probe.detail);
+      } else if (probe_with_sni(&cfg, &probe, &sni_probe)) {
+        retry = (inspect_retry_t){host, sni_probe.handshake, sni_probe.chain};
+        have_retry = 1;
       }
       chain = probe.chain;
       snprintf(target_desc, sizeof(target_desc), "%s:%u (%s)", host, port, probe.peer[0] ? probe.peer : "-");
@@ -500,6 +589,12 @@ int cmd_inspect(int argc, char **argv) {
         .now = now,
         .handshake = have_probe ? probe.handshake : (inspect_handshake_t){INSPECT_HS_NONE, -1, 0, NULL},
     };
+    in.with_sni = have_retry ? &retry : NULL;
+    if (have_offers) {
+      in.offers = offers.offers;
+      in.num_offers = offers.num;
+      cli_inspect_own(&probe, &in.own);
+    }
     if (aia != NULL) {
       in.aia_fetches = tls_aia_get0_fetches(aia, &in.num_aia_fetches);
     }
@@ -525,6 +620,9 @@ int cmd_inspect(int argc, char **argv) {
   }
   if (have_probe) {
     tls_probe_result_cleanup(&probe);
+  }
+  if (have_retry) {
+    tls_probe_result_cleanup(&sni_probe);
   }
   tls_aia_free(aia);
   inspect_chain_free(file_chain);

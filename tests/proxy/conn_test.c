@@ -60,8 +60,9 @@ ParameterizedTestParameters(conn, ends) {
        "client", "rejected the (mirrored) origin certificate with a fatal bad_certificate alert"},
       {"client rejects after the handshake", "good", 0, 0, 1, CLIENT_HANDSHAKE_ONLY, 0, "", "", "client",
        "completed the handshake, then closed without a request"},
+      // The cause is named (issue 16, item 7): one more handshake with SNI completes.
       {"origin alert mirrored", "sni-required", 1, 0, 0, CLIENT_REQUEST, 0, "", "HANDSHAKE_FAILURE", "origin",
-       "The origin failed the connection"},
+       "refuses handshakes without SNI (a fatal handshake_failure alert) and works with SNI"},
       {"no SNI to route by", "good", 0, 0, 0, CLIENT_REQUEST, 0, "", "UNRECOGNIZED_NAME", "origin",
        "the client sent no SNI: nothing to route by"},
       {"origin unreachable", "good", 0, 1, 1, CLIENT_REQUEST, 0, "", "HTTP/1.1 502", "origin", "connection refused"},

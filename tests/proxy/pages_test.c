@@ -39,7 +39,7 @@ ParameterizedTestParameters(pages, render) {
 
 ParameterizedTest(page_case_t *c, pages, render) {
   static const inspect_verdict_t kVerdict = {"some-profile", "A platform", 0, INSPECT_REASON_EXPIRED, "expired",
-                                             "users see an error"};
+                                             "users see an error", NULL, NULL};
   proxy_page_input_t in = {
       .answer = c->answer,
       .as = c->as,

@@ -73,9 +73,9 @@ ParameterizedTestParameters(record, rejected_by) {
 
 ParameterizedTest(view_case_t *c, record, rejected_by) {
   static const inspect_verdict_t kEnforced = {"cloudfront-origin", "CloudFront", 0, INSPECT_REASON_MISSING_INTERMEDIATE,
-                                              "If the full chain ... is not present", "viewers get 502"};
+                                              "If the full chain ... is not present", "viewers get 502", NULL, NULL};
   static const inspect_verdict_t kClient = {"alb-mtls", "ALB", 0, INSPECT_REASON_UNTRUSTED_ROOT,
-                                            "Failed:ClientCertUntrusted", "the handshake fails"};
+                                            "Failed:ClientCertUntrusted", "the handshake fails", NULL, NULL};
   conn_hello_t hello;
   memset(&hello, 0, sizeof(hello));
   hello.has_sni = 1;

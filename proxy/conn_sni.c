@@ -1,0 +1,122 @@
+// Naming the cause of a refused handshake without SNI. When the client sent
+// no SNI and the origin refused the mirrored handshake, tlsmirror makes one
+// more handshake to the origin with the client's offer and the origin's name
+// (--origin's host) as SNI, on the thread pool as conn_origin_replay does.
+// If that one completes, the origin requires SNI: the verdicts name the cause
+// and each platform's fix, and platforms that always send SNI (CloudFront,
+// API Gateway) are judged on that handshake (inspect_input_t.with_sni).
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy/conn_internal.h"
+
+typedef struct {
+  tls_probe_config_t cfg;
+  inspect_hello_spec_t spec;  // points into the connection's hello, which outlives the job
+  char host[256];
+  char addr[INET6_ADDRSTRLEN];
+  tls_probe_result_t result;
+  int ok;
+} sni_job_t;
+
+static void on_sni_work(uv_work_t *req) {
+  sni_job_t *job = req->data;
+  job->ok = tls_probe_run(&job->cfg, &job->result) == TLS_OK;
+  if (!job->ok) {
+    tls_probe_result_cleanup(&job->result);
+  }
+}
+
+static void on_sni_done(uv_work_t *req, int status) {
+  (void)status;  // never cancelled
+  proxy_conn_t *conn = PROXY_CONTAINER_OF(req, proxy_conn_t, sni_req);
+  sni_job_t *job = req->data;
+  conn_origin_t *origin = &conn->origin;
+  if (job->ok) {
+    origin->sni_probe = job->result;
+    origin->sni_probe.handshake.detail = origin->sni_probe.detail;  // it pointed into the job
+    snprintf(origin->sni_probe_name, sizeof(origin->sni_probe_name), "%s", job->host);
+    origin->sni_probed = 1;
+  }
+  free(job);
+  conn_origin_judge(conn, 1);
+  if (!conn->client_sio.closing && (conn_origin_sni_is_cause(origin) || !conn_origin_replay(conn))) {
+    conn_origin_proceed(conn);
+  }
+  conn_release(conn);  // the pending probe held the connection open
+}
+
+static int is_ip_literal(const char *host) {
+  uint8_t buf[16];
+  return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+int conn_origin_probe_sni(proxy_conn_t *conn) {
+  const conn_origin_t *origin = &conn->origin;
+  const conn_hello_t *hello = &conn->hello;
+  inspect_hs_status_t st = origin->hs.status;
+  if (origin->state != ORIGIN_FAILED || conn_origin_sni(conn) != NULL || hello->has_sni ||
+      (st != INSPECT_HS_ALERT && st != INSPECT_HS_CLOSED && st != INSPECT_HS_PROTOCOL) || origin->host[0] == '\0' ||
+      is_ip_literal(origin->host) || origin->sni_probed) {
+    return 0;
+  }
+  sni_job_t *job = calloc(1, sizeof(*job));
+  if (job == NULL) {
+    return 0;
+  }
+  snprintf(job->host, sizeof(job->host), "%s", origin->host);
+  snprintf(job->addr, sizeof(job->addr), "%s", origin->ip);
+  job->spec = (inspect_hello_spec_t){
+      .min_version = hello->min_version,
+      .max_version = hello->max_version,
+      .ciphers = hello->ciphers,
+      .num_ciphers = hello->num_ciphers,
+      .groups = hello->groups,
+      .num_groups = hello->num_groups,
+      .sigalgs = hello->sigalgs,
+      .num_sigalgs = hello->num_sigalgs,
+      .sni = INSPECT_SNI_ALWAYS,
+      .source = "the client's own offer, with SNI",
+  };
+  job->cfg = (tls_probe_config_t){.host = job->host, .port = origin->port, .connect_addr = job->addr, .sni = job->host,
+                                  .timeout = 5, .spec = &job->spec};
+  conn->sni_req.data = job;
+  if (uv_queue_work(&conn->worker->loop, &conn->sni_req, on_sni_work, on_sni_done) != 0) {
+    free(job);
+    return 0;
+  }
+  conn->open_handles++;
+  return 1;
+}
+
+int conn_origin_sni_is_cause(const conn_origin_t *origin) {
+  return origin->sni_probed && origin->sni_probe.handshake.status == INSPECT_HS_OK;
+}
+
+const inspect_retry_t *conn_origin_with_sni(conn_origin_t *origin) {
+  if (!origin->sni_probed) {
+    return NULL;
+  }
+  origin->sni_retry = (inspect_retry_t){origin->sni_probe_name, origin->sni_probe.handshake, origin->sni_probe.chain};
+  return &origin->sni_retry;
+}
+
+void conn_origin_record_sni(inspect_buf_t *out, const conn_origin_t *origin) {
+  static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};
+  if (!origin->sni_probed) {
+    return;
+  }
+  const tls_probe_result_t *r = &origin->sni_probe;
+  inspect_buf_puts(out, ",\"with_sni\":{\"sni\":");
+  inspect_buf_json_string(out, origin->sni_probe_name);
+  inspect_buf_printf(out, ",\"handshake\":\"%s\",\"version\":", kStatus[r->handshake.status]);
+  inspect_buf_json_string(out, r->version[0] ? r->version + (strncmp(r->version, "TLSv", 4) == 0 ? 4 : 0) : NULL);
+  inspect_buf_puts(out, ",\"cipher\":");
+  inspect_buf_json_string(out, r->cipher[0] ? r->cipher : NULL);
+  inspect_buf_printf(out, ",\"certificates\":%zu,\"detail\":", inspect_chain_num(r->chain));
+  inspect_buf_json_string(out, r->handshake.status == INSPECT_HS_OK ? NULL : r->detail);
+  inspect_buf_puts(out, "}");
+}
