@@ -15,6 +15,9 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_REJECT 1  // a verdict: some profile rejects, a lint found violations
 #define CLI_EXIT_USAGE 2   // usage or I/O error
+// What a command's option parser returns when it printed --help: the
+// command then exits CLI_EXIT_OK.
+#define CLI_HELP_SHOWN (-1)
 
 #define TLSMIRROR_VERSION "0.1.0"
 

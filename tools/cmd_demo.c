@@ -256,9 +256,7 @@ typedef struct {
   int lab_started, proxy_started;
 } demo_t;
 
-#define DEMO_HELP_SHOWN (-1)
-
-// parse_options reads the flags: CLI_EXIT_OK, DEMO_HELP_SHOWN or a usage error.
+// parse_options reads the flags: CLI_EXIT_OK, CLI_HELP_SHOWN or a usage error.
 static int parse_options(int argc, char **argv, int *keep) {
   static const struct option kOptions[] = {
       {"keep", no_argument, NULL, 'k'},
@@ -274,7 +272,7 @@ static int parse_options(int argc, char **argv, int *keep) {
         break;
       case 'h':
         fputs(kDemoHelp, stdout);
-        return DEMO_HELP_SHOWN;
+        return CLI_HELP_SHOWN;
       default:
         return cli_usage_error("demo", "unknown option");
     }
@@ -463,7 +461,7 @@ int cmd_demo(int argc, char **argv) {
   static demo_t d;
   int rc = parse_options(argc, argv, &d.keep);
   if (rc != CLI_EXIT_OK) {
-    return rc == DEMO_HELP_SHOWN ? CLI_EXIT_OK : rc;
+    return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
   }
   const char *const probe[] = {"curl", "--version", NULL};
   char line[512];

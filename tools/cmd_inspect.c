@@ -433,7 +433,9 @@ static const char *resolve_lookup(const inspect_args_t *args, const char *host, 
   return NULL;
 }
 
-int cmd_inspect(int argc, char **argv) {
+// parse_options fills `args` (TARGET included): CLI_EXIT_OK, CLI_HELP_SHOWN
+// or a usage error.
+static int parse_options(int argc, char **argv, inspect_args_t *args) {
   static const struct option kOptions[] = {
       {"sni", required_argument, NULL, 's'},           {"no-sni", no_argument, NULL, 'N'},
       {"name", required_argument, NULL, 'n'},          {"resolve", required_argument, NULL, 'r'},
@@ -444,42 +446,42 @@ int cmd_inspect(int argc, char **argv) {
       {"html", required_argument, NULL, 'H'},
       {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
   };
-  inspect_args_t args = {.profiles = "all", .timeout = 10, .aia_timeout = TLS_AIA_TIMEOUT};
+  *args = (inspect_args_t){.profiles = "all", .timeout = 10, .aia_timeout = TLS_AIA_TIMEOUT};
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
     switch (c) {
-      case 's': args.sni = optarg; break;
-      case 'N': args.no_sni = 1; break;
-      case 'n': args.name = optarg; break;
+      case 's': args->sni = optarg; break;
+      case 'N': args->no_sni = 1; break;
+      case 'n': args->name = optarg; break;
       case 'r':
-        if (args.num_resolves == INSPECT_RESOLVE_MAX) {
+        if (args->num_resolves == INSPECT_RESOLVE_MAX) {
           return cli_usage_error("inspect", "too many --resolve entries (at most 16)");
         }
-        if (!parse_resolve(optarg, &args.resolves[args.num_resolves++])) {
+        if (!parse_resolve(optarg, &args->resolves[args->num_resolves++])) {
           return cli_usage_error("inspect", "--resolve needs HOST:PORT:ADDR");
         }
         break;
-      case 'A': args.no_aia = 1; break;
+      case 'A': args->no_aia = 1; break;
       case 'O':
-        if (!cli_parse_seconds(optarg, 3600, &args.aia_timeout) || args.aia_timeout <= 0) {
+        if (!cli_parse_seconds(optarg, 3600, &args->aia_timeout) || args->aia_timeout <= 0) {
           return cli_usage_error("inspect", "--aia-timeout needs a positive number of seconds");
         }
         break;
-      case 'p': args.profiles = optarg; break;
-      case 't': args.trust = optarg; break;
-      case 'i': args.intermediates = optarg; break;
-      case 'a': args.at = optarg; break;
-      case 'j': args.json = 1; break;
-      case 'H': args.html = optarg; break;
+      case 'p': args->profiles = optarg; break;
+      case 't': args->trust = optarg; break;
+      case 'i': args->intermediates = optarg; break;
+      case 'a': args->at = optarg; break;
+      case 'j': args->json = 1; break;
+      case 'H': args->html = optarg; break;
       case 'T':
-        if (!cli_parse_seconds(optarg, 3600, &args.timeout) || args.timeout <= 0) {
+        if (!cli_parse_seconds(optarg, 3600, &args->timeout) || args->timeout <= 0) {
           return cli_usage_error("inspect", "--timeout needs a positive number of seconds");
         }
         break;
       case 'h':
         print_help();
-        return CLI_EXIT_OK;
+        return CLI_HELP_SHOWN;
       case ':':
         return cli_usage_error("inspect", "an option is missing its value");
       default:
@@ -490,143 +492,194 @@ int cmd_inspect(int argc, char **argv) {
     return cli_usage_error("inspect", optind >= argc ? "missing TARGET (host[:port] or a PEM file)"
                                                      : "give exactly one TARGET");
   }
-  args.target = argv[optind];
-  if (args.sni != NULL && args.no_sni) {
+  args->target = argv[optind];
+  if (args->sni != NULL && args->no_sni) {
     return cli_usage_error("inspect", "--sni and --no-sni exclude each other");
+  }
+  return CLI_EXIT_OK;
+}
+
+// inspect_run_t is one inspection's state: what it read or probed, and what
+// its cleanup frees.
+typedef struct {
+  inspect_args_t *args;
+  int64_t now;
+  inspect_trust_t *trust;
+  inspect_chain_t *pool;        // --intermediates, and what AIA fetched
+  inspect_chain_t *file_chain;  // TARGET as a file
+  const inspect_chain_t *chain;
+  tls_probe_result_t probe, sni_probe;
+  int have_probe, have_retry, have_offers;
+  cli_offers_t offers;
+  inspect_retry_t retry;
+  tls_aia_t *aia;
+  char target_desc[512];
+  char host[256];
+  uint16_t port;
+} inspect_run_t;
+
+// probe_target makes the live handshakes (tlsmirror's own, one per distinct
+// platform ClientHello, and one with SNI when the origin refused a client
+// without it).
+static int probe_target(inspect_run_t *run, const inspect_selection_t *sel) {
+  inspect_args_t *args = run->args;
+  if (!split_host_port(args->target, run->host, sizeof(run->host), &run->port)) {
+    return cli_usage_error("inspect", "TARGET must be host[:port] or an existing PEM file");
+  }
+  if (!args->no_sni && args->sni == NULL) {
+    args->sni = run->host;
+  }
+  tls_probe_config_t cfg = {
+      .host = run->host,
+      .port = run->port,
+      .connect_addr = resolve_lookup(args, run->host, run->port),
+      .sni = args->no_sni ? NULL : args->sni,
+      .alpn = "h2,http/1.1",
+      .timeout = args->timeout,
+  };
+  int rc = CLI_EXIT_OK;
+  int err = probe_all(&cfg, run->host, sel, &run->probe, &run->offers, &run->have_offers);
+  run->have_probe = 1;
+  if (err != TLS_OK) {
+    rc = cli_error("inspect", "%s: %s", tls_strerror(err), run->probe.detail);
+  } else if (probe_with_sni(&cfg, &run->probe, &run->sni_probe)) {
+    run->retry = (inspect_retry_t){run->host, run->sni_probe.handshake, run->sni_probe.chain};
+    run->have_retry = 1;
+  }
+  run->chain = run->probe.chain;
+  snprintf(run->target_desc, sizeof(run->target_desc), "%s:%u (%s)", run->host, run->port,
+           run->probe.peer[0] ? run->probe.peer : "-");
+  return rc;
+}
+
+// gather reads the trust anchors, the extra intermediates and the chain (from
+// the file, or from the live handshakes), then fetches AIA issuers for the
+// browser profile.
+static int gather(inspect_run_t *run, const inspect_selection_t *sel) {
+  inspect_args_t *args = run->args;
+  run->trust = inspect_trust_new(args->trust == NULL);
+  run->pool = args->intermediates != NULL ? inspect_chain_new() : NULL;
+  if (run->trust == NULL || (args->intermediates != NULL && run->pool == NULL)) {
+    return cli_error("inspect", "out of memory");
+  }
+  int rc = load_file_into("trust anchors", args->trust != NULL ? args->trust : INSPECT_SYSTEM_TRUST_PATH, NULL,
+                          run->trust);
+  if (rc == CLI_EXIT_OK && run->pool != NULL) {
+    rc = load_file_into("intermediates", args->intermediates, run->pool, NULL);
+  }
+  if (rc == CLI_EXIT_OK && looks_like_file(args->target)) {
+    // A file has no host: no name is checked unless one is given.
+    if ((run->file_chain = inspect_chain_new()) == NULL) {
+      rc = cli_error("inspect", "out of memory");
+    } else {
+      rc = load_file_into("chain", args->target, run->file_chain, NULL);
+    }
+    run->chain = run->file_chain;
+    snprintf(run->target_desc, sizeof(run->target_desc), "%s", args->target);
+  } else if (rc == CLI_EXIT_OK) {
+    rc = probe_target(run, sel);
+  }
+  // Browsers fetch a missing issuer through AIA; no other profile's platform
+  // does, so fetch only for them.
+  if (rc == CLI_EXIT_OK && !args->no_aia && selects_browser(sel) && inspect_chain_num(run->chain) > 0) {
+    tls_aia_config_t aia_cfg = {
+        .timeout = args->aia_timeout,
+        .resolves = args->resolves,
+        .num_resolves = args->num_resolves,
+    };
+    if ((run->pool == NULL && (run->pool = inspect_chain_new()) == NULL) ||
+        (run->aia = tls_aia_new(&aia_cfg)) == NULL ||
+        tls_aia_gather(run->aia, run->chain, run->trust, run->now, run->pool) != TLS_OK) {
+      rc = cli_error("inspect", "out of memory");
+    }
+  }
+  return rc;
+}
+
+// judge runs the profiles and prints the verdicts (text or JSON, and the
+// HTML report with --html).
+static int judge(inspect_run_t *run, const inspect_selection_t *sel) {
+  inspect_args_t *args = run->args;
+  const char *host = run->host[0] ? run->host : NULL;
+  const tls_probe_result_t *probe = run->have_probe ? &run->probe : NULL;
+  inspect_input_t in = {
+      .chain = run->chain,
+      .name = args->name != NULL ? args->name : args->sni != NULL ? args->sni : host,
+      .sni_sent = !args->no_sni,
+      .trust = run->trust,
+      .aia_pool = run->pool,
+      .now = run->now,
+      .handshake = probe != NULL ? probe->handshake : (inspect_handshake_t){.status = INSPECT_HS_NONE, .alert = -1},
+  };
+  in.with_sni = run->have_retry ? &run->retry : NULL;
+  if (run->have_offers) {
+    in.offers = run->offers.offers;
+    in.num_offers = run->offers.num;
+    cli_inspect_own(&run->probe, &in.own);
+  }
+  if (run->aia != NULL) {
+    in.aia_fetches = tls_aia_get0_fetches(run->aia, &in.num_aia_fetches);
+  }
+  inspect_report_t *report = NULL;
+  int err = inspect_report_new(&in, sel, &report);
+  if (err != INSPECT_OK) {
+    return cli_error("inspect", "%s", inspect_strerror(err));
+  }
+  if (args->json) {
+    print_json(args, run->target_desc, probe, &in, report);
+  } else {
+    print_text(args, run->target_desc, probe, &in, report);
+  }
+  int rc = inspect_report_num_rejects(report) > 0 ? CLI_EXIT_REJECT : CLI_EXIT_OK;
+  if (args->html != NULL) {
+    cli_inspect_result_t result = {run->target_desc,
+                                   run->host,
+                                   run->port,
+                                   args->no_sni ? NULL : args->sni,
+                                   probe != NULL ? probe->version : NULL,
+                                   probe != NULL ? probe->cipher : NULL,
+                                   probe != NULL ? probe->alpn : NULL,
+                                   probe != NULL ? probe->detail : NULL,
+                                   &in,
+                                   report};
+    rc = cli_report_inspect(args->html, &result) != CLI_EXIT_OK ? CLI_EXIT_USAGE : rc;
+  }
+  inspect_report_free(report);
+  return rc;
+}
+
+static void run_cleanup(inspect_run_t *run) {
+  if (run->have_probe) {
+    tls_probe_result_cleanup(&run->probe);
+  }
+  if (run->have_retry) {
+    tls_probe_result_cleanup(&run->sni_probe);
+  }
+  tls_aia_free(run->aia);
+  inspect_chain_free(run->file_chain);
+  inspect_chain_free(run->pool);
+  inspect_trust_free(run->trust);
+}
+
+int cmd_inspect(int argc, char **argv) {
+  inspect_args_t args;
+  int rc = parse_options(argc, argv, &args);
+  if (rc != CLI_EXIT_OK) {
+    return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
   }
   inspect_selection_t sel;
   char bad[80];
   if (inspect_selection_parse(args.profiles, &sel, bad, sizeof(bad)) != INSPECT_OK) {
     return cli_usage_error("inspect", "unknown profile or option in --profile");
   }
-  int64_t now = cli_now();
-  if (args.at != NULL && !inspect_time_parse_rfc3339(args.at, &now)) {
+  inspect_run_t run = {.args = &args, .now = cli_now(), .port = 443};
+  if (args.at != NULL && !inspect_time_parse_rfc3339(args.at, &run.now)) {
     return cli_usage_error("inspect", "--at needs an RFC 3339 time such as 2026-01-31T12:00:00Z");
   }
-
-  int rc = CLI_EXIT_OK;
-  inspect_trust_t *trust = inspect_trust_new(args.trust == NULL);
-  inspect_chain_t *pool = args.intermediates != NULL ? inspect_chain_new() : NULL;
-  inspect_chain_t *file_chain = NULL;
-  tls_probe_result_t probe, sni_probe;
-  int have_probe = 0, have_retry = 0, have_offers = 0;
-  cli_offers_t offers;
-  inspect_retry_t retry;
-  char target_desc[512];
-  char host[256] = "";
-  uint16_t port = 443;
-  if (trust == NULL || (args.intermediates != NULL && pool == NULL)) {
-    rc = cli_error("inspect", "out of memory");
-  }
+  rc = gather(&run, &sel);
   if (rc == CLI_EXIT_OK) {
-    rc = load_file_into("trust anchors", args.trust != NULL ? args.trust : INSPECT_SYSTEM_TRUST_PATH, NULL, trust);
+    rc = judge(&run, &sel);
   }
-  if (rc == CLI_EXIT_OK && pool != NULL) {
-    rc = load_file_into("intermediates", args.intermediates, pool, NULL);
-  }
-  const inspect_chain_t *chain = NULL;
-  if (rc == CLI_EXIT_OK && looks_like_file(args.target)) {
-    if ((file_chain = inspect_chain_new()) == NULL) {
-      rc = cli_error("inspect", "out of memory");
-    } else {
-      rc = load_file_into("chain", args.target, file_chain, NULL);
-    }
-    chain = file_chain;
-    snprintf(target_desc, sizeof(target_desc), "%s", args.target);
-    if (args.sni == NULL && !args.no_sni && args.name == NULL) {
-      // A file has no host: check no name unless one is given.
-      args.sni = NULL;
-    }
-  } else if (rc == CLI_EXIT_OK) {
-    if (!split_host_port(args.target, host, sizeof(host), &port)) {
-      rc = cli_usage_error("inspect", "TARGET must be host[:port] or an existing PEM file");
-    }
-    if (rc == CLI_EXIT_OK) {
-      if (!args.no_sni && args.sni == NULL) {
-        args.sni = host;
-      }
-      tls_probe_config_t cfg = {
-          .host = host,
-          .port = port,
-          .connect_addr = resolve_lookup(&args, host, port),
-          .sni = args.no_sni ? NULL : args.sni,
-          .alpn = "h2,http/1.1",
-          .timeout = args.timeout,
-      };
-      int err = probe_all(&cfg, host, &sel, &probe, &offers, &have_offers);
-      have_probe = 1;
-      if (err != TLS_OK) {
-        rc = cli_error("inspect", "%s: %s", tls_strerror(err), probe.detail);
-      } else if (probe_with_sni(&cfg, &probe, &sni_probe)) {
-        retry = (inspect_retry_t){host, sni_probe.handshake, sni_probe.chain};
-        have_retry = 1;
-      }
-      chain = probe.chain;
-      snprintf(target_desc, sizeof(target_desc), "%s:%u (%s)", host, port, probe.peer[0] ? probe.peer : "-");
-    }
-  }
-  // Browsers fetch a missing issuer through AIA; no other profile's platform
-  // does, so fetch only for them.
-  tls_aia_t *aia = NULL;
-  if (rc == CLI_EXIT_OK && !args.no_aia && selects_browser(&sel) && inspect_chain_num(chain) > 0) {
-    tls_aia_config_t aia_cfg = {
-        .timeout = args.aia_timeout,
-        .resolves = args.resolves,
-        .num_resolves = args.num_resolves,
-    };
-    if ((pool == NULL && (pool = inspect_chain_new()) == NULL) || (aia = tls_aia_new(&aia_cfg)) == NULL ||
-        tls_aia_gather(aia, chain, trust, now, pool) != TLS_OK) {
-      rc = cli_error("inspect", "out of memory");
-    }
-  }
-  if (rc == CLI_EXIT_OK) {
-    inspect_input_t in = {
-        .chain = chain,
-        .name = args.name != NULL ? args.name : args.sni != NULL ? args.sni : host[0] ? host : NULL,
-        .sni_sent = !args.no_sni,
-        .trust = trust,
-        .aia_pool = pool,
-        .now = now,
-        .handshake = have_probe ? probe.handshake : (inspect_handshake_t){INSPECT_HS_NONE, -1, 0, NULL},
-    };
-    in.with_sni = have_retry ? &retry : NULL;
-    if (have_offers) {
-      in.offers = offers.offers;
-      in.num_offers = offers.num;
-      cli_inspect_own(&probe, &in.own);
-    }
-    if (aia != NULL) {
-      in.aia_fetches = tls_aia_get0_fetches(aia, &in.num_aia_fetches);
-    }
-    inspect_report_t *report = NULL;
-    int err = inspect_report_new(&in, &sel, &report);
-    if (err != INSPECT_OK) {
-      rc = cli_error("inspect", "%s", inspect_strerror(err));
-    } else {
-      if (args.json) {
-        print_json(&args, target_desc, have_probe ? &probe : NULL, &in, report);
-      } else {
-        print_text(&args, target_desc, have_probe ? &probe : NULL, &in, report);
-      }
-      rc = inspect_report_num_rejects(report) > 0 ? CLI_EXIT_REJECT : CLI_EXIT_OK;
-      if (args.html != NULL) {
-        cli_inspect_result_t result = {target_desc, host, port, args.no_sni ? NULL : args.sni,
-                                       have_probe ? probe.version : NULL, have_probe ? probe.cipher : NULL,
-                                       have_probe ? probe.alpn : NULL, have_probe ? probe.detail : NULL, &in, report};
-        rc = cli_report_inspect(args.html, &result) != CLI_EXIT_OK ? CLI_EXIT_USAGE : rc;
-      }
-      inspect_report_free(report);
-    }
-  }
-  if (have_probe) {
-    tls_probe_result_cleanup(&probe);
-  }
-  if (have_retry) {
-    tls_probe_result_cleanup(&sni_probe);
-  }
-  tls_aia_free(aia);
-  inspect_chain_free(file_chain);
-  inspect_chain_free(pool);
-  inspect_trust_free(trust);
+  run_cleanup(&run);
   return rc;
 }

@@ -285,7 +285,18 @@ static char *make_temp_dir(void) {
   return dir != NULL ? strdup(dir) : NULL;
 }
 
-int cmd_lab(int argc, char **argv) {
+// lab_args_t is what the command line asked for.
+typedef struct {
+  const char *out;
+  const char *only;
+  const char *listen;
+  uint64_t port_base;
+  double duration;
+  int list, handshake;
+} lab_args_t;
+
+// parse_options fills `args`: CLI_EXIT_OK, CLI_HELP_SHOWN or a usage error.
+static int parse_options(int argc, char **argv, lab_args_t *args) {
   static const struct option kOptions[] = {
       {"out", required_argument, NULL, 'o'},      {"port-base", required_argument, NULL, 'p'},
       {"only", required_argument, NULL, 'n'},     {"duration", required_argument, NULL, 'd'},
@@ -293,44 +304,39 @@ int cmd_lab(int argc, char **argv) {
       {"handshake", no_argument, NULL, 'H'},      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  const char *out = NULL;
-  const char *only = NULL;
-  const char *listen = "127.0.0.1";
-  uint64_t port_base = LAB_DEFAULT_PORT_BASE;
-  double duration = 0;
-  int list = 0, handshake = 0;
+  *args = (lab_args_t){.listen = "127.0.0.1", .port_base = LAB_DEFAULT_PORT_BASE};
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
     switch (c) {
       case 'o':
-        out = optarg;
+        args->out = optarg;
         break;
       case 'p':
-        if (!cli_parse_u64(optarg, 0, 65535, &port_base)) {
+        if (!cli_parse_u64(optarg, 0, 65535, &args->port_base)) {
           return cli_usage_error("lab", "--port-base needs a port number 0-65535");
         }
         break;
       case 'n':
-        only = optarg;
+        args->only = optarg;
         break;
       case 'd':
-        if (!cli_parse_seconds(optarg, 1e9, &duration)) {
+        if (!cli_parse_seconds(optarg, 1e9, &args->duration)) {
           return cli_usage_error("lab", "--duration needs a number of seconds");
         }
         break;
       case 'l':
-        listen = optarg;
+        args->listen = optarg;
         break;
       case 'L':
-        list = 1;
+        args->list = 1;
         break;
       case 'H':
-        handshake = 1;
+        args->handshake = 1;
         break;
       case 'h':
         fputs(kLabHelp, stdout);
-        return CLI_EXIT_OK;
+        return CLI_HELP_SHOWN;
       case ':':
         return cli_usage_error("lab", "an option is missing its value");
       default:
@@ -340,56 +346,37 @@ int cmd_lab(int argc, char **argv) {
   if (optind < argc) {
     return cli_usage_error("lab", "unexpected argument");
   }
-  if (list) {
-    return print_list();
-  }
-  // Ports follow catalogue indexes: the whole served catalogue counts.
-  size_t count = lab_scenario_count() + lab_handshake_count();
-  size_t indexes[64];
-  size_t num;
-  int rc = select_scenarios(handshake, only, indexes, &num);
-  if (rc != CLI_EXIT_OK) {
-    return rc;
-  }
-  if (port_base != 0 && port_base + count > 65535) {
-    char what[96];
-    snprintf(what, sizeof(what), "--port-base is too high for the whole catalogue (at most %zu)", 65535 - count);
-    return cli_usage_error("lab", what);
-  }
-  char *dir = out != NULL ? strdup(out) : make_temp_dir();
-  if (dir == NULL) {
-    return cli_error("lab", "cannot create a temporary directory: %s", strerror(errno));
-  }
-  int err;
-  lab_t *lab = lab_new(cli_now(), &err);
-  if (lab == NULL) {
-    free(dir);
-    return cli_error("lab", "cannot mint the lab PKI: %s", tls_strerror(err));
-  }
-  char detail[4300];
-  rc = CLI_EXIT_OK;
+  return CLI_EXIT_OK;
+}
+
+// serve runs the origins of the scenarios at `indexes` until --duration
+// ends or a signal stops them; `count` is the whole served catalogue, whose
+// indexes the ports follow.
+static int serve(const lab_args_t *args, lab_t *lab, char *dir, size_t *indexes, size_t num, size_t count) {
   proxy_origin_site_t sites[64];
   memset(sites, 0, sizeof(sites));
   for (size_t i = 0; i < num; i++) {
     const lab_scenario_t *s = lab_scenario_get(indexes[i]);
     sites[i].name = s->name;
     sites[i].description = s->what;
-    sites[i].port = port_base == 0 ? 0 : (uint16_t)(port_base + indexes[i]);
+    sites[i].port = args->port_base == 0 ? 0 : (uint16_t)(args->port_base + indexes[i]);
     sites[i].hello_delay_ms = s->hello_delay_ms;
   }
   lab_run_t run;
   proxy_origins_config_t cfg = {
-      .listen_addr = listen,
+      .listen_addr = args->listen,
       .sites = sites,
       .num_sites = num,
       // The AIA listener takes the port after the catalogue's.
       .http = 1,
-      .http_port = port_base == 0 ? 0 : (uint16_t)(port_base + count),
-      .duration = duration,
+      .http_port = args->port_base == 0 ? 0 : (uint16_t)(args->port_base + count),
+      .duration = args->duration,
       .on_ready = on_ready,
       .arg = &run,
   };
-  run = (lab_run_t){.dir = dir, .listen = listen, .indexes = indexes, .num = num, .lab = lab, .cfg = &cfg};
+  run = (lab_run_t){.dir = dir, .listen = args->listen, .indexes = indexes, .num = num, .lab = lab, .cfg = &cfg};
+  char detail[4300];
+  int rc = CLI_EXIT_OK;
   int r = proxy_origins_run(&cfg, detail, sizeof(detail));
   if (r == PROXY_EADDRINUSE) {
     rc = cli_error("lab", "port in use: %s; stop what holds it or pick another --port-base (0 = any)", detail);
@@ -401,6 +388,42 @@ int cmd_lab(int argc, char **argv) {
   for (size_t i = 0; i < num; i++) {
     SSL_CTX_free(sites[i].ctx);
   }
+  return rc;
+}
+
+int cmd_lab(int argc, char **argv) {
+  lab_args_t args;
+  int rc = parse_options(argc, argv, &args);
+  if (rc != CLI_EXIT_OK) {
+    return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+  }
+  if (args.list) {
+    return print_list();
+  }
+  // Ports follow catalogue indexes: the whole served catalogue counts.
+  size_t count = lab_scenario_count() + lab_handshake_count();
+  size_t indexes[64];
+  size_t num;
+  rc = select_scenarios(args.handshake, args.only, indexes, &num);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  if (args.port_base != 0 && args.port_base + count > 65535) {
+    char what[96];
+    snprintf(what, sizeof(what), "--port-base is too high for the whole catalogue (at most %zu)", 65535 - count);
+    return cli_usage_error("lab", what);
+  }
+  char *dir = args.out != NULL ? strdup(args.out) : make_temp_dir();
+  if (dir == NULL) {
+    return cli_error("lab", "cannot create a temporary directory: %s", strerror(errno));
+  }
+  int err;
+  lab_t *lab = lab_new(cli_now(), &err);
+  if (lab == NULL) {
+    free(dir);
+    return cli_error("lab", "cannot mint the lab PKI: %s", tls_strerror(err));
+  }
+  rc = serve(&args, lab, dir, indexes, num, count);
   lab_free(lab);
   free(dir);
   return rc;

@@ -186,8 +186,6 @@ typedef struct {
   char ca_root[4200];
 } proxy_setup_t;
 
-#define PROXY_HELP_SHOWN (-1)
-
 // The options of `tlsmirror proxy`.
 static const struct option kOptions[] = {
     {"origin", required_argument, NULL, 'o'},
@@ -226,7 +224,7 @@ static const struct option kOptions[] = {
 };
 
 // take_option takes option `c` (its value in optarg) into `args`, `cfg` and
-// `setup`: CLI_EXIT_OK, a usage error, or PROXY_HELP_SHOWN.
+// `setup`: CLI_EXIT_OK, a usage error, or CLI_HELP_SHOWN.
 static int take_option(int c, proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
   uint64_t n;
   switch (c) {
@@ -295,7 +293,7 @@ static int take_option(int c, proxy_args_t *args, proxy_config_t *cfg, proxy_set
       break;
     case 'h':
       fputs(kProxyHelp, stdout);
-      return PROXY_HELP_SHOWN;
+      return CLI_HELP_SHOWN;
     case ':':
       return cli_usage_error("proxy", "an option is missing its value");
     default:
@@ -322,7 +320,7 @@ static int check_options(const proxy_args_t *args, const proxy_config_t *cfg) {
 }
 
 // parse_options reads the flags into `args` and `cfg`. It returns
-// CLI_EXIT_OK, PROXY_HELP_SHOWN, or a usage error.
+// CLI_EXIT_OK, CLI_HELP_SHOWN, or a usage error.
 static int parse_options(int argc, char **argv, proxy_args_t *args, proxy_config_t *cfg, proxy_setup_t *setup) {
   if (cli_env_apply("proxy", kOptions, (const char *const[]){"resolve", NULL}, &argc, &argv) != CLI_EXIT_OK) {
     return CLI_EXIT_USAGE;
@@ -583,7 +581,7 @@ int cmd_proxy(int argc, char **argv) {
   proxy_config_init(&cfg);
   cfg.resolves = setup.resolves;
   int rc = parse_options(argc, argv, &args, &cfg, &setup);
-  if (rc == PROXY_HELP_SHOWN) {
+  if (rc == CLI_HELP_SHOWN) {
     return CLI_EXIT_OK;
   }
   if (rc == CLI_EXIT_OK) rc = parse_origin(args.origin, &cfg, setup.origin_host, sizeof(setup.origin_host));
