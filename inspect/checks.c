@@ -130,3 +130,100 @@ int inspect__path_name_constraints_ok(const inspect_path_t *path) {
   ERR_clear_error();
   return 1;
 }
+
+// RFC 5280 6.1.4 (k)-(n): basic constraints, path length and key usage over
+// the CAs of a path. Each returns INSPECT_REASON_OK or the failing reason and
+// the index of the certificate that fails in *at.
+
+// The path's top is the trust anchor it reached.
+static int top_is_anchor(const inspect_ctx_t *ctx, const inspect_path_t *path) {
+  return path->len > 1 && inspect__path_checked_len(ctx, path) == path->len - 1;
+}
+
+// The CAs checked: every issuer in the path, the anchor only with `anchor`.
+static size_t ca_end(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor) {
+  return anchor || !top_is_anchor(ctx, path) ? path->len : path->len - 1;
+}
+
+int inspect__path_is_anchor_at(const inspect_ctx_t *ctx, const inspect_path_t *path, size_t k) {
+  return k == path->len - 1 && top_is_anchor(ctx, path);
+}
+
+inspect_reason_t inspect__path_basic_constraints(const inspect_ctx_t *ctx, const inspect_path_t *path,
+                                                 inspect_anchor_rule_t anchor, size_t *at) {
+  size_t end = ca_end(ctx, path, anchor != INSPECT_ANCHOR_UNCHECKED);
+  for (size_t k = 1; k < end; k++) {
+    const inspect_cert_info_t *info = &path->certs[k]->info;
+    if (info->is_ca) {
+      continue;
+    }
+    if (inspect__path_is_anchor_at(ctx, path, k)) {
+      // An anchor without basicConstraints (or a v1 one) passes unless the
+      // rule requires the extension; CA:FALSE never does.
+      int v3_without_bc = info->version == 3 && !info->has_basic_constraints;
+      if (info->version < 3 || (v3_without_bc && anchor != INSPECT_ANCHOR_BC_REQUIRED)) {
+        continue;
+      }
+    }
+    *at = k;
+    return INSPECT_REASON_INVALID_CA;
+  }
+  return INSPECT_REASON_OK;
+}
+
+int inspect__path_len_exceeded_at(const inspect_path_t *path, size_t k) {
+  int limit = path->certs[k]->info.path_len;
+  if (k < 2 || limit < 0) {
+    return 0;
+  }
+  int below = 0;  // intermediate CAs between the leaf and k, self-issued ones excepted
+  for (size_t j = 1; j < k; j++) {
+    below += !path->certs[j]->info.self_issued;
+  }
+  return below > limit;
+}
+
+inspect_reason_t inspect__path_length(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor, size_t *at) {
+  size_t end = ca_end(ctx, path, anchor);
+  for (size_t k = end; k-- > 2;) {
+    if (inspect__path_len_exceeded_at(path, k)) {
+      *at = k;
+      return INSPECT_REASON_PATH_LENGTH;
+    }
+  }
+  return INSPECT_REASON_OK;
+}
+
+int inspect__ca_key_usage_ok(const inspect_cert_t *ca) {
+  return !ca->info.has_key_usage || (ca->info.key_usage & INSPECT_KU_KEY_CERT_SIGN) != 0;
+}
+
+inspect_reason_t inspect__path_ca_key_usage(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor,
+                                            size_t *at) {
+  size_t end = ca_end(ctx, path, anchor);
+  for (size_t k = end; k-- > 1;) {
+    if (!inspect__ca_key_usage_ok(path->certs[k])) {
+      *at = k;
+      return INSPECT_REASON_KEY_USAGE;
+    }
+  }
+  return INSPECT_REASON_OK;
+}
+
+inspect_reason_t inspect__leaf_key_usage(const inspect_cert_t *leaf, unsigned any_of) {
+  const inspect_cert_info_t *info = &leaf->info;
+  return info->has_key_usage && !(info->key_usage & any_of) ? INSPECT_REASON_KEY_USAGE : INSPECT_REASON_OK;
+}
+
+inspect_reason_t inspect__path_ca_problem(const inspect_ctx_t *ctx, const inspect_path_t *path,
+                                          inspect_anchor_rule_t anchor, size_t *at) {
+  int with_anchor = anchor != INSPECT_ANCHOR_UNCHECKED;
+  inspect_reason_t r = inspect__path_basic_constraints(ctx, path, anchor, at);
+  if (r == INSPECT_REASON_OK) {
+    r = inspect__path_length(ctx, path, with_anchor, at);
+  }
+  if (r == INSPECT_REASON_OK) {
+    r = inspect__path_ca_key_usage(ctx, path, with_anchor, at);
+  }
+  return r;
+}

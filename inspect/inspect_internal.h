@@ -120,6 +120,40 @@ int inspect__leaf_server_eku_ok(const inspect_cert_t *leaf);
 int inspect__path_in_sent_order(const inspect_path_t *path);
 int inspect__path_cas_ok(const inspect_path_t *path);
 int inspect__path_name_constraints_ok(const inspect_path_t *path);
+// RFC 5280 6.1.4 (k)-(n) over the CAs of a path (checks.c). Each returns
+// INSPECT_REASON_OK or its reason, with the failing certificate's index in
+// *at. Verifiers differ on the trust anchor at the top: RFC 5280 and Java's
+// CertPathValidator do not check it, OpenSSL and Chromium apply its
+// constraints (a v1 anchor, or one without basicConstraints, still counts as
+// a CA), and Java's PKIXValidator then requires a v3 anchor to be a CA.
+typedef enum {
+  INSPECT_ANCHOR_UNCHECKED,    // the anchor's extensions are not looked at
+  INSPECT_ANCHOR_BC_OPTIONAL,  // checked, but basicConstraints may be absent (and v1 passes)
+  INSPECT_ANCHOR_BC_REQUIRED,  // checked, and a v3 anchor needs CA:TRUE
+} inspect_anchor_rule_t;
+int inspect__path_is_anchor_at(const inspect_ctx_t *ctx, const inspect_path_t *path, size_t k);
+// INVALID_CA: an issuer in the path that is not a CA (CA:FALSE, no
+// basicConstraints, X.509 v1), the anchor as `anchor` says.
+inspect_reason_t inspect__path_basic_constraints(const inspect_ctx_t *ctx, const inspect_path_t *path,
+                                                 inspect_anchor_rule_t anchor, size_t *at);
+// inspect__path_len_exceeded_at returns 1 if the pathLenConstraint of the CA
+// at `k` allows fewer intermediate CAs below it than the path holds
+// (self-issued ones do not count).
+int inspect__path_len_exceeded_at(const inspect_path_t *path, size_t k);
+// PATH_LENGTH: the first CA from the top whose pathLenConstraint is exceeded
+// (the anchor's only with `anchor`).
+inspect_reason_t inspect__path_length(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor, size_t *at);
+// KEY_USAGE: the first CA from the top whose keyUsage lacks keyCertSign.
+int inspect__ca_key_usage_ok(const inspect_cert_t *ca);
+inspect_reason_t inspect__path_ca_key_usage(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor,
+                                            size_t *at);
+// inspect__path_ca_problem runs the three above in that order (the anchor as
+// `anchor` says) and returns the first problem.
+inspect_reason_t inspect__path_ca_problem(const inspect_ctx_t *ctx, const inspect_path_t *path,
+                                          inspect_anchor_rule_t anchor, size_t *at);
+// KEY_USAGE when the leaf has keyUsage with none of the bits `any_of`
+// (INSPECT_KU_*), else OK.
+inspect_reason_t inspect__leaf_key_usage(const inspect_cert_t *leaf, unsigned any_of);
 // inspect__path_unhandled_critical returns the index of the first checked
 // certificate with an unhandled critical extension, or -1.
 int inspect__path_unhandled_critical(const inspect_ctx_t *ctx, const inspect_path_t *path);

@@ -32,10 +32,67 @@ static const char *java_sig_name(const inspect_cert_t *cert) {
   }
 }
 
+// check_ca runs KeyChecker's and ConstraintsChecker's checks of the CA at
+// `i` (0 < i < len, the anchor excluded): keyCertSign, then basic
+// constraints (a v1/v2 CA passes only when self-issued right under the
+// anchor), then the pathLenConstraint of every CA above it.
+static const char *check_ca(const inspect_path_t *path, size_t i, size_t len, inspect_reason_t *reason) {
+  const inspect_cert_info_t *info = &path->certs[i]->info;
+  if (!inspect__ca_key_usage_ok(path->certs[i])) {
+    *reason = INSPECT_REASON_KEY_USAGE;
+    return "CA key usage check failed: keyCertSign bit is not set";
+  }
+  int v1_rollover = info->version < 3 && i == len - 1 && info->self_issued;
+  if (!(info->version == 3 ? info->is_ca : v1_rollover)) {
+    *reason = INSPECT_REASON_INVALID_CA;
+    return "basic constraints check failed: this is not a CA certificate";
+  }
+  if (info->self_issued) {
+    return NULL;
+  }
+  int below = 0;  // non-self-issued CAs from this one up to the one constraining it
+  for (size_t j = i + 1; j < len; j++) {
+    below += !path->certs[j - 1]->info.self_issued;
+    int limit = path->certs[j]->info.path_len;
+    if (limit >= 0 && below > limit) {
+      *reason = INSPECT_REASON_PATH_LENGTH;
+      return "basic constraints check failed: pathLenConstraint violated - this cert must be the last cert in the "
+             "certification path";
+    }
+  }
+  return NULL;
+}
+
+// verify_anchor is PKIXValidator.verifyTrustAnchor, run once a path was
+// validated or built: a v3 anchor must be a CA, with keyCertSign if it has a
+// keyUsage. It returns NULL when the anchor passes.
+static const char *verify_anchor(inspect_ctx_t *ctx, const inspect_path_t *path, inspect_reason_t *reason) {
+  if (path->len < 2 || inspect__path_checked_len(ctx, path) != path->len - 1) {
+    return NULL;
+  }
+  const inspect_cert_t *anchor = path->certs[path->len - 1];
+  const inspect_cert_info_t *info = &anchor->info;
+  if (info->version < 3) {
+    return NULL;
+  }
+  const char *dn = inspect__java_dn(ctx, info->subject);
+  if (!info->is_ca) {
+    *reason = INSPECT_REASON_INVALID_CA;
+    return inspect__arena_printf(ctx->arena, "sun.security.validator.ValidatorException: TrustAnchor with subject \"%s\" "
+                                 "is not a CA certificate", dn);
+  }
+  if (!inspect__ca_key_usage_ok(anchor)) {
+    *reason = INSPECT_REASON_KEY_USAGE;
+    return inspect__arena_printf(ctx->arena, "sun.security.validator.ValidatorException: TrustAnchor with subject \"%s\" "
+                                 "does not have keyCertSign bit set in KeyUsage extension", dn);
+  }
+  return NULL;
+}
+
 // check_cert runs the CertPathValidator's checkers on the certificate at
 // `i` of `path` (the leaf is 0). It returns NULL when every check passes.
-static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, size_t i, int sha1_restricted,
-                              inspect_reason_t *reason) {
+static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, size_t i, size_t len,
+                              int sha1_restricted, inspect_reason_t *reason) {
   const inspect_cert_t *cert = path->certs[i];
   const inspect_cert_info_t *info = &cert->info;
   // The issuer signed with this certificate's signature algorithm; the
@@ -53,13 +110,9 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
                                  info->key_type == INSPECT_KEY_RSA ? "RSA" : "DSA", info->key_bits, info->subject);
   }
   if (i > 0) {
-    if (info->has_key_usage && !(info->key_usage & INSPECT_KU_KEY_CERT_SIGN)) {
-      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
-      return "CA key usage check failed: keyCertSign bit is not set";
-    }
-    if (!info->is_ca) {
-      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
-      return "basic constraints check failed: this is not a CA certificate";
+    const char *ca = check_ca(path, i, len, reason);
+    if (ca != NULL) {
+      return ca;
     }
   }
   for (size_t j = i + 1; j < path->len; j++) {
@@ -92,7 +145,7 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
 static const char *validate_path(inspect_ctx_t *ctx, const inspect_path_t *path, size_t len, int sha1_restricted,
                                  inspect_reason_t *reason) {
   for (size_t k = len; k-- > 0;) {
-    const char *msg = check_cert(ctx, path, k, sha1_restricted, reason);
+    const char *msg = check_cert(ctx, path, k, len, sha1_restricted, reason);
     if (msg != NULL) {
       return msg;
     }
@@ -128,6 +181,9 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
     if (msg != NULL) {
       return inspect__arena_printf(ctx->arena, "%s%s", kValidationFailed, msg);
     }
+    if ((msg = verify_anchor(ctx, path, reason)) != NULL) {
+      return inspect__arena_printf(ctx->arena, "PKIX path validation failed: %s", msg);
+    }
   } else {
     if (path->end != PATH_END_ANCHORED) {
       *reason = inspect__path_failure_reason(ctx, path);
@@ -137,8 +193,17 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
     if (validate_path(ctx, path, inspect__path_checked_len(ctx, path), sha1_restricted, reason) != NULL) {
       return kBuildFailed;
     }
+    if ((msg = verify_anchor(ctx, path, reason)) != NULL) {
+      return inspect__arena_printf(ctx->arena, "PKIX path building failed: %s", msg);
+    }
   }
-  // EndEntityChecker for a TLS server.
+  // EndEntityChecker for a TLS server: the key usage a TLS 1.3 or ECDHE
+  // server key needs (authType UNKNOWN or ECDHE_*: digitalSignature), then
+  // the extended key usage.
+  if (inspect__leaf_key_usage(path->certs[0], INSPECT_KU_DIGITAL_SIGNATURE) != INSPECT_REASON_OK) {
+    *reason = INSPECT_REASON_KEY_USAGE;
+    return "KeyUsage does not allow digital signatures";
+  }
   const inspect_cert_info_t *leaf = &path->certs[0]->info;
   if (leaf->has_eku && !(leaf->eku & (INSPECT_EKU_SERVER_AUTH | INSPECT_EKU_ANY))) {
     *reason = INSPECT_REASON_BAD_EKU;

@@ -71,6 +71,25 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
         kEffect);
     return;
   }
+  // UNCERTAIN: Akamai does not document how it checks CAs and key usage;
+  // RFC 5280 6.1.4 (the anchor unchecked) and RFC 8446 4.4.2.2 are followed.
+  size_t at;
+  inspect_reason_t ca = inspect__path_ca_problem(ctx, path, INSPECT_ANCHOR_UNCHECKED, &at);
+  if (ca == INSPECT_REASON_OK && inspect__leaf_key_usage(leaf, INSPECT_KU_DIGITAL_SIGNATURE) != INSPECT_REASON_OK) {
+    ca = INSPECT_REASON_KEY_USAGE;
+    at = 0;
+  }
+  if (ca != INSPECT_REASON_OK) {
+    inspect__verdict_reject(ctx, out, ca,
+                            inspect__arena_printf(ctx->arena,
+                                                  "The origin certificate chain is invalid (%s in certificate %zu)%s" PAGE,
+                                                  ca == INSPECT_REASON_PATH_LENGTH ? "path length constraint exceeded"
+                                                  : ca == INSPECT_REASON_KEY_USAGE ? "key usage not allowed"
+                                                                                   : "not a CA certificate",
+                                                  at, sni_note),
+                            kEffect);
+    return;
+  }
   int critical = inspect__path_unhandled_critical(ctx, path);
   if (critical >= 0) {
     inspect__verdict_reject(ctx, out, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION,

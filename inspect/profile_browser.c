@@ -49,10 +49,20 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
   }
   const inspect_path_t *path = inspect__path(ctx, 1);
   const inspect_cert_t *leaf = path->certs[0];
-  // In Chrome's order of seriousness.
-  if (!inspect__leaf_server_eku_ok(leaf) || !inspect__path_cas_ok(path)) {
-    reject(ctx, out, inspect__leaf_server_eku_ok(leaf) ? INSPECT_REASON_UNTRUSTED_ROOT : INSPECT_REASON_BAD_EKU,
-           "ERR_CERT_INVALID");
+  // BoringSSL inside Chrome refuses a leaf whose keyUsage lacks
+  // digitalSignature while it reads the Certificate message (TLS 1.3 and
+  // ECDHE), before the certificate is verified.
+  if (inspect__leaf_key_usage(leaf, INSPECT_KU_DIGITAL_SIGNATURE) != INSPECT_REASON_OK) {
+    reject(ctx, out, INSPECT_REASON_KEY_USAGE, "ERR_SSL_KEY_USAGE_INCOMPATIBLE");
+    return;
+  }
+  // In Chrome's order of seriousness. Chrome applies the trust anchor's
+  // constraints (pathLen, keyCertSign) but takes an anchor without
+  // basicConstraints as a CA (measured by tools/difftest).
+  size_t at;
+  inspect_reason_t ca = inspect__path_ca_problem(ctx, path, INSPECT_ANCHOR_BC_OPTIONAL, &at);
+  if (!inspect__leaf_server_eku_ok(leaf) || ca != INSPECT_REASON_OK) {
+    reject(ctx, out, inspect__leaf_server_eku_ok(leaf) ? ca : INSPECT_REASON_BAD_EKU, "ERR_CERT_INVALID");
     return;
   }
   if (inspect__path_unhandled_critical(ctx, path) >= 0) {

@@ -65,10 +65,17 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     inspect__verdict_reject(ctx, out, time, kInvalid, kEffect);
     return;
   }
-  if (!inspect__leaf_server_eku_ok(leaf) || !inspect__path_cas_ok(path)) {
-    inspect__verdict_reject(ctx, out, inspect__leaf_server_eku_ok(leaf) ? INSPECT_REASON_UNTRUSTED_ROOT
-                                                                        : INSPECT_REASON_BAD_EKU,
-                            kInvalid, kEffect);
+  // UNCERTAIN: CloudFront does not document how it checks CAs and key usage;
+  // RFC 5280 6.1.4 (the anchor unchecked) and RFC 8446 4.4.2.2 (a leaf's
+  // keyUsage must allow digitalSignature) are followed.
+  size_t at;
+  inspect_reason_t ca = inspect__path_ca_problem(ctx, path, INSPECT_ANCHOR_UNCHECKED, &at);
+  if (ca == INSPECT_REASON_OK) {
+    ca = inspect__leaf_key_usage(leaf, INSPECT_KU_DIGITAL_SIGNATURE);
+  }
+  if (!inspect__leaf_server_eku_ok(leaf) || ca != INSPECT_REASON_OK) {
+    inspect__verdict_reject(ctx, out, inspect__leaf_server_eku_ok(leaf) ? ca : INSPECT_REASON_BAD_EKU, kInvalid,
+                            kEffect);
     return;
   }
   if (inspect__path_unhandled_critical(ctx, path) >= 0) {

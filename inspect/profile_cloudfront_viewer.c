@@ -55,7 +55,19 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     return;
   }
   // UNCERTAIN whether ACM refuses the import; every viewer refuses the
-  // certificate, so the distribution cannot use it either way.
+  // certificate, so the distribution cannot use it either way. Likewise an
+  // issuer that is not a CA, an exceeded pathLen, or a CA without keyCertSign
+  // (RFC 5280 6.1.4; every browser refuses them), and a leaf whose keyUsage
+  // lacks digitalSignature (RFC 8446 4.4.2.2; Chrome: ERR_SSL_KEY_USAGE_INCOMPATIBLE).
+  size_t at;
+  inspect_reason_t ca = inspect__path_ca_problem(ctx, path, INSPECT_ANCHOR_UNCHECKED, &at);
+  if (ca == INSPECT_REASON_OK) {
+    ca = inspect__leaf_key_usage(leaf, INSPECT_KU_DIGITAL_SIGNATURE);
+  }
+  if (ca != INSPECT_REASON_OK) {
+    inspect__verdict_reject(ctx, out, ca, kInvalid, kEffect);
+    return;
+  }
   if (inspect__path_unhandled_critical(ctx, path) >= 0) {
     inspect__verdict_reject(ctx, out, INSPECT_REASON_UNHANDLED_CRITICAL_EXTENSION, kInvalid, kEffect);
     return;
