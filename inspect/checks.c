@@ -227,3 +227,24 @@ inspect_reason_t inspect__path_ca_problem(const inspect_ctx_t *ctx, const inspec
   }
   return r;
 }
+
+// exact_issuer_name returns 1 if `cert`'s issuer name is byte for byte
+// `issuer`'s subject name.
+static int exact_issuer_name(const inspect_cert_t *cert, const inspect_cert_t *issuer) {
+  const uint8_t *a = NULL, *b = NULL;
+  size_t alen = 0, blen = 0;
+  if (!X509_NAME_get0_der(X509_get_issuer_name(cert->x509), &a, &alen) ||
+      !X509_NAME_get0_der(X509_get_subject_name(issuer->x509), &b, &blen)) {
+    return 0;
+  }
+  return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+int inspect__path_store_issuer_inexact(const inspect_path_t *path) {
+  for (size_t k = 1; k < path->len; k++) {
+    if (path->source[k] == PATH_SOURCE_TRUST && !exact_issuer_name(path->certs[k - 1], path->certs[k])) {
+      return (int)k;
+    }
+  }
+  return -1;
+}

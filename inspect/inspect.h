@@ -418,6 +418,10 @@ typedef struct {
   int alert;                  // alert number from the server, -1 for none
   int alert_after_handshake;  // it arrived after our Finished (TLS 1.3 client auth)
   const char *detail;         // e.g. "Connection refused", or NULL
+  // Non-NULL when tlsmirror's own TLS library, not the origin, stopped the
+  // handshake after the origin sent its chain (status is then
+  // INSPECT_HS_OK and the chain is judged as received): what it could not do.
+  const char *own_limit;
 } inspect_handshake_t;
 
 // AIA fetches.

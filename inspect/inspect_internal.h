@@ -151,6 +151,12 @@ inspect_reason_t inspect__path_ca_key_usage(const inspect_ctx_t *ctx, const insp
 // `anchor` says) and returns the first problem.
 inspect_reason_t inspect__path_ca_problem(const inspect_ctx_t *ctx, const inspect_path_t *path,
                                           inspect_anchor_rule_t anchor, size_t *at);
+// inspect__path_store_issuer_inexact returns the index of the first issuer
+// taken from the trust store whose subject matches the name its subordinate
+// gives only as RFC 5280 7.1 compares names (case, spaces, string type), not
+// byte for byte; -1 if none. Chromium's NSS trust store finds CAs by their
+// exact name, so it does not find that one.
+int inspect__path_store_issuer_inexact(const inspect_path_t *path);
 // KEY_USAGE when the leaf has keyUsage with none of the bits `any_of`
 // (INSPECT_KU_*), else OK.
 inspect_reason_t inspect__leaf_key_usage(const inspect_cert_t *leaf, unsigned any_of);
@@ -223,7 +229,8 @@ typedef struct {
 typedef struct {
   inspect_ossl_error_t items[INSPECT_OSSL_MAX_ERRORS];
   size_t num;
-  const inspect_path_t *path;
+  const inspect_path_t *path;  // the chain OpenSSL builds: the context's path, or `cut`
+  inspect_path_t cut;          // that path cut below a CA OpenSSL will not use
 } inspect_ossl_result_t;
 
 typedef struct {

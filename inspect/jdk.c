@@ -174,6 +174,12 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
   const inspect_path_t *path = inspect__path(ctx, 0);
   int sha1_restricted = inspect_trust_is_system(ctx->in->trust);
   const char *msg;
+  if (path->len == 1 && path->end == PATH_END_ANCHORED) {
+    // PKIXValidator.engineValidate returns a trusted leaf as it is: nothing
+    // of it is checked (validity, key usage, EKU, critical extensions).
+    *reason = INSPECT_REASON_OK;
+    return NULL;
+  }
   if (uses_validator(ctx)) {
     // The path we built is the chain as sent up to its anchor, which itself
     // is not validated.
@@ -199,7 +205,8 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
   }
   // EndEntityChecker for a TLS server: the key usage a TLS 1.3 or ECDHE
   // server key needs (authType UNKNOWN or ECDHE_*: digitalSignature), then
-  // the extended key usage.
+  // the extended key usage. Validator.validate skips it when the leaf is
+  // itself the trust anchor (a chain of one).
   if (inspect__leaf_key_usage(path->certs[0], INSPECT_KU_DIGITAL_SIGNATURE) != INSPECT_REASON_OK) {
     *reason = INSPECT_REASON_KEY_USAGE;
     return "KeyUsage does not allow digital signatures";

@@ -160,9 +160,28 @@ static void check_name_constraints(const inspect_path_t *path, inspect_ossl_resu
   ERR_clear_error();
 }
 
+// openssl_path is the chain OpenSSL builds. OpenSSL 3 marks a certificate
+// whose keyUsage names no bit invalid (X509V3_R_EMPTY_KEY_USAGE) and never
+// takes it as an issuer, so its chain stops below such a CA (20, "unable to
+// get local issuer certificate").
+static const inspect_path_t *openssl_path(inspect_ctx_t *ctx, inspect_path_t *cut) {
+  const inspect_path_t *path = inspect__path(ctx, 0);
+  for (size_t k = 1; k < path->len; k++) {
+    const inspect_cert_info_t *info = &path->certs[k]->info;
+    if (info->has_key_usage && info->key_usage == 0) {
+      *cut = *path;
+      cut->len = k;
+      cut->end = PATH_END_ISSUER_MISSING;
+      cut->stale_issuer = 0;
+      return cut;
+    }
+  }
+  return path;
+}
+
 void inspect__ossl_verify(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, inspect_ossl_result_t *out) {
   memset(out, 0, sizeof(*out));
-  const inspect_path_t *path = inspect__path(ctx, 0);
+  const inspect_path_t *path = openssl_path(ctx, &out->cut);
   out->path = path;
   if (path->len == 0) {
     return;

@@ -82,6 +82,12 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
                  inspect__aia_browser_reject_note(ctx, path));
     return;
   }
+  if (inspect__path_store_issuer_inexact(path) >= 0) {
+    reject_noted(ctx, out, INSPECT_REASON_UNTRUSTED_ROOT, "ERR_CERT_AUTHORITY_INVALID",
+                 "the issuer name differs from the trusted CA's subject in case, spaces or string type, and Chrome "
+                 "looks trusted CAs up by their exact name");
+    return;
+  }
   if (ctx->in->name != NULL) {
     static const inspect_name_rules_t kRules = {NAME_CN_NEVER, 0};
     inspect_name_result_t r = inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules);

@@ -44,7 +44,8 @@ extern "C" {
   XX(CONNECT, -20013, "cannot connect to the origin: check the host, port and that it is listening") \
   XX(EXISTS, -20014, "a mirror CA already exists there: use it, or remove the directory to start over") \
   XX(NO_CA, -20015, "no mirror CA in the directory: run 'tlsmirror ca init' first") \
-  XX(HELLO, -20016, "malformed ClientHello: a length or list runs past the end of its data")
+  XX(HELLO, -20016, "malformed ClientHello: a length or list runs past the end of its data")                    \
+  XX(CERT_MSG, -20017, "malformed Certificate message: a length or list runs past the end of its data")
 
 typedef enum {
   TLS_OK = 0,
@@ -192,7 +193,17 @@ typedef struct {
   char peer[64];           // the address connected to
   int cert_requested;      // the origin sent a CertificateRequest
   int client_cert_sent;
+  char limit[320];         // handshake.own_limit points here when set
 } tls_probe_result_t;
+
+// tls_certificate_msg_parse reads a TLS Certificate handshake message
+// (`msg` with its 4-byte header, as SSL_set_msg_callback gives it): in TLS
+// 1.3 (`tls13`) a request context, then per entry a u24 certificate and u16
+// extensions; in TLS 1.2 a u24 list of u24 certificates. It appends each
+// certificate that parses as X.509 to `out` and counts the entries in
+// `*out_num`. Returns TLS_OK, TLS_ECERT_MSG for a malformed message, or an
+// INSPECT_E* code from inspect_chain_add_der (ENOMEM, TOO_MANY_CERTS).
+int tls_certificate_msg_parse(const uint8_t *msg, size_t len, int tls13, inspect_chain_t *out, size_t *out_num);
 
 // tls_probe_run connects and handshakes. It returns TLS_OK when a verdict
 // can be given (even for a failed handshake, described in `out->handshake`)

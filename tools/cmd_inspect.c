@@ -279,6 +279,8 @@ static void print_json(const inspect_args_t *args, const char *target_desc, cons
     inspect_buf_printf(&out, ",\"client_certificate_requested\":%s,\"detail\":",
                        probe->cert_requested ? "true" : "false");
     inspect_buf_json_string(&out, hs->status == INSPECT_HS_OK && hs->alert < 0 ? NULL : probe->detail);
+    inspect_buf_puts(&out, ",\"tlsmirror_limit\":");
+    inspect_buf_json_string(&out, hs->own_limit);
     inspect_buf_puts(&out, "}");
   }
   inspect_buf_puts(&out, ",\"chain\":");
@@ -498,7 +500,7 @@ int cmd_inspect(int argc, char **argv) {
         .trust = trust,
         .aia_pool = pool,
         .now = now,
-        .handshake = have_probe ? probe.handshake : (inspect_handshake_t){INSPECT_HS_NONE, -1, 0, NULL},
+        .handshake = have_probe ? probe.handshake : (inspect_handshake_t){.status = INSPECT_HS_NONE, .alert = -1},
     };
     if (aia != NULL) {
       in.aia_fetches = tls_aia_get0_fetches(aia, &in.num_aia_fetches);
