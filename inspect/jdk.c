@@ -95,6 +95,12 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
                               int sha1_restricted, inspect_reason_t *reason) {
   const inspect_cert_t *cert = path->certs[i];
   const inspect_cert_info_t *info = &cert->info;
+  // AlgorithmChecker first: a keyUsage that names none of the bits
+  // digitalSignature..cRLSign allows the key no primitive.
+  if (info->has_key_usage && (info->key_usage & 0xfeu) == 0) {
+    *reason = INSPECT_REASON_KEY_USAGE;
+    return "incorrect KeyUsage extension bits";
+  }
   // The issuer signed with this certificate's signature algorithm; the
   // "jdkCA" SHA-1 rule applies only to chains anchored in the JDK's cacerts.
   if (info->sig_hash == INSPECT_HASH_MD5 || (info->sig_hash == INSPECT_HASH_SHA1 && sha1_restricted)) {

@@ -56,6 +56,15 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     reject(ctx, out, INSPECT_REASON_KEY_USAGE, "ERR_SSL_KEY_USAGE_INCOMPATIBLE");
     return;
   }
+  for (size_t k = 1; k < path->len; k++) {
+    // Chrome's parser refuses a keyUsage that names no bit, so that CA is
+    // never an issuer.
+    if (path->certs[k]->info.has_key_usage && path->certs[k]->info.key_usage == 0) {
+      reject_noted(ctx, out, INSPECT_REASON_KEY_USAGE, "ERR_CERT_AUTHORITY_INVALID",
+                   "a CA's key usage names no bit, and Chrome cannot use such a certificate as an issuer");
+      return;
+    }
+  }
   // In Chrome's order of seriousness. Chrome applies the trust anchor's
   // constraints (pathLen, keyCertSign) but takes an anchor without
   // basicConstraints as a CA (measured by tools/difftest).
