@@ -248,3 +248,24 @@ int inspect__path_store_issuer_inexact(const inspect_path_t *path) {
   }
   return -1;
 }
+
+inspect_reason_t inspect__path_ca_eku(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor, size_t *at) {
+  size_t end = ca_end(ctx, path, anchor);
+  for (size_t k = end; k-- > 1;) {
+    if (!inspect__leaf_server_eku_ok(path->certs[k])) {
+      *at = k;
+      return INSPECT_REASON_BAD_EKU;
+    }
+  }
+  return INSPECT_REASON_OK;
+}
+
+inspect_reason_t inspect__anchor_time_problem(const inspect_ctx_t *ctx, const inspect_path_t *path) {
+  if (!top_is_anchor(ctx, path)) {
+    return INSPECT_REASON_OK;
+  }
+  const inspect_cert_info_t *info = &path->certs[path->len - 1]->info;
+  return ctx->in->now > info->not_after    ? INSPECT_REASON_EXPIRED
+         : ctx->in->now < info->not_before ? INSPECT_REASON_NOT_YET_VALID
+                                           : INSPECT_REASON_OK;
+}

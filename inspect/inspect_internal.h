@@ -157,6 +157,14 @@ inspect_reason_t inspect__path_ca_problem(const inspect_ctx_t *ctx, const inspec
 // byte for byte; -1 if none. Chromium's NSS trust store finds CAs by their
 // exact name, so it does not find that one.
 int inspect__path_store_issuer_inexact(const inspect_path_t *path);
+// BAD_EKU: the first CA from the top (the anchor only with `anchor`) whose
+// extended key usage has neither serverAuth nor anyExtendedKeyUsage, which
+// Chromium applies to the whole path.
+inspect_reason_t inspect__path_ca_eku(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor, size_t *at);
+// inspect__anchor_time_problem returns EXPIRED or NOT_YET_VALID for a trust
+// anchor at the top of `path` outside its validity (Chromium checks a
+// locally trusted root's dates), else OK.
+inspect_reason_t inspect__anchor_time_problem(const inspect_ctx_t *ctx, const inspect_path_t *path);
 // KEY_USAGE when the leaf has keyUsage with none of the bits `any_of`
 // (INSPECT_KU_*), else OK.
 inspect_reason_t inspect__leaf_key_usage(const inspect_cert_t *leaf, unsigned any_of);

@@ -75,18 +75,19 @@ static const char *verify_anchor(inspect_ctx_t *ctx, const inspect_path_t *path,
   if (info->version < 3) {
     return NULL;
   }
-  const char *dn = inspect__java_dn(ctx, info->subject);
+  const char *what = NULL;
   if (!info->is_ca) {
     *reason = INSPECT_REASON_INVALID_CA;
-    return inspect__arena_printf(ctx->arena, "sun.security.validator.ValidatorException: TrustAnchor with subject \"%s\" "
-                                 "is not a CA certificate", dn);
-  }
-  if (!inspect__ca_key_usage_ok(anchor)) {
+    what = "is not a CA certificate";
+  } else if (!inspect__ca_key_usage_ok(anchor)) {
     *reason = INSPECT_REASON_KEY_USAGE;
-    return inspect__arena_printf(ctx->arena, "sun.security.validator.ValidatorException: TrustAnchor with subject \"%s\" "
-                                 "does not have keyCertSign bit set in KeyUsage extension", dn);
+    what = "does not have keyCertSign bit set in KeyUsage extension";
   }
-  return NULL;
+  return what == NULL ? NULL
+                      : inspect__arena_printf(ctx->arena,
+                                              "sun.security.validator.ValidatorException: TrustAnchor with subject "
+                                              "\"%s\" %s",
+                                              inspect__java_dn(ctx, info->subject), what);
 }
 
 // check_cert runs the CertPathValidator's checkers on the certificate at

@@ -25,6 +25,34 @@ static const char kEffect[] =
     "Akamai would fail the connection to this origin: users get 503 Service Unavailable with 'An error occurred "
     "while processing your request. Reference #...'.";
 
+// reject_invalid_chain rejects a path with an issuer that is not a CA, an
+// exceeded pathLen, a CA without keyCertSign, or a leaf whose key usage
+// lacks digitalSignature, and returns 1 then. UNCERTAIN: Akamai does not
+// document these checks; RFC 5280 6.1.4 (the anchor unchecked) and RFC 8446
+// 4.4.2.2 are followed, as any TLS client library does.
+static int reject_invalid_chain(inspect_ctx_t *ctx, const inspect_path_t *path, const char *sni_note,
+                                inspect_verdict_t *out) {
+  size_t at;
+  inspect_reason_t ca = inspect__path_ca_problem(ctx, path, INSPECT_ANCHOR_UNCHECKED, &at);
+  if (ca == INSPECT_REASON_OK &&
+      inspect__leaf_key_usage(path->certs[0], INSPECT_KU_DIGITAL_SIGNATURE) != INSPECT_REASON_OK) {
+    ca = INSPECT_REASON_KEY_USAGE;
+    at = 0;
+  }
+  if (ca == INSPECT_REASON_OK) {
+    return 0;
+  }
+  const char *what = ca == INSPECT_REASON_PATH_LENGTH ? "path length constraint exceeded"
+                     : ca == INSPECT_REASON_KEY_USAGE   ? "key usage not allowed"
+                                                        : "not a CA certificate";
+  inspect__verdict_reject(
+      ctx, out, ca,
+      inspect__arena_printf(ctx->arena, "The origin certificate chain is invalid (%s in certificate %zu)%s" PAGE, what,
+                            at, sni_note),
+      kEffect);
+  return 1;
+}
+
 static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) {
   (void)options;
   if (inspect__judge_handshake(ctx, &kWords, out)) {
@@ -71,23 +99,7 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
         kEffect);
     return;
   }
-  // UNCERTAIN: Akamai does not document how it checks CAs and key usage;
-  // RFC 5280 6.1.4 (the anchor unchecked) and RFC 8446 4.4.2.2 are followed.
-  size_t at;
-  inspect_reason_t ca = inspect__path_ca_problem(ctx, path, INSPECT_ANCHOR_UNCHECKED, &at);
-  if (ca == INSPECT_REASON_OK && inspect__leaf_key_usage(leaf, INSPECT_KU_DIGITAL_SIGNATURE) != INSPECT_REASON_OK) {
-    ca = INSPECT_REASON_KEY_USAGE;
-    at = 0;
-  }
-  if (ca != INSPECT_REASON_OK) {
-    inspect__verdict_reject(ctx, out, ca,
-                            inspect__arena_printf(ctx->arena,
-                                                  "The origin certificate chain is invalid (%s in certificate %zu)%s" PAGE,
-                                                  ca == INSPECT_REASON_PATH_LENGTH ? "path length constraint exceeded"
-                                                  : ca == INSPECT_REASON_KEY_USAGE ? "key usage not allowed"
-                                                                                   : "not a CA certificate",
-                                                  at, sni_note),
-                            kEffect);
+  if (reject_invalid_chain(ctx, path, sni_note, out)) {
     return;
   }
   int critical = inspect__path_unhandled_critical(ctx, path);

@@ -65,11 +65,17 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
       return;
     }
   }
-  // In Chrome's order of seriousness. Chrome applies the trust anchor's
-  // constraints (pathLen, keyCertSign) but takes an anchor without
-  // basicConstraints as a CA (measured by tools/difftest).
+  // In Chrome's order of seriousness. Chrome enforces the constraints and
+  // dates of a locally trusted root (pathLen, keyCertSign, EKU, validity;
+  // measured by tools/difftest), though it takes one without basicConstraints
+  // as a CA; the anchors of its root store are taken as they are.
+  int local = !inspect_trust_is_system(ctx->in->trust);
   size_t at;
-  inspect_reason_t ca = inspect__path_ca_problem(ctx, path, INSPECT_ANCHOR_BC_OPTIONAL, &at);
+  inspect_reason_t ca =
+      inspect__path_ca_problem(ctx, path, local ? INSPECT_ANCHOR_BC_OPTIONAL : INSPECT_ANCHOR_UNCHECKED, &at);
+  if (ca == INSPECT_REASON_OK) {
+    ca = inspect__path_ca_eku(ctx, path, local, &at);  // the EKU of every CA
+  }
   if (!inspect__leaf_server_eku_ok(leaf) || ca != INSPECT_REASON_OK) {
     reject(ctx, out, inspect__leaf_server_eku_ok(leaf) ? ca : INSPECT_REASON_BAD_EKU, "ERR_CERT_INVALID");
     return;
@@ -111,6 +117,9 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     return;
   }
   inspect_reason_t time = inspect__path_time_problem(ctx, path);
+  if (time == INSPECT_REASON_OK && local) {
+    time = inspect__anchor_time_problem(ctx, path);
+  }
   if (time != INSPECT_REASON_OK) {
     reject(ctx, out, time, "ERR_CERT_DATE_INVALID");
     return;
