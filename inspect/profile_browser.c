@@ -73,6 +73,13 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
   size_t at;
   inspect_reason_t ca =
       inspect__path_ca_problem(ctx, path, local ? INSPECT_ANCHOR_BC_OPTIONAL : INSPECT_ANCHOR_UNCHECKED, &at);
+  if (local && path->len == 1 && path->end == PATH_END_ANCHORED) {
+    // A leaf pinned as its own root meets the anchor's constraints too: no
+    // CA:FALSE, and keyCertSign if it has a key usage.
+    ca = leaf->info.has_basic_constraints && !leaf->info.is_ca ? INSPECT_REASON_INVALID_CA
+         : !inspect__ca_key_usage_ok(leaf)                     ? INSPECT_REASON_KEY_USAGE
+                                                               : ca;
+  }
   if (ca == INSPECT_REASON_OK) {
     ca = inspect__path_ca_eku(ctx, path, local, &at);  // the EKU of every CA
   }
