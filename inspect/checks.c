@@ -269,3 +269,11 @@ inspect_reason_t inspect__anchor_time_problem(const inspect_ctx_t *ctx, const in
          : ctx->in->now < info->not_before ? INSPECT_REASON_NOT_YET_VALID
                                            : INSPECT_REASON_OK;
 }
+
+int inspect__akid_matches(const inspect_cert_t *cert, const inspect_cert_t *issuer) {
+  AUTHORITY_KEYID *akid = X509_get_ext_d2i(cert->x509, NID_authority_key_identifier, NULL, NULL);
+  int ok = akid == NULL || X509_check_akid(issuer->x509, akid) == X509_V_OK;
+  AUTHORITY_KEYID_free(akid);
+  ERR_clear_error();
+  return ok;
+}

@@ -165,6 +165,11 @@ inspect_reason_t inspect__path_ca_eku(const inspect_ctx_t *ctx, const inspect_pa
 // anchor at the top of `path` outside its validity (Chromium checks a
 // locally trusted root's dates), else OK.
 inspect_reason_t inspect__anchor_time_problem(const inspect_ctx_t *ctx, const inspect_path_t *path);
+// inspect__akid_matches returns 0 when `cert`'s authorityKeyIdentifier names
+// another key or certificate than `issuer` (its key identifier, or its
+// issuer name and serial); OpenSSL and Java then do not take `issuer` as the
+// issuer (RFC 5280 leaves it to path building).
+int inspect__akid_matches(const inspect_cert_t *cert, const inspect_cert_t *issuer);
 // KEY_USAGE when the leaf has keyUsage with none of the bits `any_of`
 // (INSPECT_KU_*), else OK.
 inspect_reason_t inspect__leaf_key_usage(const inspect_cert_t *leaf, unsigned any_of);

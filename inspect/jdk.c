@@ -187,10 +187,17 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
     *reason = INSPECT_REASON_OK;
     return NULL;
   }
+  size_t checked = inspect__path_checked_len(ctx, path);
   if (uses_validator(ctx)) {
     // The path we built is the chain as sent up to its anchor, which itself
-    // is not validated.
-    msg = validate_path(ctx, path, inspect__path_checked_len(ctx, path), sha1_restricted, reason);
+    // is not validated. The validator tries only the anchors that the top
+    // certificate's authorityKeyIdentifier names (key id, serial).
+    if (checked < path->len && !inspect__akid_matches(path->certs[checked - 1], path->certs[checked])) {
+      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
+      return inspect__arena_printf(ctx->arena, "%sPath does not chain with any of the trust anchors",
+                                   kValidationFailed);
+    }
+    msg = validate_path(ctx, path, checked, sha1_restricted, reason);
     if (msg != NULL) {
       return inspect__arena_printf(ctx->arena, "%s%s", kValidationFailed, msg);
     }
@@ -200,6 +207,17 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
   } else {
     if (path->end != PATH_END_ANCHORED) {
       *reason = inspect__path_failure_reason(ctx, path);
+      return kBuildFailed;
+    }
+    // The builder takes an issuer only where the authorityKeyIdentifier
+    // names it, and refuses an anchor out of its validity.
+    for (size_t k = 1; k < path->len; k++) {
+      if (!inspect__akid_matches(path->certs[k - 1], path->certs[k])) {
+        *reason = k == 1 ? INSPECT_REASON_MISSING_INTERMEDIATE : INSPECT_REASON_UNTRUSTED_ROOT;
+        return kBuildFailed;
+      }
+    }
+    if ((*reason = inspect__anchor_time_problem(ctx, path)) != INSPECT_REASON_OK) {
       return kBuildFailed;
     }
     // The builder validates what it finds; a failure leaves it without a path.

@@ -66,6 +66,8 @@ JAVA = [  # substring of the exception message -> reasons (first match wins)
     ("policy", {"POLICY"}),
     ("Policy", {"POLICY"}),
     ("signature check failed", {"BAD_SIGNATURE"}),
+    # No trust anchor fits the top certificate (e.g. its authorityKeyIdentifier names another key).
+    ("Path does not chain with any of the trust anchors", {"UNTRUSTED_ROOT", "MISSING_INTERMEDIATE"}),
     ("Signature does not match", {"BAD_SIGNATURE"}),
     ("Received fatal alert", HANDSHAKE),
     ("No appropriate protocol", HANDSHAKE),
