@@ -369,6 +369,21 @@ static uint32_t raw_eku(X509 *x) {
   return xku;
 }
 
+// has_duplicate_extension returns 1 if an extension occurs twice (RFC 5280
+// 4.2 forbids it; OpenSSL then marks the certificate invalid).
+static int has_duplicate_extension(const X509 *x) {
+  int n = X509_get_ext_count(x);
+  for (int i = 0; i < n; i++) {
+    const ASN1_OBJECT *obj = X509_EXTENSION_get_object(X509_get_ext(x, i));
+    for (int j = i + 1; j < n; j++) {
+      if (OBJ_cmp(obj, X509_EXTENSION_get_object(X509_get_ext(x, j))) == 0) {
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
 static void parse_extensions(inspect_cert_t *cert) {
   inspect_cert_info_t *info = &cert->info;
   X509 *x = cert->x509;
@@ -389,6 +404,7 @@ static void parse_extensions(inspect_cert_t *cert) {
                 ((xku & ~(uint32_t)(XKU_SSL_SERVER | XKU_SSL_CLIENT | XKU_ANYEKU)) ? INSPECT_EKU_OTHER : 0);
   }
   info->has_name_constraints = X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0;
+  cert->duplicate_extension = has_duplicate_extension(x);
   for (int i = 0; (flags & EXFLAG_CRITICAL) && i < X509_get_ext_count(x); i++) {
     X509_EXTENSION *ext = X509_get_ext(x, i);
     if (X509_EXTENSION_get_critical(ext) && !X509_supported_extension(ext)) {

@@ -29,6 +29,7 @@ struct inspect_cert_st {
   char **dns, **ips;
   char key_desc[32];
   char unhandled_critical[80];  // see inspect_cert_info_t
+  int duplicate_extension;      // an extension occurs twice (RFC 5280 4.2)
 };
 
 // Arena: report-lifetime strings, freed all at once.

@@ -161,7 +161,8 @@ static void check_name_constraints(const inspect_path_t *path, inspect_ossl_resu
 }
 
 // openssl_path is the chain OpenSSL builds. OpenSSL 3 marks a certificate
-// whose keyUsage names no bit invalid (X509V3_R_EMPTY_KEY_USAGE) and never
+// whose keyUsage names no bit (X509V3_R_EMPTY_KEY_USAGE) or that has an
+// extension twice invalid, and never
 // takes it as an issuer, nor one that its subordinate's authorityKeyIdentifier
 // does not name (ossl_x509_likely_issued), so its chain stops below such a
 // CA (20, "unable to get local issuer certificate").
@@ -169,7 +170,8 @@ static const inspect_path_t *openssl_path(inspect_ctx_t *ctx, inspect_path_t *cu
   const inspect_path_t *path = inspect__path(ctx, 0);
   for (size_t k = 1; k < path->len; k++) {
     const inspect_cert_info_t *info = &path->certs[k]->info;
-    if ((info->has_key_usage && info->key_usage == 0) || !inspect__akid_matches(path->certs[k - 1], path->certs[k])) {
+    if ((info->has_key_usage && info->key_usage == 0) || path->certs[k]->duplicate_extension ||
+        !inspect__akid_matches(path->certs[k - 1], path->certs[k])) {
       *cut = *path;
       cut->len = k;
       cut->end = PATH_END_ISSUER_MISSING;

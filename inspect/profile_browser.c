@@ -57,11 +57,14 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     return;
   }
   for (size_t k = 1; k < path->len; k++) {
-    // Chrome's parser refuses a keyUsage that names no bit, so that CA is
-    // never an issuer.
-    if (path->certs[k]->info.has_key_usage && path->certs[k]->info.key_usage == 0) {
-      reject_noted(ctx, out, INSPECT_REASON_KEY_USAGE, "ERR_CERT_AUTHORITY_INVALID",
-                   "a CA's key usage names no bit, and Chrome cannot use such a certificate as an issuer");
+    // Chrome's parser refuses a keyUsage that names no bit, or an extension
+    // twice, so that CA is never an issuer.
+    const inspect_cert_t *ca = path->certs[k];
+    if ((ca->info.has_key_usage && ca->info.key_usage == 0) || ca->duplicate_extension) {
+      reject_noted(ctx, out, ca->duplicate_extension ? INSPECT_REASON_INVALID_CA : INSPECT_REASON_KEY_USAGE,
+                   "ERR_CERT_AUTHORITY_INVALID",
+                   ca->duplicate_extension ? "a CA has an extension twice, and Chrome cannot parse it as an issuer"
+                                           : "a CA's key usage names no bit, and Chrome cannot use it as an issuer");
       return;
     }
   }
