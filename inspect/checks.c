@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inspect/inspect_internal.h"
 
@@ -276,4 +277,69 @@ int inspect__akid_matches(const inspect_cert_t *cert, const inspect_cert_t *issu
   AUTHORITY_KEYID_free(akid);
   ERR_clear_error();
   return ok;
+}
+
+// cn_is_dns is OpenSSL's cn2dnsid test: letters, digits, '_', and '-' or '.'
+// inside, with at least one '.' between two label characters.
+static int cn_is_dns(const char *cn) {
+  size_t n = strlen(cn);
+  int dot = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)cn[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') {
+      continue;
+    }
+    if (i > 0 && i + 1 < n && c == '-') {
+      continue;
+    }
+    if (i > 0 && i + 1 < n && c == '.' && cn[i + 1] != '.' && cn[i - 1] != '-' && cn[i + 1] != '-') {
+      dot = 1;
+      continue;
+    }
+    return 0;
+  }
+  return dot;
+}
+
+// dns_within is OpenSSL's nc_dns: `dns` equals the constraint or ends with
+// it after a '.' (or the constraint starts with '.'); case-insensitive.
+static int dns_within(const char *dns, const ASN1_IA5STRING *base) {
+  size_t blen = (size_t)ASN1_STRING_length(base), dlen = strlen(dns);
+  const char *b = (const char *)ASN1_STRING_get0_data(base);
+  if (blen == 0) {
+    return 1;
+  }
+  if (dlen < blen) {
+    return 0;
+  }
+  const char *tail = dns + (dlen - blen);
+  if (dlen > blen && b[0] != '.' && tail[-1] != '.') {
+    return 0;
+  }
+  return strncasecmp(tail, b, blen) == 0;
+}
+
+int inspect__cn_name_constraint_error(const inspect_cert_t *leaf, NAME_CONSTRAINTS *nc) {
+  const inspect_cert_info_t *info = &leaf->info;
+  if (nc == NULL || info->num_dns_names > 0 || info->common_name == NULL || !cn_is_dns(info->common_name)) {
+    return 0;
+  }
+  int permitted = 0, matched = 0;
+  for (size_t i = 0; i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); i++) {
+    const GENERAL_NAME *base = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)->base;
+    if (base->type == GEN_DNS) {
+      permitted = 1;
+      matched |= dns_within(info->common_name, base->d.dNSName);
+    }
+  }
+  if (permitted && !matched) {
+    return X509_V_ERR_PERMITTED_VIOLATION;
+  }
+  for (size_t i = 0; i < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); i++) {
+    const GENERAL_NAME *base = sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, i)->base;
+    if (base->type == GEN_DNS && dns_within(info->common_name, base->d.dNSName)) {
+      return X509_V_ERR_EXCLUDED_VIOLATION;
+    }
+  }
+  return 0;
 }

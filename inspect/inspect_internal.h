@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "inspect/inspect.h"
 
@@ -171,6 +172,11 @@ inspect_reason_t inspect__anchor_time_problem(const inspect_ctx_t *ctx, const in
 // issuer name and serial); OpenSSL and Java then do not take `issuer` as the
 // issuer (RFC 5280 leaves it to path building).
 int inspect__akid_matches(const inspect_cert_t *cert, const inspect_cert_t *issuer);
+// inspect__cn_name_constraint_error checks a leaf without a dNSName SAN whose
+// CN looks like a host name against the DNS subtrees of `nc`, as OpenSSL 3
+// (NAME_CONSTRAINTS_check_CN) and Java do and BoringSSL does not: 0 when it
+// passes, else X509_V_ERR_PERMITTED_VIOLATION (47) or _EXCLUDED_ (48).
+int inspect__cn_name_constraint_error(const inspect_cert_t *leaf, NAME_CONSTRAINTS *nc);
 // KEY_USAGE when the leaf has keyUsage with none of the bits `any_of`
 // (INSPECT_KU_*), else OK.
 inspect_reason_t inspect__leaf_key_usage(const inspect_cert_t *leaf, unsigned any_of);

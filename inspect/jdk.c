@@ -122,12 +122,17 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
       return ca;
     }
   }
-  for (size_t j = i + 1; j < path->len; j++) {
+  // Name constraints of the CAs above, not of the anchor: PKIXValidator makes
+  // TrustAnchors without name constraints.
+  for (size_t j = i + 1; j < len; j++) {
     if (!path->certs[j]->info.has_name_constraints) {
       continue;
     }
     NAME_CONSTRAINTS *nc = X509_get_ext_d2i(path->certs[j]->x509, NID_name_constraints, NULL, NULL);
     int rv = nc != NULL ? NAME_CONSTRAINTS_check(cert->x509, nc) : X509_V_OK;
+    if (rv == X509_V_OK && i == 0) {
+      rv = inspect__cn_name_constraint_error(cert, nc);  // a CN-only leaf's CN as a DNSName
+    }
     NAME_CONSTRAINTS_free(nc);
     ERR_clear_error();
     if (rv != X509_V_OK) {

@@ -150,6 +150,9 @@ static void check_name_constraints(const inspect_path_t *path, inspect_ossl_resu
         continue;
       }
       int rv = NAME_CONSTRAINTS_check(x, nc);
+      if (rv == X509_V_OK && i == 0) {
+        rv = inspect__cn_name_constraint_error(path->certs[0], nc);  // the leaf's CN, as NAME_CONSTRAINTS_check_CN
+      }
       NAME_CONSTRAINTS_free(nc);
       if (rv != X509_V_OK) {
         add(out, rv, i, INSPECT_REASON_NAME_CONSTRAINTS);

@@ -19,9 +19,6 @@ import e2e  # noqa: E402
 
 # (scenario, client) -> what tlsmirror gets wrong there, until phase 2 of issue 15.
 KNOWN_WRONG = {
-    ("name-constraint-cn-only", "openssl"): "accepts; OpenSSL checks the CN against name constraints (47)",
-    ("name-constraint-cn-only", "node"): "accepts; Node: permitted subtree violation",
-    ("name-constraint-cn-only", "java"): "accepts; Java: name constraints check failed",
     ("policy-required", "java"): "accepts; Java: non-null policy tree required and policy tree is null",
 }
 # Where a client's words name no single cause, the reason they stand for here.
