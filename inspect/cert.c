@@ -131,7 +131,8 @@ static void hash_canon_value(SHA256_CTX *sha, const uint8_t *utf8, size_t len) {
 // hash_name hashes a name's canonical form (RFC 5280 7.1: attribute values of
 // string types compare case- and whitespace-insensitively, whatever their
 // string type), so an issuer name that differs from its CA's subject only so
-// still names it, as OpenSSL, Java and Chromium find.
+// still names it, as OpenSSL, Java and Chromium's path builder find (not
+// Chromium's NSS trust store: see inspect__path_store_issuer_inexact).
 static void hash_name(const X509_NAME *name, uint8_t out[32]) {
   SHA256_CTX sha;
   SHA256_Init(&sha);
@@ -139,8 +140,8 @@ static void hash_name(const X509_NAME *name, uint8_t out[32]) {
     const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
     char oid[80];
     OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 1);
-    uint8_t head[8] = {(uint8_t)X509_NAME_ENTRY_set(e)};
-    SHA256_Update(&sha, head, 1);
+    uint8_t set = (uint8_t)X509_NAME_ENTRY_set(e);  // which RDN the attribute belongs to
+    SHA256_Update(&sha, &set, 1);
     SHA256_Update(&sha, oid, strlen(oid) + 1);
     const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
     unsigned char *utf8 = NULL;

@@ -242,9 +242,12 @@ void inspect__ossl_verify(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, i
     if (i < top && path->certs[i + 1]->info.is_ca && !inspect__ca_key_usage_ok(path->certs[i + 1])) {
       add(out, 32, i + 1, INSPECT_REASON_KEY_USAGE);
     }
+    // check_cert_time tests both ends: a certificate whose notBefore is after
+    // its notAfter can be not yet valid and expired at once (Node: 10, last).
     if (ctx->in->now < info->not_before) {
       add(out, 9, i, INSPECT_REASON_NOT_YET_VALID);
-    } else if (ctx->in->now > info->not_after) {
+    }
+    if (ctx->in->now > info->not_after) {
       add(out, 10, i, INSPECT_REASON_EXPIRED);
     }
   }
