@@ -186,9 +186,10 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
   const inspect_path_t *path = inspect__path(ctx, 0);
   int sha1_restricted = inspect_trust_is_system(ctx->in->trust);
   const char *msg;
-  if (path->len == 1 && path->end == PATH_END_ANCHORED) {
+  if (path->len == 1 && path->end == PATH_END_ANCHORED && path->certs[0]->info.sig_hash != INSPECT_HASH_MD5) {
     // PKIXValidator.engineValidate returns a trusted leaf as it is: nothing
-    // of it is checked (validity, key usage, EKU, critical extensions).
+    // of it is checked (validity, key usage, EKU, critical extensions). An
+    // MD5 signature still fails the handshake (jdk.tls.disabledAlgorithms).
     *reason = INSPECT_REASON_OK;
     return NULL;
   }
@@ -214,13 +215,13 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
       *reason = inspect__path_failure_reason(ctx, path);
       return kBuildFailed;
     }
-    // The builder takes an issuer only where the authorityKeyIdentifier
-    // names it, and refuses an anchor out of its validity.
-    for (size_t k = 1; k < path->len; k++) {
-      if (!inspect__akid_matches(path->certs[k - 1], path->certs[k])) {
-        *reason = k == 1 ? INSPECT_REASON_MISSING_INTERMEDIATE : INSPECT_REASON_UNTRUSTED_ROOT;
-        return kBuildFailed;
-      }
+    // The builder ends only at an anchor the top certificate's
+    // authorityKeyIdentifier names (below it, the AKI is a mere hint: a
+    // leaf's wrong AKI passes), and refuses an anchor out of its validity.
+    size_t top = path->len - 1;
+    if (checked == top && !inspect__akid_matches(path->certs[top - 1], path->certs[top])) {
+      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
+      return kBuildFailed;
     }
     if ((*reason = inspect__anchor_time_problem(ctx, path)) != INSPECT_REASON_OK) {
       return kBuildFailed;
