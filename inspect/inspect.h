@@ -296,7 +296,8 @@ int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *
   XX(UNHANDLED_CRITICAL_EXTENSION) \
   XX(INVALID_CA)                   \
   XX(PATH_LENGTH)                  \
-  XX(KEY_USAGE)
+  XX(KEY_USAGE)                    \
+  XX(POLICY)
 
 // CHAIN_TOO_LONG: the path from a client certificate to its root holds more
 //   CA certificates than the platform allows (ALB and API Gateway mTLS: 4).
@@ -314,6 +315,9 @@ int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *
 // KEY_USAGE: a CA's keyUsage lacks keyCertSign (RFC 5280 6.1.4 (n)), or the
 //   leaf's keyUsage does not allow what the TLS handshake needs of it
 //   (digitalSignature for ECDHE and TLS 1.3).
+// POLICY: certificate policy processing fails (RFC 5280 6.1.3 (f), 6.1.5
+//   (g)): a requireExplicitPolicy the path's policies do not meet, or a
+//   policy mapping of anyPolicy (Java, Chromium; OpenSSL only when asked).
 
 typedef enum {
 #define INSPECT_REASON_ENUM(name) INSPECT_REASON_##name,

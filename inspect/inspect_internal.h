@@ -177,6 +177,14 @@ int inspect__akid_matches(const inspect_cert_t *cert, const inspect_cert_t *issu
 // (NAME_CONSTRAINTS_check_CN) and Java do and BoringSSL does not: 0 when it
 // passes, else X509_V_ERR_PERMITTED_VIOLATION (47) or _EXCLUDED_ (48).
 int inspect__cn_name_constraint_error(const inspect_cert_t *leaf, NAME_CONSTRAINTS *nc);
+// inspect__path_policy_error runs RFC 5280 policy processing over the
+// checked certificates (policy.c) with PKIXParameters' defaults, as Java and
+// Chromium do: NULL when it passes, else Java's words, with the index of the
+// certificate where it fails in *at. A mapping of anyPolicy fails always with
+// `any_mapping_always` (Chromium), else only while the policy tree is not
+// NULL (Java's PolicyChecker maps only then).
+const char *inspect__path_policy_error(const inspect_ctx_t *ctx, const inspect_path_t *path, int any_mapping_always,
+                                       size_t *at);
 // KEY_USAGE when the leaf has keyUsage with none of the bits `any_of`
 // (INSPECT_KU_*), else OK.
 inspect_reason_t inspect__leaf_key_usage(const inspect_cert_t *leaf, unsigned any_of);

@@ -93,7 +93,7 @@ static const char *verify_anchor(inspect_ctx_t *ctx, const inspect_path_t *path,
 // check_cert runs the CertPathValidator's checkers on the certificate at
 // `i` of `path` (the leaf is 0). It returns NULL when every check passes.
 static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, size_t i, size_t len,
-                              int sha1_restricted, inspect_reason_t *reason) {
+                              int sha1_restricted, const char *policy, inspect_reason_t *reason) {
   const inspect_cert_t *cert = path->certs[i];
   const inspect_cert_info_t *info = &cert->info;
   // AlgorithmChecker first: a keyUsage that names none of the bits
@@ -140,6 +140,10 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
       return "name constraints check failed";
     }
   }
+  if (policy != NULL) {  // PolicyChecker, before BasicChecker
+    *reason = INSPECT_REASON_POLICY;
+    return policy;
+  }
   if (ctx->in->now < info->not_before || ctx->in->now > info->not_after) {
     *reason = ctx->in->now < info->not_before ? INSPECT_REASON_NOT_YET_VALID : INSPECT_REASON_EXPIRED;
     return "validity check failed";
@@ -156,8 +160,11 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
 // PKIXCertPathValidator does, and returns the first failure.
 static const char *validate_path(inspect_ctx_t *ctx, const inspect_path_t *path, size_t len, int sha1_restricted,
                                  inspect_reason_t *reason) {
+  size_t policy_at = 0;
+  const char *policy = inspect__path_policy_error(ctx, path, 0, &policy_at);
   for (size_t k = len; k-- > 0;) {
-    const char *msg = check_cert(ctx, path, k, len, sha1_restricted, reason);
+    const char *msg = check_cert(ctx, path, k, len, sha1_restricted, policy != NULL && k == policy_at ? policy : NULL,
+                                 reason);
     if (msg != NULL) {
       return msg;
     }

@@ -134,6 +134,13 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     reject(ctx, out, time, "ERR_CERT_DATE_INVALID");
     return;
   }
+  // Policy processing fails after the dates: a chain out of its validity
+  // and without a valid policy gets ERR_CERT_DATE_INVALID (tools/difftest).
+  size_t policy_at;
+  if (inspect__path_policy_error(ctx, path, 1, &policy_at) != NULL) {
+    reject(ctx, out, INSPECT_REASON_POLICY, "ERR_CERT_INVALID");
+    return;
+  }
   if (inspect__judge_post_handshake_alert(ctx, &kWords, out)) {
     return;
   }

@@ -18,9 +18,7 @@ sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
 import e2e  # noqa: E402
 
 # (scenario, client) -> what tlsmirror gets wrong there, until phase 2 of issue 15.
-KNOWN_WRONG = {
-    ("policy-required", "java"): "accepts; Java: non-null policy tree required and policy tree is null",
-}
+KNOWN_WRONG = {}  # none left after phase 2
 # Where a client's words name no single cause, the reason they stand for here.
 REASON = {("intermediate-not-ca", "node"): "INVALID_CA"}  # Node says INVALID_PURPOSE for a CA:FALSE issuer
 
