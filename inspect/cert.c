@@ -1,6 +1,7 @@
 // Parsing a DER certificate into the facts every check needs.
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <openssl/bn.h>
 #include <openssl/bytestring.h>
 #include <openssl/digest.h>
@@ -87,14 +88,79 @@ static char *format_dn(const X509_NAME *name) {
   return buf.data;  // the buffer's storage becomes the string
 }
 
-static void hash_name(const X509_NAME *name, uint8_t out[32]) {
-  const uint8_t *der = NULL;
-  size_t len = 0;
-  if (X509_NAME_get0_der((X509_NAME *)name, &der, &len)) {
-    SHA256(der, len, out);
-  } else {
-    memset(out, 0, 32);
+// is_canon_type: the string types RFC 5280 7.1 (and OpenSSL's
+// x509_name_canon) compare after case folding and whitespace folding.
+static int is_canon_type(int type) {
+  switch (type) {
+    case V_ASN1_UTF8STRING:
+    case V_ASN1_BMPSTRING:
+    case V_ASN1_UNIVERSALSTRING:
+    case V_ASN1_PRINTABLESTRING:
+    case V_ASN1_T61STRING:
+    case V_ASN1_IA5STRING:
+    case V_ASN1_VISIBLESTRING:
+      return 1;
   }
+  return 0;
+}
+
+// hash_canon_value hashes a string value as UTF-8 without leading or trailing
+// whitespace, each internal run of whitespace one space, ASCII lowercased.
+static void hash_canon_value(SHA256_CTX *sha, const uint8_t *utf8, size_t len) {
+  size_t start = 0, end = len;
+  while (start < end && isspace(utf8[start])) {
+    start++;
+  }
+  while (end > start && isspace(utf8[end - 1])) {
+    end--;
+  }
+  for (size_t i = start; i < end; i++) {
+    uint8_t c = utf8[i];
+    if (isspace(c)) {
+      while (i + 1 < end && isspace(utf8[i + 1])) {
+        i++;
+      }
+      c = ' ';
+    } else if (c < 0x80) {
+      c = (uint8_t)tolower(c);
+    }
+    SHA256_Update(sha, &c, 1);
+  }
+}
+
+// hash_name hashes a name's canonical form (RFC 5280 7.1: attribute values of
+// string types compare case- and whitespace-insensitively, whatever their
+// string type), so an issuer name that differs from its CA's subject only so
+// still names it, as OpenSSL, Java and Chromium's path builder find (not
+// Chromium's NSS trust store: see inspect__path_store_issuer_inexact).
+static void hash_name(const X509_NAME *name, uint8_t out[32]) {
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  for (int i = 0; i < X509_NAME_entry_count(name); i++) {
+    const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+    char oid[80];
+    OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 1);
+    uint8_t set = (uint8_t)X509_NAME_ENTRY_set(e);  // which RDN the attribute belongs to
+    SHA256_Update(&sha, &set, 1);
+    SHA256_Update(&sha, oid, strlen(oid) + 1);
+    const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
+    unsigned char *utf8 = NULL;
+    int n = is_canon_type(ASN1_STRING_type(v)) ? ASN1_STRING_to_UTF8(&utf8, v) : -1;
+    if (n >= 0) {
+      SHA256_Update(&sha, "u", 1);
+      hash_canon_value(&sha, utf8, (size_t)n);
+      OPENSSL_free(utf8);
+    } else {
+      int raw = ASN1_STRING_length(v);
+      uint8_t tl[5] = {(uint8_t)ASN1_STRING_type(v), (uint8_t)(raw >> 24), (uint8_t)(raw >> 16), (uint8_t)(raw >> 8),
+                       (uint8_t)raw};
+      SHA256_Update(&sha, tl, sizeof(tl));
+      SHA256_Update(&sha, ASN1_STRING_get0_data(v), (size_t)raw);
+    }
+    SHA256_Update(&sha, "", 1);  // ends the value
+  }
+  ERR_clear_error();
+  SHA256_Final(out, &sha);
 }
 
 static int parse_time(const ASN1_TIME *t, int64_t *out) {
@@ -270,6 +336,55 @@ static void parse_aia(inspect_cert_t *cert) {
   AUTHORITY_INFO_ACCESS_free(aia);
 }
 
+// BoringSSL's X509_get_key_usage and X509_get_extended_key_usage return 0
+// for a certificate it marks invalid, which includes CA:FALSE with a
+// pathLenConstraint (OpenSSL 3, Java and Chromium accept that one): read the
+// extensions themselves then.
+static unsigned raw_key_usage(X509 *x) {
+  ASN1_BIT_STRING *ku = X509_get_ext_d2i(x, NID_key_usage, NULL, NULL);
+  unsigned bits = ku != NULL && ASN1_STRING_length(ku) > 0 ? ASN1_STRING_get0_data(ku)[0] : 0;
+  ASN1_BIT_STRING_free(ku);
+  return bits;
+}
+
+static uint32_t raw_eku(X509 *x) {
+  EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+  uint32_t xku = 0;
+  for (size_t i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku); i++) {
+    switch (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i))) {
+      case NID_server_auth:
+        xku |= XKU_SSL_SERVER;
+        break;
+      case NID_client_auth:
+        xku |= XKU_SSL_CLIENT;
+        break;
+      case NID_anyExtendedKeyUsage:
+        xku |= XKU_ANYEKU;
+        break;
+      default:
+        xku |= XKU_DVCS;  // stands for any other purpose
+        break;
+    }
+  }
+  sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+  return xku;
+}
+
+// has_duplicate_extension returns 1 if an extension occurs twice (RFC 5280
+// 4.2 forbids it; OpenSSL then marks the certificate invalid).
+static int has_duplicate_extension(const X509 *x) {
+  int n = X509_get_ext_count(x);
+  for (int i = 0; i < n; i++) {
+    const ASN1_OBJECT *obj = X509_EXTENSION_get_object(X509_get_ext(x, i));
+    for (int j = i + 1; j < n; j++) {
+      if (OBJ_cmp(obj, X509_EXTENSION_get_object(X509_get_ext(x, j))) == 0) {
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
 static void parse_extensions(inspect_cert_t *cert) {
   inspect_cert_info_t *info = &cert->info;
   X509 *x = cert->x509;
@@ -279,15 +394,18 @@ static void parse_extensions(inspect_cert_t *cert) {
   info->is_ca = (flags & EXFLAG_CA) != 0;
   info->path_len = info->is_ca ? (int)X509_get_pathlen(x) : -1;
   info->has_key_usage = (flags & EXFLAG_KUSAGE) != 0;
-  info->key_usage = info->has_key_usage ? X509_get_key_usage(x) & 0xff : 0;
+  info->key_usage = !info->has_key_usage       ? 0
+                    : info->extensions_invalid ? raw_key_usage(x)
+                                               : X509_get_key_usage(x) & 0xff;
   info->has_eku = (flags & EXFLAG_XKUSAGE) != 0;
   if (info->has_eku) {
-    uint32_t xku = X509_get_extended_key_usage(x);
+    uint32_t xku = info->extensions_invalid ? raw_eku(x) : X509_get_extended_key_usage(x);
     info->eku = ((xku & XKU_SSL_SERVER) ? INSPECT_EKU_SERVER_AUTH : 0) |
                 ((xku & XKU_SSL_CLIENT) ? INSPECT_EKU_CLIENT_AUTH : 0) | ((xku & XKU_ANYEKU) ? INSPECT_EKU_ANY : 0) |
                 ((xku & ~(uint32_t)(XKU_SSL_SERVER | XKU_SSL_CLIENT | XKU_ANYEKU)) ? INSPECT_EKU_OTHER : 0);
   }
   info->has_name_constraints = X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0;
+  cert->duplicate_extension = has_duplicate_extension(x);
   for (int i = 0; (flags & EXFLAG_CRITICAL) && i < X509_get_ext_count(x); i++) {
     X509_EXTENSION *ext = X509_get_ext(x, i);
     if (X509_EXTENSION_get_critical(ext) && !X509_supported_extension(ext)) {

@@ -327,7 +327,11 @@ int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *
   XX(TIMEOUT)                  \
   XX(CHAIN_TOO_LONG)           \
   XX(UNSUPPORTED_CERT)         \
-  XX(UNHANDLED_CRITICAL_EXTENSION)
+  XX(UNHANDLED_CRITICAL_EXTENSION) \
+  XX(INVALID_CA)                   \
+  XX(PATH_LENGTH)                  \
+  XX(KEY_USAGE)                    \
+  XX(POLICY)
 
 // CHAIN_TOO_LONG: the path from a client certificate to its root holds more
 //   CA certificates than the platform allows (ALB and API Gateway mTLS: 4).
@@ -337,6 +341,17 @@ int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *
 // UNHANDLED_CRITICAL_EXTENSION: a certificate carries an extension marked
 //   critical that the verifier does not process (OpenSSL, Node, the JDK and
 //   Chromium all refuse such a certificate).
+// INVALID_CA: a certificate that issues another in the path is not a CA: its
+//   basicConstraints says CA:FALSE, it has none, or it is X.509 v1 (RFC 5280
+//   6.1.4 (k); OpenSSL error 79, Java "this is not a CA certificate").
+// PATH_LENGTH: a CA's pathLenConstraint allows fewer CAs below it than the
+//   path holds; self-issued CAs do not count (RFC 5280 6.1.4 (l), (m)).
+// KEY_USAGE: a CA's keyUsage lacks keyCertSign (RFC 5280 6.1.4 (n)), or the
+//   leaf's keyUsage does not allow what the TLS handshake needs of it
+//   (digitalSignature for ECDHE and TLS 1.3).
+// POLICY: certificate policy processing fails (RFC 5280 6.1.3 (f), 6.1.5
+//   (g)): a requireExplicitPolicy the path's policies do not meet, or a
+//   policy mapping of anyPolicy (Java, Chromium; OpenSSL only when asked).
 
 typedef enum {
 #define INSPECT_REASON_ENUM(name) INSPECT_REASON_##name,
@@ -450,6 +465,10 @@ typedef struct {
   int alert;                  // alert number from the server, -1 for none
   int alert_after_handshake;  // it arrived after our Finished (TLS 1.3 client auth)
   const char *detail;         // e.g. "Connection refused", or NULL
+  // Non-NULL when tlsmirror's own TLS library, not the origin, stopped the
+  // handshake after the origin sent its chain (status is then
+  // INSPECT_HS_OK and the chain is judged as received): what it could not do.
+  const char *own_limit;
 } inspect_handshake_t;
 
 // A second handshake with one parameter changed, made only after a failure

@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "inspect/inspect.h"
 
@@ -30,6 +31,7 @@ struct inspect_cert_st {
   char **dns, **ips;
   char key_desc[32];
   char unhandled_critical[80];  // see inspect_cert_info_t
+  int duplicate_extension;      // an extension occurs twice (RFC 5280 4.2)
 };
 
 // Arena: report-lifetime strings, freed all at once.
@@ -121,6 +123,72 @@ int inspect__leaf_server_eku_ok(const inspect_cert_t *leaf);
 int inspect__path_in_sent_order(const inspect_path_t *path);
 int inspect__path_cas_ok(const inspect_path_t *path);
 int inspect__path_name_constraints_ok(const inspect_path_t *path);
+// RFC 5280 6.1.4 (k)-(n) over the CAs of a path (checks.c). Each returns
+// INSPECT_REASON_OK or its reason, with the failing certificate's index in
+// *at. Verifiers differ on the trust anchor at the top: RFC 5280 and Java's
+// CertPathValidator do not check it, OpenSSL and Chromium apply its
+// constraints (a v1 anchor, or one without basicConstraints, still counts as
+// a CA), and Java's PKIXValidator then requires a v3 anchor to be a CA.
+typedef enum {
+  INSPECT_ANCHOR_UNCHECKED,    // the anchor's extensions are not looked at
+  INSPECT_ANCHOR_BC_OPTIONAL,  // checked, but basicConstraints may be absent (and v1 passes)
+  INSPECT_ANCHOR_BC_REQUIRED,  // checked, and a v3 anchor needs CA:TRUE
+} inspect_anchor_rule_t;
+int inspect__path_is_anchor_at(const inspect_ctx_t *ctx, const inspect_path_t *path, size_t k);
+// INVALID_CA: an issuer in the path that is not a CA (CA:FALSE, no
+// basicConstraints, X.509 v1), the anchor as `anchor` says.
+inspect_reason_t inspect__path_basic_constraints(const inspect_ctx_t *ctx, const inspect_path_t *path,
+                                                 inspect_anchor_rule_t anchor, size_t *at);
+// inspect__path_len_exceeded_at returns 1 if the pathLenConstraint of the CA
+// at `k` allows fewer intermediate CAs below it than the path holds
+// (self-issued ones do not count).
+int inspect__path_len_exceeded_at(const inspect_path_t *path, size_t k);
+// PATH_LENGTH: the first CA from the top whose pathLenConstraint is exceeded
+// (the anchor's only with `anchor`).
+inspect_reason_t inspect__path_length(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor, size_t *at);
+// KEY_USAGE: the first CA from the top whose keyUsage lacks keyCertSign.
+int inspect__ca_key_usage_ok(const inspect_cert_t *ca);
+inspect_reason_t inspect__path_ca_key_usage(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor,
+                                            size_t *at);
+// inspect__path_ca_problem runs the three above in that order (the anchor as
+// `anchor` says) and returns the first problem.
+inspect_reason_t inspect__path_ca_problem(const inspect_ctx_t *ctx, const inspect_path_t *path,
+                                          inspect_anchor_rule_t anchor, size_t *at);
+// inspect__path_store_issuer_inexact returns the index of the first issuer
+// taken from the trust store whose subject matches the name its subordinate
+// gives only as RFC 5280 7.1 compares names (case, spaces, string type), not
+// byte for byte; -1 if none. Chromium's NSS trust store finds CAs by their
+// exact name, so it does not find that one.
+int inspect__path_store_issuer_inexact(const inspect_path_t *path);
+// BAD_EKU: the first CA from the top (the anchor only with `anchor`) whose
+// extended key usage has neither serverAuth nor anyExtendedKeyUsage, which
+// Chromium applies to the whole path.
+inspect_reason_t inspect__path_ca_eku(const inspect_ctx_t *ctx, const inspect_path_t *path, int anchor, size_t *at);
+// inspect__anchor_time_problem returns EXPIRED or NOT_YET_VALID for a trust
+// anchor at the top of `path` outside its validity (Chromium checks a
+// locally trusted root's dates), else OK.
+inspect_reason_t inspect__anchor_time_problem(const inspect_ctx_t *ctx, const inspect_path_t *path);
+// inspect__akid_matches returns 0 when `cert`'s authorityKeyIdentifier names
+// another key or certificate than `issuer` (its key identifier, or its
+// issuer name and serial); OpenSSL and Java then do not take `issuer` as the
+// issuer (RFC 5280 leaves it to path building).
+int inspect__akid_matches(const inspect_cert_t *cert, const inspect_cert_t *issuer);
+// inspect__cn_name_constraint_error checks a leaf without a dNSName SAN whose
+// CN looks like a host name against the DNS subtrees of `nc`, as OpenSSL 3
+// (NAME_CONSTRAINTS_check_CN) and Java do and BoringSSL does not: 0 when it
+// passes, else X509_V_ERR_PERMITTED_VIOLATION (47) or _EXCLUDED_ (48).
+int inspect__cn_name_constraint_error(const inspect_cert_t *leaf, NAME_CONSTRAINTS *nc);
+// inspect__path_policy_error runs RFC 5280 policy processing over the
+// checked certificates (policy.c) with PKIXParameters' defaults, as Java and
+// Chromium do: NULL when it passes, else Java's words, with the index of the
+// certificate where it fails in *at. A mapping of anyPolicy fails always with
+// `any_mapping_always` (Chromium), else only while the policy tree is not
+// NULL (Java's PolicyChecker maps only then).
+const char *inspect__path_policy_error(const inspect_ctx_t *ctx, const inspect_path_t *path, int any_mapping_always,
+                                       size_t *at);
+// KEY_USAGE when the leaf has keyUsage with none of the bits `any_of`
+// (INSPECT_KU_*), else OK.
+inspect_reason_t inspect__leaf_key_usage(const inspect_cert_t *leaf, unsigned any_of);
 // inspect__path_unhandled_critical returns the index of the first checked
 // certificate with an unhandled critical extension, or -1.
 int inspect__path_unhandled_critical(const inspect_ctx_t *ctx, const inspect_path_t *path);
@@ -190,7 +258,8 @@ typedef struct {
 typedef struct {
   inspect_ossl_error_t items[INSPECT_OSSL_MAX_ERRORS];
   size_t num;
-  const inspect_path_t *path;
+  const inspect_path_t *path;  // the chain OpenSSL builds: the context's path, or `cut`
+  inspect_path_t cut;          // that path cut below a CA OpenSSL will not use
 } inspect_ossl_result_t;
 
 typedef struct {

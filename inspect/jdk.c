@@ -32,12 +32,76 @@ static const char *java_sig_name(const inspect_cert_t *cert) {
   }
 }
 
+// check_ca runs KeyChecker's and ConstraintsChecker's checks of the CA at
+// `i` (0 < i < len, the anchor excluded): keyCertSign, then basic
+// constraints (a v1/v2 CA passes only when self-issued right under the
+// anchor), then the pathLenConstraint of every CA above it.
+static const char *check_ca(const inspect_path_t *path, size_t i, size_t len, inspect_reason_t *reason) {
+  const inspect_cert_info_t *info = &path->certs[i]->info;
+  if (!inspect__ca_key_usage_ok(path->certs[i])) {
+    *reason = INSPECT_REASON_KEY_USAGE;
+    return "CA key usage check failed: keyCertSign bit is not set";
+  }
+  int v1_rollover = info->version < 3 && i == len - 1 && info->self_issued;
+  if (!(info->version == 3 ? info->is_ca : v1_rollover)) {
+    *reason = INSPECT_REASON_INVALID_CA;
+    return "basic constraints check failed: this is not a CA certificate";
+  }
+  if (info->self_issued) {
+    return NULL;
+  }
+  int below = 0;  // non-self-issued CAs from this one up to the one constraining it
+  for (size_t j = i + 1; j < len; j++) {
+    below += !path->certs[j - 1]->info.self_issued;
+    int limit = path->certs[j]->info.path_len;
+    if (limit >= 0 && below > limit) {
+      *reason = INSPECT_REASON_PATH_LENGTH;
+      return "basic constraints check failed: pathLenConstraint violated - this cert must be the last cert in the "
+             "certification path";
+    }
+  }
+  return NULL;
+}
+
+// verify_anchor is PKIXValidator.verifyTrustAnchor, run once a path was
+// validated or built: a v3 anchor must be a CA, with keyCertSign if it has a
+// keyUsage. It returns NULL when the anchor passes.
+static const char *verify_anchor(inspect_ctx_t *ctx, const inspect_path_t *path, inspect_reason_t *reason) {
+  if (path->len < 2 || inspect__path_checked_len(ctx, path) != path->len - 1) {
+    return NULL;
+  }
+  const inspect_cert_t *anchor = path->certs[path->len - 1];
+  const inspect_cert_info_t *info = &anchor->info;
+  if (info->version < 3) {
+    return NULL;
+  }
+  const char *what = NULL;
+  if (!info->is_ca) {
+    *reason = INSPECT_REASON_INVALID_CA;
+    what = "is not a CA certificate";
+  } else if (!inspect__ca_key_usage_ok(anchor)) {
+    *reason = INSPECT_REASON_KEY_USAGE;
+    what = "does not have keyCertSign bit set in KeyUsage extension";
+  }
+  return what == NULL ? NULL
+                      : inspect__arena_printf(ctx->arena,
+                                              "sun.security.validator.ValidatorException: TrustAnchor with subject "
+                                              "\"%s\" %s",
+                                              inspect__java_dn(ctx, info->subject), what);
+}
+
 // check_cert runs the CertPathValidator's checkers on the certificate at
 // `i` of `path` (the leaf is 0). It returns NULL when every check passes.
-static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, size_t i, int sha1_restricted,
-                              inspect_reason_t *reason) {
+static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, size_t i, size_t len,
+                              int sha1_restricted, const char *policy, inspect_reason_t *reason) {
   const inspect_cert_t *cert = path->certs[i];
   const inspect_cert_info_t *info = &cert->info;
+  // AlgorithmChecker first: a keyUsage that names none of the bits
+  // digitalSignature..cRLSign allows the key no primitive.
+  if (info->has_key_usage && (info->key_usage & 0xfeu) == 0) {
+    *reason = INSPECT_REASON_KEY_USAGE;
+    return "incorrect KeyUsage extension bits";
+  }
   // The issuer signed with this certificate's signature algorithm; the
   // "jdkCA" SHA-1 rule applies only to chains anchored in the JDK's cacerts.
   if (info->sig_hash == INSPECT_HASH_MD5 || (info->sig_hash == INSPECT_HASH_SHA1 && sha1_restricted)) {
@@ -53,27 +117,32 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
                                  info->key_type == INSPECT_KEY_RSA ? "RSA" : "DSA", info->key_bits, info->subject);
   }
   if (i > 0) {
-    if (info->has_key_usage && !(info->key_usage & INSPECT_KU_KEY_CERT_SIGN)) {
-      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
-      return "CA key usage check failed: keyCertSign bit is not set";
-    }
-    if (!info->is_ca) {
-      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
-      return "basic constraints check failed: this is not a CA certificate";
+    const char *ca = check_ca(path, i, len, reason);
+    if (ca != NULL) {
+      return ca;
     }
   }
-  for (size_t j = i + 1; j < path->len; j++) {
+  // Name constraints of the CAs above, not of the anchor: PKIXValidator makes
+  // TrustAnchors without name constraints.
+  for (size_t j = i + 1; j < len; j++) {
     if (!path->certs[j]->info.has_name_constraints) {
       continue;
     }
     NAME_CONSTRAINTS *nc = X509_get_ext_d2i(path->certs[j]->x509, NID_name_constraints, NULL, NULL);
     int rv = nc != NULL ? NAME_CONSTRAINTS_check(cert->x509, nc) : X509_V_OK;
+    if (rv == X509_V_OK && i == 0) {
+      rv = inspect__cn_name_constraint_error(cert, nc);  // a CN-only leaf's CN as a DNSName
+    }
     NAME_CONSTRAINTS_free(nc);
     ERR_clear_error();
     if (rv != X509_V_OK) {
       *reason = INSPECT_REASON_NAME_CONSTRAINTS;
       return "name constraints check failed";
     }
+  }
+  if (policy != NULL) {  // PolicyChecker, before BasicChecker
+    *reason = INSPECT_REASON_POLICY;
+    return policy;
   }
   if (ctx->in->now < info->not_before || ctx->in->now > info->not_after) {
     *reason = ctx->in->now < info->not_before ? INSPECT_REASON_NOT_YET_VALID : INSPECT_REASON_EXPIRED;
@@ -91,8 +160,11 @@ static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, si
 // PKIXCertPathValidator does, and returns the first failure.
 static const char *validate_path(inspect_ctx_t *ctx, const inspect_path_t *path, size_t len, int sha1_restricted,
                                  inspect_reason_t *reason) {
+  size_t policy_at = 0;
+  const char *policy = inspect__path_policy_error(ctx, path, 0, &policy_at);
   for (size_t k = len; k-- > 0;) {
-    const char *msg = check_cert(ctx, path, k, sha1_restricted, reason);
+    const char *msg = check_cert(ctx, path, k, len, sha1_restricted, policy != NULL && k == policy_at ? policy : NULL,
+                                 reason);
     if (msg != NULL) {
       return msg;
     }
@@ -121,24 +193,62 @@ const char *inspect__jdk_verify(inspect_ctx_t *ctx, inspect_reason_t *reason) {
   const inspect_path_t *path = inspect__path(ctx, 0);
   int sha1_restricted = inspect_trust_is_system(ctx->in->trust);
   const char *msg;
+  if (path->len == 1 && path->end == PATH_END_ANCHORED && path->certs[0]->info.sig_hash != INSPECT_HASH_MD5) {
+    // PKIXValidator.engineValidate returns a trusted leaf as it is: nothing
+    // of it is checked (validity, key usage, EKU, critical extensions). An
+    // MD5 signature still fails the handshake (jdk.tls.disabledAlgorithms).
+    *reason = INSPECT_REASON_OK;
+    return NULL;
+  }
+  size_t checked = inspect__path_checked_len(ctx, path);
   if (uses_validator(ctx)) {
     // The path we built is the chain as sent up to its anchor, which itself
-    // is not validated.
-    msg = validate_path(ctx, path, inspect__path_checked_len(ctx, path), sha1_restricted, reason);
+    // is not validated. The validator tries only the anchors that the top
+    // certificate's authorityKeyIdentifier names (key id, serial).
+    if (checked < path->len && !inspect__akid_matches(path->certs[checked - 1], path->certs[checked])) {
+      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
+      return inspect__arena_printf(ctx->arena, "%sPath does not chain with any of the trust anchors",
+                                   kValidationFailed);
+    }
+    msg = validate_path(ctx, path, checked, sha1_restricted, reason);
     if (msg != NULL) {
       return inspect__arena_printf(ctx->arena, "%s%s", kValidationFailed, msg);
+    }
+    if ((msg = verify_anchor(ctx, path, reason)) != NULL) {
+      return inspect__arena_printf(ctx->arena, "PKIX path validation failed: %s", msg);
     }
   } else {
     if (path->end != PATH_END_ANCHORED) {
       *reason = inspect__path_failure_reason(ctx, path);
       return kBuildFailed;
     }
+    // The builder ends only at an anchor the top certificate's
+    // authorityKeyIdentifier names (below it, the AKI is a mere hint: a
+    // leaf's wrong AKI passes), and refuses an anchor out of its validity.
+    size_t top = path->len - 1;
+    if (checked == top && !inspect__akid_matches(path->certs[top - 1], path->certs[top])) {
+      *reason = INSPECT_REASON_UNTRUSTED_ROOT;
+      return kBuildFailed;
+    }
+    if ((*reason = inspect__anchor_time_problem(ctx, path)) != INSPECT_REASON_OK) {
+      return kBuildFailed;
+    }
     // The builder validates what it finds; a failure leaves it without a path.
     if (validate_path(ctx, path, inspect__path_checked_len(ctx, path), sha1_restricted, reason) != NULL) {
       return kBuildFailed;
     }
+    if ((msg = verify_anchor(ctx, path, reason)) != NULL) {
+      return inspect__arena_printf(ctx->arena, "PKIX path building failed: %s", msg);
+    }
   }
-  // EndEntityChecker for a TLS server.
+  // EndEntityChecker for a TLS server: the key usage a TLS 1.3 or ECDHE
+  // server key needs (authType UNKNOWN or ECDHE_*: digitalSignature), then
+  // the extended key usage. Validator.validate skips it when the leaf is
+  // itself the trust anchor (a chain of one).
+  if (inspect__leaf_key_usage(path->certs[0], INSPECT_KU_DIGITAL_SIGNATURE) != INSPECT_REASON_OK) {
+    *reason = INSPECT_REASON_KEY_USAGE;
+    return "KeyUsage does not allow digital signatures";
+  }
   const inspect_cert_info_t *leaf = &path->certs[0]->info;
   if (leaf->has_eku && !(leaf->eku & (INSPECT_EKU_SERVER_AUTH | INSPECT_EKU_ANY))) {
     *reason = INSPECT_REASON_BAD_EKU;

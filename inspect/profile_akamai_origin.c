@@ -44,6 +44,23 @@ static const char *say_critical(const inspect_rule_failure_t *f) {
                                f->path->certs[k]->info.unhandled_critical, k);
 }
 
+// UNCERTAIN: Akamai does not document these checks; RFC 5280 6.1.4 (the
+// anchor unchecked) and RFC 8446 4.4.2.2 are followed, as any TLS client
+// library does.
+static const char *say_invalid_chain(const inspect_rule_failure_t *f) {
+  size_t at;
+  inspect_reason_t ca = inspect__path_ca_problem(f->ctx, f->path, INSPECT_ANCHOR_UNCHECKED, &at);
+  if (ca == INSPECT_REASON_OK) {
+    ca = INSPECT_REASON_KEY_USAGE;  // the leaf's
+    at = 0;
+  }
+  const char *what = ca == INSPECT_REASON_PATH_LENGTH ? "path length constraint exceeded"
+                     : ca == INSPECT_REASON_KEY_USAGE   ? "key usage not allowed"
+                                                        : "not a CA certificate";
+  return inspect__arena_printf(f->ctx->arena, "The origin certificate chain is invalid (%s in certificate %zu)", what,
+                               at);
+}
+
 static const char *say_name(const inspect_rule_failure_t *f) {
   return inspect__arena_printf(f->ctx->arena,
                                "The origin certificate's CN/SAN does not match the Match CN/SAN To names ({{Origin "
@@ -61,6 +78,7 @@ static const inspect_rule_t kRules[] = {
                  "The origin certificate's CA is not in the Akamai certificate store or the custom CAs you trust"),
     INSPECT_RULE("K5", inspect__path_time_problem, "The origin certificate must not be expired or not yet valid"),
     INSPECT_RULE("K5", inspect__check_server_eku, "The origin certificate is not valid for a TLS server"),
+    {.id = "K5", .check = inspect__check_issuers_are_cas, .say = say_invalid_chain},
     {.id = "K5", .check = inspect__check_critical_extensions, .say = say_critical},
     INSPECT_RULE("K5", inspect__check_name_constraints, "The origin certificate violates its CA's name constraints"),
     {.id = "K3", .check = inspect__check_name_cn_or_san, .say = say_name},

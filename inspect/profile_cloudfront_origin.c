@@ -53,6 +53,9 @@ static const inspect_rule_t kRules[] = {
     INSPECT_RULE("O5", inspect__check_sent_order, INVALID),
     INSPECT_RULE("O3", inspect__path_time_problem, INVALID),
     INSPECT_RULE("O3", inspect__check_server_eku, INVALID),
+    // UNCERTAIN: CloudFront does not document how it checks CAs and key
+    // usage; RFC 5280 6.1.4 (the anchor unchecked) and RFC 8446 4.4.2.2 (a
+    // leaf's keyUsage must allow digitalSignature) are followed.
     INSPECT_RULE("O3", inspect__check_issuers_are_cas, INVALID),
     INSPECT_RULE("O3", inspect__check_critical_extensions, INVALID),
     INSPECT_RULE("O3", inspect__check_name_constraints, INVALID),

@@ -47,7 +47,12 @@ static const inspect_rule_t kRules[] = {
     INSPECT_RULE("V1", inspect__path_time_problem, INVALID),
     INSPECT_RULE("V1", inspect__check_server_eku, INVALID),
     // UNCERTAIN whether ACM refuses the import; every viewer refuses the
-    // certificate, so the distribution cannot use it either way.
+    // certificate, so the distribution cannot use it either way. Likewise an
+    // issuer that is not a CA, an exceeded pathLen, or a CA without
+    // keyCertSign (RFC 5280 6.1.4; every browser refuses them), and a leaf
+    // whose keyUsage lacks digitalSignature (RFC 8446 4.4.2.2; Chrome:
+    // ERR_SSL_KEY_USAGE_INCOMPATIBLE).
+    INSPECT_RULE("V1", inspect__check_issuers_are_cas, INVALID),
     INSPECT_RULE("V1", inspect__check_critical_extensions, INVALID),
     INSPECT_RULE("V1", inspect__check_name_constraints, INVALID),
     INSPECT_RULE("V1", inspect__check_no_sha1_signature, INVALID),

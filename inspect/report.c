@@ -96,6 +96,9 @@ static void diagnose_handshake(inspect_ctx_t *ctx, inspect_report_t *r) {
                                           inspect_alert_name(hs->alert), hs->alert,
                                           hs->alert == 116 ? ": it requires a client certificate (mTLS)" : ""));
       }
+      if (hs->own_limit != NULL) {
+        add_finding(r, "TLSMIRROR_LIMIT", INSPECT_SEVERITY_WARNING, -1, hs->own_limit);
+      }
       break;
     case INSPECT_HS_NONE:
       break;
@@ -410,21 +413,28 @@ static const char *expand(inspect_ctx_t *ctx, const char *tmpl) {
   return out;
 }
 
+// with_own_limit adds to an effect what tlsmirror's own TLS library could
+// not do on this connection, so that the origin is not blamed for it.
+static const char *with_own_limit(inspect_ctx_t *ctx, const char *effect) {
+  const char *limit = ctx->in->handshake.own_limit;
+  return limit == NULL ? effect
+                       : inspect__arena_printf(ctx->arena, "%s (tlsmirror's own limit, not the origin's fault: %s.)",
+                                               effect, limit);
+}
+
 void inspect__verdict_accept(inspect_ctx_t *ctx, inspect_verdict_t *out, const char *effect) {
-  (void)ctx;
   out->accept = 1;
   out->reason = INSPECT_REASON_OK;
   out->message = "OK";
-  out->effect = effect;
+  out->effect = with_own_limit(ctx, effect);
 }
 
 void inspect__verdict_reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *message,
                              const char *effect) {
-  (void)ctx;
   out->accept = 0;
   out->reason = reason;
   out->message = message;
-  out->effect = effect;
+  out->effect = with_own_limit(ctx, effect);
 }
 
 // reject_words rejects with a template message and effect (see

@@ -83,8 +83,9 @@ inspect_reason_t inspect__check_server_eku(inspect_ctx_t *ctx, const inspect_pat
 }
 
 inspect_reason_t inspect__check_issuers_are_cas(inspect_ctx_t *ctx, const inspect_path_t *path) {
-  (void)ctx;
-  return inspect__path_cas_ok(path) ? INSPECT_REASON_OK : INSPECT_REASON_UNTRUSTED_ROOT;
+  size_t at;
+  inspect_reason_t ca = inspect__path_ca_problem(ctx, path, INSPECT_ANCHOR_UNCHECKED, &at);
+  return ca != INSPECT_REASON_OK ? ca : inspect__leaf_key_usage(path->certs[0], INSPECT_KU_DIGITAL_SIGNATURE);
 }
 
 inspect_reason_t inspect__check_critical_extensions(inspect_ctx_t *ctx, const inspect_path_t *path) {

@@ -24,6 +24,7 @@ typedef struct {
   int alert;
   int handshake_done;
   int alert_after_handshake;
+  inspect_chain_t *sent;  // the chain read from the origin's Certificate message
 } probe_state_t;
 
 static int g_state_index = -1;
@@ -42,6 +43,42 @@ static enum ssl_verify_result_t record_chain(SSL *ssl, uint8_t *out_alert) {
     inspect_chain_add_sent(st->result->chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
   }
   return ssl_verify_ok;  // record, never reject: inspect judges
+}
+
+// on_message keeps the chain of the origin's Certificate message. BoringSSL
+// checks the leaf's key usage while it processes that message (TLS 1.3:
+// KEY_USAGE_BIT_INCORRECT for a leaf without digitalSignature), before the
+// verify callback runs; the chain is then known only from here.
+static void on_message(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg) {
+  (void)version;
+  (void)arg;
+  const uint8_t *msg = buf;
+  probe_state_t *st = SSL_get_ex_data(ssl, g_state_index);
+  if (write_p || content_type != SSL3_RT_HANDSHAKE || len == 0 || msg[0] != SSL3_MT_CERTIFICATE ||
+      inspect_chain_num(st->sent) > 0) {
+    return;
+  }
+  size_t n = 0;
+  tls_certificate_msg_parse(msg, len, SSL_version(ssl) >= TLS1_3_VERSION, st->sent, &n);
+}
+
+// own_limit turns a handshake that tlsmirror's own BoringSSL aborted after
+// the origin sent its chain (which clients built on other libraries accept
+// or judge themselves) into a completed one with that chain, saying so.
+static void own_limit(probe_state_t *st, uint32_t packed, tls_probe_result_t *out) {
+  if (ERR_GET_LIB(packed) != ERR_LIB_SSL || ERR_GET_REASON(packed) != SSL_R_KEY_USAGE_BIT_INCORRECT ||
+      st->alert >= 0 || inspect_chain_num(out->chain) > 0 || inspect_chain_num(st->sent) == 0) {
+    return;
+  }
+  inspect_chain_free(out->chain);
+  out->chain = st->sent;
+  st->sent = NULL;
+  out->handshake.status = INSPECT_HS_OK;
+  snprintf(out->limit, sizeof(out->limit),
+           "tlsmirror's BoringSSL refuses a leaf whose key usage lacks digitalSignature (KEY_USAGE_BIT_INCORRECT) "
+           "and stopped the handshake there; the chain was read from the origin's Certificate message and is "
+           "judged as each client would");
+  out->handshake.own_limit = out->limit;
 }
 
 static void on_info(const SSL *ssl, int where, int value) {
@@ -148,8 +185,15 @@ int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out) {
     close(fd);
     return TLS_ENOMEM;
   }
-  probe_state_t st = {out, -1, 0, 0};
+  probe_state_t st = {out, -1, 0, 0, inspect_chain_new()};
+  if (st.sent == NULL) {
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    close(fd);
+    return TLS_ENOMEM;
+  }
   SSL_set_ex_data(ssl, g_state_index, &st);
+  SSL_set_msg_callback(ssl, on_message);
   SSL_set_min_proto_version(ssl, TLS1_2_VERSION);
   SSL_set_max_proto_version(ssl, TLS1_3_VERSION);
   if (cfg->spec != NULL) {
@@ -196,8 +240,11 @@ int tls_probe_run(const tls_probe_config_t *cfg, tls_probe_result_t *out) {
     }
     ERR_clear_error();
   } else {
+    uint32_t packed = ERR_peek_error();
     classify(ssl, ssl_err, &st, timed_out, out);
+    own_limit(&st, packed, out);
   }
+  inspect_chain_free(st.sent);
   SSL_free(ssl);
   SSL_CTX_free(ctx);
   close(fd);

@@ -47,7 +47,8 @@ extern "C" {
   XX(EXISTS, -20014, "a mirror CA already exists there: use it, or remove the directory to start over") \
   XX(NO_CA, -20015, "no mirror CA in the directory: run 'tlsmirror ca init' first") \
   XX(HELLO, -20016, "malformed ClientHello: a length or list runs past the end of its data")   \
-  XX(NO_OFFER, -20017, "BoringSSL can offer none of what the client offered (suites, groups or signature algorithms)")
+  XX(NO_OFFER, -20017, "BoringSSL can offer none of what the client offered (suites, groups or signature algorithms)") \
+  XX(CERT_MSG, -20018, "malformed Certificate message: a length or list runs past the end of its data")
 
 typedef enum {
   TLS_OK = 0,
@@ -209,7 +210,17 @@ typedef struct {
   int cert_requested;      // the origin sent a CertificateRequest
   int client_cert_sent;
   uint16_t version_id, cipher_id, group_id;  // what it chose, as IANA values (0: no handshake, unknown)
+  char limit[320];         // handshake.own_limit points here when set
 } tls_probe_result_t;
+
+// tls_certificate_msg_parse reads a TLS Certificate handshake message
+// (`msg` with its 4-byte header, as SSL_set_msg_callback gives it): in TLS
+// 1.3 (`tls13`) a request context, then per entry a u24 certificate and u16
+// extensions; in TLS 1.2 a u24 list of u24 certificates. It appends each
+// certificate that parses as X.509 to `out` and counts the entries in
+// `*out_num`. Returns TLS_OK, TLS_ECERT_MSG for a malformed message, or an
+// INSPECT_E* code from inspect_chain_add_der (ENOMEM, TOO_MANY_CERTS).
+int tls_certificate_msg_parse(const uint8_t *msg, size_t len, int tls13, inspect_chain_t *out, size_t *out_num);
 
 // tls_probe_run connects and handshakes. It returns TLS_OK when a verdict
 // can be given (even for a failed handshake, described in `out->handshake`)

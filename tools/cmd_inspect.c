@@ -309,6 +309,8 @@ static void print_json(const inspect_args_t *args, const char *target_desc, cons
       inspect_buf_json_string(&out, retry->status == INSPECT_HS_OK ? NULL : retry->detail);
       inspect_buf_puts(&out, "}");
     }
+    inspect_buf_puts(&out, ",\"tlsmirror_limit\":");
+    inspect_buf_json_string(&out, hs->own_limit);
     inspect_buf_puts(&out, "}");
   }
   inspect_buf_puts(&out, ",\"chain\":");

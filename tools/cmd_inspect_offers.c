@@ -73,7 +73,7 @@ static void offer_from(const inspect_hello_spec_t *spec, const tls_offer_result_
   };
   memset(o, 0, sizeof(*o));
   o->spec = spec;
-  o->handshake = (inspect_handshake_t){kStatus[r->outcome], r->alert, 0, r->detail};
+  o->handshake = (inspect_handshake_t){.status = kStatus[r->outcome], .alert = r->alert, .detail = r->detail};
   // A refusal after a ServerHello (a TLS 1.2 flight ending in an alert)
   // keeps what the origin had chosen: the refusal came later.
   if (o->handshake.status == INSPECT_HS_OK || r->cipher != 0) {

@@ -93,7 +93,7 @@ ParameterizedTest(offer_case_t *c, handshake_verdict, offers) {
   const inspect_profile_t *profile = inspect_profile_find(c->profile);
   cr_assert_not_null(profile);
   inspect_offer_t offer = {inspect_profile_hello(profile),
-                           {c->status, c->alert, 0, c->status == INSPECT_HS_OK ? NULL : "alert from the origin"},
+                           {.status = c->status, .alert = c->alert, .detail = c->status == INSPECT_HS_OK ? NULL : "alert from the origin"},
                            c->version,
                            c->cipher,
                            c->group,
@@ -133,7 +133,7 @@ Test(handshake_verdict, no_offer_keeps_own) {
   inspect_input_t in;
   t_input(&in, chain, trust, "good.lab.test", 1, T_NOW);
   in.handshake.status = INSPECT_HS_OK;
-  inspect_offer_t refused = {inspect_hello_spec_find("cloudfront-origin"), {INSPECT_HS_ALERT, 40, 0, "x"}, 0, 0, 0,
+  inspect_offer_t refused = {inspect_hello_spec_find("cloudfront-origin"), {.status = INSPECT_HS_ALERT, .alert = 40, .detail = "x"}, 0, 0, 0,
                              NULL, NULL, NULL};
   in.offers = &refused;
   in.num_offers = 1;
@@ -174,9 +174,9 @@ ParameterizedTest(sni_case_t *c, handshake_verdict, sni_cause) {
   inspect_trust_t *trust = t_lab_trust();
   inspect_input_t in;
   t_input(&in, empty, trust, "sni-required.lab.test", 0, T_NOW);
-  in.handshake = (inspect_handshake_t){INSPECT_HS_ALERT, 40, 0, "SSLV3_ALERT_HANDSHAKE_FAILURE"};
-  inspect_retry_t retry = {"sni-required.lab.test", {c->retry_status, c->retry_status == INSPECT_HS_OK ? -1 : 40, 0,
-                                                     NULL},
+  in.handshake = (inspect_handshake_t){.status = INSPECT_HS_ALERT, .alert = 40, .detail = "SSLV3_ALERT_HANDSHAKE_FAILURE"};
+  inspect_retry_t retry = {"sni-required.lab.test", {.status = c->retry_status,
+                                                     .alert = c->retry_status == INSPECT_HS_OK ? -1 : 40},
                            c->retry_status == INSPECT_HS_OK ? chain : empty};
   in.with_sni = &retry;
   inspect_report_t *r = t_report(&in, NULL);

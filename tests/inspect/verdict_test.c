@@ -48,13 +48,11 @@ typedef struct {
 // Scenarios tlsmirror is known to get wrong until phase 2 of issue 15: the
 // test reports their mismatches instead of failing, and fails once one of
 // them passes (remove it from this list then).
-static const char *const kKnownWrong[] = {"pathlen-exceeded",        "ca-without-keycertsign",
-                                         "intermediate-not-ca",     "intermediate-no-basic-constraints",
-                                         "name-constraint-cn-only", "policy-required"};
+static const char *const kKnownWrong[] = {NULL};  // none left after phase 2
 
 static int is_known_wrong(const char *scenario) {
   for (size_t i = 0; i < sizeof(kKnownWrong) / sizeof(kKnownWrong[0]); i++) {
-    if (strcmp(kKnownWrong[i], scenario) == 0) {
+    if (kKnownWrong[i] != NULL && strcmp(kKnownWrong[i], scenario) == 0) {
       return 1;
     }
   }
@@ -141,18 +139,23 @@ ParameterizedTestParameters(verdict, lab_scenarios) {
       // tests/tools/inspect_fidelity_test.py for the first three); apigateway
       // is Java's PKIX. Node reports OpenSSL's last error: the missing
       // keyCertSign as such (32), where s_client stops at the first (79).
-      {"pathlen-exceeded", 0, {PATHLEN, PATHLEN, PATHLEN, PATHLEN, TBD, TBD, PATHLEN, TBD}},
-      {"pathlen-exceeded", 1, {PATHLEN, PATHLEN, PATHLEN, PATHLEN, TBD, NOCERT, PATHLEN, TBD}},
-      {"ca-without-keycertsign", 0, {BADCA, KU, KU, KU, TBD, TBD, KU, TBD}},
-      {"ca-without-keycertsign", 1, {BADCA, KU, KU, KU, TBD, NOCERT, KU, TBD}},
-      {"intermediate-not-ca", 0, {BADCA, BADCA, BADCA, BADCA, TBD, TBD, BADCA, TBD}},
-      {"intermediate-not-ca", 1, {BADCA, BADCA, BADCA, BADCA, TBD, NOCERT, BADCA, TBD}},
-      {"intermediate-no-basic-constraints", 0, {BADCA, BADCA, BADCA, BADCA, TBD, TBD, BADCA, TBD}},
-      {"intermediate-no-basic-constraints", 1, {BADCA, BADCA, BADCA, BADCA, TBD, NOCERT, BADCA, TBD}},
-      {"name-constraint-cn-only", 0, {NC, NC, NC, NOSAN, TBD, TBD, NC, TBD}},
-      {"name-constraint-cn-only", 1, {NC, NC, NC, NOSAN, TBD, NOCERT, NC, TBD}},
-      {"policy-required", 0, {OK, OK, POLICY, POLICY, TBD, TBD, POLICY, TBD}},
-      {"policy-required", 1, {OK, OK, POLICY, POLICY, TBD, NOCERT, POLICY, TBD}},
+      {"pathlen-exceeded", 0, {PATHLEN, PATHLEN, PATHLEN, PATHLEN, PATHLEN, PATHLEN, PATHLEN, PATHLEN}},
+      {"pathlen-exceeded", 1, {PATHLEN, PATHLEN, PATHLEN, PATHLEN, PATHLEN, NOCERT, PATHLEN, PATHLEN}},
+      {"ca-without-keycertsign", 0, {BADCA, KU, KU, KU, KU, KU, KU, KU}},
+      {"ca-without-keycertsign", 1, {BADCA, KU, KU, KU, KU, NOCERT, KU, KU}},
+      {"intermediate-not-ca", 0, {BADCA, BADCA, BADCA, BADCA, BADCA, BADCA, BADCA, BADCA}},
+      {"intermediate-not-ca", 1, {BADCA, BADCA, BADCA, BADCA, BADCA, NOCERT, BADCA, BADCA}},
+      {"intermediate-no-basic-constraints", 0, {BADCA, BADCA, BADCA, BADCA, BADCA, BADCA, BADCA, BADCA}},
+      {"intermediate-no-basic-constraints", 1, {BADCA, BADCA, BADCA, BADCA, BADCA, NOCERT, BADCA, BADCA}},
+      // RFC 5280 applies DNS name constraints to dNSName SANs only; OpenSSL
+      // and Java also check a CN-only leaf's CN. CloudFront and Akamai do not
+      // document it (UNCERTAIN): RFC 5280, and their CN match accepts.
+      {"name-constraint-cn-only", 0, {NC, NC, NC, NOSAN, OK, NOSAN, NC, OK}},
+      {"name-constraint-cn-only", 1, {NC, NC, NC, NOSAN, OK, NOCERT, NC, OK}},
+      // CloudFront and Akamai do not document policy processing (UNCERTAIN):
+      // like curl and most TLS libraries by default, they do none.
+      {"policy-required", 0, {OK, OK, POLICY, POLICY, OK, OK, POLICY, OK}},
+      {"policy-required", 1, {OK, OK, POLICY, POLICY, OK, NOCERT, POLICY, OK}},
   };
   return cr_make_param_array(scenario_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -257,6 +260,63 @@ Test(verdict, table_covers_the_catalogue) {
   }
 }
 
+// The lab's offline fixtures (chains BoringSSL will not serve), judged as
+// files: OpenSSL and Node check a leaf's key usage only against a TLS key
+// exchange (keyAgreement passes); Java's EndEntityChecker and Chrome's
+// BoringSSL need digitalSignature for a TLS 1.3 signature, and the platform
+// profiles follow RFC 8446 4.4.2.2 (apigateway is Java).
+typedef struct {
+  char scenario[40];
+  char expect[T_NUM_PROFILES][32];
+} offline_case_t;
+
+ParameterizedTestParameters(verdict, lab_offline) {
+  static offline_case_t cases[] = {
+      {"ecdsa-leaf-no-digitalsignature", {OK, OK, KU, KU, KU, KU, KU, KU}},
+  };
+  return cr_make_param_array(offline_case_t, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(offline_case_t *c, verdict, lab_offline) {
+  size_t index = lab_offline_count();
+  for (size_t i = 0; i < lab_offline_count(); i++) {
+    if (strcmp(lab_offline_get(i)->name, c->scenario) == 0) {
+      index = i;
+    }
+  }
+  cr_assert_lt(index, lab_offline_count(), "%s is not an offline fixture", c->scenario);
+  const lab_scenario_t *s = lab_offline_get(index);
+  size_t n = 0;
+  CRYPTO_BUFFER *const *certs = lab_offline_get0_chain(t_lab(), index, &n);
+  inspect_chain_t *chain = t_chain_new(certs, n);
+  inspect_trust_t *trust = t_lab_trust();
+  inspect_input_t in;
+  t_input(&in, chain, trust, s->host, 1, T_NOW);
+  inspect_report_t *r = t_report(&in, NULL);
+  for (size_t p = 0; p < T_NUM_PROFILES; p++) {
+    const inspect_verdict_t *v = inspect_report_get0_verdict(r, p);
+    cr_expect_str_eq(inspect_reason_name(v->reason), c->expect[p], "%s %s: %s", c->scenario, t_profiles[p],
+                     v->message);
+  }
+  cr_expect_str_eq(c->expect[0], s->expect_openssl, "%s: the openssl column disagrees with lab.c", c->scenario);
+  inspect_report_free(r);
+  inspect_chain_free(chain);
+  inspect_trust_free(trust);
+}
+
+// Every offline fixture is in that table.
+Test(verdict, offline_table_covers_the_fixtures) {
+  struct criterion_test_params params = CR_IDENTIFIER_(verdict, lab_offline, param)();
+  const offline_case_t *cases = params.params;
+  for (size_t i = 0; i < lab_offline_count(); i++) {
+    int found = 0;
+    for (size_t k = 0; k < params.length; k++) {
+      found |= strcmp(cases[k].scenario, lab_offline_get(i)->name) == 0;
+    }
+    cr_assert(found, "offline fixture %s is missing from the table", lab_offline_get(i)->name);
+  }
+}
+
 // In the platform's own words: the message of a rejecting verdict contains
 // the phrase each platform documents for that failure.
 typedef struct {
@@ -308,6 +368,28 @@ ParameterizedTestParameters(verdict, platform_words) {
       {"unknown-critical-extension", "java", "CertPathValidatorException: unrecognized critical extension(s)"},
       {"unknown-critical-extension", "browser", "NET::ERR_CERT_INVALID"},
       {"unknown-critical-extension", "akamai-origin", "1.3.6.1.4.1.32473.1 in certificate 0"},
+      // Path validation (issue 15), checked against the real clients by
+      // tests/tools/inspect_fidelity_test.py and tools/difftest.
+      {"pathlen-exceeded", "openssl", "path length constraint exceeded (X509 error 25 at depth 2)"},
+      {"pathlen-exceeded", "node", "path length constraint exceeded (code PATH_LENGTH_EXCEEDED)"},
+      {"pathlen-exceeded", "java", "CertPathValidatorException: basic constraints check failed: pathLenConstraint "
+                                   "violated - this cert must be the last cert in the certification path"},
+      {"pathlen-exceeded", "browser", "NET::ERR_CERT_INVALID"},
+      {"pathlen-exceeded", "cloudfront-origin", "expired, invalid, self-signed"},
+      {"pathlen-exceeded", "akamai-origin", "path length constraint exceeded in certificate 2"},
+      {"ca-without-keycertsign", "openssl", "invalid CA certificate (X509 error 79 at depth 1)"},
+      {"ca-without-keycertsign", "node", "key usage does not include certificate signing (code UNSPECIFIED)"},
+      {"ca-without-keycertsign", "java", "CA key usage check failed: keyCertSign bit is not set"},
+      {"intermediate-not-ca", "openssl", "invalid CA certificate (X509 error 79 at depth 1)"},
+      {"intermediate-not-ca", "node", "unsuitable certificate purpose (code INVALID_PURPOSE)"},
+      {"intermediate-not-ca", "java", "basic constraints check failed: this is not a CA certificate"},
+      {"intermediate-not-ca", "apigateway", "basic constraints check failed: this is not a CA certificate"},
+      {"intermediate-not-ca", "cloudfront-viewer", "InvalidViewerCertificate"},
+      {"intermediate-no-basic-constraints", "node", "invalid CA certificate (code INVALID_CA)"},
+      {"policy-required", "java", "CertPathValidatorException: non-null policy tree required and policy tree is null"},
+      {"policy-required", "apigateway", "non-null policy tree required and policy tree is null"},
+      {"name-constraint-cn-only", "openssl", "permitted subtree violation (X509 error 47 at depth 0)"},
+      {"name-constraint-cn-only", "java", "CertPathValidatorException: name constraints check failed"},
   };
   return cr_make_param_array(words_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }

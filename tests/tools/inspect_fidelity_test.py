@@ -18,28 +18,7 @@ sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
 import e2e  # noqa: E402
 
 # (scenario, client) -> what tlsmirror gets wrong there, until phase 2 of issue 15.
-KNOWN_WRONG = {
-    ("pathlen-exceeded", "openssl"): "reason UNTRUSTED_ROOT, not PATH_LENGTH",
-    ("pathlen-exceeded", "node"): "reason UNTRUSTED_ROOT, not PATH_LENGTH",
-    ("pathlen-exceeded", "java"): "accepts; Java: basic constraints check failed: pathLenConstraint violated",
-    ("ca-without-keycertsign", "openssl"): "accepts; OpenSSL: 79 invalid CA certificate",
-    ("ca-without-keycertsign", "node"): "accepts; Node: key usage does not include certificate signing",
-    ("ca-without-keycertsign", "java"): "reason UNTRUSTED_ROOT, not KEY_USAGE",
-    ("intermediate-not-ca", "openssl"): "reason UNTRUSTED_ROOT, not INVALID_CA",
-    ("intermediate-not-ca", "node"): "reason UNTRUSTED_ROOT, not INVALID_CA; Node's words are INVALID_PURPOSE",
-    ("intermediate-not-ca", "java"): "reason UNTRUSTED_ROOT, not INVALID_CA",
-    ("intermediate-no-basic-constraints", "openssl"): "reason UNTRUSTED_ROOT, not INVALID_CA",
-    ("intermediate-no-basic-constraints", "node"): "reason UNTRUSTED_ROOT, not INVALID_CA",
-    ("intermediate-no-basic-constraints", "java"): "reason UNTRUSTED_ROOT, not INVALID_CA",
-    ("name-constraint-cn-only", "openssl"): "accepts; OpenSSL checks the CN against name constraints (47)",
-    ("name-constraint-cn-only", "node"): "accepts; Node: permitted subtree violation",
-    ("name-constraint-cn-only", "java"): "accepts; Java: name constraints check failed",
-    ("policy-required", "java"): "accepts; Java: non-null policy tree required and policy tree is null",
-    ("ecdsa-leaf-no-digitalsignature", "openssl"): "PROTOCOL_MISMATCH: tlsmirror's BoringSSL refuses the leaf",
-    ("ecdsa-leaf-no-digitalsignature", "node"): "PROTOCOL_MISMATCH: tlsmirror's BoringSSL refuses the leaf",
-    ("ecdsa-leaf-no-digitalsignature", "java"): "PROTOCOL_MISMATCH, not KEY_USAGE (KeyUsage does not allow "
-                                                "digital signatures)",
-}
+KNOWN_WRONG = {}  # none left after phase 2
 # Where a client's words name no single cause, the reason they stand for here.
 REASON = {("intermediate-not-ca", "node"): "INVALID_CA"}  # Node says INVALID_PURPOSE for a CA:FALSE issuer
 

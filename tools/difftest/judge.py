@@ -16,13 +16,16 @@ import threading
 # and BAD_SIGNATURE / MALFORMED / UNSUPPORTED for what tlsmirror has no code for yet.
 ANY_CHAIN = None  # the words do not say why
 
+# OpenSSL's 26 (unsuitable certificate purpose) on a CA is check_ssl_ca
+# failing, i.e. the CA itself is invalid (CA:FALSE, no basicConstraints, v1):
+# Node reports it last for such an intermediate, after 79.
 OPENSSL = {  # X509_V_ERR_* (openssl/x509_vfy.h, 3.0) -> reasons
     2: {"MISSING_INTERMEDIATE", "UNTRUSTED_ROOT"}, 4: {"BAD_SIGNATURE"}, 6: {"UNSUPPORTED", "MALFORMED"},
     7: {"BAD_SIGNATURE", "MISSING_INTERMEDIATE"}, 9: {"NOT_YET_VALID"}, 10: {"EXPIRED"},
     13: {"MALFORMED"}, 14: {"MALFORMED"}, 18: {"SELF_SIGNED"}, 19: {"UNTRUSTED_ROOT"},
     20: {"MISSING_INTERMEDIATE", "UNTRUSTED_ROOT"}, 21: {"MISSING_INTERMEDIATE"},
     22: {"CHAIN_TOO_LONG", "UNTRUSTED_ROOT"},
-    24: {"UNSUPPORTED", "MALFORMED"}, 25: {"PATH_LENGTH"}, 26: {"BAD_EKU", "KEY_USAGE"}, 27: {"UNTRUSTED_ROOT"},
+    24: {"UNSUPPORTED", "MALFORMED"}, 25: {"PATH_LENGTH"}, 26: {"BAD_EKU", "KEY_USAGE", "INVALID_CA"}, 27: {"UNTRUSTED_ROOT"},
     28: {"UNTRUSTED_ROOT"}, 29: {"MISSING_INTERMEDIATE"}, 30: {"MISSING_INTERMEDIATE"}, 31: {"MISSING_INTERMEDIATE"},
     32: {"KEY_USAGE"}, 34: {"UNHANDLED_CRITICAL_EXTENSION"}, 37: {"INVALID_CA"}, 39: {"KEY_USAGE"},
     41: {"MALFORMED"}, 42: {"POLICY"}, 43: {"POLICY"}, 47: {"NAME_CONSTRAINTS"}, 48: {"NAME_CONSTRAINTS"},
@@ -63,6 +66,8 @@ JAVA = [  # substring of the exception message -> reasons (first match wins)
     ("policy", {"POLICY"}),
     ("Policy", {"POLICY"}),
     ("signature check failed", {"BAD_SIGNATURE"}),
+    # No trust anchor fits the top certificate (e.g. its authorityKeyIdentifier names another key).
+    ("Path does not chain with any of the trust anchors", {"UNTRUSTED_ROOT", "MISSING_INTERMEDIATE"}),
     ("Signature does not match", {"BAD_SIGNATURE"}),
     ("Received fatal alert", HANDSHAKE),
     ("No appropriate protocol", HANDSHAKE),

@@ -1,0 +1,37 @@
+// The certificates of a TLS Certificate handshake message, read from the
+// message itself (SSL_set_msg_callback gives it before BoringSSL checks
+// anything of the leaf), so that a chain BoringSSL refuses is still judged.
+
+#include <openssl/bytestring.h>
+
+#include "tls/tls_internal.h"
+
+int tls_certificate_msg_parse(const uint8_t *msg, size_t len, int tls13, inspect_chain_t *out, size_t *out_num) {
+  CBS cbs, body, context, list;
+  uint8_t type;
+  *out_num = 0;
+  CBS_init(&cbs, msg, len);
+  if (!CBS_get_u8(&cbs, &type) || type != SSL3_MT_CERTIFICATE || !CBS_get_u24_length_prefixed(&cbs, &body) ||
+      CBS_len(&cbs) != 0) {
+    return TLS_ECERT_MSG;
+  }
+  if ((tls13 && !CBS_get_u8_length_prefixed(&body, &context)) || !CBS_get_u24_length_prefixed(&body, &list) ||
+      CBS_len(&body) != 0) {
+    return TLS_ECERT_MSG;
+  }
+  while (CBS_len(&list) > 0) {
+    CBS cert, extensions;
+    if (!CBS_get_u24_length_prefixed(&list, &cert) || CBS_len(&cert) == 0 ||
+        (tls13 && !CBS_get_u16_length_prefixed(&list, &extensions))) {
+      return TLS_ECERT_MSG;
+    }
+    // A certificate that does not parse is left out, as the probe's verify
+    // callback does: the verdict then reports what is missing.
+    int err = inspect_chain_add_der(out, CBS_data(&cert), CBS_len(&cert));
+    if (err == INSPECT_ENOMEM || err == INSPECT_ETOO_MANY_CERTS) {
+      return err;
+    }
+    (*out_num)++;
+  }
+  return TLS_OK;
+}
