@@ -163,10 +163,7 @@ ParameterizedTestParameters(verdict, lab_scenarios) {
 // lab_handshake models how the lab origin answers; it returns the chain a
 // client receives (NULL when the handshake fails before the Certificate).
 static inspect_chain_t *lab_handshake(const char *scenario, int no_sni, inspect_handshake_t *hs) {
-  hs->status = INSPECT_HS_OK;
-  hs->alert = -1;
-  hs->alert_after_handshake = 0;
-  hs->detail = NULL;
+  *hs = (inspect_handshake_t){.status = INSPECT_HS_OK, .alert = -1};
   if (strcmp(scenario, "sni-required") == 0 && no_sni) {
     hs->status = INSPECT_HS_ALERT;
     hs->alert = 40;  // handshake_failure
