@@ -167,6 +167,7 @@ static inspect_chain_t *lab_handshake(const char *scenario, int no_sni, inspect_
   hs->alert = -1;
   hs->alert_after_handshake = 0;
   hs->detail = NULL;
+  hs->own_limit = NULL;
   if (strcmp(scenario, "sni-required") == 0 && no_sni) {
     hs->status = INSPECT_HS_ALERT;
     hs->alert = 40;  // handshake_failure
