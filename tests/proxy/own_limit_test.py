@@ -8,7 +8,8 @@ before its verify callback. Through the proxy the record still holds the
 chain (read from the origin's Certificate message), says the origin leg's
 handshake was ok, blames `tlsmirror`, judges openssl/node accept and
 java/browser reject, and its summary names tlsmirror's own limit; the client
-gets tlsmirror's 502 saying so. The same origin with the lab's ordinary leaf
+gets tlsmirror's 502 saying so (with --as akamai-origin, Akamai's page: that
+platform refuses the leaf too). The same origin with the lab's ordinary leaf
 is relayed as before."""
 
 import os
@@ -103,6 +104,21 @@ for r in recs:
             and "OpenSSL/curl and Node accept" in summary and "java (KEY_USAGE)" in summary
             and "browser (KEY_USAGE)" in summary and not re.search(r"The origin failed|handshake failure", summary),
             f"the summary does not name tlsmirror's own limit: {summary}")
+f.check(proxy.stop() == 0, "the proxy exits 0 on SIGTERM")
+
+# --as akamai-origin (which offers TLS 1.3, unlike CloudFront to its origins):
+# Akamai refuses such a leaf too (RFC 8446), so the client gets Akamai's page
+# and the record blames Akamai, on the chain.
+proxy = e2e.Proxy(f"{host}:{port}", "--as", "akamai-origin", name="ownlimit-as", trust=lab.root,
+                  ca_dir=os.path.join(e2e.TMP, "ownlimit-ca"))
+via = e2e.curl(proxy.port, host, proxy.root)
+f.check(via[0] == "OK" and via[2].stdout.startswith("HTTP/1.1 503") and "Server: AkamaiGHost" in via[2].stdout,
+        f"--as akamai-origin: {via[:2]} {via[2].stdout[:120]!r}")
+for r in proxy.records(at_least=1):
+    t = r["tlsmirror"]
+    f.check(t["rejected_by"] == "akamai-origin" and "KEY_USAGE" in t["summary"],
+            f"--as akamai-origin: rejected_by {t['rejected_by']}: {t['summary']}")
+    f.check(len(r["tls"]["server"].get("certificate_chain", [])) == num, "--as: the record holds the chain")
 f.check(proxy.stop() == 0, "the proxy exits 0 on SIGTERM")
 server.kill()
 server.wait()
