@@ -408,6 +408,7 @@ typedef struct {
   const char *origin_host;
   uint16_t origin_port;
   const char *origin_detail;
+  int own_limit;                            // tlsmirror's own TLS library refused the origin (ORIGIN_OWN_LIMIT)
   const char *request_id;                   // 40 hex digits
   int64_t now;
 } proxy_page_input_t;

@@ -82,7 +82,8 @@ f.check(java is not None and "KEY_USAGE" in e2e.java_reasons(java),
 via = e2e.curl(proxy.port, host, proxy.root)
 answer = via[2].stdout
 f.check(via[0] == "OK" and answer.startswith("HTTP/1.1 502"), f"curl through the proxy: {via[:2]} {answer[:80]!r}")
-f.check("KEY_USAGE_BIT_INCORRECT" in answer and "tlsmirror's BoringSSL" in answer,
+f.check("KEY_USAGE_BIT_INCORRECT" in answer and "tlsmirror's BoringSSL" in answer
+        and "X-Tlsmirror-Verdict: tlsmirror TLSMIRROR_LIMIT" in answer,
         f"the 502 names tlsmirror's own limit: {answer[:400]!r}")
 recs = proxy.records(at_least=1)
 f.check(len(recs) == 1, f"{len(recs)} records for 1 connection")
