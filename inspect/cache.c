@@ -60,6 +60,7 @@ static void cache_key(const inspect_input_t *in, const inspect_selection_t *sel,
                        in->now / 60, 0};
   SHA256_Update(&sha, fields, sizeof(fields));
   update_str(&sha, in->handshake.detail);
+  update_str(&sha, in->handshake.own_limit);  // the verdicts' effects name it
   // The trust store is compared by identity: a proxy keeps it for its whole
   // life. The AIA pool and fetches are a connection's own: by content.
   SHA256_Update(&sha, &in->trust, sizeof(in->trust));

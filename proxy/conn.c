@@ -94,6 +94,7 @@ void conn_release(proxy_conn_t *conn) {
     proxy_server_release(worker->server);
   }
   inspect_chain_free(conn->origin.chain);
+  inspect_chain_free(conn->origin.sent);
   if (conn->origin.sni_probed) {
     tls_probe_result_cleanup(&conn->origin.sni_probe);
   }
@@ -243,12 +244,14 @@ static void serve_alert(proxy_conn_t *conn, int alert) {
 static int choose_identity(proxy_conn_t *conn) {
   const proxy_config_t *cfg = conn_cfg(conn);
   conn_origin_t *origin = &conn->origin;
-  int origin_ok = origin->hs.status == INSPECT_HS_OK && inspect_chain_num(origin->chain) > 0;
+  // tlsmirror's own limit: judged, but there is no upstream connection to relay to.
+  int own_limit = origin->state == ORIGIN_OWN_LIMIT;
+  int origin_ok = !own_limit && origin->hs.status == INSPECT_HS_OK && inspect_chain_num(origin->chain) > 0;
   if (cfg->enforce != PROXY_ENFORCE_NONE) {
     // The edge terminates TLS with its own valid certificate; origin problems
-    // become the platform's error page.
+    // become the platform's error page, tlsmirror's own limit its own 502.
     if (origin->enforced != NULL || !origin_ok) {
-      conn->answer = ANSWER_PLATFORM;
+      conn->answer = origin->enforced == NULL && own_limit ? ANSWER_502 : ANSWER_PLATFORM;
     }
   } else if (!origin_ok) {
     if (origin->hs.status == INSPECT_HS_ALERT) {
@@ -259,7 +262,7 @@ static int choose_identity(proxy_conn_t *conn) {
       serve_alert(conn, -1);  // close without an alert, as the origin did
       return 0;
     }
-    conn->answer = ANSWER_502;  // unreachable: explain it to the client
+    conn->answer = ANSWER_502;  // unreachable or tlsmirror's own limit (status OK): explain it to the client
   }
   int err;
   conn_serve_t serve;

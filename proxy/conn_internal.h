@@ -112,6 +112,7 @@ typedef enum {
   ORIGIN_HANDSHAKING,  // TLS handshake under way
   ORIGIN_ESTABLISHED,  // handshake complete: chain recorded and judged
   ORIGIN_FAILED,       // no usable handshake (`hs.status` says why); judged too
+  ORIGIN_OWN_LIMIT,    // tlsmirror's BoringSSL stopped it after the chain (`hs.own_limit`): judged, nothing to relay
   ORIGIN_CUT_SHORT,    // established, then it closed in the middle of a response
 } conn_origin_state_t;
 
@@ -129,6 +130,7 @@ typedef struct {
   char ip[INET6_ADDRSTRLEN];
   struct sockaddr_storage addr;
   inspect_chain_t *chain;   // as sent
+  inspect_chain_t *sent;    // read from its Certificate message during the handshake (tls_certificate_msg_keep)
   inspect_handshake_t hs;   // hs.detail is set from `detail` when judged
   char detail[320];         // what went wrong, for the record (a name to resolve can take 255 bytes)
   char version[16];
@@ -249,6 +251,11 @@ void conn_origin_observe(proxy_conn_t *conn, const uint8_t *data, size_t len);
 // client offered what BoringSSL cannot speak; it returns 1 when started (its
 // completion calls conn_origin_proceed), 0 when not needed or not possible.
 int conn_origin_replay(proxy_conn_t *conn);
+// conn_origin_own_limit_summary writes to `out` the record's summary of an
+// origin in ORIGIN_OWN_LIMIT: in one sentence, that tlsmirror's own TLS
+// library refused the origin's leaf, which clients accept it, and which of
+// the judged platforms would refuse it.
+void conn_origin_own_limit_summary(const conn_origin_t *origin, inspect_buf_t *out);
 // conn_origin_sni returns the SNI sent to the origin (NULL: none).
 const char *conn_origin_sni(const proxy_conn_t *conn);
 
@@ -401,6 +408,7 @@ typedef struct {
   const char *origin_host;
   uint16_t origin_port;
   const char *origin_detail;
+  int own_limit;                            // tlsmirror's own TLS library refused the origin (ORIGIN_OWN_LIMIT)
   const char *request_id;                   // 40 hex digits
   int64_t now;
 } proxy_page_input_t;

@@ -83,6 +83,23 @@ void conn_origin_judge(proxy_conn_t *conn, int count) {
   }
 }
 
+void conn_origin_own_limit_summary(const conn_origin_t *origin, inspect_buf_t *out) {
+  inspect_buf_puts(out,
+                   "tlsmirror's own TLS library (BoringSSL) refused the origin's leaf certificate because its keyUsage "
+                   "lacks digitalSignature (KEY_USAGE_BIT_INCORRECT), which OpenSSL/curl and Node accept");
+  size_t refusing = 0;
+  const inspect_report_t *r = origin->report;
+  for (size_t i = 0; r != NULL && i < inspect_report_num_verdicts(r); i++) {
+    const inspect_verdict_t *v = inspect_report_get0_verdict(r, i);
+    if (!v->accept) {
+      inspect_buf_printf(out, "%s%s (%s)", refusing++ ? ", " : "; of the platforms judged, ", v->profile,
+                         inspect_reason_name(v->reason));
+    }
+  }
+  inspect_buf_puts(out, refusing ? " would refuse it" : "; none of the platforms judged would refuse it");
+  inspect_buf_puts(out, ", and with no connection to the origin tlsmirror answers the client with its own 502.");
+}
+
 void conn_origin_fail(proxy_conn_t *conn, inspect_hs_status_t status, const char *detail) {
   conn->origin.state = ORIGIN_FAILED;
   conn->origin.hs.status = status;
@@ -107,6 +124,42 @@ static enum ssl_verify_result_t on_origin_chain(SSL *ssl, uint8_t *out_alert) {
     inspect_chain_add_sent(conn->origin.chain, CRYPTO_BUFFER_data(buf), CRYPTO_BUFFER_len(buf));
   }
   return ssl_verify_ok;  // record and continue: the verdict is inspect's, the client decides for itself
+}
+
+// on_origin_message keeps the chain of the origin's Certificate message:
+// when tlsmirror's own BoringSSL refuses it (tls_own_limit), before the
+// verify callback runs, it is known only from here.
+static void on_origin_message(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+                              void *arg) {
+  (void)version, (void)arg;
+  proxy_sio_t *sio = SSL_get_app_data(ssl);
+  proxy_conn_t *conn = sio->data;
+  tls_certificate_msg_keep(ssl, write_p, content_type, buf, len, conn->origin.sent);
+}
+
+// own_limit turns a handshake that tlsmirror's own BoringSSL stopped after
+// the origin sent its chain into a judged one with that chain: the origin is
+// not to blame (OpenSSL and Node clients accept it), though there is no
+// connection to relay to.
+static void own_limit(conn_origin_t *origin, const proxy_sio_t *sio) {
+  const char *limit = tls_own_limit(sio->tls_packed);
+  if (limit == NULL || sio->alert_received >= 0 || inspect_chain_num(origin->chain) > 0 || origin->sent == NULL ||
+      inspect_chain_num(origin->sent) == 0) {
+    return;
+  }
+  inspect_chain_free(origin->chain);
+  origin->chain = origin->sent;
+  origin->sent = NULL;
+  origin->state = ORIGIN_OWN_LIMIT;
+  origin->hs.status = INSPECT_HS_OK;
+  origin->hs.own_limit = limit;
+  snprintf(origin->detail, sizeof(origin->detail), "%s", limit);
+  snprintf(origin->version, sizeof(origin->version), "%s", SSL_get_version(sio->ssl));
+  origin->version_id = (uint16_t)SSL_version(sio->ssl);
+  const SSL_CIPHER *cipher = SSL_get_pending_cipher(sio->ssl);  // the handshake stopped before it took effect
+  snprintf(origin->cipher, sizeof(origin->cipher), "%s", cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "");
+  origin->cipher_id = cipher != NULL ? SSL_CIPHER_get_protocol_id(cipher) : 0;
+  origin->group = SSL_get_curve_id(sio->ssl);
 }
 
 static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
@@ -145,6 +198,7 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
       origin->hs.status = INSPECT_HS_PROTOCOL;
       snprintf(origin->detail, sizeof(origin->detail), "%s", sio->tls_error);
       outcome = PROXY_HS_ERROR;
+      own_limit(origin, sio);
     } else {
       origin->hs.status = INSPECT_HS_CLOSED;
       snprintf(origin->detail, sizeof(origin->detail), "%s",
@@ -152,6 +206,8 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
       outcome = PROXY_HS_CLOSED;
     }
   }
+  inspect_chain_free(origin->sent);  // kept only while the handshake runs
+  origin->sent = NULL;
   proxy_metrics_add(&m->handshakes[PROXY_SIDE_ORIGIN][outcome], 1);
   conn_origin_done(conn);
 }
@@ -382,6 +438,10 @@ static SSL *upstream_ssl(proxy_conn_t *conn) {
   }
   mirror_offer(conn, ssl);
   SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, on_origin_chain);
+  if (conn->origin.sent == NULL) {
+    conn->origin.sent = inspect_chain_new();  // NULL: an own limit is then told as the origin's failure
+  }
+  SSL_set_msg_callback(ssl, on_origin_message);
   const tls_identity_t *id = cfg->upstream_identity;
   if (id != NULL) {
     SSL_set_chain_and_key(ssl, id->chain, id->chain_len, id->key, NULL);  // for origins that demand mTLS

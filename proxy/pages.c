@@ -135,14 +135,18 @@ int proxy_page_render(const proxy_page_input_t *in, inspect_buf_t *out) {
                        : in->report != NULL && inspect_report_num_verdicts(in->report) > 0
                            ? inspect_reason_name(inspect_report_get0_verdict(in->report, 0)->reason)
                            : "CONNECT_FAILED";
+  const char *who = in->verdict != NULL ? in->verdict->profile : "origin";
+  if (in->verdict == NULL && in->own_limit) {
+    who = "tlsmirror";  // its own TLS library refused the origin, which most clients accept
+    reason = "TLSMIRROR_LIMIT";
+  }
   inspect_buf_t body;
   inspect_buf_init(&body, 1 << 16);
   expand(&body, page->body, in, reason);
   inspect_buf_printf(out,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n"
                      "X-Tlsmirror-Verdict: %s %s\r\n",
-                     page->status, page->status_text, page->content_type, body.len,
-                     in->verdict != NULL ? in->verdict->profile : "origin", reason);
+                     page->status, page->status_text, page->content_type, body.len, who, reason);
   expand(out, page->headers, in, reason);
   inspect_buf_puts(out, "\r\n");
   inspect_buf_append(out, body.data != NULL ? body.data : "", body.len);
@@ -173,6 +177,7 @@ void conn_answer(proxy_conn_t *conn) {
       .origin_host = conn->origin.host,
       .origin_port = conn->origin.port,
       .origin_detail = conn->origin.detail,
+      .own_limit = conn->origin.state == ORIGIN_OWN_LIMIT,
       .request_id = id,
       .now = (int64_t)time(NULL),
   };

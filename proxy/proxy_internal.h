@@ -87,6 +87,7 @@ struct proxy_sio_st {
   int alert_sent;      // last TLS alert we sent, -1 if none
   int error;           // first failure: a UV_E* code, or PROXY_SIO_ETLS for a TLS error
   char tls_error[128]; // BoringSSL's reason when error == PROXY_SIO_ETLS
+  uint32_t tls_packed;  // and its packed code (ERR_peek_error), 0 for none
   uint64_t bytes_in;   // ciphertext bytes read from the socket
   uint64_t bytes_out;  // ciphertext bytes queued to the socket
   size_t write_queue;  // bytes queued and not yet written

@@ -238,6 +238,11 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
     *summary_out = scratch->data;
     return origin->enforced->profile;
   }
+  if (origin->state == ORIGIN_OWN_LIMIT) {
+    conn_origin_own_limit_summary(origin, scratch);
+    *summary_out = scratch->data;
+    return "tlsmirror";
+  }
   if (origin->state == ORIGIN_CUT_SHORT) {
     inspect_buf_printf(scratch,
                        "The origin closed the connection in the middle of a response: the client got it cut short "

@@ -26,6 +26,7 @@ static void sio_fail(proxy_sio_t *sio, int error) {
   if (sio->error == 0) {
     sio->error = error;
     if (error == PROXY_SIO_ETLS) {
+      sio->tls_packed = ERR_peek_error();
       tls_error_describe(sio->tls_error, sizeof(sio->tls_error));
     }
   }

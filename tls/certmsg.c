@@ -3,6 +3,7 @@
 // anything of the leaf), so that a chain BoringSSL refuses is still judged.
 
 #include <openssl/bytestring.h>
+#include <openssl/err.h>
 
 #include "tls/tls_internal.h"
 
@@ -34,4 +35,26 @@ int tls_certificate_msg_parse(const uint8_t *msg, size_t len, int tls13, inspect
     (*out_num)++;
   }
   return TLS_OK;
+}
+
+void tls_certificate_msg_keep(const SSL *ssl, int write_p, int content_type, const void *buf, size_t len,
+                              inspect_chain_t *sent) {
+  const uint8_t *msg = buf;
+  if (write_p || content_type != SSL3_RT_HANDSHAKE || len == 0 || msg[0] != SSL3_MT_CERTIFICATE || sent == NULL ||
+      inspect_chain_num(sent) > 0) {
+    return;
+  }
+  size_t n = 0;
+  // A malformed message leaves what parsed: BoringSSL then fails on it too,
+  // with a reason that is not an own limit.
+  (void)tls_certificate_msg_parse(msg, len, SSL_version(ssl) >= TLS1_3_VERSION, sent, &n);
+}
+
+const char *tls_own_limit(uint32_t packed) {
+  if (ERR_GET_LIB(packed) != ERR_LIB_SSL || ERR_GET_REASON(packed) != SSL_R_KEY_USAGE_BIT_INCORRECT) {
+    return NULL;
+  }
+  return "tlsmirror's BoringSSL refuses a leaf whose key usage lacks digitalSignature (KEY_USAGE_BIT_INCORRECT) "
+         "and stopped the handshake there; the chain was read from the origin's Certificate message and is "
+         "judged as each client would";
 }

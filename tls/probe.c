@@ -52,32 +52,23 @@ static enum ssl_verify_result_t record_chain(SSL *ssl, uint8_t *out_alert) {
 static void on_message(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg) {
   (void)version;
   (void)arg;
-  const uint8_t *msg = buf;
   probe_state_t *st = SSL_get_ex_data(ssl, g_state_index);
-  if (write_p || content_type != SSL3_RT_HANDSHAKE || len == 0 || msg[0] != SSL3_MT_CERTIFICATE ||
-      inspect_chain_num(st->sent) > 0) {
-    return;
-  }
-  size_t n = 0;
-  tls_certificate_msg_parse(msg, len, SSL_version(ssl) >= TLS1_3_VERSION, st->sent, &n);
+  tls_certificate_msg_keep(ssl, write_p, content_type, buf, len, st->sent);
 }
 
 // own_limit turns a handshake that tlsmirror's own BoringSSL aborted after
 // the origin sent its chain (which clients built on other libraries accept
 // or judge themselves) into a completed one with that chain, saying so.
 static void own_limit(probe_state_t *st, uint32_t packed, tls_probe_result_t *out) {
-  if (ERR_GET_LIB(packed) != ERR_LIB_SSL || ERR_GET_REASON(packed) != SSL_R_KEY_USAGE_BIT_INCORRECT ||
-      st->alert >= 0 || inspect_chain_num(out->chain) > 0 || inspect_chain_num(st->sent) == 0) {
+  const char *limit = tls_own_limit(packed);
+  if (limit == NULL || st->alert >= 0 || inspect_chain_num(out->chain) > 0 || inspect_chain_num(st->sent) == 0) {
     return;
   }
   inspect_chain_free(out->chain);
   out->chain = st->sent;
   st->sent = NULL;
   out->handshake.status = INSPECT_HS_OK;
-  snprintf(out->limit, sizeof(out->limit),
-           "tlsmirror's BoringSSL refuses a leaf whose key usage lacks digitalSignature (KEY_USAGE_BIT_INCORRECT) "
-           "and stopped the handshake there; the chain was read from the origin's Certificate message and is "
-           "judged as each client would");
+  snprintf(out->limit, sizeof(out->limit), "%s", limit);
   out->handshake.own_limit = out->limit;
 }
 

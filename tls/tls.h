@@ -222,6 +222,24 @@ typedef struct {
 // INSPECT_E* code from inspect_chain_add_der (ENOMEM, TOO_MANY_CERTS).
 int tls_certificate_msg_parse(const uint8_t *msg, size_t len, int tls13, inspect_chain_t *out, size_t *out_num);
 
+// tlsmirror's own limits (docs/difftest.md): BoringSSL stops some handshakes
+// after the peer sent its chain, which clients built on other libraries
+// accept or judge themselves. The probe and the proxy's upstream leg share
+// these two.
+//
+// tls_certificate_msg_keep is for an SSL_set_msg_callback: it appends to
+// `sent` the chain of the first Certificate message the peer sent (parsed by
+// tls_certificate_msg_parse; `sent` is left as is once it holds a
+// certificate) and ignores every other message. Memory is bounded by the
+// chain's limit (64 certificates).
+void tls_certificate_msg_keep(const SSL *ssl, int write_p, int content_type, const void *buf, size_t len,
+                              inspect_chain_t *sent);
+// tls_own_limit returns what tlsmirror's BoringSSL could not do when
+// `packed` (ERR_peek_error after a failed handshake) is such a limit, today
+// KEY_USAGE_BIT_INCORRECT (a leaf whose key usage lacks digitalSignature),
+// as a static sentence; otherwise NULL.
+const char *tls_own_limit(uint32_t packed);
+
 // tls_probe_run connects and handshakes. It returns TLS_OK when a verdict
 // can be given (even for a failed handshake, described in `out->handshake`)
 // and TLS_ERESOLVE or TLS_ECONNECT (with `out->detail`) when the origin
