@@ -95,9 +95,7 @@ void conn_release(proxy_conn_t *conn) {
   }
   inspect_chain_free(conn->origin.chain);
   inspect_chain_free(conn->origin.sent);
-  if (conn->origin.sni_probed) {
-    tls_probe_result_cleanup(&conn->origin.sni_probe);
-  }
+  conn_origin_free_probes(&conn->origin);
   inspect_report_free(conn->origin.report);
   inspect_chain_free(conn->client.chain);
   inspect_report_free(conn->client.report);
@@ -348,9 +346,7 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
   if (conn->origin.chain == NULL || conn->client.chain == NULL ||
       proxy_sio_init(&worker->loop, &conn->client_sio, ssl, &conn_client_callbacks, conn) < 0) {
     inspect_chain_free(conn->origin.chain);
-  if (conn->origin.sni_probed) {
-    tls_probe_result_cleanup(&conn->origin.sni_probe);
-  }
+  conn_origin_free_probes(&conn->origin);
     inspect_chain_free(conn->client.chain);
     proxy_http_cleanup(&conn->http);
     free(conn);

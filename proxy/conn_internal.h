@@ -122,6 +122,13 @@ typedef enum {
   STREAM_CLOSED,  // its handle closed
 } conn_stream_t;
 
+// The handshake again with SNI `name`; owns the result's chain.
+typedef struct {
+  char name[256];
+  tls_probe_result_t result;
+  inspect_retry_t retry;  // what the verdicts read of it (conn_origin_with_sni)
+} conn_sni_probe_t;
+
 typedef struct {
   conn_origin_state_t state;
   conn_stream_t stream;
@@ -144,16 +151,12 @@ typedef struct {
   inspect_report_t *report;           // every profile's verdict
   const inspect_verdict_t *enforced;  // the --as profile's rejection, or NULL
   int pending_alert;  // an alert it sent after its handshake, passed on once the client's finishes, or -1
-  // Its answer to the client's own ClientHello, replayed after it refused
-  // tlsmirror's offer while the client offered more (`replayed` is 1).
-  int replayed;
-  tls_offer_result_t replay;
-  // After a refusal of a client that sent no SNI: the same handshake with
-  // SNI `sni_probe_name` (conn_sni.c; `sni_probed` is 1). Owns its chain.
-  int sni_probed;
-  char sni_probe_name[256];
-  tls_probe_result_t sni_probe;
-  inspect_retry_t sni_retry;  // what the verdicts read of it (conn_origin_with_sni)
+  // What tlsmirror learns after the origin refused, on the heap (NULL until
+  // then), so that connections that go well do not carry it: its answer to
+  // the client's own ClientHello (conn_origin_replay), and the same
+  // handshake with SNI after a client that sent none (conn_sni.c).
+  tls_offer_result_t *replay;
+  conn_sni_probe_t *sni;
 } conn_origin_t;
 
 // What tlsmirror answers the client itself instead of relaying.
@@ -183,8 +186,6 @@ struct proxy_conn_st {
   uv_connect_t connect_req;
   uv_getaddrinfo_t resolve_req;
   uv_work_t keygen_req;
-  uv_work_t replay_req;  // the client's own ClientHello replayed to the origin (conn_origin_replay)
-  uv_work_t sni_req;     // the handshake again with SNI (conn_origin_probe_sni)
   int open_handles;  // client, both timers, upstream (when it exists), a pending resolve or keygen
   uint64_t start_ns;
   int64_t start_ms;  // wall clock, for @timestamp
@@ -269,6 +270,8 @@ int conn_origin_probe_sni(proxy_conn_t *conn);
 int conn_origin_sni_is_cause(const conn_origin_t *origin);
 // conn_origin_with_sni returns the verdicts' view of that handshake, or NULL.
 const inspect_retry_t *conn_origin_with_sni(conn_origin_t *origin);
+// conn_origin_free_probes frees what the replay and the SNI probe learnt.
+void conn_origin_free_probes(conn_origin_t *origin);
 // conn_origin_record_sni appends tlsmirror.origin.with_sni (when probed).
 void conn_origin_record_sni(inspect_buf_t *out, const conn_origin_t *origin);
 

@@ -173,6 +173,11 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
   if (ok) {
     origin->state = ORIGIN_ESTABLISHED;
     origin->hs.status = INSPECT_HS_OK;
+    // The client's ClientHello as sent is kept for a replay after a refusal
+    // only: an idle connection should not carry it.
+    free(conn->hello.raw);
+    conn->hello.raw = NULL;
+    conn->hello.raw_len = 0;
     snprintf(origin->version, sizeof(origin->version), "%s", SSL_get_version(sio->ssl));
     const SSL_CIPHER *cipher = SSL_get_current_cipher(sio->ssl);
     snprintf(origin->cipher, sizeof(origin->cipher), "%s", cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "");
@@ -215,6 +220,8 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
 // Replaying the client's own ClientHello: does the origin accept what the
 // client offered, where it refused what tlsmirror could offer of it?
 typedef struct {
+  uv_work_t req;
+  proxy_conn_t *conn;
   tls_probe_config_t cfg;
   char host[256];
   char addr[INET6_ADDRSTRLEN];
@@ -232,10 +239,11 @@ static void on_replay_work(uv_work_t *req) {
 
 static void on_replay_done(uv_work_t *req, int status) {
   (void)status;  // never cancelled
-  proxy_conn_t *conn = PROXY_CONTAINER_OF(req, proxy_conn_t, replay_req);
   replay_job_t *job = req->data;
-  conn->origin.replay = job->result;
-  conn->origin.replayed = 1;
+  proxy_conn_t *conn = job->conn;
+  if ((conn->origin.replay = malloc(sizeof(*conn->origin.replay))) != NULL) {
+    *conn->origin.replay = job->result;
+  }
   free(job);
   if (!conn->client_sio.closing) {
     conn_origin_proceed(conn);
@@ -251,7 +259,7 @@ int conn_origin_replay(proxy_conn_t *conn) {
                  (origin->hs.status == INSPECT_HS_ALERT && (origin->hs.alert == SSL_AD_HANDSHAKE_FAILURE ||
                                                             origin->hs.alert == SSL_AD_INSUFFICIENT_SECURITY ||
                                                             origin->hs.alert == SSL_AD_ILLEGAL_PARAMETER)));
-  if (!refused || hello->raw == NULL || hello->offered_as != NULL ||
+  if (!refused || origin->replay != NULL || hello->raw == NULL || hello->offered_as != NULL ||
       hello->unmirrorable.num_ciphers + hello->unmirrorable.num_groups == 0) {
     return 0;
   }
@@ -264,8 +272,9 @@ int conn_origin_replay(proxy_conn_t *conn) {
   job->cfg = (tls_probe_config_t){.host = job->host, .port = origin->port, .connect_addr = job->addr, .timeout = 5};
   job->hello = hello->raw;  // the connection outlives the job: it is released in on_replay_done
   job->hello_len = hello->raw_len;
-  conn->replay_req.data = job;
-  if (uv_queue_work(&conn->worker->loop, &conn->replay_req, on_replay_work, on_replay_done) != 0) {
+  job->conn = conn;
+  job->req.data = job;
+  if (uv_queue_work(&conn->worker->loop, &job->req, on_replay_work, on_replay_done) != 0) {
     free(job);
     return 0;
   }

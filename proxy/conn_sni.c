@@ -14,6 +14,8 @@
 #include "proxy/conn_internal.h"
 
 typedef struct {
+  uv_work_t req;
+  proxy_conn_t *conn;
   tls_probe_config_t cfg;
   inspect_hello_spec_t spec;  // points into the connection's hello, which outlives the job
   char host[256];
@@ -32,14 +34,15 @@ static void on_sni_work(uv_work_t *req) {
 
 static void on_sni_done(uv_work_t *req, int status) {
   (void)status;  // never cancelled
-  proxy_conn_t *conn = PROXY_CONTAINER_OF(req, proxy_conn_t, sni_req);
   sni_job_t *job = req->data;
+  proxy_conn_t *conn = job->conn;
   conn_origin_t *origin = &conn->origin;
-  if (job->ok) {
-    origin->sni_probe = job->result;
-    origin->sni_probe.handshake.detail = origin->sni_probe.detail;  // it pointed into the job
-    snprintf(origin->sni_probe_name, sizeof(origin->sni_probe_name), "%s", job->host);
-    origin->sni_probed = 1;
+  if (job->ok && (origin->sni = calloc(1, sizeof(*origin->sni))) == NULL) {
+    tls_probe_result_cleanup(&job->result);
+  } else if (job->ok) {
+    origin->sni->result = job->result;
+    origin->sni->result.handshake.detail = origin->sni->result.detail;  // it pointed into the job
+    snprintf(origin->sni->name, sizeof(origin->sni->name), "%s", job->host);
   }
   free(job);
   conn_origin_judge(conn, 1);
@@ -60,7 +63,7 @@ int conn_origin_probe_sni(proxy_conn_t *conn) {
   inspect_hs_status_t st = origin->hs.status;
   if (origin->state != ORIGIN_FAILED || conn_origin_sni(conn) != NULL || hello->has_sni ||
       (st != INSPECT_HS_ALERT && st != INSPECT_HS_CLOSED && st != INSPECT_HS_PROTOCOL) || origin->host[0] == '\0' ||
-      is_ip_literal(origin->host) || origin->sni_probed) {
+      is_ip_literal(origin->host) || origin->sni != NULL) {
     return 0;
   }
   sni_job_t *job = calloc(1, sizeof(*job));
@@ -83,8 +86,9 @@ int conn_origin_probe_sni(proxy_conn_t *conn) {
   };
   job->cfg = (tls_probe_config_t){.host = job->host, .port = origin->port, .connect_addr = job->addr, .sni = job->host,
                                   .timeout = 5, .spec = &job->spec};
-  conn->sni_req.data = job;
-  if (uv_queue_work(&conn->worker->loop, &conn->sni_req, on_sni_work, on_sni_done) != 0) {
+  job->conn = conn;
+  job->req.data = job;
+  if (uv_queue_work(&conn->worker->loop, &job->req, on_sni_work, on_sni_done) != 0) {
     free(job);
     return 0;
   }
@@ -93,25 +97,26 @@ int conn_origin_probe_sni(proxy_conn_t *conn) {
 }
 
 int conn_origin_sni_is_cause(const conn_origin_t *origin) {
-  return origin->sni_probed && origin->sni_probe.handshake.status == INSPECT_HS_OK;
+  return origin->sni != NULL && origin->sni->result.handshake.status == INSPECT_HS_OK;
 }
 
 const inspect_retry_t *conn_origin_with_sni(conn_origin_t *origin) {
-  if (!origin->sni_probed) {
+  conn_sni_probe_t *sni = origin->sni;
+  if (sni == NULL) {
     return NULL;
   }
-  origin->sni_retry = (inspect_retry_t){origin->sni_probe_name, origin->sni_probe.handshake, origin->sni_probe.chain};
-  return &origin->sni_retry;
+  sni->retry = (inspect_retry_t){sni->name, sni->result.handshake, sni->result.chain};
+  return &sni->retry;
 }
 
 void conn_origin_record_sni(inspect_buf_t *out, const conn_origin_t *origin) {
   static const char *const kStatus[] = {"none", "ok", "alert", "closed", "protocol", "connect_failed", "timeout"};
-  if (!origin->sni_probed) {
+  if (origin->sni == NULL) {
     return;
   }
-  const tls_probe_result_t *r = &origin->sni_probe;
+  const tls_probe_result_t *r = &origin->sni->result;
   inspect_buf_puts(out, ",\"with_sni\":{\"sni\":");
-  inspect_buf_json_string(out, origin->sni_probe_name);
+  inspect_buf_json_string(out, origin->sni->name);
   inspect_buf_printf(out, ",\"handshake\":\"%s\",\"version\":", kStatus[r->handshake.status]);
   inspect_buf_json_string(out, r->version[0] ? r->version + (strncmp(r->version, "TLSv", 4) == 0 ? 4 : 0) : NULL);
   inspect_buf_puts(out, ",\"cipher\":");
@@ -119,4 +124,14 @@ void conn_origin_record_sni(inspect_buf_t *out, const conn_origin_t *origin) {
   inspect_buf_printf(out, ",\"certificates\":%zu,\"detail\":", inspect_chain_num(r->chain));
   inspect_buf_json_string(out, r->handshake.status == INSPECT_HS_OK ? NULL : r->detail);
   inspect_buf_puts(out, "}");
+}
+
+void conn_origin_free_probes(conn_origin_t *origin) {
+  if (origin->sni != NULL) {
+    tls_probe_result_cleanup(&origin->sni->result);
+    free(origin->sni);
+    origin->sni = NULL;
+  }
+  free(origin->replay);
+  origin->replay = NULL;
 }

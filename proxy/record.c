@@ -134,7 +134,7 @@ static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch)
   // Without SNI an SNI-only origin refuses with the same handshake_failure:
   // unless a replay of the client's own ClientHello says otherwise, that is
   // not taken for a matter of suites or groups.
-  if (v->hello->offered_as != NULL || (!v->hello->has_sni && !origin->replayed) || origin->state != ORIGIN_FAILED ||
+  if (v->hello->offered_as != NULL || (!v->hello->has_sni && origin->replay == NULL) || origin->state != ORIGIN_FAILED ||
       m->num_ciphers + m->num_groups == 0 ||
       (origin->hs.status != INSPECT_HS_ALERT && origin->hs.status != INSPECT_HS_PROTOCOL)) {
     return 0;
@@ -144,11 +144,11 @@ static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch)
       alert != SSL_AD_ILLEGAL_PARAMETER) {
     return 0;  // e.g. unrecognized_name or certificate_required: the origin's own reason
   }
-  const tls_offer_result_t *replay = &origin->replay;
-  if (origin->replayed && replay->outcome != TLS_OFFER_ACCEPTED && replay->outcome != TLS_OFFER_RETRY) {
+  const tls_offer_result_t *replay = origin->replay;
+  if (replay != NULL && replay->outcome != TLS_OFFER_ACCEPTED && replay->outcome != TLS_OFFER_RETRY) {
     return 0;  // the client's own ClientHello is refused too (or got no answer): not tlsmirror's limit
   }
-  if (origin->replayed) {
+  if (replay != NULL) {
     // Confirmed: the origin answers the client's own ClientHello.
     const char *group = tls_group_name(replay->group), *cipher = tls_cipher_name(replay->cipher);
     int asks_group = replay->outcome == TLS_OFFER_RETRY || (group != NULL && strncmp(group, "ffdhe", 5) == 0);
@@ -528,8 +528,8 @@ static void record_origin(inspect_buf_t *out, const conn_origin_t *origin) {
       json_key(out, &first, "detail");
       inspect_buf_json_string(out, origin->detail);
     }
-    if (origin->replayed) {
-      record_replay(out, &origin->replay);
+    if (origin->replay != NULL) {
+      record_replay(out, origin->replay);
     }
     conn_origin_record_sni(out, origin);
   }
