@@ -15,8 +15,7 @@
 const char *inspect_aia_status_name(inspect_aia_status_t status) {
   switch (status) {
 #define INSPECT_AIA_STATUS_CASE(name, text) \
-  case INSPECT_AIA_##name:                  \
-    return text;
+  case INSPECT_AIA_##name: return text;
     INSPECT_AIA_STATUS_MAP(INSPECT_AIA_STATUS_CASE)
 #undef INSPECT_AIA_STATUS_CASE
   }
@@ -80,11 +79,11 @@ const char *inspect__aia_browser_accept_effect(inspect_ctx_t *ctx, const inspect
   }
   const inspect_aia_fetch_t *fetch = fetch_of_cert(ctx, path->certs[k]);
   if (fetch == NULL) {
-    return "Chrome shows the page: it fetches the missing intermediate through AIA (here: from --intermediates); "
-           NON_FETCHERS ".";
+    return "Chrome shows the page: it fetches the missing intermediate through AIA (here: from "
+           "--intermediates); " NON_FETCHERS ".";
   }
-  return inspect__arena_printf(ctx->arena, "Chrome shows the page: it fetches the missing intermediate from %s; "
-                               NON_FETCHERS ".", fetch->url);
+  return inspect__arena_printf(
+      ctx->arena, "Chrome shows the page: it fetches the missing intermediate from %s; " NON_FETCHERS ".", fetch->url);
 }
 
 const char *inspect__aia_browser_reject_note(inspect_ctx_t *ctx, const inspect_path_t *path) {
@@ -167,10 +166,10 @@ size_t inspect__aia_findings(inspect_ctx_t *ctx, inspect_finding_t *out, size_t 
     }
     out[n++] = (inspect_finding_t){
         "AIA_FETCHED", INSPECT_SEVERITY_INFO, sent_index_of(ctx, path->certs[k - 1]),
-        inspect__arena_printf(ctx->arena,
-                              "the missing intermediate %s was fetched from %s (%s): browsers accept the chain; "
-                              NON_FETCHERS,
-                              cn_or_subject(path->certs[k]), f->url, f->detail != NULL ? f->detail : "")};
+        inspect__arena_printf(
+            ctx->arena,
+            "the missing intermediate %s was fetched from %s (%s): browsers accept the chain; " NON_FETCHERS,
+            cn_or_subject(path->certs[k]), f->url, f->detail != NULL ? f->detail : "")};
   }
   if (from_file != -2 && n < max) {
     out[n++] = (inspect_finding_t){"AIA_RESCUABLE", INSPECT_SEVERITY_INFO, from_file,

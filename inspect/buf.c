@@ -69,9 +69,7 @@ int inspect_buf_append(inspect_buf_t *buf, const void *data, size_t len) {
   return 1;
 }
 
-int inspect_buf_puts(inspect_buf_t *buf, const char *str) {
-  return inspect_buf_append(buf, str, strlen(str));
-}
+int inspect_buf_puts(inspect_buf_t *buf, const char *str) { return inspect_buf_append(buf, str, strlen(str)); }
 
 int inspect_buf_printf(inspect_buf_t *buf, const char *fmt, ...) {
   va_list ap;
@@ -121,19 +119,28 @@ int inspect_buf_json_string_len(inspect_buf_t *buf, const char *str, size_t len)
       case '\t': esc = "\\t"; break;
       default:
         if (c < 0x20 || c == 0x7f) {
-          u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-          u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = '\0';
+          u[0] = '\\';
+          u[1] = 'u';
+          u[2] = '0';
+          u[3] = '0';
+          u[4] = hex[c >> 4];
+          u[5] = hex[c & 15];
+          u[6] = '\0';
           esc = u;
         } else if (c >= 0x80) {
           // Peer data is not trusted to be UTF-8: keep valid sequences, replace
           // anything else so the record stays valid JSON.
           size_t n = 0;
-          if ((c & 0xe0) == 0xc0 && c >= 0xc2) n = 1;
-          else if ((c & 0xf0) == 0xe0) n = 2;
-          else if ((c & 0xf8) == 0xf0 && c <= 0xf4) n = 3;
+          if ((c & 0xe0) == 0xc0 && c >= 0xc2)
+            n = 1;
+          else if ((c & 0xf0) == 0xe0)
+            n = 2;
+          else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
+            n = 3;
           int ok = n > 0 && i + n < len;
           for (size_t k = 1; ok && k <= n; k++) {
-            if (((unsigned char)str[i + k] & 0xc0) != 0x80) ok = 0;
+            if (((unsigned char)str[i + k] & 0xc0) != 0x80)
+              ok = 0;
           }
           // RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
           unsigned char c1 = ok ? (unsigned char)str[i + 1] : 0;

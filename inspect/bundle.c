@@ -172,8 +172,8 @@ static int plan_fix(inspect_bundle_t *b, const char **reasons, inspect_bundle_ch
           (rules->max_subject_bytes > 0 && subject_bytes + der_len > rules->max_subject_bytes)) {
         b->entries[i].removed =
             rules->max_cas > 0 && kept + 1 > rules->max_cas
-                ? inspect__arena_printf(&b->arena, "the trust store is full: %s holds at most %zu CAs",
-                                        rules->platform, rules->max_cas)
+                ? inspect__arena_printf(&b->arena, "the trust store is full: %s holds at most %zu CAs", rules->platform,
+                                        rules->max_cas)
                 : inspect__arena_printf(&b->arena, "the trust store is full: %s allows %zu bytes of subject names",
                                         rules->platform, rules->max_subject_bytes);
         removed[i] = 1;
@@ -312,8 +312,8 @@ void inspect_bundle_file_name(const inspect_bundle_t *bundle, size_t index, char
   size_t n = 0;
   for (const char *p = cn; *p != '\0' && n < sizeof(safe) - 1; p++) {
     char c = *p;
-    int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-             c == '-';
+    int ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok || c == '-') {
       if (n > 0 && safe[n - 1] != '-') {
         safe[n++] = '-';
@@ -335,9 +335,7 @@ void inspect_bundle_file_name(const inspect_bundle_t *bundle, size_t index, char
 // JSON.
 
 static const char *validity(const inspect_bundle_t *b, const inspect_cert_t *cert) {
-  return b->now > cert->info.not_after    ? "expired"
-         : b->now < cert->info.not_before ? "not_yet_valid"
-                                          : "valid";
+  return b->now > cert->info.not_after ? "expired" : b->now < cert->info.not_before ? "not_yet_valid" : "valid";
 }
 
 void inspect_json_bundle(inspect_buf_t *out, const inspect_bundle_t *b) {

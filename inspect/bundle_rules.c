@@ -120,8 +120,7 @@ static void check_format(inspect_bundle_t *b, inspect_bundle_sink_t *sink) {
     } else if (p[0] == '#' && rules->hash_comments_ok) {
       if (memchr(p, '-', n) != NULL) {
         report(b, sink, INSPECT_BUNDLE_BAD_COMMENT, -1, line,
-               inspect__arena_printf(&b->arena, "the comment on line %zu contains '-': %s", line,
-                                     excerpt(b, p, n)),
+               inspect__arena_printf(&b->arena, "the comment on line %zu contains '-': %s", line, excerpt(b, p, n)),
                inspect__arena_printf(&b->arena,
                                      "remove the '-' characters from line %zu or delete the line: %s comments "
                                      "start with '#' and must not contain '-' (--fix drops comments)",
@@ -150,8 +149,9 @@ static void check_format(inspect_bundle_t *b, inspect_bundle_sink_t *sink) {
            inspect__arena_printf(&b->arena, "%zu blank line%s (line%s %s%s)", num_blank, num_blank == 1 ? "" : "s",
                                  num_blank == 1 ? "" : "s", blanks.data != NULL ? blanks.data : "",
                                  num_blank > 8 ? ", ..." : ""),
-           inspect__arena_printf(&b->arena, "delete the blank lines: %s refuses a bundle with any blank line "
-                                            "(--fix writes one without)",
+           inspect__arena_printf(&b->arena,
+                                 "delete the blank lines: %s refuses a bundle with any blank line "
+                                 "(--fix writes one without)",
                                  platform),
            NULL);
   }
@@ -206,10 +206,10 @@ static void chains(const inspect_bundle_t *b, const unsigned char *removed, insp
 
 static const char *ordinal(inspect_bundle_t *b, int n) {
   const char *suffix = (n % 100 >= 11 && n % 100 <= 13) ? "th"
-                       : n % 10 == 1                   ? "st"
-                       : n % 10 == 2                   ? "nd"
-                       : n % 10 == 3                   ? "rd"
-                                                       : "th";
+                       : n % 10 == 1                    ? "st"
+                       : n % 10 == 2                    ? "nd"
+                       : n % 10 == 3                    ? "rd"
+                                                        : "th";
   return inspect__arena_printf(&b->arena, "%d%s", n, suffix);
 }
 
@@ -237,31 +237,29 @@ static void check_cert(inspect_bundle_t *b, inspect_bundle_sink_t *sink, const u
 
   int not_v3 = rules->require_v3 && info->version != 3;
   if (not_v3) {
-    const char *why = inspect__arena_printf(a, "it is an X.509 v%d certificate; %s supports X.509 v3 only",
-                                            info->version, platform);
-    report(b, sink, INSPECT_BUNDLE_NOT_V3, e, line, inspect__arena_printf(a, "#%zu %s is X.509 v%d", i, name,
-                                                                          info->version),
-           inspect__arena_printf(a, "%s, or reissue it as v3 with basicConstraints CA:TRUE",
-                                 remove_suggestion(b, i, why)),
-           why);
+    const char *why =
+        inspect__arena_printf(a, "it is an X.509 v%d certificate; %s supports X.509 v3 only", info->version, platform);
+    report(
+        b, sink, INSPECT_BUNDLE_NOT_V3, e, line,
+        inspect__arena_printf(a, "#%zu %s is X.509 v%d", i, name, info->version),
+        inspect__arena_printf(a, "%s, or reissue it as v3 with basicConstraints CA:TRUE", remove_suggestion(b, i, why)),
+        why);
   }
   int v1_root = info->version == 1 && inspect_cert_is_self_signed(cert);  // OpenSSL trusts these as CAs
   int leaf = !info->is_ca && !not_v3 && !v1_root;
   if (leaf) {
-    const char *what = !info->has_basic_constraints ? "it has no basicConstraints extension"
-                                                    : "basicConstraints says CA:FALSE";
+    const char *what =
+        !info->has_basic_constraints ? "it has no basicConstraints extension" : "basicConstraints says CA:FALSE";
     const char *why = inspect__arena_printf(a, "it is a leaf (%s)", what);
     report(b, sink, INSPECT_BUNDLE_NOT_CA, e, line,
-           inspect__arena_printf(a, "#%zu %s is not a CA: %s; a trust store holds CA certificates only", i, name,
-                                 what),
+           inspect__arena_printf(a, "#%zu %s is not a CA: %s; a trust store holds CA certificates only", i, name, what),
            remove_suggestion(b, i, why), why);
   }
   if (b->now > info->not_after) {
     inspect_time_format_rfc3339(info->not_after, when);
     const char *why = inspect__arena_printf(a, "it expired at %s", when);
     report(b, sink, INSPECT_BUNDLE_EXPIRED, e, line,
-           inspect__arena_printf(a, "#%zu %s expired at %s (%s ago)", i, name, when,
-                                 days(b, b->now - info->not_after)),
+           inspect__arena_printf(a, "#%zu %s expired at %s (%s ago)", i, name, when, days(b, b->now - info->not_after)),
            inspect__arena_printf(a, "%s; add its renewed version if clients still chain to it",
                                  remove_suggestion(b, i, why)),
            why);
@@ -282,22 +280,22 @@ static void check_cert(inspect_bundle_t *b, inspect_bundle_sink_t *sink, const u
             : inspect__arena_printf(a, "%s does not support its %s key (RSA %d%s%s or ECDSA P-256/384/521 only)",
                                     platform, info->key_desc, rules->min_rsa_bits, rules->max_rsa_bits ? "-" : "+",
                                     rules->max_rsa_bits ? inspect__arena_printf(a, "%d", rules->max_rsa_bits) : "");
-    report(b, sink, key, e, line, inspect__arena_printf(a, "#%zu %s has an unacceptable key: %s", i, name,
-                                                             info->key_desc),
+    report(b, sink, key, e, line,
+           inspect__arena_printf(a, "#%zu %s has an unacceptable key: %s", i, name, info->key_desc),
            inspect__arena_printf(a, "%s; reissue the CA with an RSA 2048+ or ECDSA P-256 key",
                                  remove_suggestion(b, i, why)),
            why);
   }
   inspect_bundle_rule_t sig = inspect__sig_rule(rules, cert);
   if (sig != INSPECT_BUNDLE_RULE_COUNT) {
-    const char *why = inspect__arena_printf(a, "it is signed with %s; %s needs SHA-256, SHA-384 or SHA-512",
-                                            info->sig_alg, platform);
+    const char *why =
+        inspect__arena_printf(a, "it is signed with %s; %s needs SHA-256, SHA-384 or SHA-512", info->sig_alg, platform);
     report(b, sink, sig, e, line, inspect__arena_printf(a, "#%zu %s is signed with %s", i, name, info->sig_alg),
            inspect__arena_printf(a, "%s; ask the issuer for a SHA-256 version", remove_suggestion(b, i, why)), why);
   }
   if (rules->max_cert_der > 0 && info->der_len > rules->max_cert_der) {
-    const char *why = inspect__arena_printf(a, "it is %zu bytes; %s allows %zu", info->der_len, platform,
-                                            rules->max_cert_der);
+    const char *why =
+        inspect__arena_printf(a, "it is %zu bytes; %s allows %zu", info->der_len, platform, rules->max_cert_der);
     report(b, sink, INSPECT_BUNDLE_CERT_TOO_LARGE, e, line,
            inspect__arena_printf(a, "#%zu %s is %zu bytes (DER), over %s's limit of %zu", i, name, info->der_len,
                                  platform, rules->max_cert_der),
@@ -313,24 +311,25 @@ static void check_cert(inspect_bundle_t *b, inspect_bundle_sink_t *sink, const u
     }
   }
   if (!leaf && ci[i].issuer < 0 && !inspect_cert_is_self_signed(cert)) {
-    const char *why =
-        ci[i].named ? inspect__arena_printf(a, "the certificate named %s in the bundle did not sign it (another "
-                                               "generation of that CA)",
-                                            info->issuer)
-                    : inspect__arena_printf(a, "its issuer %s is not in the bundle", info->issuer);
+    const char *why = ci[i].named
+                          ? inspect__arena_printf(a,
+                                                  "the certificate named %s in the bundle did not sign it (another "
+                                                  "generation of that CA)",
+                                                  info->issuer)
+                          : inspect__arena_printf(a, "its issuer %s is not in the bundle", info->issuer);
     report(b, sink, INSPECT_BUNDLE_ISSUER_MISSING, e, line,
-           inspect__arena_printf(a, "#%zu %s: %s; %s needs the complete chain from each issuing CA up to its root",
-                                 i, name, why, platform),
-           inspect__arena_printf(a, "add the certificate of %s (and its issuers up to the root), or %s",
-                                 info->issuer, remove_suggestion(b, i, why)),
+           inspect__arena_printf(a, "#%zu %s: %s; %s needs the complete chain from each issuing CA up to its root", i,
+                                 name, why, platform),
+           inspect__arena_printf(a, "add the certificate of %s (and its issuers up to the root), or %s", info->issuer,
+                                 remove_suggestion(b, i, why)),
            why);
   }
   if (rules->max_depth > 0 && ci[i].depth > rules->max_depth) {
     const char *why = inspect__arena_printf(a, "it is the %s CA of its chain, counting from the root; %s allows %d",
                                             ordinal(b, ci[i].depth), platform, rules->max_depth);
     report(b, sink, INSPECT_BUNDLE_CHAIN_TOO_DEEP, e, line,
-           inspect__arena_printf(a, "#%zu %s sits %d CAs deep (root included); %s allows a chain depth of %d", i,
-                                 name, ci[i].depth, platform, rules->max_depth),
+           inspect__arena_printf(a, "#%zu %s sits %d CAs deep (root included); %s allows a chain depth of %d", i, name,
+                                 ci[i].depth, platform, rules->max_depth),
            inspect__arena_printf(a, "%s; or flatten the hierarchy", remove_suggestion(b, i, why)), why);
   }
 }
@@ -360,8 +359,7 @@ static void check_entry_parse(inspect_bundle_t *b, inspect_bundle_sink_t *sink, 
              inspect__arena_printf(a, "remove block #%zu or copy it again from its source", i),
              "it is not a valid certificate");
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -403,10 +401,11 @@ void inspect__bundle_evaluate(inspect_bundle_t *b, inspect_bundle_sink_t *sink, 
   }
   if (rules->max_cas > 0 && kept > rules->max_cas) {
     report(b, sink, INSPECT_BUNDLE_TOO_MANY_CAS, -1, 0,
-           inspect__arena_printf(&b->arena, "the bundle holds %zu certificates; %s trust stores hold at most %zu",
-                                 kept, rules->platform, rules->max_cas),
-           inspect__arena_printf(&b->arena, "keep the CAs your clients chain to and split the rest across trust "
-                                            "stores (--fix keeps the first %zu)",
+           inspect__arena_printf(&b->arena, "the bundle holds %zu certificates; %s trust stores hold at most %zu", kept,
+                                 rules->platform, rules->max_cas),
+           inspect__arena_printf(&b->arena,
+                                 "keep the CAs your clients chain to and split the rest across trust "
+                                 "stores (--fix keeps the first %zu)",
                                  rules->max_cas),
            NULL);
   }

@@ -56,8 +56,8 @@ static void cache_key(const inspect_input_t *in, const inspect_selection_t *sel,
   SHA256_Init(&sha);
   SHA256_Update(&sha, chain_hash, sizeof(chain_hash));
   update_str(&sha, in->name);
-  int64_t fields[6] = {in->sni_sent, in->handshake.status, in->handshake.alert, in->handshake.alert_after_handshake,
-                       in->now / 60, 0};
+  int64_t fields[6] = {
+      in->sni_sent, in->handshake.status, in->handshake.alert, in->handshake.alert_after_handshake, in->now / 60, 0};
   SHA256_Update(&sha, fields, sizeof(fields));
   update_str(&sha, in->handshake.detail);
   update_str(&sha, in->handshake.own_limit);  // the verdicts' effects name it
@@ -85,8 +85,8 @@ static void cache_key(const inspect_input_t *in, const inspect_selection_t *sel,
   // Each platform's own handshake and tlsmirror's (offers.c).
   for (size_t i = 0; i <= in->num_offers; i++) {
     const inspect_offer_t *o = i < in->num_offers ? &in->offers[i] : &in->own;
-    int64_t offer_fields[6] = {o->handshake.status, o->handshake.alert, o->version, o->cipher, o->group,
-                               (int64_t)(uintptr_t)o->spec};
+    int64_t offer_fields[6] = {o->handshake.status, o->handshake.alert, o->version,
+                               o->cipher,           o->group,           (int64_t)(uintptr_t)o->spec};
     SHA256_Update(&sha, offer_fields, sizeof(offer_fields));
   }
   SHA256_Update(&sha, &in->num_aia_fetches, sizeof(in->num_aia_fetches));

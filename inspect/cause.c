@@ -17,10 +17,8 @@ int inspect__cause_no_sni(const inspect_input_t *in) {
   switch (in->handshake.status) {
     case INSPECT_HS_ALERT:
     case INSPECT_HS_CLOSED:
-    case INSPECT_HS_PROTOCOL:
-      break;
-    default:
-      return 0;
+    case INSPECT_HS_PROTOCOL: break;
+    default: return 0;
   }
   return retry->handshake.status == INSPECT_HS_OK;
 }
@@ -77,12 +75,9 @@ const char *inspect__cause_fix(inspect_ctx_t *ctx, const inspect_profile_t *prof
 static const char *refusal(inspect_ctx_t *ctx) {
   const inspect_handshake_t *hs = &ctx->in->handshake;
   switch (hs->status) {
-    case INSPECT_HS_ALERT:
-      return inspect__arena_printf(ctx->arena, "a fatal %s alert", inspect_alert_name(hs->alert));
-    case INSPECT_HS_CLOSED:
-      return "a closed connection";
-    default:
-      return "no common protocol";
+    case INSPECT_HS_ALERT: return inspect__arena_printf(ctx->arena, "a fatal %s alert", inspect_alert_name(hs->alert));
+    case INSPECT_HS_CLOSED: return "a closed connection";
+    default: return "no common protocol";
   }
 }
 
@@ -107,7 +102,8 @@ const char *inspect__cause_summary(inspect_ctx_t *ctx, const inspect_verdict_t *
     }
   }
   const char *out = inspect__arena_printf(
-      ctx->arena, "The origin refuses handshakes without SNI (%s) and works with SNI %s; the client sent none.%s%s%s%s %s",
+      ctx->arena,
+      "The origin refuses handshakes without SNI (%s) and works with SNI %s; the client sent none.%s%s%s%s %s",
       refusal(ctx), ctx->in->with_sni->sni, fixes.len ? " Fixes:" : "", fixes.data != NULL ? fixes.data : "",
       num_spared ? " " : "",
       num_spared ? inspect__arena_printf(ctx->arena, "%s always send%s SNI to origins and %s not affected.",

@@ -98,8 +98,7 @@ static int is_canon_type(int type) {
     case V_ASN1_PRINTABLESTRING:
     case V_ASN1_T61STRING:
     case V_ASN1_IA5STRING:
-    case V_ASN1_VISIBLESTRING:
-      return 1;
+    case V_ASN1_VISIBLESTRING: return 1;
   }
   return 0;
 }
@@ -175,18 +174,12 @@ static int parse_time(const ASN1_TIME *t, int64_t *out) {
 
 static inspect_hash_t hash_of_nid(int nid) {
   switch (nid) {
-    case NID_md5:
-      return INSPECT_HASH_MD5;
-    case NID_sha1:
-      return INSPECT_HASH_SHA1;
-    case NID_sha224:
-      return INSPECT_HASH_SHA224;
-    case NID_sha256:
-      return INSPECT_HASH_SHA256;
-    case NID_sha384:
-      return INSPECT_HASH_SHA384;
-    case NID_sha512:
-      return INSPECT_HASH_SHA512;
+    case NID_md5: return INSPECT_HASH_MD5;
+    case NID_sha1: return INSPECT_HASH_SHA1;
+    case NID_sha224: return INSPECT_HASH_SHA224;
+    case NID_sha256: return INSPECT_HASH_SHA256;
+    case NID_sha384: return INSPECT_HASH_SHA384;
+    case NID_sha512: return INSPECT_HASH_SHA512;
   }
   return INSPECT_HASH_UNKNOWN;
 }
@@ -253,9 +246,7 @@ static void parse_key(inspect_cert_t *cert) {
       info->key_type = INSPECT_KEY_DSA;
       snprintf(cert->key_desc, sizeof(cert->key_desc), "DSA %d", info->key_bits);
       break;
-    default:
-      snprintf(cert->key_desc, sizeof(cert->key_desc), "key type %d", EVP_PKEY_id(pkey));
-      break;
+    default: snprintf(cert->key_desc, sizeof(cert->key_desc), "key type %d", EVP_PKEY_id(pkey)); break;
   }
 }
 
@@ -352,15 +343,9 @@ static uint32_t raw_eku(X509 *x) {
   uint32_t xku = 0;
   for (size_t i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku); i++) {
     switch (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i))) {
-      case NID_server_auth:
-        xku |= XKU_SSL_SERVER;
-        break;
-      case NID_client_auth:
-        xku |= XKU_SSL_CLIENT;
-        break;
-      case NID_anyExtendedKeyUsage:
-        xku |= XKU_ANYEKU;
-        break;
+      case NID_server_auth: xku |= XKU_SSL_SERVER; break;
+      case NID_client_auth: xku |= XKU_SSL_CLIENT; break;
+      case NID_anyExtendedKeyUsage: xku |= XKU_ANYEKU; break;
       default:
         xku |= XKU_DVCS;  // stands for any other purpose
         break;
@@ -531,7 +516,9 @@ int inspect_cert_is_self_signed(const inspect_cert_t *cert) {
   return state == 2;
 }
 
-struct x509_st *inspect_cert_get0_x509(const inspect_cert_t *cert) { return cert->x509; }
+struct x509_st *inspect_cert_get0_x509(const inspect_cert_t *cert) {
+  return cert->x509;
+}
 
 int inspect__names_issuer(const inspect_cert_t *cert, const inspect_cert_t *issuer) {
   if (memcmp(cert->issuer_hash, issuer->subject_hash, 32) != 0) {

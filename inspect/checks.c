@@ -9,8 +9,7 @@
 
 inspect_reason_t inspect__path_failure_reason(inspect_ctx_t *ctx, const inspect_path_t *path) {
   switch (path->end) {
-    case PATH_END_SELF_SIGNED:
-      return INSPECT_REASON_SELF_SIGNED;
+    case PATH_END_SELF_SIGNED: return INSPECT_REASON_SELF_SIGNED;
     case PATH_END_ISSUER_MISSING:
       // A leaf sent alone, a stale intermediate, or one AIA would find, is a
       // missing intermediate; a chain that stops at a CA nobody trusts is an
@@ -19,13 +18,10 @@ inspect_reason_t inspect__path_failure_reason(inspect_ctx_t *ctx, const inspect_
         return INSPECT_REASON_MISSING_INTERMEDIATE;
       }
       return INSPECT_REASON_UNTRUSTED_ROOT;
-    case PATH_END_EMPTY:
-      return INSPECT_REASON_NO_CERTIFICATE;
-    case PATH_END_ANCHORED:
-      return INSPECT_REASON_OK;
+    case PATH_END_EMPTY: return INSPECT_REASON_NO_CERTIFICATE;
+    case PATH_END_ANCHORED: return INSPECT_REASON_OK;
     case PATH_END_UNTRUSTED_ROOT:
-    case PATH_END_TOO_LONG:
-      break;
+    case PATH_END_TOO_LONG: break;
   }
   return INSPECT_REASON_UNTRUSTED_ROOT;
 }
@@ -58,7 +54,8 @@ int inspect__path_weak_signature(inspect_ctx_t *ctx, const inspect_path_t *path)
   size_t len = inspect__path_checked_len(ctx, path);
   for (size_t i = 0; i < len; i++) {
     const inspect_cert_info_t *info = &path->certs[i]->info;
-    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) && !inspect_cert_is_self_signed(path->certs[i])) {
+    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) &&
+        !inspect_cert_is_self_signed(path->certs[i])) {
       return 1;
     }
   }

@@ -17,10 +17,10 @@
 // curl 7.88.1 with OpenSSL 3.0 (Debian), `curl https://HOST/`: advertises
 // TLS 1.0-1.3 (it refuses below 1.2 only after the ServerHello, at security
 // level 2), DHE suites, x448 and the FFDHE groups.
-static const uint16_t kOpensslCiphers[] = {
-    0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8, 0xccaa, 0xc02b, 0xc02f, 0x009e, 0xc024, 0xc028,
-    0x006b, 0xc023, 0xc027, 0x0067, 0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033, 0x009d, 0x009c, 0x003d, 0x003c,
-    0x0035, 0x002f, 0x00ff};
+static const uint16_t kOpensslCiphers[] = {0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8,
+                                           0xccaa, 0xc02b, 0xc02f, 0x009e, 0xc024, 0xc028, 0x006b, 0xc023,
+                                           0xc027, 0x0067, 0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033,
+                                           0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff};
 static const uint16_t kOpensslGroups[] = {0x001d, 0x0017, 0x001e, 0x0019, 0x0018,
                                           0x0100, 0x0101, 0x0102, 0x0103, 0x0104};
 static const uint16_t kOpensslSigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a,
@@ -28,7 +28,11 @@ static const uint16_t kOpensslSigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x080
                                            0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602};
 
 static const inspect_hello_spec_t kOpenssl = {
-    0x0301, 0x0304, SPEC_LIST(kOpensslCiphers), SPEC_LIST(kOpensslGroups), SPEC_LIST(kOpensslSigalgs),
+    0x0301,
+    0x0304,
+    SPEC_LIST(kOpensslCiphers),
+    SPEC_LIST(kOpensslGroups),
+    SPEC_LIST(kOpensslSigalgs),
     INSPECT_SNI_AS_CLIENT,
     "captured from curl 7.88.1 / OpenSSL 3.0 on Debian 12 (openssl s_client sends the same without ALPN)",
     0x0303,  // security level 2 refuses TLS 1.0 and 1.1 after the ServerHello [LAB: lab tls11-only]
@@ -36,34 +40,44 @@ static const inspect_hello_spec_t kOpenssl = {
 
 // Node.js 20 (tls.connect defaults): TLS 1.2-1.3, its long default cipher
 // list (DHE, CCM and ARIA included).
-static const uint16_t kNodeCiphers[] = {
-    0x1302, 0x1303, 0x1301, 0xc02f, 0xc02b, 0xc030, 0xc02c, 0x009e, 0xc027, 0x0067, 0xc028, 0x006b, 0x00a3, 0x009f,
-    0xcca9, 0xcca8, 0xccaa, 0xc0af, 0xc0ad, 0xc0a3, 0xc09f, 0xc05d, 0xc061, 0xc057, 0xc053, 0x00a2, 0xc0ae, 0xc0ac,
-    0xc0a2, 0xc09e, 0xc05c, 0xc060, 0xc056, 0xc052, 0xc024, 0x006a, 0xc023, 0x0040, 0xc00a, 0xc014, 0x0039, 0x0038,
-    0xc009, 0xc013, 0x0033, 0x0032, 0x009d, 0xc0a1, 0xc09d, 0xc051, 0x009c, 0xc0a0, 0xc09c, 0xc050, 0x003d, 0x003c,
-    0x0035, 0x002f, 0x00ff};
+static const uint16_t kNodeCiphers[] = {0x1302, 0x1303, 0x1301, 0xc02f, 0xc02b, 0xc030, 0xc02c, 0x009e, 0xc027, 0x0067,
+                                        0xc028, 0x006b, 0x00a3, 0x009f, 0xcca9, 0xcca8, 0xccaa, 0xc0af, 0xc0ad, 0xc0a3,
+                                        0xc09f, 0xc05d, 0xc061, 0xc057, 0xc053, 0x00a2, 0xc0ae, 0xc0ac, 0xc0a2, 0xc09e,
+                                        0xc05c, 0xc060, 0xc056, 0xc052, 0xc024, 0x006a, 0xc023, 0x0040, 0xc00a, 0xc014,
+                                        0x0039, 0x0038, 0xc009, 0xc013, 0x0033, 0x0032, 0x009d, 0xc0a1, 0xc09d, 0xc051,
+                                        0x009c, 0xc0a0, 0xc09c, 0xc050, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff};
 
 static const inspect_hello_spec_t kNode = {
-    0x0303, 0x0304, SPEC_LIST(kNodeCiphers), SPEC_LIST(kOpensslGroups), SPEC_LIST(kOpensslSigalgs),
-    INSPECT_SNI_AS_CLIENT, "captured from Node.js v20.20.2 (tls.connect defaults) on Debian 12",
+    0x0303,
+    0x0304,
+    SPEC_LIST(kNodeCiphers),
+    SPEC_LIST(kOpensslGroups),
+    SPEC_LIST(kOpensslSigalgs),
+    INSPECT_SNI_AS_CLIENT,
+    "captured from Node.js v20.20.2 (tls.connect defaults) on Debian 12",
     0,
 };
 
 // JDK 17 JSSE defaults (jdk.tls.disabledAlgorithms as shipped): TLS
 // 1.2-1.3, DHE suites, the FFDHE groups, SHA-1 signature schemes still
 // offered for compatibility.
-static const uint16_t kJavaCiphers[] = {
-    0x1302, 0x1301, 0x1303, 0xc02c, 0xc02b, 0xcca9, 0xc030, 0xcca8, 0xc02f, 0x009f, 0xccaa, 0x00a3, 0x009e,
-    0x00a2, 0xc024, 0xc028, 0xc023, 0xc027, 0x006b, 0x006a, 0x0067, 0x0040, 0xc00a, 0xc014, 0xc009, 0xc013,
-    0x0039, 0x0038, 0x0033, 0x0032, 0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff};
+static const uint16_t kJavaCiphers[] = {0x1302, 0x1301, 0x1303, 0xc02c, 0xc02b, 0xcca9, 0xc030, 0xcca8, 0xc02f, 0x009f,
+                                        0xccaa, 0x00a3, 0x009e, 0x00a2, 0xc024, 0xc028, 0xc023, 0xc027, 0x006b, 0x006a,
+                                        0x0067, 0x0040, 0xc00a, 0xc014, 0xc009, 0xc013, 0x0039, 0x0038, 0x0033, 0x0032,
+                                        0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff};
 static const uint16_t kJavaGroups[] = {0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104};
 static const uint16_t kJavaSigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805,
                                         0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601,
                                         0x0402, 0x0303, 0x0301, 0x0302, 0x0203, 0x0201, 0x0202};
 
 static const inspect_hello_spec_t kJava = {
-    0x0303, 0x0304, SPEC_LIST(kJavaCiphers), SPEC_LIST(kJavaGroups), SPEC_LIST(kJavaSigalgs),
-    INSPECT_SNI_AS_CLIENT, "captured from OpenJDK 17.0.15 (SSLSocketFactory defaults) on Debian 12",
+    0x0303,
+    0x0304,
+    SPEC_LIST(kJavaCiphers),
+    SPEC_LIST(kJavaGroups),
+    SPEC_LIST(kJavaSigalgs),
+    INSPECT_SNI_AS_CLIENT,
+    "captured from OpenJDK 17.0.15 (SSLSocketFactory defaults) on Debian 12",
     0,
 };
 
@@ -76,8 +90,13 @@ static const uint16_t kBrowserSigalgs[] = {0x0904, 0x0905, 0x0906, 0x0403, 0x080
                                            0x0503, 0x0805, 0x0501, 0x0806, 0x0601};
 
 static const inspect_hello_spec_t kBrowser = {
-    0x0303, 0x0304, SPEC_LIST(kBrowserCiphers), SPEC_LIST(kBrowserGroups), SPEC_LIST(kBrowserSigalgs),
-    INSPECT_SNI_AS_CLIENT, "captured from Chromium 156.0.8078 (chromium-headless-shell) on Debian 12",
+    0x0303,
+    0x0304,
+    SPEC_LIST(kBrowserCiphers),
+    SPEC_LIST(kBrowserGroups),
+    SPEC_LIST(kBrowserSigalgs),
+    INSPECT_SNI_AS_CLIENT,
+    "captured from Chromium 156.0.8078 (chromium-headless-shell) on Debian 12",
     0,
 };
 
@@ -94,7 +113,11 @@ static const uint16_t kCloudfrontSigalgs[] = {0x0401, 0x0501, 0x0601, 0x0301, 0x
                                               0x0403, 0x0503, 0x0603, 0x0303, 0x0203};
 
 static const inspect_hello_spec_t kCloudfront = {
-    0x0303, 0x0303, SPEC_LIST(kCloudfrontCiphers), SPEC_LIST(kCloudfrontGroups), SPEC_LIST(kCloudfrontSigalgs),
+    0x0303,
+    0x0303,
+    SPEC_LIST(kCloudfrontCiphers),
+    SPEC_LIST(kCloudfrontGroups),
+    SPEC_LIST(kCloudfrontSigalgs),
     INSPECT_SNI_ALWAYS,
     "CloudFront Developer Guide, 'Supported protocols and ciphers between CloudFront and the origin' and "
     "API_OriginSslProtocols (minimum TLSv1.2 assumed; UNCERTAIN: TLS 1.3 to origins)",
@@ -106,7 +129,12 @@ static const inspect_hello_spec_t kCloudfront = {
 // so a JDK 17 client with default settings is assumed; SNI = the host of the
 // integration URI (serverNameToVerify for private integrations, A9).
 static const inspect_hello_spec_t kApigateway = {
-    0x0303, 0x0304, SPEC_LIST(kJavaCiphers), SPEC_LIST(kJavaGroups), SPEC_LIST(kJavaSigalgs), INSPECT_SNI_ALWAYS,
+    0x0303,
+    0x0304,
+    SPEC_LIST(kJavaCiphers),
+    SPEC_LIST(kJavaGroups),
+    SPEC_LIST(kJavaSigalgs),
+    INSPECT_SNI_ALWAYS,
     "UNCERTAIN: API Gateway does not document its backend handshake; JDK 17 defaults assumed (its errors are JSSE's)",
     0,
 };
@@ -114,13 +142,17 @@ static const inspect_hello_spec_t kApigateway = {
 // Akamai edge to origin (K1, K10): no public cipher profile. UNCERTAIN:
 // modern OpenSSL defaults (TLS 1.2-1.3, ECDHE and RSA suites, X25519,
 // P-256, P-384) are assumed; "Use SNI TLS Extension" is on by default.
-static const uint16_t kAkamaiCiphers[] = {0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc02b, 0xc02f,
-                                          0xc024, 0xc028, 0xc023, 0xc027, 0xc00a, 0xc014, 0xc009, 0xc013, 0x009d,
-                                          0x009c, 0x003d, 0x003c, 0x0035, 0x002f};
+static const uint16_t kAkamaiCiphers[] = {0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc02b,
+                                          0xc02f, 0xc024, 0xc028, 0xc023, 0xc027, 0xc00a, 0xc014, 0xc009,
+                                          0xc013, 0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f};
 static const uint16_t kAkamaiGroups[] = {0x001d, 0x0017, 0x0018};
 
 static const inspect_hello_spec_t kAkamai = {
-    0x0303, 0x0304, SPEC_LIST(kAkamaiCiphers), SPEC_LIST(kAkamaiGroups), SPEC_LIST(kOpensslSigalgs),
+    0x0303,
+    0x0304,
+    SPEC_LIST(kAkamaiCiphers),
+    SPEC_LIST(kAkamaiGroups),
+    SPEC_LIST(kOpensslSigalgs),
     INSPECT_SNI_CONFIGURABLE,
     "UNCERTAIN: Akamai publishes no origin cipher profile (Origin Server behaviour: minTlsVersion, maxTlsVersion, "
     "originSni); OpenSSL-style TLS 1.2-1.3 defaults assumed",
@@ -135,7 +167,12 @@ static const uint16_t kAlbCiphers[] = {0xc02b, 0xc02f, 0xc023, 0xc027, 0xc009, 0
 static const uint16_t kAlbSigalgs[] = {0x0401, 0x0501, 0x0601, 0x0201, 0x0403, 0x0503, 0x0603, 0x0203};
 
 static const inspect_hello_spec_t kAlb = {
-    0x0301, 0x0303, SPEC_LIST(kAlbCiphers), SPEC_LIST(kCloudfrontGroups), SPEC_LIST(kAlbSigalgs), INSPECT_SNI_ALWAYS,
+    0x0301,
+    0x0303,
+    SPEC_LIST(kAlbCiphers),
+    SPEC_LIST(kCloudfrontGroups),
+    SPEC_LIST(kAlbSigalgs),
+    INSPECT_SNI_ALWAYS,
     "ELB 'describe SSL policies': ELBSecurityPolicy-2016-08 (UNCERTAIN: groups, signature schemes, SNI to targets)",
     0,
 };
@@ -144,9 +181,13 @@ static const struct {
   const char *id;
   const inspect_hello_spec_t *spec;
 } kHellos[] = {
-    {"openssl", &kOpenssl},         {"node", &kNode},       {"java", &kJava},
-    {"browser", &kBrowser},         {"cloudfront-origin", &kCloudfront},
-    {"apigateway", &kApigateway},   {"akamai-origin", &kAkamai},
+    {"openssl", &kOpenssl},
+    {"node", &kNode},
+    {"java", &kJava},
+    {"browser", &kBrowser},
+    {"cloudfront-origin", &kCloudfront},
+    {"apigateway", &kApigateway},
+    {"akamai-origin", &kAkamai},
     {"alb", &kAlb},
 };
 

@@ -32,20 +32,18 @@ extern "C" {
 //
 // Failures of the caller's input (a file, a flag) are INSPECT_E* codes. A
 // peer's bad certificate is never an error: it is a finding and a verdict.
-#define INSPECT_ERRNO_MAP(XX)                                                                  \
-  XX(NOMEM, -21001, "out of memory")                                                           \
-  XX(NO_CERTIFICATE, -21002,                                                                   \
-     "no certificate found: expected PEM blocks (-----BEGIN CERTIFICATE-----) or one DER "     \
-     "certificate")                                                                            \
-  XX(BAD_PEM, -21003,                                                                          \
-     "malformed PEM block: a BEGIN line without its END line, or invalid base64 inside")      \
+#define INSPECT_ERRNO_MAP(XX)                                                                             \
+  XX(NOMEM, -21001, "out of memory")                                                                      \
+  XX(NO_CERTIFICATE, -21002,                                                                              \
+     "no certificate found: expected PEM blocks (-----BEGIN CERTIFICATE-----) or one DER "                \
+     "certificate")                                                                                       \
+  XX(BAD_PEM, -21003, "malformed PEM block: a BEGIN line without its END line, or invalid base64 inside") \
   XX(BAD_DER, -21004, "a certificate is not valid DER X.509: the file is truncated or not a certificate") \
-  XX(TOO_MANY_CERTS, -21005,                                                                   \
-     "too many certificates: a chain is limited to 64 and a trust store to 4096")              \
-  XX(TOO_LARGE, -21006, "input is larger than 16 MiB: not a certificate chain or bundle")      \
-  XX(BAD_PROFILE, -21007, "unknown profile: see 'tlsmirror inspect --help' for the list")      \
-  XX(BAD_TIME, -21008, "time is not RFC 3339: use e.g. 2026-01-31T12:00:00Z")                 \
-  XX(BAD_NAME, -21009, "host name is empty, too long or contains spaces or control characters") \
+  XX(TOO_MANY_CERTS, -21005, "too many certificates: a chain is limited to 64 and a trust store to 4096") \
+  XX(TOO_LARGE, -21006, "input is larger than 16 MiB: not a certificate chain or bundle")                 \
+  XX(BAD_PROFILE, -21007, "unknown profile: see 'tlsmirror inspect --help' for the list")                 \
+  XX(BAD_TIME, -21008, "time is not RFC 3339: use e.g. 2026-01-31T12:00:00Z")                             \
+  XX(BAD_NAME, -21009, "host name is empty, too long or contains spaces or control characters")           \
   XX(NOT_PEM_CERT, -21010, "a PEM block is not a certificate (e.g. a private key): remove it")
 
 typedef enum {
@@ -82,8 +80,7 @@ void inspect_buf_cleanup(inspect_buf_t *buf);
 void inspect_buf_reset(inspect_buf_t *buf);
 int inspect_buf_append(inspect_buf_t *buf, const void *data, size_t len);
 int inspect_buf_puts(inspect_buf_t *buf, const char *str);
-int inspect_buf_printf(inspect_buf_t *buf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int inspect_buf_printf(inspect_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 // inspect_buf_json_string appends `str` as a quoted JSON string, or `null`
 // when `str` is NULL. Invalid UTF-8 becomes U+FFFD so output stays valid.
 int inspect_buf_json_string(inspect_buf_t *buf, const char *str);
@@ -120,8 +117,8 @@ typedef struct {
   char label[64];  // e.g. "CERTIFICATE"
   uint8_t *der;    // decoded body, owned by the block
   size_t der_len;
-  size_t offset;   // byte offset of the BEGIN line
-  size_t line;     // line number of the BEGIN line
+  size_t offset;  // byte offset of the BEGIN line
+  size_t line;    // line number of the BEGIN line
   size_t junk_before;
   int err;
 } inspect_pem_block_t;
@@ -140,7 +137,6 @@ int inspect_data_looks_like_pem(const uint8_t *data, size_t len);
 // CERTIFICATE block (64-column base64). Returns INSPECT_OK or INSPECT_ENOMEM
 // (and `out` is then failed, as after any append).
 int inspect_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len);
-
 
 // Certificates.
 //
@@ -187,7 +183,7 @@ typedef struct {
   char sha256_hex[65];
   const char *subject;
   const char *issuer;
-  const char *common_name;  // the subject's last CN, or NULL
+  const char *common_name;       // the subject's last CN, or NULL
   const char *const *dns_names;  // subjectAltName dNSName entries
   size_t num_dns_names;
   const char *const *ip_addrs;  // subjectAltName iPAddress entries, as text
@@ -208,7 +204,7 @@ typedef struct {
   int has_key_usage;
   unsigned key_usage;  // INSPECT_KU_*
   int has_eku;
-  unsigned eku;  // INSPECT_EKU_*
+  unsigned eku;     // INSPECT_EKU_*
   int self_issued;  // subject == issuer (see inspect_cert_is_self_signed)
   int has_name_constraints;
   int extensions_invalid;  // an extension could not be parsed
@@ -306,27 +302,27 @@ int inspect_trust_issuer_of(const inspect_trust_t *trust, const inspect_cert_t *
 // Reasons.
 //
 // A verdict's reason is one of these stable codes (documented in README.md).
-#define INSPECT_REASON_MAP(XX) \
-  XX(OK)                       \
-  XX(MISSING_INTERMEDIATE)     \
-  XX(UNTRUSTED_ROOT)           \
-  XX(SELF_SIGNED)              \
-  XX(WRONG_ORDER)              \
-  XX(EXPIRED)                  \
-  XX(NOT_YET_VALID)            \
-  XX(HOSTNAME_MISMATCH)        \
-  XX(NO_SAN)                   \
-  XX(WEAK_KEY)                 \
-  XX(WEAK_SIGNATURE)           \
-  XX(BAD_EKU)                  \
-  XX(NAME_CONSTRAINTS)         \
-  XX(NO_CERTIFICATE)           \
-  XX(HANDSHAKE_ALERT)          \
-  XX(PROTOCOL_MISMATCH)        \
-  XX(CONNECT_FAILED)           \
-  XX(TIMEOUT)                  \
-  XX(CHAIN_TOO_LONG)           \
-  XX(UNSUPPORTED_CERT)         \
+#define INSPECT_REASON_MAP(XX)     \
+  XX(OK)                           \
+  XX(MISSING_INTERMEDIATE)         \
+  XX(UNTRUSTED_ROOT)               \
+  XX(SELF_SIGNED)                  \
+  XX(WRONG_ORDER)                  \
+  XX(EXPIRED)                      \
+  XX(NOT_YET_VALID)                \
+  XX(HOSTNAME_MISMATCH)            \
+  XX(NO_SAN)                       \
+  XX(WEAK_KEY)                     \
+  XX(WEAK_SIGNATURE)               \
+  XX(BAD_EKU)                      \
+  XX(NAME_CONSTRAINTS)             \
+  XX(NO_CERTIFICATE)               \
+  XX(HANDSHAKE_ALERT)              \
+  XX(PROTOCOL_MISMATCH)            \
+  XX(CONNECT_FAILED)               \
+  XX(TIMEOUT)                      \
+  XX(CHAIN_TOO_LONG)               \
+  XX(UNSUPPORTED_CERT)             \
   XX(UNHANDLED_CRITICAL_EXTENSION) \
   XX(INVALID_CA)                   \
   XX(PATH_LENGTH)                  \
@@ -357,7 +353,7 @@ typedef enum {
 #define INSPECT_REASON_ENUM(name) INSPECT_REASON_##name,
   INSPECT_REASON_MAP(INSPECT_REASON_ENUM)
 #undef INSPECT_REASON_ENUM
-  INSPECT_REASON_COUNT
+      INSPECT_REASON_COUNT
 } inspect_reason_t;
 
 const char *inspect_reason_name(inspect_reason_t reason);
@@ -446,13 +442,13 @@ const inspect_hello_spec_t *inspect_hello_spec_find(const char *id);
 // The handshake part says how the connection went; a chain read from a file
 // has INSPECT_HS_NONE.
 typedef enum {
-  INSPECT_HS_NONE = 0,      // no live handshake (offline input)
-  INSPECT_HS_OK,            // the handshake completed
-  INSPECT_HS_ALERT,         // the server sent a fatal alert
-  INSPECT_HS_CLOSED,        // the server closed or reset the connection mid-handshake
-  INSPECT_HS_PROTOCOL,      // no common version or cipher, or the peer is not TLS
-  INSPECT_HS_CONNECT_FAILED,// TCP connect failed
-  INSPECT_HS_TIMEOUT,       // no answer in time
+  INSPECT_HS_NONE = 0,        // no live handshake (offline input)
+  INSPECT_HS_OK,              // the handshake completed
+  INSPECT_HS_ALERT,           // the server sent a fatal alert
+  INSPECT_HS_CLOSED,          // the server closed or reset the connection mid-handshake
+  INSPECT_HS_PROTOCOL,        // no common version or cipher, or the peer is not TLS
+  INSPECT_HS_CONNECT_FAILED,  // TCP connect failed
+  INSPECT_HS_TIMEOUT,         // no answer in time
 } inspect_hs_status_t;
 
 // inspect_alert_name returns a TLS alert's IANA name, e.g. "handshake_failure"
@@ -506,14 +502,14 @@ typedef struct {
 // platform here does. tls/ fetches (the only part with sockets); inspect says
 // which URL a browser fetches next and what each outcome means for its
 // verdict. Statuses are stable names, as in JSON.
-#define INSPECT_AIA_STATUS_MAP(XX)                                                       \
-  XX(OK, "ok")                        /* it delivered at least one certificate */        \
-  XX(NOT_HTTP, "not_http")            /* not an http:// URL (or a redirect to one) */    \
-  XX(DEAD, "dead")                    /* unresolvable, refused, or not HTTP 200 */        \
-  XX(TIMEOUT, "timeout")              /* no complete answer in time */                   \
-  XX(TOO_LARGE, "too_large")          /* the body is larger than the cap */              \
-  XX(GARBAGE, "garbage")              /* not DER, certs-only PKCS#7 or PEM */            \
-  XX(REDIRECT_LOOP, "redirect_loop")  /* more redirects than allowed */
+#define INSPECT_AIA_STATUS_MAP(XX)                                                   \
+  XX(OK, "ok")                       /* it delivered at least one certificate */     \
+  XX(NOT_HTTP, "not_http")           /* not an http:// URL (or a redirect to one) */ \
+  XX(DEAD, "dead")                   /* unresolvable, refused, or not HTTP 200 */    \
+  XX(TIMEOUT, "timeout")             /* no complete answer in time */                \
+  XX(TOO_LARGE, "too_large")         /* the body is larger than the cap */           \
+  XX(GARBAGE, "garbage")             /* not DER, certs-only PKCS#7 or PEM */         \
+  XX(REDIRECT_LOOP, "redirect_loop") /* more redirects than allowed */
 
 typedef enum {
 #define INSPECT_AIA_STATUS_ENUM(name, text) INSPECT_AIA_##name,
@@ -653,34 +649,34 @@ size_t inspect_cache_hits(const inspect_cache_t *cache);
 // (INSPECT_ENO_CERTIFICATE, INSPECT_EBAD_DER), INSPECT_ETOO_LARGE,
 // INSPECT_ETOO_MANY_CERTS, INSPECT_EBAD_PROFILE (a profile without bundle
 // rules) and INSPECT_ENOMEM.
-#define INSPECT_BUNDLE_RULE_MAP(XX)                                                           \
-  XX(NOT_PEM, "the file is DER, not PEM")                                                    \
-  XX(BAD_PEM, "a PEM block is broken (no END line or invalid base64)")                       \
-  XX(NOT_CERTIFICATE, "a PEM block is not a certificate (a key, a CRL...)")                  \
-  XX(BAD_DER, "a CERTIFICATE block does not hold a valid X.509 certificate")                \
-  XX(NON_PEM_DATA, "text outside the PEM blocks")                                            \
-  XX(BAD_COMMENT, "a # comment contains a '-'")                                              \
-  XX(BLANK_LINE, "blank lines")                                                              \
-  XX(NOT_V3, "not an X.509 v3 certificate")                                                  \
-  XX(NOT_CA, "not a CA: basicConstraints CA:TRUE is missing (a leaf)")                      \
-  XX(EXPIRED, "the certificate has expired")                                                 \
-  XX(NOT_YET_VALID, "the certificate is not valid yet")                                      \
-  XX(WEAK_KEY, "the key is too small")                                                       \
-  XX(UNSUPPORTED_KEY, "the key type, size or curve is not supported")                        \
-  XX(WEAK_SIGNATURE, "signed with a weak digest (SHA-1, MD5)")                               \
-  XX(UNSUPPORTED_SIGNATURE, "the signature algorithm is not supported")                      \
-  XX(CERT_TOO_LARGE, "the certificate is larger than the platform allows")                   \
-  XX(DUPLICATE, "the same certificate appears twice")                                        \
-  XX(ISSUER_MISSING, "the certificate's issuer is not in the bundle")                       \
-  XX(CHAIN_TOO_DEEP, "more CA certificates in one chain than the platform allows")           \
-  XX(TOO_MANY_CAS, "more CA certificates than one trust store may hold")                     \
+#define INSPECT_BUNDLE_RULE_MAP(XX)                                                \
+  XX(NOT_PEM, "the file is DER, not PEM")                                          \
+  XX(BAD_PEM, "a PEM block is broken (no END line or invalid base64)")             \
+  XX(NOT_CERTIFICATE, "a PEM block is not a certificate (a key, a CRL...)")        \
+  XX(BAD_DER, "a CERTIFICATE block does not hold a valid X.509 certificate")       \
+  XX(NON_PEM_DATA, "text outside the PEM blocks")                                  \
+  XX(BAD_COMMENT, "a # comment contains a '-'")                                    \
+  XX(BLANK_LINE, "blank lines")                                                    \
+  XX(NOT_V3, "not an X.509 v3 certificate")                                        \
+  XX(NOT_CA, "not a CA: basicConstraints CA:TRUE is missing (a leaf)")             \
+  XX(EXPIRED, "the certificate has expired")                                       \
+  XX(NOT_YET_VALID, "the certificate is not valid yet")                            \
+  XX(WEAK_KEY, "the key is too small")                                             \
+  XX(UNSUPPORTED_KEY, "the key type, size or curve is not supported")              \
+  XX(WEAK_SIGNATURE, "signed with a weak digest (SHA-1, MD5)")                     \
+  XX(UNSUPPORTED_SIGNATURE, "the signature algorithm is not supported")            \
+  XX(CERT_TOO_LARGE, "the certificate is larger than the platform allows")         \
+  XX(DUPLICATE, "the same certificate appears twice")                              \
+  XX(ISSUER_MISSING, "the certificate's issuer is not in the bundle")              \
+  XX(CHAIN_TOO_DEEP, "more CA certificates in one chain than the platform allows") \
+  XX(TOO_MANY_CAS, "more CA certificates than one trust store may hold")           \
   XX(SUBJECTS_TOO_LARGE, "the subject names together exceed the platform's limit")
 
 typedef enum {
 #define INSPECT_BUNDLE_RULE_ENUM(name, summary) INSPECT_BUNDLE_##name,
   INSPECT_BUNDLE_RULE_MAP(INSPECT_BUNDLE_RULE_ENUM)
 #undef INSPECT_BUNDLE_RULE_ENUM
-  INSPECT_BUNDLE_RULE_COUNT
+      INSPECT_BUNDLE_RULE_COUNT
 } inspect_bundle_rule_t;
 
 // inspect_bundle_rule_name returns the rule's stable code, e.g. "NOT_CA";
@@ -696,19 +692,19 @@ typedef struct {
   const inspect_cert_t *cert;  // NULL when the block holds no parsable certificate
   const uint8_t *text;         // the block exactly as in the file, with its line end; NULL for DER
   size_t text_len;
-  int depth;                   // CA certificates from this one up to the top of its chain in the bundle
-  int has_root;                // that chain ends at a self-signed root in the bundle
-  const char *removed;         // why --fix leaves it out ("it is a leaf"), NULL if kept
+  int depth;            // CA certificates from this one up to the top of its chain in the bundle
+  int has_root;         // that chain ends at a self-signed root in the bundle
+  const char *removed;  // why --fix leaves it out ("it is a leaf"), NULL if kept
 } inspect_bundle_entry_t;
 
 typedef struct {
   inspect_bundle_rule_t rule;
-  const char *code;            // inspect_bundle_rule_name(rule)
-  int entry;                   // the entry concerned, -1 for the file as a whole
-  size_t line;                 // 1-based line concerned, 0 for none
-  const char *detail;          // what is wrong, with the facts
-  const char *platform_text;   // the platform's own words where known, else NULL
-  const char *suggestion;      // what to do, e.g. "remove certificate #2: it is a leaf"
+  const char *code;           // inspect_bundle_rule_name(rule)
+  int entry;                  // the entry concerned, -1 for the file as a whole
+  size_t line;                // 1-based line concerned, 0 for none
+  const char *detail;         // what is wrong, with the facts
+  const char *platform_text;  // the platform's own words where known, else NULL
+  const char *suggestion;     // what to do, e.g. "remove certificate #2: it is a leaf"
 } inspect_bundle_violation_t;
 
 typedef struct inspect_bundle_st inspect_bundle_t;

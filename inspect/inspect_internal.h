@@ -22,10 +22,10 @@ struct inspect_cert_st {
   X509 *x509;
   EVP_PKEY *pkey;  // NULL when the key cannot be parsed
   inspect_cert_info_t info;
-  int self_signed_state;  // atomic: 0 not checked yet, 1 no, 2 yes
+  int self_signed_state;     // atomic: 0 not checked yet, 1 no, 2 yes
   uint8_t subject_hash[32];  // SHA-256 of the subject's DER
   uint8_t issuer_hash[32];
-  uint8_t spki_hash[32];     // SHA-256 of the public key bit string
+  uint8_t spki_hash[32];  // SHA-256 of the public key bit string
   uint8_t *der;
   char *subject, *issuer, *common_name, *serial_hex, *aia;
   char **dns, **ips;
@@ -54,11 +54,11 @@ typedef enum {
 } inspect_path_source_t;
 
 typedef enum {
-  PATH_END_EMPTY,          // no certificate at all
-  PATH_END_ANCHORED,       // reached a trust anchor
-  PATH_END_SELF_SIGNED,    // the leaf is self-signed and not trusted
-  PATH_END_UNTRUSTED_ROOT, // reached a self-signed root that is not trusted
-  PATH_END_ISSUER_MISSING, // no issuer for the top certificate
+  PATH_END_EMPTY,           // no certificate at all
+  PATH_END_ANCHORED,        // reached a trust anchor
+  PATH_END_SELF_SIGNED,     // the leaf is self-signed and not trusted
+  PATH_END_UNTRUSTED_ROOT,  // reached a self-signed root that is not trusted
+  PATH_END_ISSUER_MISSING,  // no issuer for the top certificate
   PATH_END_TOO_LONG,
 } inspect_path_end_t;
 
@@ -211,18 +211,20 @@ size_t inspect__aia_findings(inspect_ctx_t *ctx, inspect_finding_t *out, size_t 
 
 // Name matching.
 typedef enum {
-  NAME_CN_NEVER,        // SANs only (browsers, CloudFront viewer certificates)
-  NAME_CN_IF_NO_DNS,    // CN only when there is no dNSName SAN (OpenSSL, Node, Java, Apache)
-  NAME_CN_ALWAYS,       // CN counts as much as SANs (CloudFront origins, Akamai, as documented)
+  NAME_CN_NEVER,      // SANs only (browsers, CloudFront viewer certificates)
+  NAME_CN_IF_NO_DNS,  // CN only when there is no dNSName SAN (OpenSSL, Node, Java, Apache)
+  NAME_CN_ALWAYS,     // CN counts as much as SANs (CloudFront origins, Akamai, as documented)
 } inspect_cn_rule_t;
 
 // Wildcard rules, as bits: clients differ on partial-label wildcards.
-#define NAME_WILDCARD_PARTIAL 0x1u     // "f*.example.com" matches "foo.example.com" (OpenSSL, Node, JDK, Apache)
-#define NAME_WILDCARD_ONE_SIDE 0x2u    // ... but never "f*o.example.com" (OpenSSL's valid_star)
-#define NAME_WILDCARD_WHOLE_ALABEL 0x4u  // a partial wildcard never covers an "xn--" host label (OpenSSL; the
-                                         // JDK compares U-labels)
-#define NAME_WILDCARD_ANY_DOMAIN 0x8u  // "*.com" counts: one label after the '*' is enough (the JDK under a
-                                       // CA outside its cacerts)
+#define NAME_WILDCARD_PARTIAL 0x1u   // "f*.example.com" matches "foo.example.com" (OpenSSL, Node, JDK, Apache)
+#define NAME_WILDCARD_ONE_SIDE 0x2u  // ... but never "f*o.example.com" (OpenSSL's valid_star)
+#define NAME_WILDCARD_WHOLE_ALABEL \
+  0x4u  // a partial wildcard never covers an "xn--" host label (OpenSSL; the
+        // JDK compares U-labels)
+#define NAME_WILDCARD_ANY_DOMAIN \
+  0x8u  // "*.com" counts: one label after the '*' is enough (the JDK under a
+        // CA outside its cacerts)
 
 typedef struct {
   inspect_cn_rule_t cn;
@@ -241,8 +243,7 @@ inspect_name_result_t inspect__name_check(const inspect_cert_t *leaf, const char
 // under NAME_WILDCARD_* rules.
 int inspect__wildcard_match(const char *pattern, const char *host, unsigned wildcards);
 // inspect__name_list renders the leaf's names for messages ("DNS:a, DNS:b").
-const char *inspect__name_list(inspect_ctx_t *ctx, const inspect_cert_t *leaf, const char *dns_prefix,
-                               const char *sep);
+const char *inspect__name_list(inspect_ctx_t *ctx, const inspect_cert_t *leaf, const char *dns_prefix, const char *sep);
 int inspect__name_is_ip(const char *name);
 
 // OpenSSL 3 verification, emulated: every error X509_verify_cert would
@@ -292,18 +293,18 @@ int inspect__sig_security_bits(const inspect_cert_t *cert);
 // what its CA bundle may hold and which keys and signatures it accepts. The
 // bundle linter (bundle.c) and the platform's client-chain judge share them.
 typedef struct {
-  const char *platform;    // short name for messages, e.g. "ALB"
-  int require_v3;          // X.509 v1/v2 certificates are refused
-  int min_rsa_bits;        // RSA (and DSA) below this is a weak key
-  int max_rsa_bits;        // RSA above this is unsupported; 0 = no maximum
-  int min_ec_bits;         // ECDSA below this is a weak key
-  int named_curves_only;   // ECDSA on P-256, P-384 or P-521 only
-  size_t max_cert_der;     // bytes of one CA certificate; 0 = no limit
-  size_t max_cas;          // CA certificates per bundle; 0 = no limit
+  const char *platform;      // short name for messages, e.g. "ALB"
+  int require_v3;            // X.509 v1/v2 certificates are refused
+  int min_rsa_bits;          // RSA (and DSA) below this is a weak key
+  int max_rsa_bits;          // RSA above this is unsupported; 0 = no maximum
+  int min_ec_bits;           // ECDSA below this is a weak key
+  int named_curves_only;     // ECDSA on P-256, P-384 or P-521 only
+  size_t max_cert_der;       // bytes of one CA certificate; 0 = no limit
+  size_t max_cas;            // CA certificates per bundle; 0 = no limit
   size_t max_subject_bytes;  // DER bytes of all subject names; 0 = no limit
-  int max_depth;           // CA certificates in one chain, root included
-  int blank_lines_ok;      // blank lines may appear in the bundle file
-  int hash_comments_ok;    // lines starting with '#' (and without '-') are comments
+  int max_depth;             // CA certificates in one chain, root included
+  int blank_lines_ok;        // blank lines may appear in the bundle file
+  int hash_comments_ok;      // lines starting with '#' (and without '-') are comments
   // The platform's own words for each rule where known (an upload error or
   // what its clients then see), else NULL.
   const char *texts[INSPECT_BUNDLE_RULE_COUNT];
@@ -370,22 +371,21 @@ int inspect__path_client_purpose_ok(const inspect_path_t *path);
 // but the leaf).
 int inspect__mtls_depth(const inspect_path_t *path);
 
-
 // inspect__judge_handshake fills `out` and returns 1 when the handshake
 // itself failed (no chain to judge). `words` gives the platform's phrasing.
 // Messages and effects are templates: {name} (the checked name), {alert},
 // {number}, {openssl_alert}, {openssl_err}, {node_alert_code},
 // {chrome_alert} and {detail} are filled from the input.
 typedef struct {
-  const char *alert;          // fatal alert from the origin
+  const char *alert;                 // fatal alert from the origin
   const char *post_handshake_alert;  // alert after the handshake (NULL: as alert)
-  const char *closed;         // the origin closed the connection
-  const char *protocol;       // version/cipher mismatch or not TLS
+  const char *closed;                // the origin closed the connection
+  const char *protocol;              // version/cipher mismatch or not TLS
   const char *connect_failed;
   const char *timeout;
   const char *no_certificate;
-  const char *effect;         // the user-visible consequence of any of these
-  const char *timeout_effect; // for timeouts, when it differs (NULL: effect)
+  const char *effect;          // the user-visible consequence of any of these
+  const char *timeout_effect;  // for timeouts, when it differs (NULL: effect)
 } inspect_hs_words_t;
 
 int inspect__judge_handshake(inspect_ctx_t *ctx, const inspect_hs_words_t *words, inspect_verdict_t *out);
@@ -393,8 +393,8 @@ int inspect__judge_post_handshake_alert(inspect_ctx_t *ctx, const inspect_hs_wor
 // inspect__verdict_accept and inspect__verdict_reject take final strings
 // (static or in the arena), never templates.
 void inspect__verdict_accept(inspect_ctx_t *ctx, inspect_verdict_t *out, const char *effect);
-void inspect__verdict_reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason,
-                             const char *message, const char *effect);
+void inspect__verdict_reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *message,
+                             const char *effect);
 
 // Platform rules (rules.c). A server profile is an ordered table of rules,
 // each citing its identifier in docs/platform-rules.md, naming a check and
@@ -430,7 +430,7 @@ struct inspect_rule_st {
   inspect_rule_check_t check;  // NULL for a judge rule
   const char *message;         // the platform's words, or NULL: say
   inspect_rule_say_t say;
-  const char *effect;          // NULL: say_effect, else the table's effect
+  const char *effect;  // NULL: say_effect, else the table's effect
   inspect_rule_say_t say_effect;
   // A judge rule (the handshake, a late alert) fills the verdict itself from
   // the table's handshake words and returns 1 when it rejects.
@@ -438,9 +438,12 @@ struct inspect_rule_st {
 };
 
 // A check rule with static words; rules that need more name their fields.
-#define INSPECT_RULE(rule_id, rule_check, words) {.id = (rule_id), .check = (rule_check), .message = (words)}
-#define INSPECT_RULE_HANDSHAKE(rule_id) {.id = (rule_id), .judge = inspect__judge_handshake}
-#define INSPECT_RULE_LATE_ALERT(rule_id) {.id = (rule_id), .judge = inspect__judge_post_handshake_alert}
+#define INSPECT_RULE(rule_id, rule_check, words) \
+  { .id = (rule_id), .check = (rule_check), .message = (words) }
+#define INSPECT_RULE_HANDSHAKE(rule_id) \
+  { .id = (rule_id), .judge = inspect__judge_handshake }
+#define INSPECT_RULE_LATE_ALERT(rule_id) \
+  { .id = (rule_id), .judge = inspect__judge_post_handshake_alert }
 
 struct inspect_rules_words_st {
   const inspect_hs_words_t *handshake;  // templates for the judge rules

@@ -23,12 +23,9 @@ static int same_name(const inspect_cert_t *subject_of, const inspect_cert_t *iss
 static const char *java_sig_name(const inspect_cert_t *cert) {
   int ec = cert->info.key_type == INSPECT_KEY_EC;
   switch (cert->info.sig_hash) {
-    case INSPECT_HASH_MD5:
-      return "MD5withRSA";
-    case INSPECT_HASH_SHA1:
-      return ec ? "SHA1withECDSA" : "SHA1withRSA";
-    default:
-      return cert->info.sig_alg;
+    case INSPECT_HASH_MD5: return "MD5withRSA";
+    case INSPECT_HASH_SHA1: return ec ? "SHA1withECDSA" : "SHA1withRSA";
+    default: return cert->info.sig_alg;
   }
 }
 
@@ -92,8 +89,8 @@ static const char *verify_anchor(inspect_ctx_t *ctx, const inspect_path_t *path,
 
 // check_cert runs the CertPathValidator's checkers on the certificate at
 // `i` of `path` (the leaf is 0). It returns NULL when every check passes.
-static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, size_t i, size_t len,
-                              int sha1_restricted, const char *policy, inspect_reason_t *reason) {
+static const char *check_cert(inspect_ctx_t *ctx, const inspect_path_t *path, size_t i, size_t len, int sha1_restricted,
+                              const char *policy, inspect_reason_t *reason) {
   const inspect_cert_t *cert = path->certs[i];
   const inspect_cert_info_t *info = &cert->info;
   // AlgorithmChecker first: a keyUsage that names none of the bits
@@ -163,8 +160,8 @@ static const char *validate_path(inspect_ctx_t *ctx, const inspect_path_t *path,
   size_t policy_at = 0;
   const char *policy = inspect__path_policy_error(ctx, path, 0, &policy_at);
   for (size_t k = len; k-- > 0;) {
-    const char *msg = check_cert(ctx, path, k, len, sha1_restricted, policy != NULL && k == policy_at ? policy : NULL,
-                                 reason);
+    const char *msg =
+        check_cert(ctx, path, k, len, sha1_restricted, policy != NULL && k == policy_at ? policy : NULL, reason);
     if (msg != NULL) {
       return msg;
     }

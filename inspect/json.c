@@ -50,12 +50,9 @@ void inspect_json_chain(inspect_buf_t *out, const inspect_chain_t *chain) {
 
 static const char *severity_name(inspect_severity_t severity) {
   switch (severity) {
-    case INSPECT_SEVERITY_ERROR:
-      return "error";
-    case INSPECT_SEVERITY_WARNING:
-      return "warning";
-    case INSPECT_SEVERITY_INFO:
-      break;
+    case INSPECT_SEVERITY_ERROR: return "error";
+    case INSPECT_SEVERITY_WARNING: return "warning";
+    case INSPECT_SEVERITY_INFO: break;
   }
   return "info";
 }

@@ -28,8 +28,7 @@ inspect_bundle_rule_t inspect__key_rule(const inspect_bundle_rules_t *rules, con
     case INSPECT_KEY_DSA:
       return info->key_bits < rules->min_rsa_bits ? INSPECT_BUNDLE_WEAK_KEY : INSPECT_BUNDLE_UNSUPPORTED_KEY;
     case INSPECT_KEY_ED25519:
-    case INSPECT_KEY_UNKNOWN:
-      break;
+    case INSPECT_KEY_UNKNOWN: break;
   }
   // Both platforms name RSA and ECDSA only.
   return INSPECT_BUNDLE_UNSUPPORTED_KEY;
@@ -43,16 +42,13 @@ inspect_bundle_rule_t inspect__sig_rule(const inspect_bundle_rules_t *rules, con
   }
   switch (info->sig_hash) {
     case INSPECT_HASH_MD5:
-    case INSPECT_HASH_SHA1:
-      return INSPECT_BUNDLE_WEAK_SIGNATURE;
+    case INSPECT_HASH_SHA1: return INSPECT_BUNDLE_WEAK_SIGNATURE;
     case INSPECT_HASH_SHA256:
     case INSPECT_HASH_SHA384:
-    case INSPECT_HASH_SHA512:
-      return INSPECT_BUNDLE_RULE_COUNT;
+    case INSPECT_HASH_SHA512: return INSPECT_BUNDLE_RULE_COUNT;
     case INSPECT_HASH_SHA224:
     case INSPECT_HASH_INTRINSIC:  // Ed25519
-    case INSPECT_HASH_UNKNOWN:
-      break;
+    case INSPECT_HASH_UNKNOWN: break;
   }
   return INSPECT_BUNDLE_UNSUPPORTED_SIGNATURE;
 }
@@ -65,8 +61,8 @@ int inspect__path_client_purpose_ok(const inspect_path_t *path) {
   for (size_t i = 0; i < path->len; i++) {
     const inspect_cert_info_t *info = &path->certs[i]->info;
     int eku_ok = !info->has_eku || (info->eku & (INSPECT_EKU_CLIENT_AUTH | INSPECT_EKU_ANY));
-    int ku_ok = i > 0 || !info->has_key_usage ||
-                (info->key_usage & (INSPECT_KU_DIGITAL_SIGNATURE | INSPECT_KU_KEY_AGREEMENT));
+    int ku_ok =
+        i > 0 || !info->has_key_usage || (info->key_usage & (INSPECT_KU_DIGITAL_SIGNATURE | INSPECT_KU_KEY_AGREEMENT));
     if (!eku_ok || !ku_ok) {
       return 0;
     }

@@ -32,8 +32,8 @@ static const char *group_text(uint16_t g) {
   static const struct {
     uint16_t id;
     const char *name;
-  } kGroups[] = {{0x0017, "secp256r1"}, {0x0018, "secp384r1"}, {0x0019, "secp521r1"}, {0x001d, "x25519"},
-                 {0x001e, "x448"},      {0x0100, "ffdhe2048"}, {0x0101, "ffdhe3072"}, {0x0102, "ffdhe4096"},
+  } kGroups[] = {{0x0017, "secp256r1"}, {0x0018, "secp384r1"}, {0x0019, "secp521r1"},     {0x001d, "x25519"},
+                 {0x001e, "x448"},      {0x0100, "ffdhe2048"}, {0x0101, "ffdhe3072"},     {0x0102, "ffdhe4096"},
                  {0x0103, "ffdhe6144"}, {0x0104, "ffdhe8192"}, {0x11ec, "X25519MLKEM768"}};
   for (size_t i = 0; i < sizeof(kGroups) / sizeof(kGroups[0]); i++) {
     if (kGroups[i].id == g) {
@@ -71,20 +71,17 @@ int inspect__offer_covers_key(const inspect_hello_spec_t *spec, const inspect_ce
     return 1;  // no signature_algorithms extension: the defaults of its version
   }
   switch (leaf->info.key_type) {
-    case INSPECT_KEY_ED25519:
-      return listed(s, n, 0x0807);
+    case INSPECT_KEY_ED25519: return listed(s, n, 0x0807);
     case INSPECT_KEY_RSA:
-      return any_in_range(s, n, 0x0804, 0x0806) ||
-             (version < 0x0304 && (listed(s, n, 0x0201) || listed(s, n, 0x0401) || listed(s, n, 0x0501) ||
-                                   listed(s, n, 0x0601)));
+      return any_in_range(s, n, 0x0804, 0x0806) || (version < 0x0304 && (listed(s, n, 0x0201) || listed(s, n, 0x0401) ||
+                                                                         listed(s, n, 0x0501) || listed(s, n, 0x0601)));
     case INSPECT_KEY_EC:
       if (version >= 0x0304) {
         int bits = leaf->info.key_bits;
         return listed(s, n, bits <= 256 ? 0x0403 : bits <= 384 ? 0x0503 : 0x0603);
       }
       return listed(s, n, 0x0203) || listed(s, n, 0x0403) || listed(s, n, 0x0503) || listed(s, n, 0x0603);
-    default:
-      return 1;
+    default: return 1;
   }
 }
 
@@ -103,14 +100,15 @@ static const char *misses(inspect_ctx_t *ctx, const inspect_input_t *in, const c
   }
   if (offer->cipher != 0) {
     // It chose a suite for the platform, then refused: what it signs with.
-    return inspect__arena_printf(a, "it chose %s for %s, then found no signature algorithm in %s's offer that it "
-                                    "signs with",
+    return inspect__arena_printf(a,
+                                 "it chose %s for %s, then found no signature algorithm in %s's offer that it "
+                                 "signs with",
                                  offer->cipher_name != NULL ? offer->cipher_name : "a suite", who, who);
   }
   uint16_t lo = spec->min_accepted ? spec->min_accepted : spec->min_version;
-  const char *range = lo == spec->max_version ? inspect__arena_printf(a, "%s only", version_text(lo))
-                                              : inspect__arena_printf(a, "%s to %s", version_text(lo),
-                                                                      version_text(spec->max_version));
+  const char *range = lo == spec->max_version
+                          ? inspect__arena_printf(a, "%s only", version_text(lo))
+                          : inspect__arena_printf(a, "%s to %s", version_text(lo), version_text(spec->max_version));
   if (own->group != 0 && !listed(spec->groups, spec->num_groups, own->group)) {
     inspect_buf_t groups;
     inspect_buf_init(&groups, 4096);
@@ -179,8 +177,9 @@ const inspect_input_t *inspect__offer_input(inspect_ctx_t *ctx, const inspect_in
     alt->handshake.detail =
         old ? inspect__arena_printf(ctx->arena, "%s; it chose %s with %s for %s, which refuses versions below %s",
                                     accepts(ctx), version_text(offer->version), chose, who, version_text(lo))
-            : inspect__arena_printf(ctx->arena, "%s; it chose %s for %s, which offers no signature algorithm for the "
-                                                "certificate's %s key",
+            : inspect__arena_printf(ctx->arena,
+                                    "%s; it chose %s for %s, which offers no signature algorithm for the "
+                                    "certificate's %s key",
                                     accepts(ctx), chose, who, leaf->info.key_desc);
     return alt;
   }
@@ -189,9 +188,9 @@ const inspect_input_t *inspect__offer_input(inspect_ctx_t *ctx, const inspect_in
   // refusal of both (no SNI to an SNI-only origin) is the origin's alert.
   if (shares_nothing(hs) && base->handshake.status == INSPECT_HS_OK) {
     alt->handshake.status = INSPECT_HS_PROTOCOL;
-    alt->handshake.detail = inspect__arena_printf(ctx->arena, "%s; %s: the origin answered its ClientHello with %s",
-                                                  accepts(ctx), misses(ctx, base, who, offer),
-                                                  hs->detail != NULL ? hs->detail : "a refusal");
+    alt->handshake.detail =
+        inspect__arena_printf(ctx->arena, "%s; %s: the origin answered its ClientHello with %s", accepts(ctx),
+                              misses(ctx, base, who, offer), hs->detail != NULL ? hs->detail : "a refusal");
   }
   return alt;
 }

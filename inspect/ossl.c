@@ -104,8 +104,8 @@ static inspect_reason_t purpose_problem(const inspect_cert_t *cert, int is_leaf)
     return INSPECT_REASON_BAD_EKU;
   }
   if (is_leaf) {
-    return inspect__leaf_key_usage(cert, INSPECT_KU_DIGITAL_SIGNATURE | INSPECT_KU_KEY_ENCIPHERMENT |
-                                             INSPECT_KU_KEY_AGREEMENT);
+    return inspect__leaf_key_usage(
+        cert, INSPECT_KU_DIGITAL_SIGNATURE | INSPECT_KU_KEY_ENCIPHERMENT | INSPECT_KU_KEY_AGREEMENT);
   }
   return check_ca(cert) == 0 ? ca_reason(cert) : INSPECT_REASON_OK;
 }
@@ -198,23 +198,16 @@ void inspect__ossl_verify(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, i
   }
   int top = (int)path->len - 1;
   switch (path->end) {
-    case PATH_END_SELF_SIGNED:
-      add(out, 18, 0, INSPECT_REASON_SELF_SIGNED);
-      break;
-    case PATH_END_UNTRUSTED_ROOT:
-      add(out, 19, top, INSPECT_REASON_UNTRUSTED_ROOT);
-      break;
+    case PATH_END_SELF_SIGNED: add(out, 18, 0, INSPECT_REASON_SELF_SIGNED); break;
+    case PATH_END_UNTRUSTED_ROOT: add(out, 19, top, INSPECT_REASON_UNTRUSTED_ROOT); break;
     case PATH_END_ISSUER_MISSING:
       // OpenSSL picks a same-named issuer without checking its signature and
       // fails later on it (7); otherwise it reports the missing issuer (20).
       add(out, path->stale_issuer ? 7 : 20, top, inspect__path_failure_reason(ctx, path));
       break;
-    case PATH_END_TOO_LONG:
-      add(out, 22, top, INSPECT_REASON_UNTRUSTED_ROOT);
-      break;
+    case PATH_END_TOO_LONG: add(out, 22, top, INSPECT_REASON_UNTRUSTED_ROOT); break;
     case PATH_END_ANCHORED:
-    case PATH_END_EMPTY:
-      break;
+    case PATH_END_EMPTY: break;
   }
   check_extensions(path, out);
   for (size_t i = 0; i < path->len; i++) {
@@ -226,8 +219,8 @@ void inspect__ossl_verify(inspect_ctx_t *ctx, const inspect_ossl_opts_t *opts, i
     }
   }
   if (opts->check_host && ctx->in->name != NULL) {
-    static const inspect_name_rules_t kRules = {NAME_CN_IF_NO_DNS, NAME_WILDCARD_PARTIAL | NAME_WILDCARD_ONE_SIDE |
-                                                                       NAME_WILDCARD_WHOLE_ALABEL};
+    static const inspect_name_rules_t kRules = {
+        NAME_CN_IF_NO_DNS, NAME_WILDCARD_PARTIAL | NAME_WILDCARD_ONE_SIDE | NAME_WILDCARD_WHOLE_ALABEL};
     if (inspect__name_check(leaf, ctx->in->name, ctx->name_is_ip, &kRules) != NAME_MATCH) {
       add(out, ctx->name_is_ip ? 64 : 62, 0, INSPECT_REASON_HOSTNAME_MISMATCH);
     }

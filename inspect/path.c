@@ -33,8 +33,8 @@ int inspect__is_valid_at(const inspect_cert_t *cert, int64_t now) {
 static int in_path(const inspect_path_t *path, const inspect_cert_t *cert) {
   for (size_t i = 0; i < path->len; i++) {
     const inspect_cert_t *p = path->certs[i];
-    if (p == cert || (memcmp(p->subject_hash, cert->subject_hash, 32) == 0 &&
-                      memcmp(p->spki_hash, cert->spki_hash, 32) == 0)) {
+    if (p == cert ||
+        (memcmp(p->subject_hash, cert->subject_hash, 32) == 0 && memcmp(p->spki_hash, cert->spki_hash, 32) == 0)) {
       return 1;
     }
   }
@@ -132,25 +132,26 @@ const inspect_path_t *inspect__path(inspect_ctx_t *ctx, int use_aia_pool) {
 
 // OpenSSL's BN_security_bits for RSA and DSA moduli.
 static int modulus_security_bits(int bits) {
-  if (bits >= 15360) return 256;
-  if (bits >= 7680) return 192;
-  if (bits >= 3072) return 128;
-  if (bits >= 2048) return 112;
-  if (bits >= 1024) return 80;
+  if (bits >= 15360)
+    return 256;
+  if (bits >= 7680)
+    return 192;
+  if (bits >= 3072)
+    return 128;
+  if (bits >= 2048)
+    return 112;
+  if (bits >= 1024)
+    return 80;
   return 0;
 }
 
 int inspect__key_security_bits(const inspect_cert_t *cert) {
   switch (cert->info.key_type) {
     case INSPECT_KEY_RSA:
-    case INSPECT_KEY_DSA:
-      return modulus_security_bits(cert->info.key_bits);
-    case INSPECT_KEY_EC:
-      return cert->info.key_bits / 2;
-    case INSPECT_KEY_ED25519:
-      return 128;
-    case INSPECT_KEY_UNKNOWN:
-      break;
+    case INSPECT_KEY_DSA: return modulus_security_bits(cert->info.key_bits);
+    case INSPECT_KEY_EC: return cert->info.key_bits / 2;
+    case INSPECT_KEY_ED25519: return 128;
+    case INSPECT_KEY_UNKNOWN: break;
   }
   return 0;
 }
@@ -159,21 +160,14 @@ int inspect__key_security_bits(const inspect_cert_t *cert) {
 // SHA-1 (63 bits, after the 2020 chosen-prefix collision) and MD5 (39).
 int inspect__sig_security_bits(const inspect_cert_t *cert) {
   switch (cert->info.sig_hash) {
-    case INSPECT_HASH_MD5:
-      return 39;
-    case INSPECT_HASH_SHA1:
-      return 63;
-    case INSPECT_HASH_SHA224:
-      return 112;
-    case INSPECT_HASH_SHA256:
-      return 128;
-    case INSPECT_HASH_SHA384:
-      return 192;
-    case INSPECT_HASH_SHA512:
-      return 256;
+    case INSPECT_HASH_MD5: return 39;
+    case INSPECT_HASH_SHA1: return 63;
+    case INSPECT_HASH_SHA224: return 112;
+    case INSPECT_HASH_SHA256: return 128;
+    case INSPECT_HASH_SHA384: return 192;
+    case INSPECT_HASH_SHA512: return 256;
     case INSPECT_HASH_INTRINSIC:
-    case INSPECT_HASH_UNKNOWN:
-      break;
+    case INSPECT_HASH_UNKNOWN: break;
   }
   return 128;
 }

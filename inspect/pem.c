@@ -137,9 +137,7 @@ int inspect_pem_reader_trailing_junk(const inspect_pem_reader_t *reader) {
   return 0;
 }
 
-int inspect_data_looks_like_pem(const uint8_t *data, size_t len) {
-  return find(data, len, 0, kBegin) < len;
-}
+int inspect_data_looks_like_pem(const uint8_t *data, size_t len) { return find(data, len, 0, kBegin) < len; }
 
 int inspect_pem_append_cert(inspect_buf_t *out, const uint8_t *der, size_t der_len) {
   size_t b64_len;

@@ -8,7 +8,7 @@
 
 #include "inspect/inspect_internal.h"
 
-#define EFFECT                                                                                                     \
+#define EFFECT                                                                                                  \
   "Akamai would fail the connection to this origin: users get 503 Service Unavailable with 'An error occurred " \
   "while processing your request. Reference #...'."
 #define PAGE " (the edge answers 'An error occurred while processing your request. Reference #...')"
@@ -55,8 +55,8 @@ static const char *say_invalid_chain(const inspect_rule_failure_t *f) {
     at = 0;
   }
   const char *what = ca == INSPECT_REASON_PATH_LENGTH ? "path length constraint exceeded"
-                     : ca == INSPECT_REASON_KEY_USAGE   ? "key usage not allowed"
-                                                        : "not a CA certificate";
+                     : ca == INSPECT_REASON_KEY_USAGE ? "key usage not allowed"
+                                                      : "not a CA certificate";
   return inspect__arena_printf(f->ctx->arena, "The origin certificate chain is invalid (%s in certificate %zu)", what,
                                at);
 }
@@ -90,8 +90,9 @@ static const inspect_rules_words_t kWords = {
     .frame = frame,
     .effect = EFFECT,
     .accept = "Akamai's edge connects to this origin.",
-    .sni_fix = "turn on \"Use SNI TLS Extension\" in the Origin Server behavior (originSni: true), so the edge "
-               "sends {name}",
+    .sni_fix =
+        "turn on \"Use SNI TLS Extension\" in the Origin Server behavior (originSni: true), so the edge "
+        "sends {name}",
 };
 
 const inspect_profile_t inspect_profile_akamai_origin = {

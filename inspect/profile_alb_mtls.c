@@ -46,7 +46,8 @@
 
 #include "inspect/inspect_internal.h"
 
-#define UPLOAD_ERROR "InvalidCaCertificatesBundle: The specified ca certificate bundle is in an invalid format, or corrupt."
+#define UPLOAD_ERROR \
+  "InvalidCaCertificatesBundle: The specified ca certificate bundle is in an invalid format, or corrupt."
 
 static const char *const kOptions[] = {"ignore-expiry", NULL};
 #define OPTION_IGNORE_EXPIRY 1u
@@ -95,8 +96,9 @@ static const inspect_hs_words_t kWords = {
     .connect_failed = "Failed:UnmappedConnectionError",
     .timeout = "Failed:UnmappedConnectionError",
     .no_certificate = "Failed:UnmappedConnectionError",
-    .effect = "ALB fails the TLS handshake with this client (a verify-mode listener requires a client "
-              "certificate): the connection log records tls_verify_status Failed:UnmappedConnectionError.",
+    .effect =
+        "ALB fails the TLS handshake with this client (a verify-mode listener requires a client "
+        "certificate): the connection log records tls_verify_status Failed:UnmappedConnectionError.",
 };
 
 static void reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t reason, const char *status) {
@@ -109,13 +111,10 @@ static void reject(inspect_ctx_t *ctx, inspect_verdict_t *out, inspect_reason_t 
 
 static inspect_reason_t untrusted_reason(const inspect_path_t *path) {
   switch (path->end) {
-    case PATH_END_SELF_SIGNED:
-      return INSPECT_REASON_SELF_SIGNED;
+    case PATH_END_SELF_SIGNED: return INSPECT_REASON_SELF_SIGNED;
     case PATH_END_ISSUER_MISSING:
-      return path->len == 1 || path->stale_issuer ? INSPECT_REASON_MISSING_INTERMEDIATE
-                                                  : INSPECT_REASON_UNTRUSTED_ROOT;
-    default:
-      break;
+      return path->len == 1 || path->stale_issuer ? INSPECT_REASON_MISSING_INTERMEDIATE : INSPECT_REASON_UNTRUSTED_ROOT;
+    default: break;
   }
   return INSPECT_REASON_UNTRUSTED_ROOT;
 }

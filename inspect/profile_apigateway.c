@@ -21,8 +21,9 @@ static const inspect_hs_words_t kHandshake = {
     .timeout = "Execution failed due to a timeout error",
     .no_certificate = PREFIX "Empty server certificate chain",
     .effect = EFFECT,
-    .timeout_effect = "API Gateway would time out the integration: clients get 504 {\"message\": \"Endpoint "
-                      "request timed out\"}.",
+    .timeout_effect =
+        "API Gateway would time out the integration: clients get 504 {\"message\": \"Endpoint "
+        "request timed out\"}.",
 };
 
 // root_present checks insecureSkipVerification's one trust rule (A8): the

@@ -72,12 +72,14 @@ static const char kEffect[] =
 static const inspect_hs_words_t kWords = {
     .alert = "The TLS handshake with API Gateway failed ({alert} alert)",
     .closed = "The TLS handshake with API Gateway failed: the connection was closed",
-    .protocol = "The TLS handshake with API Gateway failed: no common protocol or cipher (API Gateway mutual TLS "
-                "needs TLS 1.2 or later)",
+    .protocol =
+        "The TLS handshake with API Gateway failed: no common protocol or cipher (API Gateway mutual TLS "
+        "needs TLS 1.2 or later)",
     .connect_failed = "Could not connect to API Gateway ({detail})",
     .timeout = "The TLS handshake with API Gateway timed out ({detail})",
-    .no_certificate = "The client presented no certificate: a custom domain with mutual TLS requires one, so the "
-                      "TLS handshake fails before any execution log is written",
+    .no_certificate =
+        "The client presented no certificate: a custom domain with mutual TLS requires one, so the "
+        "TLS handshake fails before any execution log is written",
     .effect = "API Gateway refuses this client: the TLS handshake fails and no request reaches the API.",
 };
 
@@ -106,8 +108,7 @@ static void judge(inspect_ctx_t *ctx, unsigned options, inspect_verdict_t *out) 
     inspect_path_t with_sent;
     inspect__mtls_path(ctx, 1, &with_sent);
     int rescued = with_sent.end == PATH_END_ANCHORED;
-    reject(ctx, out,
-           rescued ? INSPECT_REASON_MISSING_INTERMEDIATE : INSPECT_REASON_UNTRUSTED_ROOT,
+    reject(ctx, out, rescued ? INSPECT_REASON_MISSING_INTERMEDIATE : INSPECT_REASON_UNTRUSTED_ROOT,
            REASON "Could not find issuer for certificate");
     return;
   }

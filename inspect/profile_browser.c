@@ -33,8 +33,9 @@ static const char *frame(const inspect_rule_failure_t *f) {
 // blocked says what Chrome shows for `error`, and why (which AIA URL failed)
 // when `note` is not NULL.
 static const char *blocked(inspect_ctx_t *ctx, const char *error, const char *note) {
-  return inspect__arena_printf(ctx->arena, "Chrome blocks the page with 'Your connection is not private' (NET::%s)%s%s.",
-                               error, note ? ": " : "", note ? note : "");
+  return inspect__arena_printf(ctx->arena,
+                               "Chrome blocks the page with 'Your connection is not private' (NET::%s)%s%s.", error,
+                               note ? ": " : "", note ? note : "");
 }
 
 static const char *say_blocked(const inspect_rule_failure_t *f) { return blocked(f->ctx, f->message, NULL); }

@@ -7,27 +7,30 @@
 #include "inspect/inspect_internal.h"
 
 #define PAGE " (CloudFront returns '502 ERROR: The request could not be satisfied')"
-#define EFFECT                                                                                                  \
+#define EFFECT                                                                                                 \
   "CloudFront would drop the connection to this origin: viewers get 502 Bad Gateway with X-Cache: Error from " \
   "cloudfront."
 
 static const inspect_hs_words_t kHandshake = {
     .alert = "CloudFront could not complete the SSL/TLS handshake with the origin: fatal {alert} alert" PAGE,
-    .post_handshake_alert = "The origin requires a client certificate ({alert} alert), which CloudFront does not "
-                            "present" PAGE,
+    .post_handshake_alert =
+        "The origin requires a client certificate ({alert} alert), which CloudFront does not "
+        "present" PAGE,
     .closed = "The origin closed the connection during the SSL/TLS handshake" PAGE,
     .protocol = "CloudFront and the origin share no SSL/TLS protocol or cipher ({detail})" PAGE,
     .connect_failed = "CloudFront wasn't able to connect to the origin ({detail})" PAGE,
-    .timeout = "The origin did not respond in time ({detail}): CloudFront returns '504 ERROR: The request could "
-               "not be satisfied'",
+    .timeout =
+        "The origin did not respond in time ({detail}): CloudFront returns '504 ERROR: The request could "
+        "not be satisfied'",
     .no_certificate = "The origin presented no certificate" PAGE,
     .effect = EFFECT,
-    .timeout_effect = "CloudFront would time out on this origin: viewers get 504 Gateway Timeout with X-Cache: "
-                      "Error from cloudfront.",
+    .timeout_effect =
+        "CloudFront would time out on this origin: viewers get 504 Gateway Timeout with X-Cache: "
+        "Error from cloudfront.",
 };
 
 // O3: the 502 page's one sentence for every certificate problem it lists.
-#define INVALID                                                                                                 \
+#define INVALID                                                                                                   \
   "SSL/TLS certificate on the origin is expired, invalid, self-signed, or the certificate chain is in the wrong " \
   "order" PAGE
 

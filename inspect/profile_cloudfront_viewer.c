@@ -65,8 +65,9 @@ static const inspect_rule_t kRules[] = {
 
 static const inspect_rules_words_t kWords = {
     .handshake = &kHandshake,
-    .effect = "CloudFront would refuse this certificate for the distribution (InvalidViewerCertificate): viewers "
-              "never get it.",
+    .effect =
+        "CloudFront would refuse this certificate for the distribution (InvalidViewerCertificate): viewers "
+        "never get it.",
     .say_accept = say_accept,
 };
 

@@ -39,8 +39,9 @@ static const inspect_rules_words_t kWords = {
     .handshake = &kHandshake,
     .say_effect = say_effect,
     .accept = "Java clients (HttpClient, Apache HttpClient, Spring) connect.",
-    .sni_fix = "connect by the host name {name}, or set SSLParameters.setServerNames(List.of(new "
-               "SNIHostName(\"{name}\"))): Java sends no SNI to an IP address",
+    .sni_fix =
+        "connect by the host name {name}, or set SSLParameters.setServerNames(List.of(new "
+        "SNIHostName(\"{name}\"))): Java sends no SNI to an IP address",
 };
 
 const inspect_profile_t inspect_profile_java = {

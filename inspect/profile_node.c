@@ -8,8 +8,9 @@
 #include "inspect/inspect_internal.h"
 
 static const inspect_hs_words_t kHandshake = {
-    .alert = "{openssl_err}:SSL routines:ssl3_read_bytes:{openssl_alert}:SSL alert number {number} "
-             "(code {node_alert_code})",
+    .alert =
+        "{openssl_err}:SSL routines:ssl3_read_bytes:{openssl_alert}:SSL alert number {number} "
+        "(code {node_alert_code})",
     .closed = "Client network socket disconnected before secure TLS connection was established (code ECONNRESET)",
     .protocol = "SSL routines:ssl3_get_record:wrong version number ({detail}) (code ERR_SSL_WRONG_VERSION_NUMBER)",
     .connect_failed = "connect ECONNREFUSED {detail} (code ECONNREFUSED)",
@@ -22,8 +23,8 @@ static const inspect_hs_words_t kHandshake = {
 // X509_V_ERR constants (X509ErrorCode in src/crypto/crypto_common.cc) and
 // says UNSPECIFIED for the rest (e.g. CA_MD_TOO_WEAK, PERMITTED_VIOLATION).
 static const char *node_code(int code) {
-  static const int kKnown[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25,
-                               26, 27, 28, 62, 79};
+  static const int kKnown[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                               16, 17, 18, 19, 20, 21, 22, 23, 25, 26, 27, 28, 62, 79};
   for (size_t i = 0; i < sizeof(kKnown) / sizeof(kKnown[0]); i++) {
     if (kKnown[i] == code) {
       return inspect__ossl_error_name(code);
@@ -89,8 +90,9 @@ static const inspect_rule_t kRules[] = {
 static const inspect_rules_words_t kWords = {
     .handshake = &kHandshake,
     .accept = "Node.js clients (Postman, axios, fetch) connect.",
-    .sni_fix = "pass servername: '{name}' to tls.connect (or connect by the host name): Node sends no SNI to an "
-               "IP address",
+    .sni_fix =
+        "pass servername: '{name}' to tls.connect (or connect by the host name): Node sends no SNI to an "
+        "IP address",
 };
 
 const inspect_profile_t inspect_profile_node = {

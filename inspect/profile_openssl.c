@@ -12,8 +12,9 @@ static const inspect_hs_words_t kHandshake = {
     .connect_failed = "Failed to connect to {name}: {detail}",
     .timeout = "SSL connection timeout ({detail})",
     .no_certificate = "no peer certificate available",
-    .effect = "curl, Python and openssl s_client fail before any HTTP request is sent (curl exits with 35, 7 "
-              "when refused, 28 on timeout).",
+    .effect =
+        "curl, Python and openssl s_client fail before any HTTP request is sent (curl exits with 35, 7 "
+        "when refused, 28 on timeout).",
 };
 
 static const char *say_verify(const inspect_rule_failure_t *f) {
@@ -45,11 +46,13 @@ static const inspect_rule_t kRules[] = {
 
 static const inspect_rules_words_t kWords = {
     .handshake = &kHandshake,
-    .effect = "curl exits with code 60 and Python raises SSLCertVerificationError: the request never reaches the "
-              "origin.",
+    .effect =
+        "curl exits with code 60 and Python raises SSLCertVerificationError: the request never reaches the "
+        "origin.",
     .accept = "curl, Python and openssl s_client connect and verify this server.",
-    .sni_fix = "connect by the host name (curl https://{name}/, with --connect-to or --resolve to keep the "
-               "address): curl and OpenSSL send no SNI to an IP address",
+    .sni_fix =
+        "connect by the host name (curl https://{name}/, with --connect-to or --resolve to keep the "
+        "address): curl and OpenSSL send no SNI to an IP address",
 };
 
 const inspect_profile_t inspect_profile_openssl = {

@@ -6,10 +6,16 @@
 #include "inspect/inspect_internal.h"
 
 static const inspect_profile_t *const kProfiles[] = {
-    &inspect_profile_openssl,           &inspect_profile_node,       &inspect_profile_java,
-    &inspect_profile_browser,           &inspect_profile_cloudfront_origin,
-    &inspect_profile_cloudfront_viewer, &inspect_profile_apigateway, &inspect_profile_akamai_origin,
-    &inspect_profile_alb_mtls,          &inspect_profile_apigateway_mtls,
+    &inspect_profile_openssl,
+    &inspect_profile_node,
+    &inspect_profile_java,
+    &inspect_profile_browser,
+    &inspect_profile_cloudfront_origin,
+    &inspect_profile_cloudfront_viewer,
+    &inspect_profile_apigateway,
+    &inspect_profile_akamai_origin,
+    &inspect_profile_alb_mtls,
+    &inspect_profile_apigateway_mtls,
 };
 
 #define NUM_PROFILES (sizeof(kProfiles) / sizeof(kProfiles[0]))
@@ -35,8 +41,7 @@ const char *const *inspect_profile_options(const inspect_profile_t *profile) { r
 
 int inspect_profile_is_default(const inspect_profile_t *profile) { return profile->is_default; }
 
-static int add_choice(inspect_selection_t *out, const inspect_profile_t *profile, unsigned options,
-                      const char *label) {
+static int add_choice(inspect_selection_t *out, const inspect_profile_t *profile, unsigned options, const char *label) {
   for (size_t i = 0; i < out->num; i++) {
     if (strcmp(out->items[i].label, label) == 0) {
       return 1;  // listed twice: once is enough

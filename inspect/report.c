@@ -66,14 +66,14 @@ static void diagnose_handshake(inspect_ctx_t *ctx, inspect_report_t *r) {
       add_finding(r, hs->alert == 70 ? "PROTOCOL_MISMATCH" : "HANDSHAKE_ALERT", INSPECT_SEVERITY_ERROR, -1,
                   inspect__arena_printf(a, "the origin aborted the handshake with a fatal %s alert (%d)%s%s%s",
                                         inspect_alert_name(hs->alert), hs->alert,
-                                        ctx->in->sni_sent ? "" : " to a client that sent no SNI",
-                                        detail[0] ? ": " : "", detail));
+                                        ctx->in->sni_sent ? "" : " to a client that sent no SNI", detail[0] ? ": " : "",
+                                        detail));
       break;
     case INSPECT_HS_CLOSED:
-      add_finding(r, "HANDSHAKE_ALERT", INSPECT_SEVERITY_ERROR, -1,
-                  inspect__arena_printf(a, "the origin closed the connection during the handshake without an alert%s%s%s",
-                                        ctx->in->sni_sent ? "" : " (the client sent no SNI)", detail[0] ? ": " : "",
-                                        detail));
+      add_finding(
+          r, "HANDSHAKE_ALERT", INSPECT_SEVERITY_ERROR, -1,
+          inspect__arena_printf(a, "the origin closed the connection during the handshake without an alert%s%s%s",
+                                ctx->in->sni_sent ? "" : " (the client sent no SNI)", detail[0] ? ": " : "", detail));
       break;
     case INSPECT_HS_PROTOCOL:
       add_finding(r, "PROTOCOL_MISMATCH", INSPECT_SEVERITY_ERROR, -1,
@@ -100,8 +100,7 @@ static void diagnose_handshake(inspect_ctx_t *ctx, inspect_report_t *r) {
         add_finding(r, "TLSMIRROR_LIMIT", INSPECT_SEVERITY_WARNING, -1, hs->own_limit);
       }
       break;
-    case INSPECT_HS_NONE:
-      break;
+    case INSPECT_HS_NONE: break;
   }
 }
 
@@ -224,8 +223,7 @@ static void diagnose_path(inspect_ctx_t *ctx, inspect_report_t *r) {
       break;
     }
     case PATH_END_ANCHORED:
-    case PATH_END_EMPTY:
-      break;
+    case PATH_END_EMPTY: break;
   }
   diagnose_order(ctx, r, path);
   // Intermediates that are not CAs.
@@ -254,28 +252,32 @@ static void diagnose_certs(inspect_ctx_t *ctx, inspect_report_t *r) {
                                         seconds_between(now, info->not_after) / 86400 == 1 ? "" : "s"));
     } else if (now < info->not_before) {
       inspect_time_format_rfc3339(info->not_before, when);
-      add_finding(r, "NOT_YET_VALID", INSPECT_SEVERITY_ERROR, (int)i,
-                  inspect__arena_printf(a, "%s is not valid before %s (in %lld days): check the issuing date or "
-                                           "the clock",
-                                        cn_or_subject(c), when,
-                                        (long long)(seconds_between(info->not_before, now) / 86400)));
+      add_finding(
+          r, "NOT_YET_VALID", INSPECT_SEVERITY_ERROR, (int)i,
+          inspect__arena_printf(a,
+                                "%s is not valid before %s (in %lld days): check the issuing date or "
+                                "the clock",
+                                cn_or_subject(c), when, (long long)(seconds_between(info->not_before, now) / 86400)));
     } else if (seconds_between(info->not_after, now) < EXPIRES_SOON_SECONDS) {
       inspect_time_format_rfc3339(info->not_after, when);
       add_finding(r, "EXPIRES_SOON", INSPECT_SEVERITY_WARNING, (int)i,
                   inspect__arena_printf(a, "%s expires at %s, in %lld days", cn_or_subject(c), when,
                                         (long long)(seconds_between(info->not_after, now) / 86400)));
     }
-    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) && !inspect_cert_is_self_signed(c)) {
+    if ((info->sig_hash == INSPECT_HASH_SHA1 || info->sig_hash == INSPECT_HASH_MD5) &&
+        !inspect_cert_is_self_signed(c)) {
       add_finding(r, "WEAK_SIGNATURE", INSPECT_SEVERITY_ERROR, (int)i,
                   inspect__arena_printf(a, "%s is signed with %s: OpenSSL, Node and browsers reject it",
                                         cn_or_subject(c), info->sig_alg));
     }
-    int weak_key = ((info->key_type == INSPECT_KEY_RSA || info->key_type == INSPECT_KEY_DSA) && info->key_bits < 2048) ||
-                   (info->key_type == INSPECT_KEY_EC && info->key_bits < 224);
+    int weak_key =
+        ((info->key_type == INSPECT_KEY_RSA || info->key_type == INSPECT_KEY_DSA) && info->key_bits < 2048) ||
+        (info->key_type == INSPECT_KEY_EC && info->key_bits < 224);
     if (weak_key) {
-      add_finding(r, "WEAK_KEY", INSPECT_SEVERITY_ERROR, (int)i,
-                  inspect__arena_printf(a, "%s has a %s key: OpenSSL at security level 2 (curl, Python) needs RSA 2048+",
-                                        cn_or_subject(c), info->key_desc));
+      add_finding(
+          r, "WEAK_KEY", INSPECT_SEVERITY_ERROR, (int)i,
+          inspect__arena_printf(a, "%s has a %s key: OpenSSL at security level 2 (curl, Python) needs RSA 2048+",
+                                cn_or_subject(c), info->key_desc));
     }
     if (info->unhandled_critical != NULL) {
       add_finding(r, "UNHANDLED_CRITICAL_EXTENSION", INSPECT_SEVERITY_ERROR, (int)i,
@@ -329,8 +331,9 @@ static void diagnose_leaf(inspect_ctx_t *ctx, inspect_report_t *r, int client_ch
   }
   if (!client_chain && seconds_between(info->not_after, info->not_before) > BROWSER_MAX_VALIDITY_SECONDS) {
     add_finding(r, "LONG_VALIDITY", INSPECT_SEVERITY_INFO, 0,
-                inspect__arena_printf(a, "the leaf is valid for %lld days: browsers refuse publicly trusted "
-                                         "certificates valid for more than 398 days",
+                inspect__arena_printf(a,
+                                      "the leaf is valid for %lld days: browsers refuse publicly trusted "
+                                      "certificates valid for more than 398 days",
                                       (long long)(seconds_between(info->not_after, info->not_before) / 86400)));
   }
   // Name constraints, as OpenSSL reports them.
@@ -352,18 +355,14 @@ static void diagnose_leaf(inspect_ctx_t *ctx, inspect_report_t *r, int client_ch
 // stay data.
 static const char *chrome_alert_error(int alert) {
   switch (alert) {
-    case 112:
-      return "ERR_SSL_UNRECOGNIZED_NAME_ALERT";
+    case 112: return "ERR_SSL_UNRECOGNIZED_NAME_ALERT";
     case 70:
-    case 71:
-      return "ERR_SSL_VERSION_OR_CIPHER_MISMATCH";
-    case 116:
-      return "ERR_SSL_CLIENT_AUTH_CERT_NEEDED";
+    case 71: return "ERR_SSL_VERSION_OR_CIPHER_MISMATCH";
+    case 116: return "ERR_SSL_CLIENT_AUTH_CERT_NEEDED";
     case 42:
     case 45:
     case 46:
-    case 48:
-      return "ERR_BAD_SSL_CLIENT_AUTH_CERT";
+    case 48: return "ERR_BAD_SSL_CLIENT_AUTH_CERT";
   }
   return "ERR_SSL_PROTOCOL_ERROR";
 }
@@ -465,8 +464,7 @@ int inspect__judge_handshake(inspect_ctx_t *ctx, const inspect_hs_words_t *words
                    words->timeout_effect != NULL ? words->timeout_effect : words->effect);
       return 1;
     case INSPECT_HS_OK:
-    case INSPECT_HS_NONE:
-      break;
+    case INSPECT_HS_NONE: break;
   }
   if (inspect_chain_num(ctx->in->chain) == 0) {
     reject_words(ctx, out, INSPECT_REASON_NO_CERTIFICATE, words->no_certificate, words->effect);
@@ -513,8 +511,9 @@ static void summarize(inspect_report_t *r) {
   if (r->num_rejects == 0) {
     r->summary = r->num_verdicts == 1
                      ? inspect__arena_printf(&r->arena, "%s accepts: %s", r->verdicts[0].profile, r->verdicts[0].effect)
-                     : inspect__arena_printf(&r->arena, "All %zu profiles accept: no client or platform selected "
-                                                        "would reject this connection.",
+                     : inspect__arena_printf(&r->arena,
+                                             "All %zu profiles accept: no client or platform selected "
+                                             "would reject this connection.",
                                              r->num_verdicts);
     return;
   }

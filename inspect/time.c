@@ -83,16 +83,16 @@ int inspect_time_from_asn1(const char *str, size_t len, int generalized, int64_t
 int inspect_time_parse_rfc3339(const char *str, int64_t *out) {
   size_t len = strlen(str);
   int y, mo, d, h = 0, mi = 0, s = 0;
-  if (len < 10 || !digits(str, 4, &y) || str[4] != '-' || !digits(str + 5, 2, &mo) ||
-      str[7] != '-' || !digits(str + 8, 2, &d)) {
+  if (len < 10 || !digits(str, 4, &y) || str[4] != '-' || !digits(str + 5, 2, &mo) || str[7] != '-' ||
+      !digits(str + 8, 2, &d)) {
     return 0;
   }
   const char *p = str + 10;
   int64_t offset = 0;
   if (*p == 'T' || *p == 't' || *p == ' ') {
     p++;
-    if (strlen(p) < 8 || !digits(p, 2, &h) || p[2] != ':' || !digits(p + 3, 2, &mi) ||
-        p[5] != ':' || !digits(p + 6, 2, &s)) {
+    if (strlen(p) < 8 || !digits(p, 2, &h) || p[2] != ':' || !digits(p + 3, 2, &mi) || p[5] != ':' ||
+        !digits(p + 6, 2, &s)) {
       return 0;
     }
     p += 8;
@@ -109,8 +109,7 @@ int inspect_time_parse_rfc3339(const char *str, int64_t *out) {
       p++;
     } else if (*p == '+' || *p == '-') {
       int oh, om;
-      if (strlen(p) != 6 || !digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) ||
-          oh > 23 || om > 59) {
+      if (strlen(p) != 6 || !digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 || om > 59) {
         return 0;
       }
       offset = (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
@@ -143,8 +142,8 @@ void inspect_time_format_rfc3339(int64_t t, char out[INSPECT_TIME_STR_LEN]) {
   // Every field is in range here; the wide scratch buffer keeps the compiler's
   // format-truncation analysis, which cannot know that, quiet.
   char tmp[64];
-  snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d, (int)(secs / 3600),
-           (int)(secs / 60 % 60), (int)(secs % 60));
+  snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
+           (int)(secs % 60));
   memcpy(out, tmp, INSPECT_TIME_STR_LEN - 1);
   out[INSPECT_TIME_STR_LEN - 1] = '\0';
 }

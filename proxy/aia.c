@@ -132,7 +132,6 @@ static void url_evict(proxy_aia_t *t) {
   }
 }
 
-
 conn_aia_t *conn_aia_of(proxy_conn_t *conn) {
   if (conn->aia == NULL && (conn->aia = calloc(1, sizeof(conn_aia_t))) != NULL) {
     conn->aia->conn = conn;
@@ -308,7 +307,8 @@ static void fetched(conn_aia_t *aia) {
   aia->fetched = 1;
   for (size_t i = 0; i < aia->num; i++) {
     const aia_result_t *r = &aia->results[i];
-    aia->fetches[i] = (inspect_aia_fetch_t){r->url, r->status, r->detail, r->status == INSPECT_AIA_OK ? r->certs : NULL};
+    aia->fetches[i] =
+        (inspect_aia_fetch_t){r->url, r->status, r->detail, r->status == INSPECT_AIA_OK ? r->certs : NULL};
   }
   rejudge(aia->conn);
 }
@@ -341,8 +341,7 @@ int conn_aia_fetch(proxy_conn_t *conn) {
   const conn_origin_t *origin = &conn->origin;
   proxy_aia_t *table = conn->worker->server->aia;
   if ((conn->aia != NULL && conn->aia->fetched) || table == NULL || conn->client_sio.closing ||
-      origin->hs.status != INSPECT_HS_OK ||
-      !misses_issuer(origin->report)) {
+      origin->hs.status != INSPECT_HS_OK || !misses_issuer(origin->report)) {
     return 0;
   }
   int64_t now = (int64_t)time(NULL);

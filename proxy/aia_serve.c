@@ -12,7 +12,6 @@
 
 #include "proxy/conn_internal.h"
 
-
 // Mirrored URLs.
 //
 // base_of writes "http://<host>:<port>/.well-known/tlsmirror-aia": the host
@@ -48,7 +47,8 @@ static int names_http_aia(const inspect_chain_t *chain) {
 
 void conn_aia_set_base(proxy_conn_t *conn) {
   char base[400];
-  int with = conn->worker->server->aia != NULL && names_http_aia(conn->origin.chain) && base_of(conn, base, sizeof(base));
+  int with =
+      conn->worker->server->aia != NULL && names_http_aia(conn->origin.chain) && base_of(conn, base, sizeof(base));
   tls_mirror_set_aia_base(conn->worker->mirror, with ? base : NULL);  // out of memory: the origin's URLs stay
 }
 
@@ -338,7 +338,7 @@ void conn_plain_http(proxy_conn_t *conn) {
     return;
   }
   conn->http.sink = &kPlainSink;  // the request is read as a relayed one would be...
-  sio->cb = &kPlainCallbacks;  // ...from the stream, which now delivers it as it came
+  sio->cb = &kPlainCallbacks;     // ...from the stream, which now delivers it as it came
 }
 
 // The record of an AIA GET.
@@ -392,8 +392,8 @@ int conn_aia_record(proxy_conn_t *conn) {
   if (g->found) {
     inspect_buf_printf(&out, ",\"status\":\"%s\",\"fetched\":", inspect_aia_status_name(g->status));
     json_time_ms(&out, g->fetched_ms);
-    served = g->held                    ? "nothing: held until the client gave up, as the origin's URL timed out"
-             : g->issuer                ? "the mirrored issuer"
+    served = g->held                       ? "nothing: held until the client gave up, as the origin's URL timed out"
+             : g->issuer                   ? "the mirrored issuer"
              : g->status == INSPECT_AIA_OK ? "the certificate the origin's URL served, which did not issue the copy"
                                            : "the failure of the origin's URL";
   } else {

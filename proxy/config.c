@@ -31,8 +31,7 @@ int proxy_config_check(const proxy_config_t *cfg, char *err, size_t err_len) {
   } else if (cfg->ca == NULL && cfg->fixed == NULL) {
     bad = "no mirror CA and no fixed certificate";
   } else if (!(cfg->timeout_handshake > 0 && cfg->timeout_idle > 0 && cfg->timeout_connect > 0 &&
-               cfg->timeout_request > 0 && cfg->timeout_keepalive > 0 &&
-               cfg->aia_timeout > 0)) {
+               cfg->timeout_request > 0 && cfg->timeout_keepalive > 0 && cfg->aia_timeout > 0)) {
     bad = "timeouts must be positive";
   } else if (!(cfg->drain >= 0)) {
     bad = "the drain time must not be negative";
@@ -42,7 +41,8 @@ int proxy_config_check(const proxy_config_t *cfg, char *err, size_t err_len) {
     bad = "the origin port must be 1-65535";
   } else if (cfg->ui_listen != NULL && cfg->ui_ring == 0) {
     bad = "the web view's ring must hold at least one record";
-  } else if (cfg->client_auth != PROXY_CLIENT_AUTH_NONE && (cfg->client_trust == NULL || cfg->client_selection == NULL)) {
+  } else if (cfg->client_auth != PROXY_CLIENT_AUTH_NONE &&
+             (cfg->client_trust == NULL || cfg->client_selection == NULL)) {
     bad = "client authentication needs client trust anchors and client profiles";
   }
   if (bad != NULL) {

@@ -33,18 +33,13 @@ void conn_client_set_state(proxy_conn_t *conn, conn_client_state_t state) {
   double seconds;
   switch (state) {
     case CLIENT_AWAIT_HELLO:
-    case CLIENT_FINISHING:
-      seconds = cfg->timeout_handshake;
-      break;
-    case CLIENT_HELD:
-      seconds = cfg->timeout_connect + cfg->timeout_handshake;
-      break;
+    case CLIENT_FINISHING: seconds = cfg->timeout_handshake; break;
+    case CLIENT_HELD: seconds = cfg->timeout_connect + cfg->timeout_handshake; break;
     case CLIENT_ESTABLISHED:
     case CLIENT_PLAIN_HTTP:  // its request, or (an AIA GET) waiting until it gives up
       seconds = cfg->timeout_idle;
       break;
-    default:
-      return;  // ending: the connection is closing
+    default: return;  // ending: the connection is closing
   }
   uint64_t ms = (uint64_t)(seconds * 1000);
   uv_timer_start(&conn->timer, on_timeout, ms, state == CLIENT_ESTABLISHED ? ms : 0);
@@ -165,15 +160,9 @@ void conn_request_deadlines(proxy_conn_t *conn) {
   }
   conn_request_deadline_t want;
   switch (proxy_http_phase(&conn->http)) {
-    case PROXY_HTTP_IDLE:
-      want = DEADLINE_KEEPALIVE;
-      break;
-    case PROXY_HTTP_IN_HEAD:
-      want = DEADLINE_HEAD;
-      break;
-    default:
-      want = DEADLINE_NONE;
-      break;
+    case PROXY_HTTP_IDLE: want = DEADLINE_KEEPALIVE; break;
+    case PROXY_HTTP_IN_HEAD: want = DEADLINE_HEAD; break;
+    default: want = DEADLINE_NONE; break;
   }
   if (want == conn->request_deadline) {
     return;  // not renewed
@@ -346,7 +335,7 @@ void proxy_conn_accept(proxy_worker_t *worker, uv_stream_t *listener) {
   if (conn->origin.chain == NULL || conn->client.chain == NULL ||
       proxy_sio_init(&worker->loop, &conn->client_sio, ssl, &conn_client_callbacks, conn) < 0) {
     inspect_chain_free(conn->origin.chain);
-  conn_origin_free_probes(&conn->origin);
+    conn_origin_free_probes(&conn->origin);
     inspect_chain_free(conn->client.chain);
     proxy_http_cleanup(&conn->http);
     free(conn);

@@ -41,8 +41,8 @@ static void keep_raw(conn_hello_t *hello, const uint8_t *body, size_t len) {
   }
   uint8_t *r = hello->raw;
   size_t rec = len + 4;
-  const uint8_t head[9] = {22, 3, 1, (uint8_t)(rec >> 8), (uint8_t)rec, 1, (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-                           (uint8_t)len};
+  const uint8_t head[9] = {
+      22, 3, 1, (uint8_t)(rec >> 8), (uint8_t)rec, 1, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
   memcpy(r, head, sizeof(head));
   memcpy(r + 9, body, len);
   hello->raw_len = len + 9;
@@ -175,10 +175,8 @@ static enum ssl_select_cert_result_t on_select_certificate(const SSL_CLIENT_HELL
     return ssl_select_cert_retry;  // on_client_paused starts the origin leg
   }
   switch (client->serve) {
-    case SERVE_NOTHING:
-      return ssl_select_cert_retry;  // the origin leg has no result yet
-    case SERVE_ALERT:
-      return ssl_select_cert_success;  // on_servername sends the alert
+    case SERVE_NOTHING: return ssl_select_cert_retry;  // the origin leg has no result yet
+    case SERVE_ALERT: return ssl_select_cert_success;  // on_servername sends the alert
     case SERVE_MIRROR:
       mirror_origin_choice(conn, hello->ssl);
       // fall through
@@ -342,7 +340,7 @@ static void client_failed(proxy_conn_t *conn, proxy_sio_t *sio) {
     } else {
       conn->client.hello_refused = describe_refused_hello(sio);
     }
-    proxy_metrics_add(&m->handshakes[PROXY_SIDE_CLIENT][sio->alert_received >= 0    ? PROXY_HS_ALERT
+    proxy_metrics_add(&m->handshakes[PROXY_SIDE_CLIENT][sio->alert_received >= 0       ? PROXY_HS_ALERT
                                                         : sio->error == PROXY_SIO_ETLS ? PROXY_HS_ERROR
                                                                                        : PROXY_HS_CLOSED],
                       1);

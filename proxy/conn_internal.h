@@ -99,10 +99,10 @@ typedef struct {
   char alpn[64];
   uint16_t group;  // key exchange group, 0 for none
   // Client certificates (mTLS).
-  inspect_chain_t *chain;                    // as the client sent it
-  inspect_report_t *report;                  // client_selection's verdicts on it
-  const inspect_verdict_t *rejected;         // the platform (ALB verify, API Gateway) refuses it
-  char *inject;                              // header lines added to every request, or NULL
+  inspect_chain_t *chain;             // as the client sent it
+  inspect_report_t *report;           // client_selection's verdicts on it
+  const inspect_verdict_t *rejected;  // the platform (ALB verify, API Gateway) refuses it
+  char *inject;                       // header lines added to every request, or NULL
 } conn_client_t;
 
 // The origin leg.
@@ -136,10 +136,10 @@ typedef struct {
   uint16_t port;
   char ip[INET6_ADDRSTRLEN];
   struct sockaddr_storage addr;
-  inspect_chain_t *chain;   // as sent
-  inspect_chain_t *sent;    // read from its Certificate message during the handshake (tls_certificate_msg_keep)
-  inspect_handshake_t hs;   // hs.detail is set from `detail` when judged
-  char detail[320];         // what went wrong, for the record (a name to resolve can take 255 bytes)
+  inspect_chain_t *chain;  // as sent
+  inspect_chain_t *sent;   // read from its Certificate message during the handshake (tls_certificate_msg_keep)
+  inspect_handshake_t hs;  // hs.detail is set from `detail` when judged
+  char detail[320];        // what went wrong, for the record (a name to resolve can take 255 bytes)
   char version[16];
   char cipher[64];
   char alpn[64];
@@ -147,7 +147,7 @@ typedef struct {
   uint16_t version_id;
   uint16_t cipher_id;
   uint16_t group;
-  uint16_t sigalg;  // the signature algorithm of its handshake signature
+  uint16_t sigalg;                    // the signature algorithm of its handshake signature
   inspect_report_t *report;           // every profile's verdict
   const inspect_verdict_t *enforced;  // the --as profile's rejection, or NULL
   int pending_alert;  // an alert it sent after its handshake, passed on once the client's finishes, or -1
@@ -311,8 +311,8 @@ void conn_aia_free(conn_aia_t *aia);
 
 // aia.c and aia_serve.c share the server's table and the connection's part.
 #define AIA_PREFIX "/.well-known/tlsmirror-aia"
-#define AIA_MAX_FETCHES 8    // URLs fetched for one chain, upward
-#define AIA_MAX_PATHS 4096   // mirrored paths the table keeps (the oldest go first)
+#define AIA_MAX_FETCHES 8   // URLs fetched for one chain, upward
+#define AIA_MAX_PATHS 4096  // mirrored paths the table keeps (the oldest go first)
 
 // The server's table.
 //
@@ -359,8 +359,8 @@ typedef struct {
   inspect_aia_status_t status;
   inspect_chain_t *certs;  // with status OK
   int64_t fetched_ms;
-  int cached;              // fetched earlier, for another connection
-  char *mirrored;          // the URL the mirrored copy names instead, or NULL
+  int cached;      // fetched earlier, for another connection
+  char *mirrored;  // the URL the mirrored copy names instead, or NULL
 } aia_result_t;
 
 // An AIA GET: a client's plain-HTTP request on the TLS port (its request
@@ -405,14 +405,14 @@ int64_t conn_aia_wall_ms(void);  // CLOCK_REALTIME in milliseconds
 // pages.c: what tlsmirror answers itself.
 typedef struct {
   conn_answer_t answer;
-  proxy_enforce_t as;                       // the --as platform (ANSWER_PLATFORM)
-  const inspect_verdict_t *verdict;         // the verdict behind it (enforced, or the client's mTLS refusal), or NULL
-  const inspect_report_t *report;           // the origin's verdicts, or NULL
+  proxy_enforce_t as;                // the --as platform (ANSWER_PLATFORM)
+  const inspect_verdict_t *verdict;  // the verdict behind it (enforced, or the client's mTLS refusal), or NULL
+  const inspect_report_t *report;    // the origin's verdicts, or NULL
   const char *origin_host;
   uint16_t origin_port;
   const char *origin_detail;
-  int own_limit;                            // tlsmirror's own TLS library refused the origin (ORIGIN_OWN_LIMIT)
-  const char *request_id;                   // 40 hex digits
+  int own_limit;           // tlsmirror's own TLS library refused the origin (ORIGIN_OWN_LIMIT)
+  const char *request_id;  // 40 hex digits
   int64_t now;
 } proxy_page_input_t;
 
@@ -433,7 +433,7 @@ typedef struct {
   const conn_client_t *client;
   const conn_origin_t *origin;
   const proxy_http_t *http;
-  const proxy_h2_t *h2;  // NULL unless HTTP/2
+  const proxy_h2_t *h2;   // NULL unless HTTP/2
   const conn_aia_t *aia;  // may be NULL
   conn_answer_t answer;
   const char *close_reason;

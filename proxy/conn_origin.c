@@ -55,7 +55,9 @@ void conn_origin_judge(proxy_conn_t *conn, int count) {
   const char *sni = conn_origin_sni(conn);
   inspect_input_t in = {
       .chain = origin->chain,
-      .name = sni != NULL ? sni : origin->host[0] ? origin->host : NULL,
+      .name = sni != NULL       ? sni
+              : origin->host[0] ? origin->host
+                                : NULL,
       .name_from_peer = 1,
       .sni_sent = sni != NULL,
       .trust = cfg->trust,
@@ -256,9 +258,9 @@ int conn_origin_replay(proxy_conn_t *conn) {
   const conn_hello_t *hello = &conn->hello;
   int refused = origin->state == ORIGIN_FAILED &&
                 (origin->hs.status == INSPECT_HS_PROTOCOL ||
-                 (origin->hs.status == INSPECT_HS_ALERT && (origin->hs.alert == SSL_AD_HANDSHAKE_FAILURE ||
-                                                            origin->hs.alert == SSL_AD_INSUFFICIENT_SECURITY ||
-                                                            origin->hs.alert == SSL_AD_ILLEGAL_PARAMETER)));
+                 (origin->hs.status == INSPECT_HS_ALERT &&
+                  (origin->hs.alert == SSL_AD_HANDSHAKE_FAILURE || origin->hs.alert == SSL_AD_INSUFFICIENT_SECURITY ||
+                   origin->hs.alert == SSL_AD_ILLEGAL_PARAMETER)));
   if (!refused || origin->replay != NULL || hello->raw == NULL || hello->offered_as != NULL ||
       hello->unmirrorable.num_ciphers + hello->unmirrorable.num_groups == 0) {
     return 0;

@@ -84,8 +84,12 @@ int conn_origin_probe_sni(proxy_conn_t *conn) {
       .sni = INSPECT_SNI_ALWAYS,
       .source = "the client's own offer, with SNI",
   };
-  job->cfg = (tls_probe_config_t){.host = job->host, .port = origin->port, .connect_addr = job->addr, .sni = job->host,
-                                  .timeout = 5, .spec = &job->spec};
+  job->cfg = (tls_probe_config_t){.host = job->host,
+                                  .port = origin->port,
+                                  .connect_addr = job->addr,
+                                  .sni = job->host,
+                                  .timeout = 5,
+                                  .spec = &job->spec};
   job->conn = conn;
   job->req.data = job;
   if (uv_queue_work(&conn->worker->loop, &job->req, on_sni_work, on_sni_done) != 0) {

@@ -42,11 +42,9 @@ static const char kPreface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 const char *proxy_h2_error_name(proxy_h2_error_t err) {
   switch (err) {
-    case PROXY_H2_OK:
-      return "OK";
+    case PROXY_H2_OK: return "OK";
 #define PROXY_H2_NAME_CASE(name, msg) \
-  case PROXY_H2_E##name:              \
-    return #name;
+  case PROXY_H2_E##name: return #name;
       PROXY_H2_ERROR_MAP(PROXY_H2_NAME_CASE)
 #undef PROXY_H2_NAME_CASE
   }
@@ -55,11 +53,9 @@ const char *proxy_h2_error_name(proxy_h2_error_t err) {
 
 const char *proxy_h2_error_message(proxy_h2_error_t err) {
   switch (err) {
-    case PROXY_H2_OK:
-      return "success";
+    case PROXY_H2_OK: return "success";
 #define PROXY_H2_MSG_CASE(name, msg) \
-  case PROXY_H2_E##name:             \
-    return msg;
+  case PROXY_H2_E##name: return msg;
       PROXY_H2_ERROR_MAP(PROXY_H2_MSG_CASE)
 #undef PROXY_H2_MSG_CASE
   }
@@ -68,9 +64,20 @@ const char *proxy_h2_error_message(proxy_h2_error_t err) {
 
 const char *proxy_h2_code_name(uint32_t code) {
   static const char *const kNames[] = {
-      "NO_ERROR",       "PROTOCOL_ERROR", "INTERNAL_ERROR",     "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT",
-      "STREAM_CLOSED",  "FRAME_SIZE_ERROR", "REFUSED_STREAM",   "CANCEL",             "COMPRESSION_ERROR",
-      "CONNECT_ERROR",  "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+      "NO_ERROR",
+      "PROTOCOL_ERROR",
+      "INTERNAL_ERROR",
+      "FLOW_CONTROL_ERROR",
+      "SETTINGS_TIMEOUT",
+      "STREAM_CLOSED",
+      "FRAME_SIZE_ERROR",
+      "REFUSED_STREAM",
+      "CANCEL",
+      "COMPRESSION_ERROR",
+      "CONNECT_ERROR",
+      "ENHANCE_YOUR_CALM",
+      "INADEQUATE_SECURITY",
+      "HTTP_1_1_REQUIRED",
   };
   return code < sizeof(kNames) / sizeof(kNames[0]) ? kNames[code] : NULL;
 }
@@ -186,7 +193,7 @@ static int check_shape(proxy_h2_t *h2, proxy_h2_dir_t dir) {
   uint32_t padded = (s->flags & FL_PADDED) ? 1 : 0;
   uint32_t exact = UINT32_MAX;  // the length the type requires, if fixed
   int bad_len = 0;
-  int on_stream = -1;           // 1: needs a stream, 0: must be on stream 0, -1: either
+  int on_stream = -1;  // 1: needs a stream, 0: must be on stream 0, -1: either
   switch (s->type) {
     case F_DATA:
       s->prefix_len = padded;
@@ -221,9 +228,7 @@ static int check_shape(proxy_h2_t *h2, proxy_h2_dir_t dir) {
       s->prefix_len = 8;
       on_stream = 0;
       break;
-    case F_WINDOW_UPDATE:
-      s->prefix_len = exact = 4;
-      break;
+    case F_WINDOW_UPDATE: s->prefix_len = exact = 4; break;
     case F_CONTINUATION:
       s->prefix_len = 0;
       on_stream = 1;
@@ -265,9 +270,7 @@ static void begin_payload(proxy_h2_t *h2, proxy_h2_dir_t dir) {
       s->block_stream = s->stream;
       s->block_end_stream = (s->flags & FL_END_STREAM) != 0;
       break;
-    case F_SETTINGS:
-      s->settings_table_size = -1;
-      break;
+    case F_SETTINGS: s->settings_table_size = -1; break;
     case F_GOAWAY:
       s->goaway.debug_len = 0;
       s->goaway.debug_total = s->len - 8;
@@ -498,4 +501,3 @@ void proxy_h2_feed(proxy_h2_t *h2, proxy_h2_dir_t dir, const uint8_t *data, size
     }
   }
 }
-

@@ -105,8 +105,8 @@ static void on_request_header(proxy_h2_t *h2, proxy_h2_dir_t dir, long idx, cons
     if (NAME_IS(nv, "user-agent")) {
       copy_str(h2->user_agent, sizeof(h2->user_agent), nv->value, nv->valuelen);
     }
-    proxy_header_json_add(&h2->headers_json, (const char *)nv->name, nv->namelen, (const char *)nv->value,
-                          nv->valuelen, h2->limits.redact);
+    proxy_header_json_add(&h2->headers_json, (const char *)nv->name, nv->namelen, (const char *)nv->value, nv->valuelen,
+                          h2->limits.redact);
   }
 }
 

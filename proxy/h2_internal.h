@@ -45,16 +45,16 @@ void proxy_header_json_add(inspect_buf_t *out, const char *name, size_t name_len
                            int redact);
 
 // Why decoding stopped: a code for queries, a message for people.
-#define PROXY_H2_ERROR_MAP(XX)                                                                       \
-  XX(PREFACE, "the client's first bytes are not the HTTP/2 connection preface")                     \
-  XX(FIRST_FRAME, "a side's first frame is not SETTINGS")                                           \
-  XX(FRAME_SIZE, "a frame is longer than its receiver allows, or the wrong length for its type")    \
-  XX(PADDING, "a frame's padding is longer than its payload")                                       \
-  XX(STREAM_ID, "a frame is on a stream its type does not allow")                                   \
-  XX(CONTINUATION, "a header block was interrupted before END_HEADERS")                             \
-  XX(HEADER_BLOCK_SIZE, "a header block is larger than the decoder's limit")                        \
-  XX(HPACK_TABLE_SIZE, "the HPACK dynamic table would be larger than the decoder's limit")          \
-  XX(HPACK, "a header block does not decode (HPACK)")                                               \
+#define PROXY_H2_ERROR_MAP(XX)                                                                   \
+  XX(PREFACE, "the client's first bytes are not the HTTP/2 connection preface")                  \
+  XX(FIRST_FRAME, "a side's first frame is not SETTINGS")                                        \
+  XX(FRAME_SIZE, "a frame is longer than its receiver allows, or the wrong length for its type") \
+  XX(PADDING, "a frame's padding is longer than its payload")                                    \
+  XX(STREAM_ID, "a frame is on a stream its type does not allow")                                \
+  XX(CONTINUATION, "a header block was interrupted before END_HEADERS")                          \
+  XX(HEADER_BLOCK_SIZE, "a header block is larger than the decoder's limit")                     \
+  XX(HPACK_TABLE_SIZE, "the HPACK dynamic table would be larger than the decoder's limit")       \
+  XX(HPACK, "a header block does not decode (HPACK)")                                            \
   XX(NOMEM, "out of memory")
 
 typedef enum {
@@ -88,17 +88,17 @@ typedef struct {
   uint32_t id;
   char method[16];
   char scheme[16];
-  char *authority;  // NULL until seen; owned
-  char *path;       // NULL until seen; owned
-  int status;       // the final (non-1xx) status, 0 until seen
-  uint64_t request_bytes;   // DATA payload from the client, padding excluded
-  uint64_t response_bytes;  // DATA payload from the origin, padding excluded
+  char *authority;              // NULL until seen; owned
+  char *path;                   // NULL until seen; owned
+  int status;                   // the final (non-1xx) status, 0 until seen
+  uint64_t request_bytes;       // DATA payload from the client, padding excluded
+  uint64_t response_bytes;      // DATA payload from the origin, padding excluded
   unsigned request_ended : 1;   // END_STREAM from the client
   unsigned response_ended : 1;  // END_STREAM from the origin
   unsigned pushed : 1;          // promised by the origin (PUSH_PROMISE)
   unsigned reset : 1;
-  unsigned request_head_seen : 1;   // later request blocks are trailers
-  uint8_t reset_by;             // a proxy_h2_dir_t
+  unsigned request_head_seen : 1;  // later request blocks are trailers
+  uint8_t reset_by;                // a proxy_h2_dir_t
   uint32_t reset_code;
 } proxy_h2_stream_t;
 
@@ -107,7 +107,7 @@ typedef struct {
   uint32_t last_stream_id;
   uint32_t code;
   uint8_t debug[PROXY_H2_DEBUG_DATA_MAX];
-  size_t debug_len;  // bytes kept in `debug`
+  size_t debug_len;    // bytes kept in `debug`
   size_t debug_total;  // debug data bytes sent
 } proxy_h2_goaway_t;
 
@@ -117,29 +117,29 @@ struct nghttp2_hd_inflater;
 
 // One direction of the connection: the frames its sender writes.
 typedef struct {
-  int state;             // where the frame parser is (h2.c)
-  size_t preface_seen;   // bytes of the client preface matched so far
-  uint8_t hdr[9];        // the frame header being gathered
+  int state;            // where the frame parser is (h2.c)
+  size_t preface_seen;  // bytes of the client preface matched so far
+  uint8_t hdr[9];       // the frame header being gathered
   size_t hdr_len;
-  uint32_t len;          // current frame: payload length, type, flags, stream
+  uint32_t len;  // current frame: payload length, type, flags, stream
   uint8_t type, flags;
   uint32_t stream;
-  uint32_t off;          // payload bytes consumed
-  uint32_t prefix_len;   // bytes before the body (pad length, priority, promised id, fixed fields)
-  uint32_t pad;          // padding bytes at the end
+  uint32_t off;         // payload bytes consumed
+  uint32_t prefix_len;  // bytes before the body (pad length, priority, promised id, fixed fields)
+  uint32_t pad;         // padding bytes at the end
   uint8_t prefix[8];
-  uint8_t entry[6];      // a SETTINGS entry being gathered
+  uint8_t entry[6];  // a SETTINGS entry being gathered
   size_t entry_len;
   // The header block being gathered (HEADERS or PUSH_PROMISE, then CONTINUATION).
   inspect_buf_t block;
-  int block_open;        // waiting for CONTINUATION
+  int block_open;  // waiting for CONTINUATION
   uint8_t block_type;
-  uint32_t block_stream;   // the stream the block's frame is on
-  uint32_t block_promised; // PUSH_PROMISE: the promised stream
+  uint32_t block_stream;    // the stream the block's frame is on
+  uint32_t block_promised;  // PUSH_PROMISE: the promised stream
   int block_end_stream;
   struct nghttp2_hd_inflater *inflater;  // decodes this direction's header blocks
-  size_t table_limit;    // the largest dynamic table its sender may use now
-  int64_t settings_table_size;  // HEADER_TABLE_SIZE in the SETTINGS being read, -1: none
+  size_t table_limit;                    // the largest dynamic table its sender may use now
+  int64_t settings_table_size;           // HEADER_TABLE_SIZE in the SETTINGS being read, -1: none
   // HEADER_TABLE_SIZE of this side's SETTINGS not yet acknowledged by the
   // other side, oldest first (-1: not in that SETTINGS): the limit of the
   // other direction's encoder once it ACKs.
@@ -154,12 +154,12 @@ typedef struct {
 
 typedef struct {
   proxy_h2_limits_t limits;
-  proxy_h2_side_t side[2];  // indexed by proxy_h2_dir_t
+  proxy_h2_side_t side[2];     // indexed by proxy_h2_dir_t
   proxy_h2_stream_t *streams;  // recorded streams, in the order they opened
   size_t num_streams, cap_streams;
-  uint64_t streams_total;    // streams opened (by the client, or promised)
-  uint64_t streams_dropped;  // of those, not recorded (limit reached)
-  uint64_t resets;           // RST_STREAM frames, both ways
+  uint64_t streams_total;      // streams opened (by the client, or promised)
+  uint64_t streams_dropped;    // of those, not recorded (limit reached)
+  uint64_t resets;             // RST_STREAM frames, both ways
   uint64_t status_classes[5];  // final statuses by class: 1xx (unused) .. 5xx
   inspect_buf_t headers_json;  // the first recorded stream's request headers as JSON members
   char user_agent[256];        // the first recorded stream's User-Agent
@@ -192,7 +192,7 @@ void proxy_h2_json_detail(const proxy_h2_t *h2, inspect_buf_t *out);
 
 // Shared by the decoder's files only: h2.c (the frame layer), h2_block.c
 // (streams and header blocks) and h2_record.c (the record).
-#define PROXY_H2__PUSH_PROMISE 0x5  // the frame type
+#define PROXY_H2__PUSH_PROMISE 0x5                   // the frame type
 const char *proxy_h2__dir_name(proxy_h2_dir_t dir);  // "client" or "origin"
 size_t proxy_h2__min_size(size_t a, size_t b);
 // proxy_h2__stop ends decoding for the connection (the relay is not affected).

@@ -300,7 +300,8 @@ static void go_unread(proxy_http_t *h, enum http_errno err) {
   // A request line of a method the parser knows and HTTP/1.x is a request,
   // though its head was not read (ambiguous framing, say); other bytes are not.
   if (sp2 != NULL && sp2 - line < 2048 && memchr(line, '\n', (size_t)(sp2 - line)) == NULL &&
-      known_method(line, (size_t)(sp1 - line)) && (size_t)(line + len - sp2) > 8 && memcmp(sp2 + 1, "HTTP/1.", 7) == 0) {
+      known_method(line, (size_t)(sp1 - line)) && (size_t)(line + len - sp2) > 8 &&
+      memcmp(sp2 + 1, "HTTP/1.", 7) == 0) {
     if (h->capture) {
       copy_field(h->method, sizeof(h->method), line, (size_t)(sp1 - line));
       copy_field(h->path, sizeof(h->path), sp1 + 1, (size_t)(sp2 - sp1 - 1));
@@ -403,8 +404,7 @@ static size_t body(proxy_http_t *h, const uint8_t *data, size_t len) {
 void proxy_http_request_feed(proxy_http_t *h, const uint8_t *data, size_t len) {
   while (len > 0) {
     switch (h->req_state) {
-      case REQ_DROP:
-        return;
+      case REQ_DROP: return;
       case REQ_RAW:
         if (guarded(h) && !h->tunnel) {
           // Not HTTP/1.1 (ALPN h2, say): there are no heads to strip headers from.
@@ -531,10 +531,8 @@ proxy_http_phase_t proxy_http_phase(const proxy_http_t *h) {
       // (or cannot be followed any more, which counts as on its way).
       return h->resp_observing && h->responses_done >= h->requests ? PROXY_HTTP_IDLE : PROXY_HTTP_BUSY;
     case REQ_BODY:
-    case REQ_WAIT:
-      return PROXY_HTTP_BUSY;
-    default:
-      return PROXY_HTTP_UNWATCHED;
+    case REQ_WAIT: return PROXY_HTTP_BUSY;
+    default: return PROXY_HTTP_UNWATCHED;
   }
 }
 

@@ -206,7 +206,10 @@ const char *proxy_http__check_head(const uint8_t *head, size_t len) {
 enum { CH_SIZE0, CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_END_CR, CH_END_LF, CH_DONE };
 
 static int hex_value(uint8_t c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
 }
 
 // proxy_http__check_chunks runs the chunk state over `len` body bytes; it
@@ -258,7 +261,7 @@ size_t proxy_http__check_chunks(proxy_http_t *h, const uint8_t *data, size_t len
       case CH_END_CR:
         if (c != '\r') {
           *why = h->chunk_state == CH_END_CR ? "ambiguous request: trailer fields after the last chunk"
-                                              : "malformed request: chunk data without CRLF after it";
+                                             : "malformed request: chunk data without CRLF after it";
           return i;
         }
         h->chunk_state = h->chunk_state == CH_DATA_CR ? CH_DATA_LF : CH_END_LF;
@@ -271,9 +274,7 @@ size_t proxy_http__check_chunks(proxy_http_t *h, const uint8_t *data, size_t len
         }
         h->chunk_state = h->chunk_state == CH_DATA_LF ? CH_SIZE0 : CH_DONE;
         continue;
-      default:
-        *why = "malformed request: bytes after the last chunk";
-        return i;
+      default: *why = "malformed request: bytes after the last chunk"; return i;
     }
   }
   return len;

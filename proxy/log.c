@@ -71,8 +71,10 @@ int proxy_log_write(proxy_log_t *log, const char *data, size_t len) {
       proxy_metrics_add(log->errors, 1);
     }
     if (!log->failing) {
-      fprintf(stderr, "tlsmirror proxy: %s: %s: records are dropped (tlsmirror_log_errors_total counts them) "
-                      "until writes succeed again\n", log->name, strerror(err));
+      fprintf(stderr,
+              "tlsmirror proxy: %s: %s: records are dropped (tlsmirror_log_errors_total counts them) "
+              "until writes succeed again\n",
+              log->name, strerror(err));
     }
     log->failing = 1;
   } else if (log->failing) {
@@ -100,13 +102,12 @@ static const char *const kOutcomes[PROXY_NUM_HS_OUTCOMES] = {"ok",      "alert",
                                                              "not_tls", "connect_failed", "error"};
 
 void proxy_metrics_render(const proxy_metrics_t *m, inspect_buf_t *out) {
-#define COUNTER(name, help, value)                                                      \
-  inspect_buf_printf(out, "# HELP tlsmirror_" name " " help "\n# TYPE tlsmirror_" name \
-                          " counter\ntlsmirror_" name " %llu\n",                         \
-                     (unsigned long long)load(value))
+#define COUNTER(name, help, value)                                                                             \
+  inspect_buf_printf(                                                                                          \
+      out, "# HELP tlsmirror_" name " " help "\n# TYPE tlsmirror_" name " counter\ntlsmirror_" name " %llu\n", \
+      (unsigned long long)load(value))
   COUNTER("connections_total", "Client connections accepted.", &m->connections_total);
-  COUNTER("connections_refused_total", "Client connections closed at once: over --max-conns.",
-          &m->connections_refused);
+  COUNTER("connections_refused_total", "Client connections closed at once: over --max-conns.", &m->connections_refused);
   COUNTER("requests_total", "HTTP requests seen from clients.", &m->requests_total);
   COUNTER("log_records_total", "Connection records written to the log.", &m->records_total);
 #undef COUNTER
@@ -120,16 +121,18 @@ void proxy_metrics_render(const proxy_metrics_t *m, inspect_buf_t *out) {
                      "# HELP tlsmirror_connections_active Client connections open now.\n"
                      "# TYPE tlsmirror_connections_active gauge\ntlsmirror_connections_active %llu\n",
                      (unsigned long long)load(&m->connections_active));
-  inspect_buf_puts(out, "# HELP tlsmirror_handshakes_total TLS handshakes by side and outcome.\n"
-                        "# TYPE tlsmirror_handshakes_total counter\n");
+  inspect_buf_puts(out,
+                   "# HELP tlsmirror_handshakes_total TLS handshakes by side and outcome.\n"
+                   "# TYPE tlsmirror_handshakes_total counter\n");
   for (int s = 0; s < PROXY_NUM_SIDES; s++) {
     for (int o = 0; o < PROXY_NUM_HS_OUTCOMES; o++) {
       inspect_buf_printf(out, "tlsmirror_handshakes_total{side=\"%s\",outcome=\"%s\"} %llu\n", kSides[s], kOutcomes[o],
                          (unsigned long long)load(&m->handshakes[s][o]));
     }
   }
-  inspect_buf_puts(out, "# HELP tlsmirror_verdicts_total Verdicts on origin chains by profile and reason.\n"
-                        "# TYPE tlsmirror_verdicts_total counter\n");
+  inspect_buf_puts(out,
+                   "# HELP tlsmirror_verdicts_total Verdicts on origin chains by profile and reason.\n"
+                   "# TYPE tlsmirror_verdicts_total counter\n");
   for (size_t p = 0; m->selection != NULL && p < m->selection->num; p++) {
     for (int r = 0; r < INSPECT_REASON_COUNT; r++) {
       uint64_t v = load(&m->verdicts[p][r]);

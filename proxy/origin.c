@@ -4,11 +4,11 @@
 
 #include <http_parser.h>
 #include <openssl/sha.h>
-#include <strings.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "proxy/proxy_internal.h"
 
@@ -32,9 +32,9 @@ typedef struct origin_conn_st {
   // What the lab reports back about mTLS headers from a proxy (ALB emulation).
   char path[256];
   char field[64];
-  inspect_buf_t mtls_cert;   // X-Amzn-Mtls-Clientcert, URL-decoded
-  inspect_buf_t mtls_seen;   // names of the X-Amzn-Mtls-* headers received
-  int closes;  // handles still open: sio and timer
+  inspect_buf_t mtls_cert;  // X-Amzn-Mtls-Clientcert, URL-decoded
+  inspect_buf_t mtls_seen;  // names of the X-Amzn-Mtls-* headers received
+  int closes;               // handles still open: sio and timer
   struct origin_conn_st *prev, *next;
 } origin_conn_t;
 
@@ -84,9 +84,7 @@ static void conn_release(origin_conn_t *conn) {
   free(conn);
 }
 
-static void on_timer_closed(uv_handle_t *handle) {
-  conn_release(PROXY_CONTAINER_OF(handle, origin_conn_t, timer));
-}
+static void on_timer_closed(uv_handle_t *handle) { conn_release(PROXY_CONTAINER_OF(handle, origin_conn_t, timer)); }
 
 static void on_sio_close(proxy_sio_t *sio) {
   origin_conn_t *conn = sio->data;
@@ -138,9 +136,8 @@ static void respond(origin_conn_t *conn, int status, const char *reason, int kee
                           "X-Lab-TLS-Version: %s\r\n"
                           "%s"
                           "Connection: %s\r\n\r\n",
-                          status, reason, body.len, site->name, sni != NULL ? sni : "-",
-                          SSL_get_version(conn->sio.ssl), extra.data != NULL ? extra.data : "",
-                          keep_alive ? "keep-alive" : "close");
+                          status, reason, body.len, site->name, sni != NULL ? sni : "-", SSL_get_version(conn->sio.ssl),
+                          extra.data != NULL ? extra.data : "", keep_alive ? "keep-alive" : "close");
   if (head_len < 0 || (size_t)head_len >= sizeof(head) || body.failed) {
     proxy_sio_close(&conn->sio);
   } else if (proxy_sio_write(&conn->sio, head, (size_t)head_len) == 0 && !head_only) {
@@ -180,7 +177,10 @@ static int on_header_field(http_parser *parser, const char *at, size_t len) {
 }
 
 static int hexval(char c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
 }
 
 static int on_header_value(http_parser *parser, const char *at, size_t len) {
@@ -329,10 +329,10 @@ static void plain_respond(plain_conn_t *pc) {
   }
   static const char kNotFound[] = "tlsmirror lab: no such object\n";
   inspect_buf_init(&pc->response, 1 << 24);
-  inspect_buf_printf(&pc->response, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                     route != NULL ? "200 OK" : "404 Not Found",
-                     route != NULL ? route->content_type : "text/plain; charset=utf-8",
-                     route != NULL ? route->body_len : sizeof(kNotFound) - 1);
+  inspect_buf_printf(
+      &pc->response, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+      route != NULL ? "200 OK" : "404 Not Found", route != NULL ? route->content_type : "text/plain; charset=utf-8",
+      route != NULL ? route->body_len : sizeof(kNotFound) - 1);
   inspect_buf_append(&pc->response, route != NULL ? (const void *)route->body : kNotFound,
                      route != NULL ? route->body_len : sizeof(kNotFound) - 1);
   uv_buf_t buf = uv_buf_init(pc->response.data, (unsigned)pc->response.len);
@@ -465,8 +465,8 @@ int proxy_origins_run(proxy_origins_config_t *cfg, char *err, size_t err_len) {
     }
   }
   if (result == 0 && cfg->http) {
-    result = listen_on(server, &server->http, addr, &cfg->http_port, "the AIA listener", on_plain_connection, err,
-                       err_len);
+    result =
+        listen_on(server, &server->http, addr, &cfg->http_port, "the AIA listener", on_plain_connection, err, err_len);
     server->http_open = 1;
   }
   uv_signal_init(&server->loop, &server->sigint);

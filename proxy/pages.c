@@ -20,11 +20,11 @@ typedef struct {
 } page_t;
 
 typedef enum {
-  PAGE_TLSMIRROR,   // tlsmirror's own 502: the origin could not be used
-  PAGE_CLOUDFRONT,  // O3: CloudFront's 502 "The request could not be satisfied"
-  PAGE_APIGATEWAY,  // A7: API Gateway's default 5XX gateway response
-  PAGE_AKAMAI,      // K6: Akamai's 503 with a Reference # line
-  PAGE_ALB,         // ALB's 502 when the target's handshake fails (it never checks target certificates)
+  PAGE_TLSMIRROR,            // tlsmirror's own 502: the origin could not be used
+  PAGE_CLOUDFRONT,           // O3: CloudFront's 502 "The request could not be satisfied"
+  PAGE_APIGATEWAY,           // A7: API Gateway's default 5XX gateway response
+  PAGE_AKAMAI,               // K6: Akamai's 503 with a Reference # line
+  PAGE_ALB,                  // ALB's 502 when the target's handshake fails (it never checks target certificates)
   PAGE_APIGATEWAY_MTLS_403,  // M4: API Gateway's custom-domain mTLS refusal
   NUM_PAGES
 } page_id_t;
@@ -73,16 +73,11 @@ static page_id_t page_for(const proxy_page_input_t *in) {
   }
   if (in->answer == ANSWER_PLATFORM) {
     switch (in->as) {
-      case PROXY_ENFORCE_CLOUDFRONT:
-        return PAGE_CLOUDFRONT;
-      case PROXY_ENFORCE_APIGATEWAY:
-        return PAGE_APIGATEWAY;
-      case PROXY_ENFORCE_AKAMAI:
-        return PAGE_AKAMAI;
-      case PROXY_ENFORCE_ALB:
-        return PAGE_ALB;
-      case PROXY_ENFORCE_NONE:
-        break;
+      case PROXY_ENFORCE_CLOUDFRONT: return PAGE_CLOUDFRONT;
+      case PROXY_ENFORCE_APIGATEWAY: return PAGE_APIGATEWAY;
+      case PROXY_ENFORCE_AKAMAI: return PAGE_AKAMAI;
+      case PROXY_ENFORCE_ALB: return PAGE_ALB;
+      case PROXY_ENFORCE_NONE: break;
     }
   }
   return PAGE_TLSMIRROR;

@@ -20,25 +20,23 @@ extern "C" {
 #endif
 
 // Errors.
-#define PROXY_ERRNO_MAP(XX)                                                                   \
-  XX(NOMEM, -22001, "out of memory")                                                          \
-  XX(ADDRINUSE, -22002, "address already in use: stop what holds the port or choose another") \
-  XX(BIND, -22003, "cannot listen on the address: check it is a local address you may bind") \
-  XX(BAD_ADDR, -22004, "invalid address: expected IPv4 ADDR:PORT, [IPv6]:PORT or a port")    \
-  XX(LOOP, -22005, "event loop failure")                                                      \
-  XX(RESOLVE, -22006, "cannot resolve the origin's host name: use --resolve HOST:PORT:ADDR")  \
-  XX(LOOPBACK, -22007,                                                                        \
-     "the origin resolves to tlsmirror's own listener: give the real address with --resolve") \
-  XX(THREAD, -22008, "cannot start a worker thread")                                          \
-  XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")      \
-  XX(CONFIG, -22010, "invalid proxy configuration (a bug in the caller: start from proxy_config_init)") \
-  XX(READY, -22011, "stopped before serving: the start-up callback failed")                    \
-  XX(LISTENING, -22012,                                                                        \
-     "another process already listens on this address, and the kernel would split clients "   \
-     "between the two: stop it or choose another --listen")                                   \
+#define PROXY_ERRNO_MAP(XX)                                                                                     \
+  XX(NOMEM, -22001, "out of memory")                                                                            \
+  XX(ADDRINUSE, -22002, "address already in use: stop what holds the port or choose another")                   \
+  XX(BIND, -22003, "cannot listen on the address: check it is a local address you may bind")                    \
+  XX(BAD_ADDR, -22004, "invalid address: expected IPv4 ADDR:PORT, [IPv6]:PORT or a port")                       \
+  XX(LOOP, -22005, "event loop failure")                                                                        \
+  XX(RESOLVE, -22006, "cannot resolve the origin's host name: use --resolve HOST:PORT:ADDR")                    \
+  XX(LOOPBACK, -22007, "the origin resolves to tlsmirror's own listener: give the real address with --resolve") \
+  XX(THREAD, -22008, "cannot start a worker thread")                                                            \
+  XX(LOG, -22009, "cannot open the log file: check the directory exists and is writable")                       \
+  XX(CONFIG, -22010, "invalid proxy configuration (a bug in the caller: start from proxy_config_init)")         \
+  XX(READY, -22011, "stopped before serving: the start-up callback failed")                                     \
+  XX(LISTENING, -22012,                                                                                         \
+     "another process already listens on this address, and the kernel would split clients "                     \
+     "between the two: stop it or choose another --listen")                                                     \
   XX(LOG_WRITE, -22013, "the log could not be written (disk full?): those records are lost")                    \
-  XX(UI_TOKEN, -22014,                                                                         \
-     "--ui on an address other than loopback needs --ui-token: the view shows every connection")
+  XX(UI_TOKEN, -22014, "--ui on an address other than loopback needs --ui-token: the view shows every connection")
 
 typedef enum {
   PROXY_OK = 0,
@@ -130,43 +128,43 @@ typedef enum {
 } proxy_mtls_mode_t;
 
 typedef struct {
-  const char *listen;          // "ADDR:PORT" (PROXY_DEFAULT_LISTEN)
-  const char *origin_host;     // fixed origin; NULL routes by the client's SNI (to a --resolve
-                               // entry for that name, at its port, else to the name at origin_port)
-  const char *upstream_sni;    // SNI towards the origin instead of the client's; "" sends none; NULL mirrors
-  uint16_t origin_port;        // 443
+  const char *listen;        // "ADDR:PORT" (PROXY_DEFAULT_LISTEN)
+  const char *origin_host;   // fixed origin; NULL routes by the client's SNI (to a --resolve
+                             // entry for that name, at its port, else to the name at origin_port)
+  const char *upstream_sni;  // SNI towards the origin instead of the client's; "" sends none; NULL mirrors
+  uint16_t origin_port;      // 443
   const proxy_resolve_t *resolves;
   size_t num_resolves;
-  const inspect_trust_t *trust;      // anchors the verdicts use (borrowed)
+  const inspect_trust_t *trust;          // anchors the verdicts use (borrowed)
   const inspect_selection_t *selection;  // profiles to judge with (borrowed)
-  proxy_enforce_t enforce;           // answer as this platform when its profile rejects
-  const char *enforce_profile;       // the --as profile's label in `selection`
-  const char *log_path;              // NULL or "-": stdout
-  const tls_mirror_ca_t *ca;         // mirror CA (borrowed); NULL with a fixed identity
-  const tls_identity_t *fixed;       // --cert/--key instead of mirroring, or NULL
-  const char *keylog_path;           // NSS key log for both legs, or NULL
-  unsigned workers;                  // event loops; 0 = one per CPU
-  const char *metrics_listen;        // "ADDR:PORT" for /metrics and /healthz, or NULL
-  double timeout_handshake;          // seconds for both handshakes (10)
-  double timeout_idle;               // seconds without traffic (60)
-  double timeout_connect;            // seconds to connect to the origin (5)
-  double timeout_request;            // seconds from a request head's first byte to its end (20)
-  double timeout_keepalive;          // seconds from a response's end (or the handshake) to the next request (60)
-  double aia_timeout;                // seconds for one AIA URL, redirects included (10); fetches for one
-                                     // chain stop a second short of timeout_connect + timeout_handshake
-  double drain;                      // seconds SIGTERM waits for open connections (10)
-  unsigned max_conns;                // open client connections, all workers (10000)
-  size_t max_header;                 // request head bytes (64 KiB)
-  int log_headers_unredacted;        // log Authorization/Cookie values (off by default)
-  proxy_client_auth_t client_auth;   // ask clients for a certificate
-  const inspect_trust_t *client_trust;            // anchors client chains are judged against
-  const inspect_selection_t *client_selection;    // profiles for client chains (alb-mtls, apigateway-mtls)
-  proxy_mtls_mode_t mtls_mode;                    // ALB's mutual TLS mode (with PROXY_ENFORCE_ALB)
-  const tls_identity_t *upstream_identity;        // client certificate presented to the origin, or NULL
+  proxy_enforce_t enforce;               // answer as this platform when its profile rejects
+  const char *enforce_profile;           // the --as profile's label in `selection`
+  const char *log_path;                  // NULL or "-": stdout
+  const tls_mirror_ca_t *ca;             // mirror CA (borrowed); NULL with a fixed identity
+  const tls_identity_t *fixed;           // --cert/--key instead of mirroring, or NULL
+  const char *keylog_path;               // NSS key log for both legs, or NULL
+  unsigned workers;                      // event loops; 0 = one per CPU
+  const char *metrics_listen;            // "ADDR:PORT" for /metrics and /healthz, or NULL
+  double timeout_handshake;              // seconds for both handshakes (10)
+  double timeout_idle;                   // seconds without traffic (60)
+  double timeout_connect;                // seconds to connect to the origin (5)
+  double timeout_request;                // seconds from a request head's first byte to its end (20)
+  double timeout_keepalive;              // seconds from a response's end (or the handshake) to the next request (60)
+  double aia_timeout;                    // seconds for one AIA URL, redirects included (10); fetches for one
+                                         // chain stop a second short of timeout_connect + timeout_handshake
+  double drain;                          // seconds SIGTERM waits for open connections (10)
+  unsigned max_conns;                    // open client connections, all workers (10000)
+  size_t max_header;                     // request head bytes (64 KiB)
+  int log_headers_unredacted;            // log Authorization/Cookie values (off by default)
+  proxy_client_auth_t client_auth;       // ask clients for a certificate
+  const inspect_trust_t *client_trust;   // anchors client chains are judged against
+  const inspect_selection_t *client_selection;  // profiles for client chains (alb-mtls, apigateway-mtls)
+  proxy_mtls_mode_t mtls_mode;                  // ALB's mutual TLS mode (with PROXY_ENFORCE_ALB)
+  const tls_identity_t *upstream_identity;      // client certificate presented to the origin, or NULL
   // The live web view (--ui): NULL is off, and then costs nothing.
-  const char *ui_listen;       // "ADDR:PORT"; other than loopback it needs ui_token
-  const char *ui_token;        // the page asks for it once; NULL: none (loopback only)
-  size_t ui_ring;              // records kept for the page (10000); the log keeps them all
+  const char *ui_listen;                            // "ADDR:PORT"; other than loopback it needs ui_token
+  const char *ui_token;                             // the page asks for it once; NULL: none (loopback only)
+  size_t ui_ring;                                   // records kept for the page (10000); the log keeps them all
   void (*on_ui_ready)(void *arg, const char *url);  // the view listens at `url`
   // on_ready runs once every worker listens, with the bound address.
   void (*on_ready)(void *arg, const char *listen_addr, const char *metrics_addr);

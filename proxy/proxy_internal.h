@@ -12,14 +12,14 @@
 #ifndef TLSMIRROR_PROXY_PROXY_INTERNAL_H
 #define TLSMIRROR_PROXY_PROXY_INTERNAL_H
 
-#include <stddef.h>
 #include <http_parser.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <uv.h>
 
 #include "proxy/proxy.h"
 
-#define PROXY_CONTAINER_OF(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define PROXY_CONTAINER_OF(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 typedef struct proxy_sio_st proxy_sio_t;
 
@@ -52,11 +52,11 @@ typedef struct proxy_sio_write_st proxy_sio_write_t;
 struct proxy_sio_st {
   uv_tcp_t tcp;
   SSL *ssl;
-  BIO *bio;  // owned by ssl
-  const uint8_t *in;   // input BoringSSL reads next (libuv's buffer or `pending`)
+  BIO *bio;           // owned by ssl
+  const uint8_t *in;  // input BoringSSL reads next (libuv's buffer or `pending`)
   size_t in_len;
   size_t in_off;
-  uint8_t *pending;    // unconsumed input kept between reads, or NULL
+  uint8_t *pending;        // unconsumed input kept between reads, or NULL
   proxy_sio_write_t *out;  // output being gathered for the next uv_write, or NULL
   const proxy_sio_callbacks_t *cb;
   void *data;  // the owner's
@@ -72,7 +72,7 @@ struct proxy_sio_st {
   unsigned above_high_water : 1;
   unsigned input_full : 1;  // reading stopped: PROXY_SIO_MAX_PENDING bytes wait unconsumed
   unsigned plain : 1;       // the peer speaks plain text: bytes go to on_data as they are (proxy_sio_set_plain)
-  int alert_received;  // last TLS alert from the peer, -1 if none
+  int alert_received;       // last TLS alert from the peer, -1 if none
   // Record boundaries of the peer's bytes during the handshake, to spot a
   // plaintext alert BoringSSL cannot read (see scan_records in sio.c).
   uint8_t rec_header[5];
@@ -84,13 +84,13 @@ struct proxy_sio_st {
   uint8_t *first_record;
   uint32_t first_record_len, first_record_have;
   unsigned records_seen;
-  int alert_sent;      // last TLS alert we sent, -1 if none
-  int error;           // first failure: a UV_E* code, or PROXY_SIO_ETLS for a TLS error
-  char tls_error[128]; // BoringSSL's reason when error == PROXY_SIO_ETLS
+  int alert_sent;       // last TLS alert we sent, -1 if none
+  int error;            // first failure: a UV_E* code, or PROXY_SIO_ETLS for a TLS error
+  char tls_error[128];  // BoringSSL's reason when error == PROXY_SIO_ETLS
   uint32_t tls_packed;  // and its packed code (ERR_peek_error), 0 for none
-  uint64_t bytes_in;   // ciphertext bytes read from the socket
-  uint64_t bytes_out;  // ciphertext bytes queued to the socket
-  size_t write_queue;  // bytes queued and not yet written
+  uint64_t bytes_in;    // ciphertext bytes read from the socket
+  uint64_t bytes_out;   // ciphertext bytes queued to the socket
+  size_t write_queue;   // bytes queued and not yet written
   // When it happened (uv_hrtime; 0: not yet), for the record's timeline.
   uint64_t t_start;       // proxy_sio_start: connected (a client: accepted)
   uint64_t t_paused;      // the handshake first paused (a server: its ClientHello was read)
@@ -181,10 +181,10 @@ struct proxy_http_st {
   size_t max_header;
   const proxy_http_sink_t *sink;
   void *arg;
-  const char *inject;  // header lines, each ending in CRLF, added to every request
+  const char *inject;        // header lines, each ending in CRLF, added to every request
   const char *strip_prefix;  // guards the stream: request headers whose name starts with this are dropped
                              // (case-insensitive, '_' as '-'; under 64 bytes)
-  int redact;          // replace Authorization/Cookie values in the log
+  int redact;                // replace Authorization/Cookie values in the log
   int message_done;
   // Guarded streams: the chunked body being checked, and an Upgrade or
   // CONNECT waiting for the origin's answer with the client's bytes held.
@@ -265,12 +265,12 @@ typedef struct {
   int fd;
   int owned;
   pthread_mutex_t lock;
-  char name[320];     // "--log PATH", for messages
-  uint64_t *errors;   // a metric counting dropped records, or NULL
-  uint64_t lost;      // records dropped: their write failed
-  int first_errno;    // why the first one was
-  int failing;        // the last write failed (said once on stderr)
-  int partial;        // the last record was cut short
+  char name[320];    // "--log PATH", for messages
+  uint64_t *errors;  // a metric counting dropped records, or NULL
+  uint64_t lost;     // records dropped: their write failed
+  int first_errno;   // why the first one was
+  int failing;       // the last write failed (said once on stderr)
+  int partial;       // the last record was cut short
 } proxy_log_t;
 
 // proxy_log_open opens `path` ("-" or NULL: stdout) for appending; `option`
@@ -377,9 +377,9 @@ struct proxy_server_st {
   proxy_aia_t *aia;
   proxy_worker_t *workers;
   unsigned num_workers;
-  unsigned max_conns;   // --max-conns, for the whole process
-  unsigned open_conns;  // atomic: client connections admitted and not yet released
-  int stop_requested;  // atomic: 1 drain, 2 now
+  unsigned max_conns;       // --max-conns, for the whole process
+  unsigned open_conns;      // atomic: client connections admitted and not yet released
+  int stop_requested;       // atomic: 1 drain, 2 now
   uv_async_t *main_wakeup;  // workers signal the main loop when they end
   proxy_ui_t *ui;           // the live web view, or NULL (--ui off)
 };

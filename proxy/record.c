@@ -76,9 +76,7 @@ static void record_chain(inspect_buf_t *out, const inspect_chain_t *chain) {
   inspect_buf_puts(out, "]}");
 }
 
-static int origin_has_result(const conn_origin_t *origin) {
-  return origin->state >= ORIGIN_ESTABLISHED;
-}
+static int origin_has_result(const conn_origin_t *origin) { return origin->state >= ORIGIN_ESTABLISHED; }
 
 static const char *rejected_by(const proxy_record_view_t *v, const char **summary_out, inspect_buf_t *scratch);
 
@@ -134,8 +132,8 @@ static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch)
   // Without SNI an SNI-only origin refuses with the same handshake_failure:
   // unless a replay of the client's own ClientHello says otherwise, that is
   // not taken for a matter of suites or groups.
-  if (v->hello->offered_as != NULL || (!v->hello->has_sni && origin->replay == NULL) || origin->state != ORIGIN_FAILED ||
-      m->num_ciphers + m->num_groups == 0 ||
+  if (v->hello->offered_as != NULL || (!v->hello->has_sni && origin->replay == NULL) ||
+      origin->state != ORIGIN_FAILED || m->num_ciphers + m->num_groups == 0 ||
       (origin->hs.status != INSPECT_HS_ALERT && origin->hs.status != INSPECT_HS_PROTOCOL)) {
     return 0;
   }
@@ -157,12 +155,11 @@ static int tlsmirror_limit(const proxy_record_view_t *v, inspect_buf_t *scratch)
                        "ClientHello: it %s %s, which tlsmirror's TLS library (BoringSSL) cannot speak, so this is "
                        "tlsmirror's limit, not the origin's or the client's.",
                        alert >= 0 ? tls_alert_name(alert) : "no common parameters",
-                       asks_group ? "asks for the group" : "chooses", asks_group ? (group ? group : "?")
-                                                                                    : (cipher ? cipher : "?"));
+                       asks_group ? "asks for the group" : "chooses",
+                       asks_group ? (group ? group : "?") : (cipher ? cipher : "?"));
     return 1;
   }
-  inspect_buf_printf(scratch,
-                     "The origin refused everything tlsmirror could offer (%s); the client also offered ",
+  inspect_buf_printf(scratch, "The origin refused everything tlsmirror could offer (%s); the client also offered ",
                      alert >= 0 ? tls_alert_name(alert) : "no common parameters");
   unmirrorable_names(scratch, m, 8);
   inspect_buf_puts(scratch,
@@ -211,12 +208,10 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
         inspect_buf_printf(scratch, "No ClientHello: %s.", v->close_reason);
         *summary_out = scratch->data;
       } else {
-        *summary_out =
-            "The client closed the connection before sending a ClientHello (a port check or health probe?).";
+        *summary_out = "The client closed the connection before sending a ClientHello (a port check or health probe?).";
       }
       return "client";
-    default:
-      break;
+    default: break;
   }
   if (client->rejected != NULL && v->answer == ANSWER_FORBIDDEN) {
     inspect_buf_printf(scratch,
@@ -256,7 +251,8 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
     return "tlsmirror";
   }
   if (origin_has_result(origin) && (origin->state == ORIGIN_FAILED || origin->hs.alert >= 0)) {
-    inspect_buf_printf(scratch, conn_origin_sni_is_cause(origin) ? "%.0s%s" : "The origin failed the connection (%s); %s",
+    inspect_buf_printf(scratch,
+                       conn_origin_sni_is_cause(origin) ? "%.0s%s" : "The origin failed the connection (%s); %s",
                        origin->detail[0] ? origin->detail : tls_alert_name(origin->hs.alert), verdict_summary);
     *summary_out = scratch->data;
     return "origin";
@@ -296,16 +292,11 @@ static const char *rejected_by(const proxy_record_view_t *v, const char **summar
 
 static const char *served_name(conn_serve_t serve) {
   switch (serve) {
-    case SERVE_ALERT:
-      return "alert";
-    case SERVE_MIRROR:
-      return "mirror";
-    case SERVE_STANDIN:
-      return "stand-in";
-    case SERVE_FIXED:
-      return "fixed";
-    case SERVE_NOTHING:
-      break;
+    case SERVE_ALERT: return "alert";
+    case SERVE_MIRROR: return "mirror";
+    case SERVE_STANDIN: return "stand-in";
+    case SERVE_FIXED: return "fixed";
+    case SERVE_NOTHING: break;
   }
   return "nothing";
 }
@@ -486,7 +477,8 @@ static void record_served(inspect_buf_t *out, const proxy_record_view_t *v) {
 // record_replay appends tlsmirror.origin.replay: the origin's answer to the
 // client's own ClientHello, replayed after it refused tlsmirror's offer.
 static void record_replay(inspect_buf_t *out, const tls_offer_result_t *r) {
-  static const char *const kOutcome[] = {"accepted", "retry", "alert", "closed", "not_tls", "timeout", "connect_failed"};
+  static const char *const kOutcome[] = {"accepted", "retry",   "alert",         "closed",
+                                         "not_tls",  "timeout", "connect_failed"};
   inspect_buf_printf(out, ",\"replay\":{\"outcome\":\"%s\"", kOutcome[r->outcome]);
   int first = 0;
   if (r->outcome == TLS_OFFER_ACCEPTED || r->outcome == TLS_OFFER_RETRY) {

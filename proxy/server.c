@@ -330,8 +330,12 @@ static void metrics_respond(metrics_conn_t *mc) {
     type = "text/plain; charset=utf-8";
   }
   inspect_buf_init(&mc->response, 16 << 20);
-  inspect_buf_printf(&mc->response, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                     status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Service Unavailable", type, body.len);
+  inspect_buf_printf(&mc->response,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
+                     status == 200   ? "OK"
+                     : status == 404 ? "Not Found"
+                                     : "Service Unavailable",
+                     type, body.len);
   inspect_buf_append(&mc->response, body.data != NULL ? body.data : "", body.len);
   inspect_buf_cleanup(&body);
   uv_buf_t buf = uv_buf_init(mc->response.data, (unsigned)mc->response.len);

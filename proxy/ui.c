@@ -23,15 +23,15 @@
 #include "view/view.h"
 
 #define UI_MAX_REQUEST 16384
-#define UI_SSE_BATCH 256      // rows per write to one browser
-#define UI_PING_MS 15000      // an SSE comment keeps idle streams open
+#define UI_SSE_BATCH 256  // rows per write to one browser
+#define UI_PING_MS 15000  // an SSE comment keeps idle streams open
 #define UI_COOKIE "tlsmirror_ui"
 
 typedef struct {
   uint64_t id;  // 0: empty
   char *text;   // the record
   size_t len;
-  char *row;    // its row as JSON (view_row_json), rendered by the UI thread on first use
+  char *row;  // its row as JSON (view_row_json), rendered by the UI thread on first use
   size_t row_len;
 } ui_slot_t;
 
@@ -45,14 +45,14 @@ struct proxy_ui_st {
   uv_timer_t ping;
   uv_thread_t thread;
   int loop_ready, thread_started;
-  int stopping;  // atomic
+  int stopping;         // atomic
   char host_ok[3][96];  // Host header values accepted without a token
   char url[128];
   uint8_t token_hash[32];
   char session[65];  // the cookie value a right token earns
   int has_token;
   ui_client_t *clients;
-  int streams;  // atomic: open event streams; with none, a push wakes nobody
+  int streams;           // atomic: open event streams; with none, a push wakes nobody
   pthread_mutex_t lock;  // the ring
   ui_slot_t *slots;
   size_t cap;
@@ -65,10 +65,10 @@ struct ui_client_st {
   ui_client_t *prev, *next;
   char buf[UI_MAX_REQUEST + 1];
   size_t len;
-  int sse;          // streaming events
-  int writing;      // a write is under way
+  int sse;      // streaming events
+  int writing;  // a write is under way
   int closing;
-  uint64_t sent;    // the last id sent
+  uint64_t sent;  // the last id sent
   uv_write_t write_req;
   inspect_buf_t out;
 };
@@ -389,8 +389,8 @@ static void serve_conn(ui_client_t *c, const char *rest) {
       respond_text(c, 404, "this connection is no longer in memory: its record is in the log file\n");
     } else {
       char disposition[96];
-      snprintf(disposition, sizeof(disposition), "Content-Disposition: attachment; filename=\"tlsmirror-%llu.json\"\r\n",
-               id);
+      snprintf(disposition, sizeof(disposition),
+               "Content-Disposition: attachment; filename=\"tlsmirror-%llu.json\"\r\n", id);
       respond(c, 200, "application/json", disposition, body.data, body.len);
     }
     inspect_buf_cleanup(&body);
@@ -547,8 +547,7 @@ static void on_connection(uv_stream_t *listener, int status) {
   }
   ui->clients = c;
   uv_tcp_init(&ui->loop, &c->tcp);
-  if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0 ||
-      uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
+  if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0 || uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
     client_close(c);
   }
 }

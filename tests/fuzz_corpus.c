@@ -34,7 +34,8 @@ int fuzz_corpus_replay(const char *dir, void (*one)(const uint8_t *data, size_t 
   return files;
 }
 
-size_t fuzz_corpus_mutate(const uint8_t *data, size_t size, size_t keep, void (*one)(const uint8_t *data, size_t size)) {
+size_t fuzz_corpus_mutate(const uint8_t *data, size_t size, size_t keep,
+                          void (*one)(const uint8_t *data, size_t size)) {
   static const uint8_t kStructural[] = {'\r', '\n', ' ', ':', ';', '0', '\0', '_'};
   size_t calls = 0;
   for (size_t len = keep; len < size; len++) {

@@ -204,8 +204,8 @@ static const http_parser_settings kSettings = {
 typedef enum { GET_OK, GET_DEAD, GET_TIMEOUT, GET_TOO_LARGE } get_status_t;
 
 // get sends one GET and reads the response into `r`.
-static get_status_t get(const tls_aia_t *aia, const url_parts_t *u, double deadline, response_t *r,
-                        http_parser *parser, char *detail, size_t detail_len) {
+static get_status_t get(const tls_aia_t *aia, const url_parts_t *u, double deadline, response_t *r, http_parser *parser,
+                        char *detail, size_t detail_len) {
   const char *addr = NULL;
   for (size_t i = 0; i < aia->cfg.num_resolves; i++) {
     const tls_resolve_t *e = &aia->cfg.resolves[i];
@@ -266,8 +266,8 @@ static get_status_t get(const tls_aia_t *aia, const url_parts_t *u, double deadl
       break;
     }
     if (n == 0 || (done != (size_t)n && HTTP_PARSER_ERRNO(parser) != HPE_OK)) {
-      snprintf(detail, detail_len, "%s", n == 0 ? "the server closed the connection before a complete answer"
-                                                : "the answer is not HTTP/1.x");
+      snprintf(detail, detail_len, "%s",
+               n == 0 ? "the server closed the connection before a complete answer" : "the answer is not HTTP/1.x");
       break;
     }
   }
@@ -357,8 +357,9 @@ static void fetch_into(const tls_aia_t *aia, const char *url, inspect_aia_fetch_
     get_status_t got = get(aia, &u, deadline, &r, &parser, e->detail, sizeof(e->detail));
     unsigned status = parser.status_code;
     if (got != GET_OK) {
-      out->status = got == GET_TIMEOUT ? INSPECT_AIA_TIMEOUT : got == GET_TOO_LARGE ? INSPECT_AIA_TOO_LARGE
-                                                                                   : INSPECT_AIA_DEAD;
+      out->status = got == GET_TIMEOUT     ? INSPECT_AIA_TIMEOUT
+                    : got == GET_TOO_LARGE ? INSPECT_AIA_TOO_LARGE
+                                           : INSPECT_AIA_DEAD;
     } else if ((status == 301 || status == 302 || status == 303 || status == 307 || status == 308) &&
                r.location[0] != '\0') {
       if (redirects == TLS_AIA_MAX_REDIRECTS) {
@@ -386,8 +387,7 @@ static void fetch_into(const tls_aia_t *aia, const char *url, inspect_aia_fetch_
       } else {
         out->status = INSPECT_AIA_GARBAGE;
         snprintf(e->detail, sizeof(e->detail),
-                 "%zu bytes that are neither a DER certificate, a certs-only PKCS#7 nor a PEM certificate",
-                 r.body.len);
+                 "%zu bytes that are neither a DER certificate, a certs-only PKCS#7 nor a PEM certificate", r.body.len);
       }
     }
     inspect_buf_cleanup(&r.body);

@@ -6,12 +6,10 @@
 
 const char *tls_strerror(int err) {
   switch (err) {
-    case TLS_OK:
-      return "success";
+    case TLS_OK: return "success";
 #define TLS_STRERROR_CASE(name, value, msg) \
-  case TLS_E##name:                         \
-    return msg;
-    TLS_ERRNO_MAP(TLS_STRERROR_CASE)
+  case TLS_E##name: return msg;
+      TLS_ERRNO_MAP(TLS_STRERROR_CASE)
 #undef TLS_STRERROR_CASE
   }
   return inspect_strerror(err);
@@ -19,12 +17,10 @@ const char *tls_strerror(int err) {
 
 const char *tls_err_name(int err) {
   switch (err) {
-    case TLS_OK:
-      return "OK";
+    case TLS_OK: return "OK";
 #define TLS_NAME_CASE(name, value, msg) \
-  case TLS_E##name:                     \
-    return #name;
-    TLS_ERRNO_MAP(TLS_NAME_CASE)
+  case TLS_E##name: return #name;
+      TLS_ERRNO_MAP(TLS_NAME_CASE)
 #undef TLS_NAME_CASE
   }
   return inspect_err_name(err);

@@ -49,9 +49,7 @@ typedef struct {
   int sent_sni;  // a server_name extension is present, whatever it holds
 } hello_parts_t;
 
-int tls_hello_is_grease(uint16_t value) {
-  return (value & 0x0f0f) == 0x0a0a && (value >> 8) == (value & 0xff);
-}
+int tls_hello_is_grease(uint16_t value) { return (value & 0x0f0f) == 0x0a0a && (value >> 8) == (value & 0xff); }
 
 // Lists.
 //
@@ -87,17 +85,14 @@ static inline int list_next(list_iter_t *it, uint16_t *out) {
       it->p += 1;
       it->left -= 1;
       return 1;
-    case LIST_U16:
-      step = 2;
-      break;
+    case LIST_U16: step = 2; break;
     case LIST_EXT_TYPES:
       if (left < 4) {
         return 0;
       }
       step = 4 + (size_t)(it->p[2] << 8 | it->p[3]);
       break;
-    default:
-      return 0;
+    default: return 0;
   }
   if (left < step) {
     return 0;
@@ -219,8 +214,7 @@ static int do_parse_extension(uint16_t type, CBS body, tls_hello_t *out, hello_p
       }
       parts->sent_sni = 1;
       return do_parse_sni(body, out);
-    case EXT_ALPN:
-      return parts->has_alpn ? 1 : do_parse_alpn(body, out, parts);
+    case EXT_ALPN: return parts->has_alpn ? 1 : do_parse_alpn(body, out, parts);
     case EXT_SUPPORTED_VERSIONS:
       if (parts->has_versions) {
         return 1;
@@ -280,15 +274,13 @@ static int do_parse_extension(uint16_t type, CBS body, tls_hello_t *out, hello_p
 static int do_parse(CBS body, tls_hello_t *out, hello_parts_t *parts) {
   CBS random, session_id, compression;
   if (!CBS_get_u16(&body, &out->legacy_version) || !CBS_get_bytes(&body, &random, 32) ||
-      !CBS_get_u8_length_prefixed(&body, &session_id) ||
-      !CBS_get_u16_length_prefixed(&body, &parts->ciphers) || CBS_len(&parts->ciphers) % 2 != 0 ||
-      !CBS_get_u8_length_prefixed(&body, &compression)) {
+      !CBS_get_u8_length_prefixed(&body, &session_id) || !CBS_get_u16_length_prefixed(&body, &parts->ciphers) ||
+      CBS_len(&parts->ciphers) % 2 != 0 || !CBS_get_u8_length_prefixed(&body, &compression)) {
     return 0;
   }
   // Before TLS 1.3 the extensions block may be left out altogether.
   CBS_init(&parts->extensions, NULL, 0);
-  if (CBS_len(&body) > 0 &&
-      (!CBS_get_u16_length_prefixed(&body, &parts->extensions) || CBS_len(&body) != 0)) {
+  if (CBS_len(&body) > 0 && (!CBS_get_u16_length_prefixed(&body, &parts->extensions) || CBS_len(&body) != 0)) {
     return 0;
   }
   if (copy_u16_list(&parts->ciphers, LIST_U16, out->ciphers, COUNT_OF(out->ciphers), &out->num_ciphers)) {
@@ -313,12 +305,9 @@ static int do_parse(CBS body, tls_hello_t *out, hello_parts_t *parts) {
 
 // Version range.
 
-static int is_tls_version(uint16_t v) {
-  return v >= SSL3_VERSION && v <= TLS1_3_VERSION;
-}
+static int is_tls_version(uint16_t v) { return v >= SSL3_VERSION && v <= TLS1_3_VERSION; }
 
-static void do_version_range(const tls_hello_t *hello, const hello_parts_t *parts, uint16_t *min,
-                             uint16_t *max) {
+static void do_version_range(const tls_hello_t *hello, const hello_parts_t *parts, uint16_t *min, uint16_t *max) {
   *min = *max = 0;
   if (parts->has_versions) {
     list_iter_t it = list_iter(&parts->versions, LIST_U16);
@@ -568,34 +557,23 @@ static void ja4_final(text_hash_t *t, size_t n, char out[13]) {
 
 static const char *ja4_version(uint16_t v) {
   switch (v) {
-    case TLS1_3_VERSION:
-      return "13";
-    case TLS1_2_VERSION:
-      return "12";
-    case TLS1_1_VERSION:
-      return "11";
-    case TLS1_VERSION:
-      return "10";
-    case SSL3_VERSION:
-      return "s3";
+    case TLS1_3_VERSION: return "13";
+    case TLS1_2_VERSION: return "12";
+    case TLS1_1_VERSION: return "11";
+    case TLS1_VERSION: return "10";
+    case SSL3_VERSION: return "s3";
     case 0x0002:  // SSL 2.0 as the specification writes it
     case 0x0200:  // and as FoxIO's Python and Rust tools match it
       return "s2";
-    case 0x0100:
-      return "s1";
-    case DTLS1_VERSION:
-      return "d1";
-    case DTLS1_2_VERSION:
-      return "d2";
-    case 0xfefc:
-      return "d3";
+    case 0x0100: return "s1";
+    case DTLS1_VERSION: return "d1";
+    case DTLS1_2_VERSION: return "d2";
+    case 0xfefc: return "d3";
   }
   return "00";
 }
 
-static int is_alnum(uint8_t c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
+static int is_alnum(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 // ja4_alpn writes the first and last characters of the first ALPN value, or
 // when either is not alphanumeric the first and last hex digits of the whole
@@ -662,9 +640,9 @@ static void do_ja4(tls_hello_t *out, const hello_parts_t *parts) {
   }
   ja4_final(&t, n, ext_hash);
 
-  snprintf(out->ja4, sizeof(out->ja4), "t%s%c%02u%02u%s_%s_%s", ja4_version(version),
-           parts->sent_sni ? 'd' : 'i', (unsigned)(num_ciphers > 99 ? 99 : num_ciphers),
-           (unsigned)(num_exts > 99 ? 99 : num_exts), alpn, cipher_hash, ext_hash);
+  snprintf(out->ja4, sizeof(out->ja4), "t%s%c%02u%02u%s_%s_%s", ja4_version(version), parts->sent_sni ? 'd' : 'i',
+           (unsigned)(num_ciphers > 99 ? 99 : num_ciphers), (unsigned)(num_exts > 99 ? 99 : num_exts), alpn,
+           cipher_hash, ext_hash);
 }
 
 int tls_hello_parse(const uint8_t *body, size_t len, tls_hello_t *out) {

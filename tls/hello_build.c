@@ -134,9 +134,9 @@ int tls_hello_build(const inspect_hello_spec_t *spec, const char *sni, const uin
     CBB_cleanup(&cbb);
     return TLS_ENOMEM;
   }
-  int r = len > 16384 + 5                                 ? TLS_ENO_OFFER  // more than one record
-          : inspect_buf_append(out, data, len)               ? TLS_OK
-                                                             : TLS_ENOMEM;
+  int r = len > 16384 + 5                      ? TLS_ENO_OFFER  // more than one record
+          : inspect_buf_append(out, data, len) ? TLS_OK
+                                               : TLS_ENOMEM;
   OPENSSL_free(data);
   return r;
 }

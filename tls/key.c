@@ -1,6 +1,6 @@
 #include <openssl/bn.h>
-#include <openssl/evp.h>
 #include <openssl/ec_key.h>
+#include <openssl/evp.h>
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
 
@@ -24,8 +24,8 @@ static EVP_PKEY *rsa_generate(int bits) {
   RSA *rsa = RSA_new();
   BIGNUM *e = BN_new();
   EVP_PKEY *pkey = EVP_PKEY_new();
-  if (rsa == NULL || e == NULL || pkey == NULL || !BN_set_word(e, RSA_F4) ||
-      !RSA_generate_key_ex(rsa, bits, e, NULL) || !EVP_PKEY_assign_RSA(pkey, rsa)) {
+  if (rsa == NULL || e == NULL || pkey == NULL || !BN_set_word(e, RSA_F4) || !RSA_generate_key_ex(rsa, bits, e, NULL) ||
+      !EVP_PKEY_assign_RSA(pkey, rsa)) {
     RSA_free(rsa);
     BN_free(e);
     EVP_PKEY_free(pkey);
@@ -37,12 +37,9 @@ static EVP_PKEY *rsa_generate(int bits) {
 
 EVP_PKEY *tls_key_generate(tls_key_type_t type, int rsa_bits) {
   switch (type) {
-    case TLS_KEY_EC_P256:
-      return ec_generate(NID_X9_62_prime256v1);
-    case TLS_KEY_EC_P384:
-      return ec_generate(NID_secp384r1);
-    case TLS_KEY_RSA:
-      return rsa_generate(rsa_bits);
+    case TLS_KEY_EC_P256: return ec_generate(NID_X9_62_prime256v1);
+    case TLS_KEY_EC_P384: return ec_generate(NID_secp384r1);
+    case TLS_KEY_RSA: return rsa_generate(rsa_bits);
     case TLS_KEY_ED25519: {
       EVP_PKEY *key = NULL;
       EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);

@@ -76,8 +76,10 @@ static void key_usage_value(unsigned bits, char *out, size_t len) {
   static const struct {
     unsigned bit;
     const char *name;
-  } kNames[] = {{TLS_KU_DIGITAL_SIGNATURE, "digitalSignature"}, {TLS_KU_KEY_ENCIPHERMENT, "keyEncipherment"},
-                {TLS_KU_KEY_AGREEMENT, "keyAgreement"},         {TLS_KU_KEY_CERT_SIGN, "keyCertSign"},
+  } kNames[] = {{TLS_KU_DIGITAL_SIGNATURE, "digitalSignature"},
+                {TLS_KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+                {TLS_KU_KEY_AGREEMENT, "keyAgreement"},
+                {TLS_KU_KEY_CERT_SIGN, "keyCertSign"},
                 {TLS_KU_CRL_SIGN, "cRLSign"}};
   size_t used = (size_t)snprintf(out, len, "critical");
   for (size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]) && used < len; i++) {
@@ -106,9 +108,9 @@ static int add_constraints(X509 *x509, X509V3_CTX *ctx, const tls_cert_spec_t *s
     key_usage_value(spec->key_usage, value, sizeof(value));
   } else {
     snprintf(value, sizeof(value), "%s",
-             spec->is_ca                           ? "critical,keyCertSign,cRLSign,digitalSignature"
+             spec->is_ca                        ? "critical,keyCertSign,cRLSign,digitalSignature"
              : EVP_PKEY_id(key) == EVP_PKEY_RSA ? "critical,digitalSignature,keyEncipherment"
-                                                   : "critical,digitalSignature");
+                                                : "critical,digitalSignature");
   }
   return add_ext(x509, ctx, NID_key_usage, value);
 }
@@ -123,9 +125,8 @@ static int add_policy(X509 *x509, const char *oid) {
   X509_EXTENSION *ext = NULL;
   CBB_zero(&cbb);
   int ok = data != NULL && CBB_init(&cbb, 32) && CBB_add_asn1(&cbb, &policies, CBS_ASN1_SEQUENCE) &&
-           CBB_add_asn1(&policies, &info, CBS_ASN1_SEQUENCE) &&
-           CBB_add_asn1_oid_from_text(&info, oid, strlen(oid)) && CBB_finish(&cbb, &der, &der_len) &&
-           ASN1_OCTET_STRING_set(data, der, (int)der_len) &&
+           CBB_add_asn1(&policies, &info, CBS_ASN1_SEQUENCE) && CBB_add_asn1_oid_from_text(&info, oid, strlen(oid)) &&
+           CBB_finish(&cbb, &der, &der_len) && ASN1_OCTET_STRING_set(data, der, (int)der_len) &&
            (ext = X509_EXTENSION_create_by_NID(NULL, NID_certificate_policies, 0, data)) != NULL &&
            X509_add_ext(x509, ext, -1);
   CBB_cleanup(&cbb);
@@ -214,8 +215,8 @@ static int set_subject(X509 *x509, const tls_cert_spec_t *spec) {
   return 1;
 }
 
-int tls_cert_mint(const tls_cert_spec_t *spec, EVP_PKEY *key, const CRYPTO_BUFFER *issuer,
-                  EVP_PKEY *issuer_key, CRYPTO_BUFFER **out) {
+int tls_cert_mint(const tls_cert_spec_t *spec, EVP_PKEY *key, const CRYPTO_BUFFER *issuer, EVP_PKEY *issuer_key,
+                  CRYPTO_BUFFER **out) {
   *out = NULL;
   X509 *issuer_x509 = NULL;
   if (issuer != NULL) {
@@ -229,10 +230,9 @@ int tls_cert_mint(const tls_cert_spec_t *spec, EVP_PKEY *key, const CRYPTO_BUFFE
   X509 *x509 = X509_new();
   int ok = x509 != NULL && X509_set_version(x509, spec->version1 ? X509_VERSION_1 : X509_VERSION_3) &&
            set_random_serial(x509) && set_subject(x509, spec) &&
-           X509_set_issuer_name(x509, issuer_x509 != NULL ? X509_get_subject_name(issuer_x509)
-                                                           : X509_get_subject_name(x509)) &&
-           set_time(x509, spec->not_before, 0) && set_time(x509, spec->not_after, 1) &&
-           X509_set_pubkey(x509, key) &&
+           X509_set_issuer_name(
+               x509, issuer_x509 != NULL ? X509_get_subject_name(issuer_x509) : X509_get_subject_name(x509)) &&
+           set_time(x509, spec->not_before, 0) && set_time(x509, spec->not_after, 1) && X509_set_pubkey(x509, key) &&
            (spec->version1 || add_extensions(x509, issuer_x509, spec, key)) &&
            X509_sign(x509, issuer_x509 != NULL ? issuer_key : key, spec->md != NULL ? spec->md : EVP_sha256());
   int err = TLS_EMINT;

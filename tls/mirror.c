@@ -99,14 +99,13 @@ static key_class_t class_of(const inspect_cert_info_t *info) {
   switch (info->key_type) {
     case INSPECT_KEY_RSA:
     case INSPECT_KEY_DSA:
-      return info->key_bits <= 1024 ? KEY_RSA1024 : info->key_bits <= 2048 ? KEY_RSA2048
-             : info->key_bits <= 3072 ? KEY_RSA3072 : KEY_RSA4096;
-    case INSPECT_KEY_EC:
-      return info->key_bits <= 256 ? KEY_EC256 : info->key_bits <= 384 ? KEY_EC384 : KEY_EC521;
-    case INSPECT_KEY_ED25519:
-      return KEY_ED25519;
-    case INSPECT_KEY_UNKNOWN:
-      break;
+      return info->key_bits <= 1024   ? KEY_RSA1024
+             : info->key_bits <= 2048 ? KEY_RSA2048
+             : info->key_bits <= 3072 ? KEY_RSA3072
+                                      : KEY_RSA4096;
+    case INSPECT_KEY_EC: return info->key_bits <= 256 ? KEY_EC256 : info->key_bits <= 384 ? KEY_EC384 : KEY_EC521;
+    case INSPECT_KEY_ED25519: return KEY_ED25519;
+    case INSPECT_KEY_UNKNOWN: break;
   }
   return KEY_EC256;
 }
@@ -129,8 +128,7 @@ static EVP_PKEY *generate(key_class_t c) {
       EVP_PKEY_CTX_free(pctx);
       return key;
     }
-    case NUM_KEY_CLASSES:
-      break;
+    case NUM_KEY_CLASSES: break;
   }
   return NULL;
 }
@@ -153,16 +151,11 @@ static const EVP_MD *digest_for(const inspect_cert_info_t *info, const EVP_PKEY 
   }
   switch (info->sig_hash) {
     case INSPECT_HASH_MD5:
-    case INSPECT_HASH_SHA1:
-      return EVP_sha1();  // MD5 cannot be minted here; SHA-1 is as weak for every verifier
-    case INSPECT_HASH_SHA224:
-      return EVP_sha224();
-    case INSPECT_HASH_SHA384:
-      return EVP_sha384();
-    case INSPECT_HASH_SHA512:
-      return EVP_sha512();
-    default:
-      return EVP_sha256();
+    case INSPECT_HASH_SHA1: return EVP_sha1();  // MD5 cannot be minted here; SHA-1 is as weak for every verifier
+    case INSPECT_HASH_SHA224: return EVP_sha224();
+    case INSPECT_HASH_SHA384: return EVP_sha384();
+    case INSPECT_HASH_SHA512: return EVP_sha512();
+    default: return EVP_sha256();
   }
 }
 
@@ -291,11 +284,11 @@ static X509 *phantom_of(X509 *x, EVP_PKEY *key) {
 
 // A plan says how each certificate of the origin chain is mirrored.
 typedef enum {
-  SIGN_BY_SENT,      // its issuer is in the chain: sign with that copy's key
-  SIGN_BY_ROOT,      // a trust anchor issued it: sign with the mirror root
-  SIGN_SELF,         // self-signed, not trusted: self-sign the copy
-  SIGN_BY_PHANTOM,   // issuer unknown: sign with a key no client can find
-  IS_ANCHOR,         // it is a trust anchor: send the mirror root instead
+  SIGN_BY_SENT,     // its issuer is in the chain: sign with that copy's key
+  SIGN_BY_ROOT,     // a trust anchor issued it: sign with the mirror root
+  SIGN_SELF,        // self-signed, not trusted: self-sign the copy
+  SIGN_BY_PHANTOM,  // issuer unknown: sign with a key no client can find
+  IS_ANCHOR,        // it is a trust anchor: send the mirror root instead
 } plan_kind_t;
 
 typedef struct {
@@ -384,9 +377,7 @@ static int mint_chain(tls_mirror_t *m, const inspect_chain_t *origin, plan_t *pl
           CRYPTO_BUFFER_up_ref(m->ca->root);
           buf = m->ca->root;
           break;
-        case SIGN_SELF:
-          buf = key != NULL ? mint_copy(x, info, key, NULL, NULL, m->aia_base) : NULL;
-          break;
+        case SIGN_SELF: buf = key != NULL ? mint_copy(x, info, key, NULL, NULL, m->aia_base) : NULL; break;
         case SIGN_BY_ROOT:
           buf = key != NULL ? mint_copy(x, info, key, m->ca->root_x509, m->ca->root_key, m->aia_base) : NULL;
           break;
@@ -661,7 +652,7 @@ int tls_mirror_aia_issuer(tls_mirror_t *m, const inspect_chain_t *origin, size_t
   int trusted = inspect_trust_issuer_of(trust, issuer);
   X509 *signer = trusted ? m->ca->root_x509 : m->ca->untrusted_x509;
   EVP_PKEY *signer_key = trusted ? m->ca->root_key : m->ca->untrusted_key;
-  *out = mint_copy(inspect_cert_get0_x509(issuer), inspect_cert_get0_info(issuer), key, signer, signer_key,
-                   m->aia_base);
+  *out =
+      mint_copy(inspect_cert_get0_x509(issuer), inspect_cert_get0_info(issuer), key, signer, signer_key, m->aia_base);
   return *out != NULL ? TLS_OK : TLS_EMINT;
 }

@@ -3,11 +3,11 @@
 // chains (mirror.c) are signed by them.
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,8 +35,10 @@ static int mint_root(const char *dir, const char *cert_file, const char *key_fil
   CRYPTO_BUFFER *cert = NULL;
   char path[4096];
   int err = tls_cert_mint(&spec, key, NULL, NULL, &cert);
-  if (err == TLS_OK) err = tls_pem_write_key(ca_path(path, sizeof(path), dir, key_file), key);
-  if (err == TLS_OK) err = tls_pem_write_certs(ca_path(path, sizeof(path), dir, cert_file), &cert, 1);
+  if (err == TLS_OK)
+    err = tls_pem_write_key(ca_path(path, sizeof(path), dir, key_file), key);
+  if (err == TLS_OK)
+    err = tls_pem_write_certs(ca_path(path, sizeof(path), dir, cert_file), &cert, 1);
   CRYPTO_BUFFER_free(cert);
   EVP_PKEY_free(key);
   return err;

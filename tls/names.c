@@ -550,8 +550,7 @@
   XX(0xff01, "renegotiation_info")
 
 #define NAME_CASE(value, name) \
-  case value:                  \
-    return name;
+  case value: return name;
 
 const char *tls_cipher_name(uint16_t id) {
   switch (id) { CIPHER_NAMES(NAME_CASE) }
@@ -575,22 +574,14 @@ const char *tls_extension_name(uint16_t type) {
 
 const char *tls_version_name(uint16_t version) {
   switch (version) {
-    case SSL3_VERSION:
-      return "SSLv3";
-    case TLS1_VERSION:
-      return "TLSv1";
-    case TLS1_1_VERSION:
-      return "TLSv1.1";
-    case TLS1_2_VERSION:
-      return "TLSv1.2";
-    case TLS1_3_VERSION:
-      return "TLSv1.3";
-    case DTLS1_VERSION:
-      return "DTLSv1";
-    case DTLS1_2_VERSION:
-      return "DTLSv1.2";
-    case 0xfefc:
-      return "DTLSv1.3";
+    case SSL3_VERSION: return "SSLv3";
+    case TLS1_VERSION: return "TLSv1";
+    case TLS1_1_VERSION: return "TLSv1.1";
+    case TLS1_2_VERSION: return "TLSv1.2";
+    case TLS1_3_VERSION: return "TLSv1.3";
+    case DTLS1_VERSION: return "DTLSv1";
+    case DTLS1_2_VERSION: return "DTLSv1.2";
+    case 0xfefc: return "DTLSv1.3";
   }
   return NULL;
 }

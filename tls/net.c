@@ -65,8 +65,8 @@ static int connect_addr(const struct sockaddr *sa, socklen_t len, double deadlin
   return fd;
 }
 
-int tls__connect(const char *host, uint16_t port, const char *addr, double deadline, char *detail,
-                 size_t detail_len, char *peer, size_t peer_len) {
+int tls__connect(const char *host, uint16_t port, const char *addr, double deadline, char *detail, size_t detail_len,
+                 char *peer, size_t peer_len) {
   struct addrinfo hints;
   memset(&hints, 0, sizeof(hints));
   hints.ai_socktype = SOCK_STREAM;

@@ -8,8 +8,8 @@
 #include <openssl/nid.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -104,20 +104,13 @@ static int apply_ciphers(SSL *ssl, const inspect_hello_spec_t *spec, tls_hello_m
 // group_nid returns the NID BoringSSL knows a supported group by, or 0.
 static int group_nid(uint16_t group) {
   switch (group) {
-    case SSL_CURVE_SECP224R1:
-      return NID_secp224r1;
-    case SSL_CURVE_SECP256R1:
-      return NID_X9_62_prime256v1;
-    case SSL_CURVE_SECP384R1:
-      return NID_secp384r1;
-    case SSL_CURVE_SECP521R1:
-      return NID_secp521r1;
-    case SSL_CURVE_X25519:
-      return NID_X25519;
-    case SSL_CURVE_CECPQ2:
-      return NID_CECPQ2;
-    default:
-      return 0;
+    case SSL_CURVE_SECP224R1: return NID_secp224r1;
+    case SSL_CURVE_SECP256R1: return NID_X9_62_prime256v1;
+    case SSL_CURVE_SECP384R1: return NID_secp384r1;
+    case SSL_CURVE_SECP521R1: return NID_secp521r1;
+    case SSL_CURVE_X25519: return NID_X25519;
+    case SSL_CURVE_CECPQ2: return NID_CECPQ2;
+    default: return 0;
   }
 }
 
@@ -145,10 +138,18 @@ static int apply_groups(SSL *ssl, const inspect_hello_spec_t *spec, tls_hello_mi
 // can_verify says whether BoringSSL verifies signatures made with `sigalg`.
 static int can_verify(uint16_t sigalg) {
   static const uint16_t kKnown[] = {
-      SSL_SIGN_RSA_PKCS1_SHA1,         SSL_SIGN_RSA_PKCS1_SHA256,       SSL_SIGN_RSA_PKCS1_SHA384,
-      SSL_SIGN_RSA_PKCS1_SHA512,       SSL_SIGN_ECDSA_SHA1,             SSL_SIGN_ECDSA_SECP256R1_SHA256,
-      SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_ECDSA_SECP521R1_SHA512, SSL_SIGN_RSA_PSS_RSAE_SHA256,
-      SSL_SIGN_RSA_PSS_RSAE_SHA384,    SSL_SIGN_RSA_PSS_RSAE_SHA512,    SSL_SIGN_ED25519,
+      SSL_SIGN_RSA_PKCS1_SHA1,
+      SSL_SIGN_RSA_PKCS1_SHA256,
+      SSL_SIGN_RSA_PKCS1_SHA384,
+      SSL_SIGN_RSA_PKCS1_SHA512,
+      SSL_SIGN_ECDSA_SHA1,
+      SSL_SIGN_ECDSA_SECP256R1_SHA256,
+      SSL_SIGN_ECDSA_SECP384R1_SHA384,
+      SSL_SIGN_ECDSA_SECP521R1_SHA512,
+      SSL_SIGN_RSA_PSS_RSAE_SHA256,
+      SSL_SIGN_RSA_PSS_RSAE_SHA384,
+      SSL_SIGN_RSA_PSS_RSAE_SHA512,
+      SSL_SIGN_ED25519,
   };
   for (size_t i = 0; i < sizeof(kKnown) / sizeof(kKnown[0]); i++) {
     if (kKnown[i] == sigalg) {
@@ -209,7 +210,8 @@ static int server_hello(CBS *body, tls_offer_result_t *out) {
   uint8_t compression;
   CBS random, session_id, extensions;
   if (!CBS_get_u16(body, &version) || !CBS_get_bytes(body, &random, 32) ||
-      !CBS_get_u8_length_prefixed(body, &session_id) || !CBS_get_u16(body, &cipher) || !CBS_get_u8(body, &compression)) {
+      !CBS_get_u8_length_prefixed(body, &session_id) || !CBS_get_u16(body, &cipher) ||
+      !CBS_get_u8(body, &compression)) {
     return 0;
   }
   int hrr = memcmp(CBS_data(&random), kHrrRandom, 32) == 0;
@@ -271,9 +273,10 @@ int tls_offer_parse(const uint8_t *data, size_t len, tls_offer_result_t *out) {
     return TLS_EHELLO;
   }
   const char *cipher = tls_cipher_name(out->cipher), *group = tls_group_name(out->group);
-  snprintf(out->detail, sizeof(out->detail), "%s %s, %s%s%s", out->outcome == TLS_OFFER_RETRY ? "HelloRetryRequest"
-           : "ServerHello", tls_version_name(out->version) ? tls_version_name(out->version) : "?",
-           cipher != NULL ? cipher : "?", group != NULL ? ", " : "", group != NULL ? group : "");
+  snprintf(out->detail, sizeof(out->detail), "%s %s, %s%s%s",
+           out->outcome == TLS_OFFER_RETRY ? "HelloRetryRequest" : "ServerHello",
+           tls_version_name(out->version) ? tls_version_name(out->version) : "?", cipher != NULL ? cipher : "?",
+           group != NULL ? ", " : "", group != NULL ? group : "");
   return 1;
 }
 

@@ -12,7 +12,7 @@
 #include "tls/tls.h"
 
 typedef struct {
-  STACK_OF(CRYPTO_BUFFER) *chain;
+  STACK_OF(CRYPTO_BUFFER) * chain;
   EVP_PKEY *key;
 } origin_identity_t;
 
@@ -46,9 +46,7 @@ static void config_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int inde
   config_free(ptr);
 }
 
-static void config_index_init(void) {
-  g_config_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, config_ex_free);
-}
+static void config_index_init(void) { g_config_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, config_ex_free); }
 
 static int identity_copy(origin_identity_t *dst, const tls_identity_t *src) {
   dst->chain = sk_CRYPTO_BUFFER_new_null();
@@ -119,21 +117,13 @@ static enum ssl_verify_result_t verify_client(SSL *ssl, uint8_t *out_alert) {
       result = ssl_verify_ok;
     } else {
       switch (X509_STORE_CTX_get_error(ctx)) {
-        case X509_V_ERR_CERT_HAS_EXPIRED:
-          *out_alert = SSL_AD_CERTIFICATE_EXPIRED;
-          break;
+        case X509_V_ERR_CERT_HAS_EXPIRED: *out_alert = SSL_AD_CERTIFICATE_EXPIRED; break;
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
         case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-          *out_alert = SSL_AD_UNKNOWN_CA;
-          break;
-        case X509_V_ERR_INVALID_PURPOSE:
-          *out_alert = SSL_AD_UNSUPPORTED_CERTIFICATE;
-          break;
-        default:
-          *out_alert = SSL_AD_BAD_CERTIFICATE;
-          break;
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT: *out_alert = SSL_AD_UNKNOWN_CA; break;
+        case X509_V_ERR_INVALID_PURPOSE: *out_alert = SSL_AD_UNSUPPORTED_CERTIFICATE; break;
+        default: *out_alert = SSL_AD_BAD_CERTIFICATE; break;
       }
     }
   }
@@ -144,8 +134,7 @@ static enum ssl_verify_result_t verify_client(SSL *ssl, uint8_t *out_alert) {
   return result;
 }
 
-static int select_alpn(SSL *ssl, const uint8_t **out, uint8_t *out_len, const uint8_t *in, unsigned in_len,
-                       void *arg) {
+static int select_alpn(SSL *ssl, const uint8_t **out, uint8_t *out_len, const uint8_t *in, unsigned in_len, void *arg) {
   (void)ssl, (void)arg;
   CBS list, proto;
   CBS_init(&list, in, in_len);

@@ -122,7 +122,7 @@ int tls_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_l
   return TLS_OK;
 }
 
-int tls_pem_read_certs(const char *path, size_t max_certs, STACK_OF(CRYPTO_BUFFER) **out) {
+int tls_pem_read_certs(const char *path, size_t max_certs, STACK_OF(CRYPTO_BUFFER) * *out) {
   *out = NULL;
   uint8_t *data;
   size_t len;

@@ -118,8 +118,8 @@ static void classify(SSL *ssl, int ssl_err, const probe_state_t *st, int timed_o
     snprintf(out->detail, sizeof(out->detail), "no handshake after the timeout");
   } else if (ssl_err == SSL_ERROR_SYSCALL || ssl_err == SSL_ERROR_ZERO_RETURN || packed == 0) {
     hs->status = INSPECT_HS_CLOSED;
-    snprintf(out->detail, sizeof(out->detail), "%s", errno == ECONNRESET ? "connection reset by peer"
-                                                                          : "connection closed by peer");
+    snprintf(out->detail, sizeof(out->detail), "%s",
+             errno == ECONNRESET ? "connection reset by peer" : "connection closed by peer");
   } else {
     hs->status = INSPECT_HS_PROTOCOL;
     snprintf(out->detail, sizeof(out->detail), "%s", reason != NULL ? reason : "handshake failure");

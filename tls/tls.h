@@ -30,23 +30,23 @@ extern "C" {
 #endif
 
 // Errors.
-#define TLS_ERRNO_MAP(XX)                                                                     \
-  XX(NOMEM, -20001, "out of memory")                                                          \
-  XX(KEYGEN, -20002, "key generation failed in BoringSSL")                                    \
-  XX(MINT, -20003, "could not build or sign a certificate (BoringSSL refused the input)")    \
-  XX(OPEN, -20004, "cannot open the file: check the path and permissions")                   \
-  XX(WRITE, -20005, "cannot write the file: check the directory exists and is writable")     \
-  XX(READ, -20006, "cannot read the file")                                                    \
-  XX(BAD_KEY, -20007, "no usable private key in the file: expected a PEM private key")       \
-  XX(KEY_MISMATCH, -20008, "the private key does not match the certificate")                 \
-  XX(CTX, -20009, "could not create the TLS context")                                          \
-  XX(BAD_CERT, -20010, "no usable certificate in the file: expected PEM certificates")       \
-  XX(BAD_NAME, -20011, "invalid host name or IP address for a certificate")                 \
-  XX(RESOLVE, -20012, "cannot resolve the host name: check it, or give the address with --resolve") \
-  XX(CONNECT, -20013, "cannot connect to the origin: check the host, port and that it is listening") \
-  XX(EXISTS, -20014, "a mirror CA already exists there: use it, or remove the directory to start over") \
-  XX(NO_CA, -20015, "no mirror CA in the directory: run 'tlsmirror ca init' first") \
-  XX(HELLO, -20016, "malformed ClientHello: a length or list runs past the end of its data")   \
+#define TLS_ERRNO_MAP(XX)                                                                                              \
+  XX(NOMEM, -20001, "out of memory")                                                                                   \
+  XX(KEYGEN, -20002, "key generation failed in BoringSSL")                                                             \
+  XX(MINT, -20003, "could not build or sign a certificate (BoringSSL refused the input)")                              \
+  XX(OPEN, -20004, "cannot open the file: check the path and permissions")                                             \
+  XX(WRITE, -20005, "cannot write the file: check the directory exists and is writable")                               \
+  XX(READ, -20006, "cannot read the file")                                                                             \
+  XX(BAD_KEY, -20007, "no usable private key in the file: expected a PEM private key")                                 \
+  XX(KEY_MISMATCH, -20008, "the private key does not match the certificate")                                           \
+  XX(CTX, -20009, "could not create the TLS context")                                                                  \
+  XX(BAD_CERT, -20010, "no usable certificate in the file: expected PEM certificates")                                 \
+  XX(BAD_NAME, -20011, "invalid host name or IP address for a certificate")                                            \
+  XX(RESOLVE, -20012, "cannot resolve the host name: check it, or give the address with --resolve")                    \
+  XX(CONNECT, -20013, "cannot connect to the origin: check the host, port and that it is listening")                   \
+  XX(EXISTS, -20014, "a mirror CA already exists there: use it, or remove the directory to start over")                \
+  XX(NO_CA, -20015, "no mirror CA in the directory: run 'tlsmirror ca init' first")                                    \
+  XX(HELLO, -20016, "malformed ClientHello: a length or list runs past the end of its data")                           \
   XX(NO_OFFER, -20017, "BoringSSL can offer none of what the client offered (suites, groups or signature algorithms)") \
   XX(CERT_MSG, -20018, "malformed Certificate message: a length or list runs past the end of its data")
 
@@ -100,34 +100,35 @@ typedef enum {
 } tls_basic_constraints_t;
 
 typedef struct {
-  const char *common_name;    // subject CN, or NULL for none
-  const char *organization;   // subject O, or NULL
+  const char *common_name;       // subject CN, or NULL for none
+  const char *organization;      // subject O, or NULL
   const char *const *dns_names;  // subjectAltName dNSName entries
   size_t num_dns_names;
-  const char *const *ip_addrs;   // subjectAltName iPAddress entries (text)
+  const char *const *ip_addrs;  // subjectAltName iPAddress entries (text)
   size_t num_ip_addrs;
-  int64_t not_before;         // Unix seconds
+  int64_t not_before;  // Unix seconds
   int64_t not_after;
-  int is_ca;                  // basicConstraints CA:TRUE (critical) + keyCertSign
-  int path_len;               // with is_ca: pathLenConstraint, or -1 for none
-  unsigned eku;               // tls_eku_t bits; 0 = no extendedKeyUsage extension
-  const char *permitted_dns;  // nameConstraints permitted dNSName subtree, or NULL
-  const EVP_MD *md;           // signature digest; NULL = SHA-256
-  int version1;               // mint an X.509 v1 certificate (no extensions)
-  const char *critical_oid;   // a critical extension of this OID (dotted), holding NULL, or none
-  const char *aia_ca_issuers; // authorityInfoAccess caIssuers URI (where the issuer can be fetched), or NULL
+  int is_ca;                   // basicConstraints CA:TRUE (critical) + keyCertSign
+  int path_len;                // with is_ca: pathLenConstraint, or -1 for none
+  unsigned eku;                // tls_eku_t bits; 0 = no extendedKeyUsage extension
+  const char *permitted_dns;   // nameConstraints permitted dNSName subtree, or NULL
+  const EVP_MD *md;            // signature digest; NULL = SHA-256
+  int version1;                // mint an X.509 v1 certificate (no extensions)
+  const char *critical_oid;    // a critical extension of this OID (dotted), holding NULL, or none
+  const char *aia_ca_issuers;  // authorityInfoAccess caIssuers URI (where the issuer can be fetched), or NULL
   // Path-validation shapes (what verifiers enforce on CAs and leaves, issue 15).
-  unsigned key_usage;         // tls_key_usage_t bits (critical) instead of the default for is_ca and the key; 0 = default
+  unsigned key_usage;  // tls_key_usage_t bits (critical) instead of the default for is_ca and the key; 0 = default
   tls_basic_constraints_t basic_constraints;
-  const char *policy_oid;     // certificatePolicies holding this policy (dotted, e.g. 2.5.29.32.0 anyPolicy), or none
-  int require_explicit_policy;  // policyConstraints requireExplicitPolicy 0 (critical): every certificate below needs a policy
+  const char *policy_oid;       // certificatePolicies holding this policy (dotted, e.g. 2.5.29.32.0 anyPolicy), or none
+  int require_explicit_policy;  // policyConstraints requireExplicitPolicy 0 (critical): every certificate below needs a
+                                // policy
 } tls_cert_spec_t;
 
 // tls_cert_mint mints a certificate for `key` as `spec` describes. It is
 // signed by `issuer_key` under the name of `issuer` (DER); when `issuer` is
 // NULL it is self-signed with `key`. On success `*out` is a new buffer.
-int tls_cert_mint(const tls_cert_spec_t *spec, EVP_PKEY *key, const CRYPTO_BUFFER *issuer,
-                  EVP_PKEY *issuer_key, CRYPTO_BUFFER **out);
+int tls_cert_mint(const tls_cert_spec_t *spec, EVP_PKEY *key, const CRYPTO_BUFFER *issuer, EVP_PKEY *issuer_key,
+                  CRYPTO_BUFFER **out);
 
 // PEM files.
 //
@@ -143,7 +144,7 @@ int tls_pem_read_key(const char *path, EVP_PKEY **out);
 int tls_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len);
 // tls_pem_read_certs reads every certificate in a PEM (or single DER) file,
 // in file order. `*out` is a new stack of CRYPTO_BUFFERs.
-int tls_pem_read_certs(const char *path, size_t max_certs, STACK_OF(CRYPTO_BUFFER) **out);
+int tls_pem_read_certs(const char *path, size_t max_certs, STACK_OF(CRYPTO_BUFFER) * *out);
 
 // Origin servers (the lab).
 //
@@ -156,11 +157,11 @@ typedef struct {
 } tls_identity_t;
 
 typedef struct {
-  tls_identity_t identity;      // served to clients that send SNI (or always)
-  tls_identity_t no_sni;        // served when the client sends no SNI; chain_len 0 = identity
-  int require_sni;              // no SNI: fatal handshake_failure alert
-  uint16_t max_version;         // e.g. TLS1_2_VERSION; 0 = TLS 1.3
-  uint16_t min_version;         // e.g. TLS1_1_VERSION; 0 = TLS 1.2
+  tls_identity_t identity;  // served to clients that send SNI (or always)
+  tls_identity_t no_sni;    // served when the client sends no SNI; chain_len 0 = identity
+  int require_sni;          // no SNI: fatal handshake_failure alert
+  uint16_t max_version;     // e.g. TLS1_2_VERSION; 0 = TLS 1.3
+  uint16_t min_version;     // e.g. TLS1_1_VERSION; 0 = TLS 1.2
   // What the origin accepts of a handshake (the lab's handshake scenarios):
   // a BoringSSL cipher string for TLS 1.2 and older, a curves list
   // ("P-521"), and the signature algorithms it signs with; NULL/0 = defaults.
@@ -169,7 +170,7 @@ typedef struct {
   const uint16_t *sigalgs;
   size_t num_sigalgs;
   const CRYPTO_BUFFER *client_ca;  // with require_client_cert: the CA clients must chain to
-  int require_client_cert;      // demand a client certificate issued under client_ca
+  int require_client_cert;         // demand a client certificate issued under client_ca
 } tls_origin_config_t;
 
 // tls_origin_ctx_new returns a new server SSL_CTX implementing `cfg`, offering
@@ -184,12 +185,12 @@ const char *tls_conn_get_sni(const SSL *ssl);
 // tls_probe_config_t says where to connect and what to offer. The chain is
 // recorded exactly as sent and never rejected: judging it is inspect's job.
 typedef struct {
-  const char *host;          // host name or IP literal to connect to
+  const char *host;  // host name or IP literal to connect to
   uint16_t port;
-  const char *connect_addr;  // numeric address to use instead of resolving `host` (--resolve), or NULL
-  const char *sni;           // server_name to send, or NULL to send none
-  const char *alpn;          // comma-separated ALPN protocols to offer, or NULL
-  double timeout;            // seconds for connect + handshake
+  const char *connect_addr;            // numeric address to use instead of resolving `host` (--resolve), or NULL
+  const char *sni;                     // server_name to send, or NULL to send none
+  const char *alpn;                    // comma-separated ALPN protocols to offer, or NULL
+  double timeout;                      // seconds for connect + handshake
   CRYPTO_BUFFER *const *client_chain;  // client certificate chain to present, or NULL
   size_t client_chain_len;
   EVP_PKEY *client_key;
@@ -206,11 +207,11 @@ typedef struct {
   char version[16];        // e.g. "TLSv1.3", "" when no handshake
   char cipher[64];
   char alpn[64];
-  char peer[64];           // the address connected to
-  int cert_requested;      // the origin sent a CertificateRequest
+  char peer[64];       // the address connected to
+  int cert_requested;  // the origin sent a CertificateRequest
   int client_cert_sent;
   uint16_t version_id, cipher_id, group_id;  // what it chose, as IANA values (0: no handshake, unknown)
-  char limit[320];         // handshake.own_limit points here when set
+  char limit[320];                           // handshake.own_limit points here when set
 } tls_probe_result_t;
 
 // tls_certificate_msg_parse reads a TLS Certificate handshake message
@@ -271,8 +272,8 @@ typedef struct {
 } tls_resolve_t;
 
 typedef struct {
-  double timeout;      // seconds for one URL, redirects included; 0 = TLS_AIA_TIMEOUT
-  size_t max_bytes;    // body cap; 0 = TLS_AIA_MAX_BYTES
+  double timeout;                 // seconds for one URL, redirects included; 0 = TLS_AIA_TIMEOUT
+  size_t max_bytes;               // body cap; 0 = TLS_AIA_MAX_BYTES
   const tls_resolve_t *resolves;  // borrowed for the life of the tls_aia_t
   size_t num_resolves;
 } tls_aia_config_t;
@@ -382,8 +383,8 @@ int tls_mirror_aia_issuer(tls_mirror_t *mirror, const inspect_chain_t *origin, s
 // copy `index` of `origin` names instead of its original caIssuers URL, for
 // whatever that URL gave (a failure, or certificates that did not issue it),
 // without minting anything. TLS_EMINT when the copy names no such URL.
-int tls_mirror_aia_path(tls_mirror_t *mirror, const inspect_chain_t *origin, size_t index,
-                        const inspect_trust_t *trust, char *path, size_t path_len);
+int tls_mirror_aia_path(tls_mirror_t *mirror, const inspect_chain_t *origin, size_t index, const inspect_trust_t *trust,
+                        char *path, size_t path_len);
 
 // tls_mirror_standin fills `out` with a valid leaf for `name` under the
 // mirror root: what clients get when there is no origin chain to mirror
@@ -449,10 +450,10 @@ typedef struct {
   // TLS 1.2 since TLS 1.3 needs supported_versions (RFC 8446, 4.2.1). Such a
   // ClientHello states no minimum: min_version is then only its maximum.
   uint16_t min_version, max_version;
-  unsigned overflow;       // TLS_HELLO_OVERFLOW_* bits
-  char ja3[33];            // MD5 of the JA3 string, lower-case hex
-  char ja3_string[2048];   // SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats
-  char ja4[64];            // e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1" (TLS over TCP)
+  unsigned overflow;      // TLS_HELLO_OVERFLOW_* bits
+  char ja3[33];           // MD5 of the JA3 string, lower-case hex
+  char ja3_string[2048];  // SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats
+  char ja4[64];           // e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1" (TLS over TCP)
 } tls_hello_t;
 
 // tls_hello_parse fills `*out` from `body`, a ClientHello handshake body

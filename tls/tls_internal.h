@@ -20,8 +20,8 @@ int tls__wait_fd(int fd, short events, double deadline);
 // the numeric address `addr` instead of resolving `host`, before `deadline`.
 // It returns the socket, or TLS_ERESOLVE / TLS_ECONNECT with `detail` saying
 // why. `peer` (may be NULL) receives the address connected to.
-int tls__connect(const char *host, uint16_t port, const char *addr, double deadline, char *detail,
-                 size_t detail_len, char *peer, size_t peer_len);
+int tls__connect(const char *host, uint16_t port, const char *addr, double deadline, char *detail, size_t detail_len,
+                 char *peer, size_t peer_len);
 
 #define TLS__DAY (24 * 3600)  // seconds
 

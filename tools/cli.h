@@ -64,7 +64,7 @@ typedef struct {
   const char *target;  // as shown to the user
   const char *host;    // "" or NULL for a file
   uint16_t port;
-  const char *sni;     // sent, or NULL
+  const char *sni;                               // sent, or NULL
   const char *version, *cipher, *alpn, *detail;  // the live handshake's, or NULL
   const inspect_input_t *input;
   const inspect_report_t *report;

@@ -139,7 +139,9 @@ static void print_text(const char *file, const inspect_bundle_t *b) {
     inspect_time_format_rfc3339(c->not_before, nb);
     inspect_time_format_rfc3339(c->not_after, na);
     const char *state = now > c->not_after ? "EXPIRED" : now < c->not_before ? "NOT YET VALID" : "valid";
-    const char *role = !c->is_ca ? "not a CA (leaf)" : inspect_cert_is_self_signed(e->cert) ? "CA, self-signed root" : "CA";
+    const char *role = !c->is_ca                              ? "not a CA (leaf)"
+                       : inspect_cert_is_self_signed(e->cert) ? "CA, self-signed root"
+                                                              : "CA";
     inspect_buf_printf(&out,
                        "  #%zu line %zu: %s\n     issuer   %s\n     key      %s, %s\n     role     %s, X.509 v%d, "
                        "depth %d%s\n     valid    %s .. %s (%s)\n",
@@ -162,8 +164,9 @@ static void print_text(const char *file, const inspect_bundle_t *b) {
   if (nv == 0) {
     inspect_buf_printf(&out, "\n%s accepts this bundle as it is.\n", inspect_profile_id(profile));
   } else {
-    inspect_buf_printf(&out, "\n%zu violation%s: fix them before uploading the bundle to %s (--fix OUT writes a "
-                             "cleaned bundle with %zu of %zu certificates).\n",
+    inspect_buf_printf(&out,
+                       "\n%zu violation%s: fix them before uploading the bundle to %s (--fix OUT writes a "
+                       "cleaned bundle with %zu of %zu certificates).\n",
                        nv, nv == 1 ? "" : "s", inspect_profile_id(profile), inspect_bundle_num_kept(b),
                        inspect_bundle_num_certs(b));
   }
@@ -187,9 +190,8 @@ static int fix(const inspect_bundle_t *b, const char *out_path, int quiet) {
   }
   // The cleaned bundle must pass the same rules at the same time.
   inspect_bundle_t *check = NULL;
-  if (rc == CLI_EXIT_OK &&
-      inspect_bundle_lint((const uint8_t *)fixed.data, fixed.len, inspect_bundle_get0_profile(b),
-                          inspect_bundle_time(b), &check) != INSPECT_OK) {
+  if (rc == CLI_EXIT_OK && inspect_bundle_lint((const uint8_t *)fixed.data, fixed.len, inspect_bundle_get0_profile(b),
+                                               inspect_bundle_time(b), &check) != INSPECT_OK) {
     rc = cli_error("bundle", "--fix: the cleaned bundle does not parse (a bug: please report it)");
   } else if (rc == CLI_EXIT_OK && inspect_bundle_num_violations(check) > 0) {
     rc = cli_error("bundle", "--fix: the cleaned bundle still breaks %s (a bug: please report it)",
@@ -209,7 +211,9 @@ static int fix(const inspect_bundle_t *b, const char *out_path, int quiet) {
     const inspect_bundle_entry_t *e = inspect_bundle_get0_entry(b, i);
     if (e->removed != NULL) {
       printf("  removed #%zu (%s): %s\n", i,
-             e->cert != NULL ? short_name(inspect_cert_get0_info(e->cert)) : e->label[0] ? e->label : "DER",
+             e->cert != NULL ? short_name(inspect_cert_get0_info(e->cert))
+             : e->label[0]   ? e->label
+                             : "DER",
              e->removed);
     }
   }
@@ -220,8 +224,9 @@ static int fix(const inspect_bundle_t *b, const char *out_path, int quiet) {
 }
 
 static int no_certificate(const char *path) {
-  return cli_error("bundle", "%s: no certificate found: expected PEM blocks (-----BEGIN CERTIFICATE-----) or one "
-                             "DER certificate",
+  return cli_error("bundle",
+                   "%s: no certificate found: expected PEM blocks (-----BEGIN CERTIFICATE-----) or one "
+                   "DER certificate",
                    path);
 }
 
@@ -315,9 +320,8 @@ int cmd_bundle(int argc, char **argv) {
     return cmd_split(argc, argv);
   }
   static const struct option kOptions[] = {
-      {"profile", required_argument, NULL, 'p'}, {"at", required_argument, NULL, 'a'},
-      {"json", no_argument, NULL, 'j'},          {"fix", required_argument, NULL, 'f'},
-      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+      {"profile", required_argument, NULL, 'p'}, {"at", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'},
+      {"fix", required_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
   };
   const char *profile_id = NULL, *at = NULL, *fix_path = NULL;
   int json = 0;
@@ -329,13 +333,9 @@ int cmd_bundle(int argc, char **argv) {
       case 'a': at = optarg; break;
       case 'j': json = 1; break;
       case 'f': fix_path = optarg; break;
-      case 'h':
-        print_help();
-        return CLI_EXIT_OK;
-      case ':':
-        return cli_usage_error("bundle", "an option is missing its value");
-      default:
-        return cli_usage_error("bundle", "unknown option");
+      case 'h': print_help(); return CLI_EXIT_OK;
+      case ':': return cli_usage_error("bundle", "an option is missing its value");
+      default: return cli_usage_error("bundle", "unknown option");
     }
   }
   if (optind != argc - 1) {

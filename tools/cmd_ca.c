@@ -98,16 +98,10 @@ int cmd_ca(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
     switch (c) {
-      case 'd':
-        snprintf(dir, sizeof(dir), "%s", optarg);
-        break;
-      case 'h':
-        fputs(kCaHelp, stdout);
-        return CLI_EXIT_OK;
-      case ':':
-        return cli_usage_error("ca", "an option is missing its value");
-      default:
-        return cli_usage_error("ca", "unknown option");
+      case 'd': snprintf(dir, sizeof(dir), "%s", optarg); break;
+      case 'h': fputs(kCaHelp, stdout); return CLI_EXIT_OK;
+      case ':': return cli_usage_error("ca", "an option is missing its value");
+      default: return cli_usage_error("ca", "unknown option");
     }
   }
   if (optind != argc - 1) {

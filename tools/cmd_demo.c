@@ -267,14 +267,9 @@ static int parse_options(int argc, char **argv, int *keep) {
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
     switch (c) {
-      case 'k':
-        *keep = 1;
-        break;
-      case 'h':
-        fputs(kDemoHelp, stdout);
-        return CLI_HELP_SHOWN;
-      default:
-        return cli_usage_error("demo", "unknown option");
+      case 'k': *keep = 1; break;
+      case 'h': fputs(kDemoHelp, stdout); return CLI_HELP_SHOWN;
+      default: return cli_usage_error("demo", "unknown option");
     }
   }
   if (optind < argc) {
@@ -368,8 +363,9 @@ static void show_scenario(demo_t *d, size_t i, const char *port, const char *roo
   char resolve[512], url[512], line[512];
   snprintf(resolve, sizeof(resolve), "%s:%s:127.0.0.1", s->host, port);
   snprintf(url, sizeof(url), "https://%s:%s/", s->host, port);
-  const char *const curl[] = {"curl", "-sS", "-o", "/dev/null", "-w", "HTTP %{http_code}", "--max-time", "15",
-                              "--cacert", root_pem, "--resolve", resolve, url, NULL};
+  const char *const curl[] = {"curl",       "-sS", "-o",       "/dev/null", "-w",        "HTTP %{http_code}",
+                              "--max-time", "15",  "--cacert", root_pem,    "--resolve", resolve,
+                              url,          NULL};
   int code = run_curl(curl, line, sizeof(line));
   char aia_url[256];
   int aia = lab_aia_url(d->lab, i, aia_url, sizeof(aia_url));
@@ -406,24 +402,26 @@ static void show_scenario(demo_t *d, size_t i, const char *port, const char *roo
 // show_all prints the demo: every scenario, then where to go next.
 static void show_all(demo_t *d) {
   const char *port = strrchr(d->st.proxy_listen, ':') + 1;
-  printf("tlsmirror demo: %zu deliberately broken HTTPS origins (the lab) on 127.0.0.1, and the mirror\n"
-         "proxy on %s in front of them. curl trusts the mirror root and goes through the proxy:\n"
-         "it accepts or rejects exactly as it would against each origin, while tlsmirror judges the\n"
-         "origin's real chain for every platform.\n\n",
-         d->num, d->st.proxy_listen);
+  printf(
+      "tlsmirror demo: %zu deliberately broken HTTPS origins (the lab) on 127.0.0.1, and the mirror\n"
+      "proxy on %s in front of them. curl trusts the mirror root and goes through the proxy:\n"
+      "it accepts or rejects exactly as it would against each origin, while tlsmirror judges the\n"
+      "origin's real chain for every platform.\n\n",
+      d->num, d->st.proxy_listen);
   fflush(stdout);
   char root_pem[4300];
   snprintf(root_pem, sizeof(root_pem), "%s/%s", d->ca_dir, TLS_MIRROR_ROOT_FILE);
   for (size_t i = 0; i < d->num; i++) {
     show_scenario(d, i, port, root_pem);
   }
-  printf("Every connection is one JSON record (ECS fields, both chains, all verdicts) in\n  %s\n\n"
-         "Next:\n"
-         "  tlsmirror inspect %s/missing-intermediate/chain.pem --trust %s/root.pem \\\n"
-         "      --name missing-intermediate.lab.test   # the same verdicts, offline\n"
-         "  tlsmirror lab                                 # serve the lab yourself\n"
-         "  tlsmirror proxy --help                        # put it in front of your own origin\n",
-         d->log_path, d->dir, d->dir);
+  printf(
+      "Every connection is one JSON record (ECS fields, both chains, all verdicts) in\n  %s\n\n"
+      "Next:\n"
+      "  tlsmirror inspect %s/missing-intermediate/chain.pem --trust %s/root.pem \\\n"
+      "      --name missing-intermediate.lab.test   # the same verdicts, offline\n"
+      "  tlsmirror lab                                 # serve the lab yourself\n"
+      "  tlsmirror proxy --help                        # put it in front of your own origin\n",
+      d->log_path, d->dir, d->dir);
   if (!d->keep) {
     printf("\n(run 'tlsmirror demo --keep' to keep %s)\n", d->dir);
   }

@@ -38,7 +38,8 @@ static const char kInspectHelp[] =
     "  --profile LIST      comma-separated profiles, or 'all' (default); options\n"
     "                      follow a colon: apigateway:insecure-skip-verification\n"
     "  --trust PEM         trust these anchors instead of Debian's bundle\n"
-    "                      (" INSPECT_SYSTEM_TRUST_PATH ")\n"
+    "                      (" INSPECT_SYSTEM_TRUST_PATH
+    ")\n"
     "  --intermediates PEM intermediates an AIA-fetching client (browser) can obtain\n"
     "  --no-aia            do not fetch a missing issuer from the caIssuers URL of\n"
     "                      the certificate's AIA extension, as browsers do (by\n"
@@ -101,9 +102,8 @@ static int looks_like_file(const char *target) {
     return 1;
   }
   const char *dot = strrchr(target, '.');
-  return strchr(target, '/') != NULL ||
-         (dot != NULL && (strcmp(dot, ".pem") == 0 || strcmp(dot, ".crt") == 0 || strcmp(dot, ".der") == 0 ||
-                          strcmp(dot, ".cer") == 0));
+  return strchr(target, '/') != NULL || (dot != NULL && (strcmp(dot, ".pem") == 0 || strcmp(dot, ".crt") == 0 ||
+                                                         strcmp(dot, ".der") == 0 || strcmp(dot, ".cer") == 0));
 }
 
 // split_host_port parses "host", "host:port", "[v6]" or "[v6]:port".
@@ -216,8 +216,7 @@ static void print_text(const inspect_args_t *args, const char *target_desc, cons
   }
   for (size_t i = 0; i < in->num_aia_fetches; i++) {
     const inspect_aia_fetch_t *f = &in->aia_fetches[i];
-    inspect_buf_printf(&out, "  %-13s %s\n                %s\n", inspect_aia_status_name(f->status), f->url,
-                       f->detail);
+    inspect_buf_printf(&out, "  %-13s %s\n                %s\n", inspect_aia_status_name(f->status), f->url, f->detail);
   }
   inspect_buf_puts(&out, "\nfindings\n");
   if (inspect_report_num_findings(report) == 0) {
@@ -242,8 +241,8 @@ static void print_text(const inspect_args_t *args, const char *target_desc, cons
                      "message");
   for (size_t i = 0; i < inspect_report_num_verdicts(report); i++) {
     const inspect_verdict_t *v = inspect_report_get0_verdict(report, i);
-    inspect_buf_printf(&out, "  %-*s  %-7s %-*s %s\n", width, v->profile, v->accept ? "ACCEPT" : "REJECT",
-                       reason_width, inspect_reason_name(v->reason), v->accept ? v->effect : v->message);
+    inspect_buf_printf(&out, "  %-*s  %-7s %-*s %s\n", width, v->profile, v->accept ? "ACCEPT" : "REJECT", reason_width,
+                       inspect_reason_name(v->reason), v->accept ? v->effect : v->message);
     if (v->fix != NULL) {
       inspect_buf_printf(&out, "  %-*s  %-7s %-*s fix: %s\n", width, "", "", reason_width, "", v->fix);
     }
@@ -298,8 +297,8 @@ static void print_json(const inspect_args_t *args, const char *target_desc, cons
     } else {
       inspect_buf_puts(&out, "null");
     }
-    inspect_buf_printf(&out, ",\"client_certificate_requested\":%s,\"detail\":",
-                       probe->cert_requested ? "true" : "false");
+    inspect_buf_printf(&out,
+                       ",\"client_certificate_requested\":%s,\"detail\":", probe->cert_requested ? "true" : "false");
     inspect_buf_json_string(&out, hs->status == INSPECT_HS_OK && hs->alert < 0 ? NULL : probe->detail);
     if (in->with_sni != NULL) {
       const inspect_handshake_t *retry = &in->with_sni->handshake;
@@ -343,8 +342,8 @@ static int parse_resolve(const char *resolve, tls_resolve_t *out) {
   const char *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
   uint64_t p;
   char port_text[8];
-  if (c1 == NULL || c2 == NULL || c1 == resolve || (size_t)(c1 - resolve) >= sizeof(out->host) ||
-      c2 - c1 - 1 <= 0 || (size_t)(c2 - c1 - 1) >= sizeof(port_text)) {
+  if (c1 == NULL || c2 == NULL || c1 == resolve || (size_t)(c1 - resolve) >= sizeof(out->host) || c2 - c1 - 1 <= 0 ||
+      (size_t)(c2 - c1 - 1) >= sizeof(port_text)) {
     return 0;
   }
   snprintf(port_text, sizeof(port_text), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
@@ -439,14 +438,21 @@ static const char *resolve_lookup(const inspect_args_t *args, const char *host, 
 // or a usage error.
 static int parse_options(int argc, char **argv, inspect_args_t *args) {
   static const struct option kOptions[] = {
-      {"sni", required_argument, NULL, 's'},           {"no-sni", no_argument, NULL, 'N'},
-      {"name", required_argument, NULL, 'n'},          {"resolve", required_argument, NULL, 'r'},
-      {"profile", required_argument, NULL, 'p'},       {"trust", required_argument, NULL, 't'},
-      {"intermediates", required_argument, NULL, 'i'}, {"at", required_argument, NULL, 'a'},
-      {"json", no_argument, NULL, 'j'},                {"timeout", required_argument, NULL, 'T'},
-      {"no-aia", no_argument, NULL, 'A'},              {"aia-timeout", required_argument, NULL, 'O'},
+      {"sni", required_argument, NULL, 's'},
+      {"no-sni", no_argument, NULL, 'N'},
+      {"name", required_argument, NULL, 'n'},
+      {"resolve", required_argument, NULL, 'r'},
+      {"profile", required_argument, NULL, 'p'},
+      {"trust", required_argument, NULL, 't'},
+      {"intermediates", required_argument, NULL, 'i'},
+      {"at", required_argument, NULL, 'a'},
+      {"json", no_argument, NULL, 'j'},
+      {"timeout", required_argument, NULL, 'T'},
+      {"no-aia", no_argument, NULL, 'A'},
+      {"aia-timeout", required_argument, NULL, 'O'},
       {"html", required_argument, NULL, 'H'},
-      {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
   };
   *args = (inspect_args_t){.profiles = "all", .timeout = 10, .aia_timeout = TLS_AIA_TIMEOUT};
   opterr = 0;
@@ -481,18 +487,14 @@ static int parse_options(int argc, char **argv, inspect_args_t *args) {
           return cli_usage_error("inspect", "--timeout needs a positive number of seconds");
         }
         break;
-      case 'h':
-        print_help();
-        return CLI_HELP_SHOWN;
-      case ':':
-        return cli_usage_error("inspect", "an option is missing its value");
-      default:
-        return cli_usage_error("inspect", "unknown option");
+      case 'h': print_help(); return CLI_HELP_SHOWN;
+      case ':': return cli_usage_error("inspect", "an option is missing its value");
+      default: return cli_usage_error("inspect", "unknown option");
     }
   }
   if (optind != argc - 1) {
-    return cli_usage_error("inspect", optind >= argc ? "missing TARGET (host[:port] or a PEM file)"
-                                                     : "give exactly one TARGET");
+    return cli_usage_error("inspect",
+                           optind >= argc ? "missing TARGET (host[:port] or a PEM file)" : "give exactly one TARGET");
   }
   args->target = argv[optind];
   if (args->sni != NULL && args->no_sni) {
@@ -564,8 +566,8 @@ static int gather(inspect_run_t *run, const inspect_selection_t *sel) {
   if (run->trust == NULL || (args->intermediates != NULL && run->pool == NULL)) {
     return cli_error("inspect", "out of memory");
   }
-  int rc = load_file_into("trust anchors", args->trust != NULL ? args->trust : INSPECT_SYSTEM_TRUST_PATH, NULL,
-                          run->trust);
+  int rc =
+      load_file_into("trust anchors", args->trust != NULL ? args->trust : INSPECT_SYSTEM_TRUST_PATH, NULL, run->trust);
   if (rc == CLI_EXIT_OK && run->pool != NULL) {
     rc = load_file_into("intermediates", args->intermediates, run->pool, NULL);
   }
@@ -606,7 +608,9 @@ static int judge(inspect_run_t *run, const inspect_selection_t *sel) {
   const tls_probe_result_t *probe = run->have_probe ? &run->probe : NULL;
   inspect_input_t in = {
       .chain = run->chain,
-      .name = args->name != NULL ? args->name : args->sni != NULL ? args->sni : host,
+      .name = args->name != NULL  ? args->name
+              : args->sni != NULL ? args->sni
+                                  : host,
       .sni_sent = !args->no_sni,
       .trust = run->trust,
       .aia_pool = run->pool,

@@ -15,8 +15,8 @@
 // every group and signature algorithm it speaks, so it completes with as
 // many origins as it can and records their chain.
 static const uint16_t kWideGroups[] = {0x001d, 0x0017, 0x0018, 0x0019};
-static const uint16_t kWideSigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0805, 0x0806,
-                                        0x0401, 0x0501, 0x0601, 0x0203, 0x0201};
+static const uint16_t kWideSigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0805,
+                                        0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201};
 const inspect_hello_spec_t cli_inspect_wide_offer = {
     .min_version = 0x0301,
     .max_version = 0x0304,
@@ -37,13 +37,10 @@ static int is_ip_literal(const char *host) {
 // is ALWAYS, what inspect sends (`sni`, NULL for --no-sni) otherwise.
 static const char *sni_of(const inspect_hello_spec_t *spec, const char *host, const char *sni) {
   switch (spec->sni) {
-    case INSPECT_SNI_ALWAYS:
-      return is_ip_literal(host) ? NULL : host;
-    case INSPECT_SNI_NEVER:
-      return NULL;
+    case INSPECT_SNI_ALWAYS: return is_ip_literal(host) ? NULL : host;
+    case INSPECT_SNI_NEVER: return NULL;
     case INSPECT_SNI_AS_CLIENT:
-    case INSPECT_SNI_CONFIGURABLE:
-      break;
+    case INSPECT_SNI_CONFIGURABLE: break;
   }
   return sni;
 }
@@ -66,9 +63,12 @@ static int same_offer(const inspect_hello_spec_t *a, const char *sni_a, const in
 // with that key share and go on.
 static void offer_from(const inspect_hello_spec_t *spec, const tls_offer_result_t *r, inspect_offer_t *o) {
   static const inspect_hs_status_t kStatus[] = {
-      [TLS_OFFER_ACCEPTED] = INSPECT_HS_OK,      [TLS_OFFER_RETRY] = INSPECT_HS_OK,
-      [TLS_OFFER_ALERT] = INSPECT_HS_ALERT,      [TLS_OFFER_CLOSED] = INSPECT_HS_CLOSED,
-      [TLS_OFFER_NOT_TLS] = INSPECT_HS_PROTOCOL, [TLS_OFFER_TIMEOUT] = INSPECT_HS_TIMEOUT,
+      [TLS_OFFER_ACCEPTED] = INSPECT_HS_OK,
+      [TLS_OFFER_RETRY] = INSPECT_HS_OK,
+      [TLS_OFFER_ALERT] = INSPECT_HS_ALERT,
+      [TLS_OFFER_CLOSED] = INSPECT_HS_CLOSED,
+      [TLS_OFFER_NOT_TLS] = INSPECT_HS_PROTOCOL,
+      [TLS_OFFER_TIMEOUT] = INSPECT_HS_TIMEOUT,
       [TLS_OFFER_CONNECT_FAILED] = INSPECT_HS_CONNECT_FAILED,
   };
   memset(o, 0, sizeof(*o));

@@ -68,8 +68,9 @@ static int print_list(void) {
     const lab_scenario_t *s = lab_scenario_get(lab_scenario_count() + i);
     printf("%-26s %-36s %s\n", s->name, s->host, s->what);
   }
-  printf("\nnot served (BoringSSL refuses to serve them; DIR/NAME/chain.pem and key.pem are written for another "
-         "TLS server):\n");
+  printf(
+      "\nnot served (BoringSSL refuses to serve them; DIR/NAME/chain.pem and key.pem are written for another "
+      "TLS server):\n");
   for (size_t i = 0; i < lab_offline_count(); i++) {
     const lab_scenario_t *s = lab_offline_get(i);
     printf("%-26s %-36s %s\n", s->name, s->host, s->what);
@@ -298,10 +299,14 @@ typedef struct {
 // parse_options fills `args`: CLI_EXIT_OK, CLI_HELP_SHOWN or a usage error.
 static int parse_options(int argc, char **argv, lab_args_t *args) {
   static const struct option kOptions[] = {
-      {"out", required_argument, NULL, 'o'},      {"port-base", required_argument, NULL, 'p'},
-      {"only", required_argument, NULL, 'n'},     {"duration", required_argument, NULL, 'd'},
-      {"listen", required_argument, NULL, 'l'},   {"list", no_argument, NULL, 'L'},
-      {"handshake", no_argument, NULL, 'H'},      {"help", no_argument, NULL, 'h'},
+      {"out", required_argument, NULL, 'o'},
+      {"port-base", required_argument, NULL, 'p'},
+      {"only", required_argument, NULL, 'n'},
+      {"duration", required_argument, NULL, 'd'},
+      {"listen", required_argument, NULL, 'l'},
+      {"list", no_argument, NULL, 'L'},
+      {"handshake", no_argument, NULL, 'H'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   *args = (lab_args_t){.listen = "127.0.0.1", .port_base = LAB_DEFAULT_PORT_BASE};
@@ -309,38 +314,24 @@ static int parse_options(int argc, char **argv, lab_args_t *args) {
   int c;
   while ((c = getopt_long(argc, argv, ":h", kOptions, NULL)) != -1) {
     switch (c) {
-      case 'o':
-        args->out = optarg;
-        break;
+      case 'o': args->out = optarg; break;
       case 'p':
         if (!cli_parse_u64(optarg, 0, 65535, &args->port_base)) {
           return cli_usage_error("lab", "--port-base needs a port number 0-65535");
         }
         break;
-      case 'n':
-        args->only = optarg;
-        break;
+      case 'n': args->only = optarg; break;
       case 'd':
         if (!cli_parse_seconds(optarg, 1e9, &args->duration)) {
           return cli_usage_error("lab", "--duration needs a number of seconds");
         }
         break;
-      case 'l':
-        args->listen = optarg;
-        break;
-      case 'L':
-        args->list = 1;
-        break;
-      case 'H':
-        args->handshake = 1;
-        break;
-      case 'h':
-        fputs(kLabHelp, stdout);
-        return CLI_HELP_SHOWN;
-      case ':':
-        return cli_usage_error("lab", "an option is missing its value");
-      default:
-        return cli_usage_error("lab", "unknown option");
+      case 'l': args->listen = optarg; break;
+      case 'L': args->list = 1; break;
+      case 'H': args->handshake = 1; break;
+      case 'h': fputs(kLabHelp, stdout); return CLI_HELP_SHOWN;
+      case ':': return cli_usage_error("lab", "an option is missing its value");
+      default: return cli_usage_error("lab", "unknown option");
     }
   }
   if (optind < argc) {

@@ -139,7 +139,8 @@ static int load_pem_file(const char *what, const char *path, inspect_trust_t *tr
   size_t len;
   int err = tls_file_read(path, INSPECT_INPUT_MAX, &data, &len);
   if (err != TLS_OK) {
-    return cli_error("proxy", "cannot read %s %s: %s", what, path, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
+    return cli_error("proxy", "cannot read %s %s: %s", what, path,
+                     err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
   }
   size_t index;
   err = inspect_trust_load(trust, data, len, &index);
@@ -158,8 +159,7 @@ static void on_ui_ready(void *arg, const char *url) {
 static void on_ready(void *arg, const char *listen, const char *metrics) {
   const char **info = arg;
   fprintf(stderr, "tlsmirror proxy: listening on %s, origin %s%s%s%s\n", listen, info[0],
-          info[1] != NULL ? "; clients must trust " : "", info[1] != NULL ? info[1] : "",
-          metrics != NULL ? "" : "");
+          info[1] != NULL ? "; clients must trust " : "", info[1] != NULL ? info[1] : "", metrics != NULL ? "" : "");
   if (metrics != NULL) {
     fprintf(stderr, "tlsmirror proxy: metrics on http://%s/metrics\n", metrics);
   }
@@ -178,7 +178,7 @@ typedef struct {
   char origin_host[256];
   inspect_selection_t sel, client_sel;
   inspect_trust_t *trust, *client_trust;
-  STACK_OF(CRYPTO_BUFFER) *fixed_chain, *upstream_chain;
+  STACK_OF(CRYPTO_BUFFER) * fixed_chain, *upstream_chain;
   EVP_PKEY *fixed_key, *upstream_key;
   CRYPTO_BUFFER *fixed_certs[INSPECT_CHAIN_MAX], *upstream_certs[INSPECT_CHAIN_MAX];
   tls_identity_t fixed, upstream;
@@ -291,13 +291,9 @@ static int take_option(int c, proxy_args_t *args, proxy_config_t *cfg, proxy_set
       }
       cfg->ui_ring = (size_t)n;
       break;
-    case 'h':
-      fputs(kProxyHelp, stdout);
-      return CLI_HELP_SHOWN;
-    case ':':
-      return cli_usage_error("proxy", "an option is missing its value");
-    default:
-      return cli_usage_error("proxy", "unknown option");
+    case 'h': fputs(kProxyHelp, stdout); return CLI_HELP_SHOWN;
+    case ':': return cli_usage_error("proxy", "an option is missing its value");
+    default: return cli_usage_error("proxy", "unknown option");
   }
   return CLI_EXIT_OK;
 }
@@ -454,7 +450,7 @@ static int choose_mtls(const proxy_args_t *args, proxy_config_t *cfg, inspect_se
   if (cfg->client_auth == PROXY_CLIENT_AUTH_NONE) {
     return CLI_EXIT_OK;
   }
-  const char *list = args->client_profiles != NULL                         ? args->client_profiles
+  const char *list = args->client_profiles != NULL                       ? args->client_profiles
                      : alb && strcmp(args->as, "alb:ignore-expiry") == 0 ? "alb-mtls:ignore-expiry,apigateway-mtls"
                                                                          : "alb-mtls,apigateway-mtls";
   char bad[80];
@@ -490,7 +486,7 @@ static int load_trust(const proxy_args_t *args, proxy_config_t *cfg, proxy_setup
 // load_identity reads a certificate chain and its key (--cert/--key,
 // --upstream-cert/--upstream-key) into `id`.
 static int load_identity(const char *cert_flag, const char *cert, const char *key_flag, const char *key,
-                         STACK_OF(CRYPTO_BUFFER) **chain, EVP_PKEY **pkey, CRYPTO_BUFFER **certs, tls_identity_t *id) {
+                         STACK_OF(CRYPTO_BUFFER) * *chain, EVP_PKEY **pkey, CRYPTO_BUFFER **certs, tls_identity_t *id) {
   int err = tls_pem_read_certs(cert, INSPECT_CHAIN_MAX, chain);
   if (err != TLS_OK) {
     return cli_error("proxy", "%s %s: %s", cert_flag, cert, err == TLS_EOPEN ? strerror(errno) : tls_strerror(err));
@@ -584,13 +580,20 @@ int cmd_proxy(int argc, char **argv) {
   if (rc == CLI_HELP_SHOWN) {
     return CLI_EXIT_OK;
   }
-  if (rc == CLI_EXIT_OK) rc = parse_origin(args.origin, &cfg, setup.origin_host, sizeof(setup.origin_host));
-  if (rc == CLI_EXIT_OK) rc = choose_profiles(&args, &cfg, &setup.sel);
-  if (rc == CLI_EXIT_OK) rc = choose_mtls(&args, &cfg, &setup.client_sel);
-  if (rc == CLI_EXIT_OK) rc = load_trust(&args, &cfg, &setup);
-  if (rc == CLI_EXIT_OK) rc = load_identities(&args, &cfg, &setup);
-  if (rc == CLI_EXIT_OK) rc = load_ca(&args, &cfg, &setup);
-  if (rc == CLI_EXIT_OK) rc = run(&cfg, &setup);
+  if (rc == CLI_EXIT_OK)
+    rc = parse_origin(args.origin, &cfg, setup.origin_host, sizeof(setup.origin_host));
+  if (rc == CLI_EXIT_OK)
+    rc = choose_profiles(&args, &cfg, &setup.sel);
+  if (rc == CLI_EXIT_OK)
+    rc = choose_mtls(&args, &cfg, &setup.client_sel);
+  if (rc == CLI_EXIT_OK)
+    rc = load_trust(&args, &cfg, &setup);
+  if (rc == CLI_EXIT_OK)
+    rc = load_identities(&args, &cfg, &setup);
+  if (rc == CLI_EXIT_OK)
+    rc = load_ca(&args, &cfg, &setup);
+  if (rc == CLI_EXIT_OK)
+    rc = run(&cfg, &setup);
   setup_cleanup(&setup);
   return rc;
 }

@@ -36,9 +36,7 @@ static const char kReportHelp[] =
 #define REPORT_DEFAULT_LIMIT 2000
 #define REPORT_MESSAGES_MAX 10  // skipped lines named one by one; the rest are counted
 
-static int write_file(void *arg, const char *data, size_t len) {
-  return fwrite(data, 1, len, arg) == len ? 0 : -1;
-}
+static int write_file(void *arg, const char *data, size_t len) { return fwrite(data, 1, len, arg) == len ? 0 : -1; }
 
 // report_save writes `report` to `path` ("-": stdout).
 static int report_save(const char *cmd, const view_report_t *report, const char *path) {
@@ -113,8 +111,10 @@ static void read_records(FILE *in, const char *name, view_report_t *report, size
 
 int cmd_report(int argc, char **argv) {
   static const struct option kOptions[] = {
-      {"output", required_argument, NULL, 'o'}, {"limit", required_argument, NULL, 'l'},
-      {"title", required_argument, NULL, 't'},  {"help", no_argument, NULL, 'h'},
+      {"output", required_argument, NULL, 'o'},
+      {"limit", required_argument, NULL, 'l'},
+      {"title", required_argument, NULL, 't'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   const char *output = "-", *title = NULL;
@@ -130,18 +130,14 @@ int cmd_report(int argc, char **argv) {
           return cli_usage_error("report", "--limit needs a number from 1 to 1000000");
         }
         break;
-      case 'h':
-        fputs(kReportHelp, stdout);
-        return CLI_EXIT_OK;
-      case ':':
-        return cli_usage_error("report", "an option is missing its value");
-      default:
-        return cli_usage_error("report", "unknown option");
+      case 'h': fputs(kReportHelp, stdout); return CLI_EXIT_OK;
+      case ':': return cli_usage_error("report", "an option is missing its value");
+      default: return cli_usage_error("report", "unknown option");
     }
   }
   if (optind != argc - 1) {
-    return cli_usage_error("report", optind >= argc ? "missing RECORDS (a proxy log, or - for stdin)"
-                                                    : "give exactly one RECORDS file");
+    return cli_usage_error(
+        "report", optind >= argc ? "missing RECORDS (a proxy log, or - for stdin)" : "give exactly one RECORDS file");
   }
   const char *path = argv[optind];
   FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -170,8 +166,8 @@ int cmd_report(int argc, char **argv) {
                    skipped, skipped == 1 ? "" : "s");
   } else {
     if (skipped > 0) {
-      fprintf(stderr, "tlsmirror report: %zu line%s of %s skipped (named above%s)\n", skipped,
-              skipped == 1 ? "" : "s", path, skipped > REPORT_MESSAGES_MAX ? ", the first ten" : "");
+      fprintf(stderr, "tlsmirror report: %zu line%s of %s skipped (named above%s)\n", skipped, skipped == 1 ? "" : "s",
+              path, skipped > REPORT_MESSAGES_MAX ? ", the first ten" : "");
     }
     rc = report_save("report", report, output);
     if (rc == CLI_EXIT_OK && strcmp(output, "-") != 0) {

@@ -74,17 +74,17 @@ void lab_free(lab_t *lab) {
 typedef struct {
   int rsa_bits;  // 0 = ECDSA P-256
   int sha1;
-  int expired;   // expired yesterday
+  int expired;         // expired yesterday
   unsigned key_usage;  // tls_key_usage_t bits; 0 = a CA's usual
   tls_basic_constraints_t basic_constraints;
   const char *policy_oid;
   int require_explicit_policy;
 } ca_variant_t;
 
-static int mint_ca_variant(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int path_len,
-                           const char *permitted, int64_t now, const ca_variant_t *variant) {
-  ca->key = variant->rsa_bits > 0 ? tls_key_generate(TLS_KEY_RSA, variant->rsa_bits)
-                                  : tls_key_generate(TLS_KEY_EC_P256, 0);
+static int mint_ca_variant(lab_ca_t *ca, const char *cn, const lab_ca_t *issuer, int path_len, const char *permitted,
+                           int64_t now, const ca_variant_t *variant) {
+  ca->key =
+      variant->rsa_bits > 0 ? tls_key_generate(TLS_KEY_RSA, variant->rsa_bits) : tls_key_generate(TLS_KEY_EC_P256, 0);
   if (ca->key == NULL) {
     return TLS_EKEYGEN;
   }
@@ -121,7 +121,8 @@ static int mint_rule_breakers(lab_t *lab, int64_t now) {
                             kNoBc = {.basic_constraints = TLS_BC_ABSENT},
                             kPolicy = {.policy_oid = "2.5.29.32.0", .require_explicit_policy = 1};
   int err = mint_ca(&lab->pathlen_a, "tlsmirror lab intermediate A (pathlen 0)", &lab->root, 0, NULL, now);
-  if (err == TLS_OK) err = mint_ca(&lab->pathlen_b, "tlsmirror lab intermediate B", &lab->pathlen_a, -1, NULL, now);
+  if (err == TLS_OK)
+    err = mint_ca(&lab->pathlen_b, "tlsmirror lab intermediate B", &lab->pathlen_a, -1, NULL, now);
   if (err == TLS_OK)
     err = mint_ca_variant(&lab->no_keycertsign, "tlsmirror lab CA without keyCertSign", &lab->root, 0, NULL, now,
                           &kNoCertSign);
@@ -131,33 +132,23 @@ static int mint_rule_breakers(lab_t *lab, int64_t now) {
     err = mint_ca_variant(&lab->no_bc, "tlsmirror lab issuer without basicConstraints", &lab->root, -1, NULL, now,
                           &kNoBc);
   if (err == TLS_OK)
-    err = mint_ca_variant(&lab->policy_inter, "tlsmirror lab policy-constrained CA", &lab->root, 0, NULL, now,
-                          &kPolicy);
+    err =
+        mint_ca_variant(&lab->policy_inter, "tlsmirror lab policy-constrained CA", &lab->root, 0, NULL, now, &kPolicy);
   return err;
 }
 
 static const lab_ca_t *issuer_ca(const lab_t *lab, issuer_t issuer) {
   switch (issuer) {
-    case ISSUER_INTER:
-      return &lab->inter;
-    case ISSUER_INTER_B:
-      return &lab->inter_b;
-    case ISSUER_UNTRUSTED_INTER:
-      return &lab->untrusted_inter;
-    case ISSUER_NC_INTER:
-      return &lab->nc_inter;
-    case ISSUER_PATHLEN_B:
-      return &lab->pathlen_b;
-    case ISSUER_NO_KEYCERTSIGN:
-      return &lab->no_keycertsign;
-    case ISSUER_NOT_CA:
-      return &lab->not_ca;
-    case ISSUER_NO_BC:
-      return &lab->no_bc;
-    case ISSUER_POLICY:
-      return &lab->policy_inter;
-    case ISSUER_SELF:
-      break;
+    case ISSUER_INTER: return &lab->inter;
+    case ISSUER_INTER_B: return &lab->inter_b;
+    case ISSUER_UNTRUSTED_INTER: return &lab->untrusted_inter;
+    case ISSUER_NC_INTER: return &lab->nc_inter;
+    case ISSUER_PATHLEN_B: return &lab->pathlen_b;
+    case ISSUER_NO_KEYCERTSIGN: return &lab->no_keycertsign;
+    case ISSUER_NOT_CA: return &lab->not_ca;
+    case ISSUER_NO_BC: return &lab->no_bc;
+    case ISSUER_POLICY: return &lab->policy_inter;
+    case ISSUER_SELF: break;
   }
   return NULL;
 }
@@ -224,11 +215,8 @@ static int mint_site(lab_t *lab, size_t index, int64_t now) {
   }
   site->chain[site->chain_len++] = leaf;
   switch (def->shape) {
-    case SHAPE_LEAF_INTER:
-      push(site->chain, &site->chain_len, lab->inter.cert);
-      break;
-    case SHAPE_LEAF_ONLY:
-      break;
+    case SHAPE_LEAF_INTER: push(site->chain, &site->chain_len, lab->inter.cert); break;
+    case SHAPE_LEAF_ONLY: break;
     case SHAPE_LEAF_ROOT_INTER:
       push(site->chain, &site->chain_len, lab->root.cert);
       push(site->chain, &site->chain_len, lab->inter.cert);
@@ -245,9 +233,7 @@ static int mint_site(lab_t *lab, size_t index, int64_t now) {
       push(site->chain, &site->chain_len, lab->untrusted_inter.cert);
       push(site->chain, &site->chain_len, lab->untrusted_root.cert);
       break;
-    case SHAPE_LEAF_NC_INTER:
-      push(site->chain, &site->chain_len, lab->nc_inter.cert);
-      break;
+    case SHAPE_LEAF_NC_INTER: push(site->chain, &site->chain_len, lab->nc_inter.cert); break;
     case SHAPE_LEAF_ISSUERS:
       for (const lab_ca_t *c = ca; c != NULL && c->parent != NULL && site->chain_len < 4; c = c->parent) {
         push(site->chain, &site->chain_len, c->cert);
@@ -304,7 +290,8 @@ static int mint_client(lab_t *lab, int64_t now) {
 static int mint_mtls_clients(lab_t *lab, int64_t now) {
   static const ca_variant_t kExpired = {.expired = 1}, kSha1 = {.sha1 = 1}, kRsa1024 = {.rsa_bits = 1024};
   int err = mint_ca_variant(&lab->expired_ca, "tlsmirror lab expired CA", &lab->root, -1, NULL, now, &kExpired);
-  if (err == TLS_OK) err = mint_ca_variant(&lab->sha1_ca, "tlsmirror lab SHA-1 CA", &lab->root, -1, NULL, now, &kSha1);
+  if (err == TLS_OK)
+    err = mint_ca_variant(&lab->sha1_ca, "tlsmirror lab SHA-1 CA", &lab->root, -1, NULL, now, &kSha1);
   if (err == TLS_OK)
     err = mint_ca_variant(&lab->rsa1024_ca, "tlsmirror lab RSA-1024 CA", &lab->root, -1, NULL, now, &kRsa1024);
   for (size_t i = 0; err == TLS_OK && i < LAB_DEEP_CAS; i++) {
@@ -320,7 +307,7 @@ static int mint_mtls_clients(lab_t *lab, int64_t now) {
       lab->client_keys[c] = lab->client_key;
       continue;
     }
-    const lab_ca_t *issuer = c == CLIENT_UNTRUSTED ? &lab->untrusted_inter
+    const lab_ca_t *issuer = c == CLIENT_UNTRUSTED  ? &lab->untrusted_inter
                              : c == CLIENT_TOO_DEEP ? &lab->deep[LAB_DEEP_CAS - 1]
                                                     : &lab->inter;
     char cn[64];
@@ -401,8 +388,7 @@ int lab_aia_object(const lab_t *lab, size_t index, lab_aia_object_t *out) {
       out->content_type = "application/pkcs7-mime";
       return 1;
     case AIA_DEAD:
-    case AIA_NONE:
-      break;
+    case AIA_NONE: break;
   }
   return 0;
 }
@@ -433,16 +419,20 @@ lab_t *lab_new(int64_t now, int *out_err) {
   }
   lab->now = now;
   int err = mint_ca(&lab->root, "tlsmirror lab root CA", NULL, -1, NULL, now);
-  if (err == TLS_OK) err = mint_ca(&lab->inter, "tlsmirror lab intermediate CA", &lab->root, 0, NULL, now);
-  if (err == TLS_OK) err = mint_ca(&lab->inter_a, "tlsmirror lab intermediate A", &lab->root, 1, NULL, now);
-  if (err == TLS_OK) err = mint_ca(&lab->inter_b, "tlsmirror lab intermediate B", &lab->inter_a, 0, NULL, now);
-  if (err == TLS_OK) err = mint_ca(&lab->untrusted_root, "tlsmirror untrusted root CA", NULL, -1, NULL, now);
+  if (err == TLS_OK)
+    err = mint_ca(&lab->inter, "tlsmirror lab intermediate CA", &lab->root, 0, NULL, now);
+  if (err == TLS_OK)
+    err = mint_ca(&lab->inter_a, "tlsmirror lab intermediate A", &lab->root, 1, NULL, now);
+  if (err == TLS_OK)
+    err = mint_ca(&lab->inter_b, "tlsmirror lab intermediate B", &lab->inter_a, 0, NULL, now);
+  if (err == TLS_OK)
+    err = mint_ca(&lab->untrusted_root, "tlsmirror untrusted root CA", NULL, -1, NULL, now);
   if (err == TLS_OK)
     err = mint_ca(&lab->untrusted_inter, "tlsmirror untrusted intermediate CA", &lab->untrusted_root, 0, NULL, now);
   if (err == TLS_OK)
-    err = mint_ca(&lab->nc_inter, "tlsmirror lab constrained intermediate CA", &lab->root, 0, "allowed.lab.test",
-                  now);
-  if (err == TLS_OK) err = mint_rule_breakers(lab, now);
+    err = mint_ca(&lab->nc_inter, "tlsmirror lab constrained intermediate CA", &lab->root, 0, "allowed.lab.test", now);
+  if (err == TLS_OK)
+    err = mint_rule_breakers(lab, now);
   for (size_t i = 0; err == TLS_OK && i < lab__num_scenarios; i++) {
     err = mint_site(lab, i, now);
   }

@@ -6,8 +6,12 @@
 
 #include "tools/lab_internal.h"
 
-#define SCENARIO(NAME, PROBLEM, WHAT, OPENSSL, OPENSSL_NO_SNI)                                              \
-  .info = {.name = NAME, .host = NAME ".lab.test", .problem = PROBLEM, .what = WHAT, .expect_openssl = OPENSSL, \
+#define SCENARIO(NAME, PROBLEM, WHAT, OPENSSL, OPENSSL_NO_SNI) \
+  .info = {.name = NAME,                                       \
+           .host = NAME ".lab.test",                           \
+           .problem = PROBLEM,                                 \
+           .what = WHAT,                                       \
+           .expect_openssl = OPENSSL,                          \
            .expect_openssl_no_sni = OPENSSL_NO_SNI}
 
 const scenario_def_t lab__scenarios[] = {
@@ -26,8 +30,7 @@ const scenario_def_t lab__scenarios[] = {
               "the trusted root is sent too (harmless for most clients, wasted bytes)", "OK", "OK"),
      .shape = SHAPE_LEAF_INTER_ROOT},
     {SCENARIO("expired", "EXPIRED", "the leaf expired yesterday", "EXPIRED", "EXPIRED"), .validity = VALID_EXPIRED},
-    {SCENARIO("not-yet-valid", "NOT_YET_VALID", "the leaf becomes valid in 30 days", "NOT_YET_VALID",
-              "NOT_YET_VALID"),
+    {SCENARIO("not-yet-valid", "NOT_YET_VALID", "the leaf becomes valid in 30 days", "NOT_YET_VALID", "NOT_YET_VALID"),
      .validity = VALID_NOT_YET},
     {SCENARIO("self-signed", "SELF_SIGNED", "the leaf is self-signed", "SELF_SIGNED", "SELF_SIGNED"),
      .issuer = ISSUER_SELF, .shape = SHAPE_LEAF_ONLY},
@@ -38,18 +41,19 @@ const scenario_def_t lab__scenarios[] = {
               "the certificate names cloudfront.test and *.cloudfront.test, not the host asked for",
               "HOSTNAME_MISMATCH", "HOSTNAME_MISMATCH"),
      .dns = {"cloudfront.test", "*.cloudfront.test"}},
-    {.info = {.name = "wildcard-too-deep", .host = "deep.wildcard-too-deep.lab.test", .problem = "HOSTNAME_MISMATCH",
+    {.info = {.name = "wildcard-too-deep",
+              .host = "deep.wildcard-too-deep.lab.test",
+              .problem = "HOSTNAME_MISMATCH",
               .what = "*.lab.test covers one label only, not deep.wildcard-too-deep.lab.test",
-              .expect_openssl = "HOSTNAME_MISMATCH", .expect_openssl_no_sni = "HOSTNAME_MISMATCH"},
+              .expect_openssl = "HOSTNAME_MISMATCH",
+              .expect_openssl_no_sni = "HOSTNAME_MISMATCH"},
      .dns = {"*.lab.test"}},
     {SCENARIO("cn-only-no-san", "NO_SAN",
               "the name is only in the subject CN, with no subjectAltName (browsers reject it)", "OK", "OK"),
      .cn_only = 1},
-    {SCENARIO("sha1-signature", "WEAK_SIGNATURE", "the leaf is signed with SHA-1", "WEAK_SIGNATURE",
-              "WEAK_SIGNATURE"),
+    {SCENARIO("sha1-signature", "WEAK_SIGNATURE", "the leaf is signed with SHA-1", "WEAK_SIGNATURE", "WEAK_SIGNATURE"),
      .sha1 = 1},
-    {SCENARIO("rsa1024-key", "WEAK_KEY", "the leaf has a 1024-bit RSA key", "WEAK_KEY", "WEAK_KEY"),
-     .rsa_bits = 1024},
+    {SCENARIO("rsa1024-key", "WEAK_KEY", "the leaf has a 1024-bit RSA key", "WEAK_KEY", "WEAK_KEY"), .rsa_bits = 1024},
     {SCENARIO("eku-client-only", "BAD_EKU", "the leaf's extended key usage allows TLS client authentication only",
               "BAD_EKU", "BAD_EKU"),
      .eku = LEAF_EKU_CLIENT},
@@ -93,12 +97,11 @@ const scenario_def_t lab__scenarios[] = {
               "without SNI the origin aborts with a fatal handshake_failure alert (an SNI-only server)", "OK",
               "HANDSHAKE_ALERT"),
      .require_sni = 1},
-    {SCENARIO("sni-default-cert", "OK", "without SNI the origin serves its default certificate, for *.edge.test",
-              "OK", "HOSTNAME_MISMATCH"),
+    {SCENARIO("sni-default-cert", "OK", "without SNI the origin serves its default certificate, for *.edge.test", "OK",
+              "HOSTNAME_MISMATCH"),
      .default_cert_without_sni = 1},
-    {SCENARIO("mtls-required", "OK",
-              "the origin demands a client certificate issued under the lab root (client.pem)", "HANDSHAKE_ALERT",
-              "HANDSHAKE_ALERT"),
+    {SCENARIO("mtls-required", "OK", "the origin demands a client certificate issued under the lab root (client.pem)",
+              "HANDSHAKE_ALERT", "HANDSHAKE_ALERT"),
      .require_client_cert = 1},
     {SCENARIO("tls12-only", "OK", "the origin speaks TLS 1.2 at most", "OK", "OK"), .tls12_only = 1},
     {SCENARIO("slow-handshake", "OK", "the origin waits 3 seconds before answering the ClientHello (for timeouts)",
@@ -122,8 +125,8 @@ const scenario_def_t lab__scenarios[] = {
     {SCENARIO("tls11-only", "OK", "the origin speaks TLS 1.1 only (OpenSSL 3 at security level 2 refuses it)",
               "PROTOCOL_MISMATCH", "PROTOCOL_MISMATCH"),
      .info.handshake = 1, .min_version = TLS1_1_VERSION, .max_version = TLS1_1_VERSION},
-    {SCENARIO("tls13-only", "OK", "the origin speaks TLS 1.3 only", "OK", "OK"),
-     .info.handshake = 1, .min_version = TLS1_3_VERSION, .max_version = TLS1_3_VERSION},
+    {SCENARIO("tls13-only", "OK", "the origin speaks TLS 1.3 only", "OK", "OK"), .info.handshake = 1,
+     .min_version = TLS1_3_VERSION, .max_version = TLS1_3_VERSION},
     {SCENARIO("rsa-kx-only", "OK", "the origin speaks TLS 1.2 with RSA key exchange only (AES128-GCM-SHA256)", "OK",
               "OK"),
      .info.handshake = 1, .rsa_bits = 2048, .max_version = TLS1_2_VERSION, .ciphers = "AES128-GCM-SHA256"},

@@ -15,11 +15,11 @@ typedef enum {
   ISSUER_NC_INTER,         // lab root -> name-constrained intermediate
   ISSUER_SELF,             // self-signed
   // Intermediates that break one rule of path validation (issue 15).
-  ISSUER_PATHLEN_B,        // lab root -> A (pathLenConstraint 0) -> B: B is one CA too many
-  ISSUER_NO_KEYCERTSIGN,   // lab root -> a CA whose key usage lacks keyCertSign
-  ISSUER_NOT_CA,           // lab root -> a "CA" with basicConstraints CA:FALSE
-  ISSUER_NO_BC,            // lab root -> a "CA" without basicConstraints
-  ISSUER_POLICY,           // lab root -> a CA with requireExplicitPolicy 0 (and anyPolicy)
+  ISSUER_PATHLEN_B,       // lab root -> A (pathLenConstraint 0) -> B: B is one CA too many
+  ISSUER_NO_KEYCERTSIGN,  // lab root -> a CA whose key usage lacks keyCertSign
+  ISSUER_NOT_CA,          // lab root -> a "CA" with basicConstraints CA:FALSE
+  ISSUER_NO_BC,           // lab root -> a "CA" without basicConstraints
+  ISSUER_POLICY,          // lab root -> a CA with requireExplicitPolicy 0 (and anyPolicy)
 } issuer_t;
 
 // Chain shapes, as sent.
@@ -108,12 +108,18 @@ typedef struct {
 } lab_site_t;
 
 // CA bundles (bundles/<name>.pem) and mTLS clients (clients/<name>.pem).
-typedef enum { BUNDLE_GOOD, BUNDLE_WITH_LEAF, BUNDLE_EXPIRED_CA, BUNDLE_SHA1_CA, BUNDLE_RSA1024_CA,
-               BUNDLE_MISSING_ISSUER, BUNDLE_GARBAGE, NUM_BUNDLES } bundle_id_t;
-
+typedef enum {
+  BUNDLE_GOOD,
+  BUNDLE_WITH_LEAF,
+  BUNDLE_EXPIRED_CA,
+  BUNDLE_SHA1_CA,
+  BUNDLE_RSA1024_CA,
+  BUNDLE_MISSING_ISSUER,
+  BUNDLE_GARBAGE,
+  NUM_BUNDLES
+} bundle_id_t;
 
 typedef enum { CLIENT_TRUSTED, CLIENT_EXPIRED, CLIENT_UNTRUSTED, CLIENT_TOO_DEEP, NUM_CLIENTS } client_id_t;
-
 
 #define LAB_DEEP_CAS 4
 #define CLIENT_CHAIN_MAX (1 + LAB_DEEP_CAS)
@@ -130,7 +136,7 @@ struct lab_st {
   EVP_PKEY *client_keys[NUM_CLIENTS];
   lab_site_t sites[LAB_MAX_SCENARIOS];
   int64_t now;
-  uint16_t aia_port;  // the port of the AIA URLs; 0 = none given yet (80 in the URL)
+  uint16_t aia_port;   // the port of the AIA URLs; 0 = none given yet (80 in the URL)
   uint8_t *aia_pkcs7;  // the certs-only PKCS#7 that AIA_PKCS7 URLs serve
   size_t aia_pkcs7_len;
 };

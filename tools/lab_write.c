@@ -24,26 +24,14 @@ int lab_bundle_render(const lab_t *lab, size_t index, inspect_buf_t *out) {
   size_t num = 2;
   switch ((bundle_id_t)index) {
     case BUNDLE_GOOD:
-    case BUNDLE_GARBAGE:
-      break;
-    case BUNDLE_WITH_LEAF:
-      certs[num++] = lab->client_chain[0];
-      break;
-    case BUNDLE_EXPIRED_CA:
-      certs[num++] = lab->expired_ca.cert;
-      break;
-    case BUNDLE_SHA1_CA:
-      certs[num++] = lab->sha1_ca.cert;
-      break;
-    case BUNDLE_RSA1024_CA:
-      certs[num++] = lab->rsa1024_ca.cert;
-      break;
-    case BUNDLE_MISSING_ISSUER:
-      certs[1] = lab->untrusted_inter.cert;
-      break;
+    case BUNDLE_GARBAGE: break;
+    case BUNDLE_WITH_LEAF: certs[num++] = lab->client_chain[0]; break;
+    case BUNDLE_EXPIRED_CA: certs[num++] = lab->expired_ca.cert; break;
+    case BUNDLE_SHA1_CA: certs[num++] = lab->sha1_ca.cert; break;
+    case BUNDLE_RSA1024_CA: certs[num++] = lab->rsa1024_ca.cert; break;
+    case BUNDLE_MISSING_ISSUER: certs[1] = lab->untrusted_inter.cert; break;
     case NUM_BUNDLES:
-    default:
-      return TLS_EMINT;  // no such bundle
+    default: return TLS_EMINT;  // no such bundle
   }
   int err = TLS_OK;
   if (index == BUNDLE_GARBAGE) {
@@ -89,43 +77,52 @@ SSL_CTX *lab_origin_ctx_new(const lab_t *lab, size_t index, int *out_err) {
   return tls_origin_ctx_new(&cfg, out_err);
 }
 
-static int make_dir(const char *path) {
-  return mkdir(path, 0755) == 0 || errno == EEXIST ? TLS_OK : TLS_EWRITE;
-}
+static int make_dir(const char *path) { return mkdir(path, 0755) == 0 || errno == EEXIST ? TLS_OK : TLS_EWRITE; }
 
 int lab_write(const lab_t *lab, const char *dir, char *err, size_t err_len) {
   char path[4096];
   snprintf(path, sizeof(path), "%s", dir);
   int r = make_dir(dir);
 #define LAB_PATH(...) (snprintf(path, sizeof(path), __VA_ARGS__) < (int)sizeof(path) ? path : "")
-  if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/root.pem", dir), &lab->root.cert, 1);
-  if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/untrusted-root.pem", dir), &lab->untrusted_root.cert, 1);
-  if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/intermediates.pem", dir), lab->intermediates, 4);
-  if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/client.pem", dir), lab->client_chain, 2);
-  if (r == TLS_OK) r = tls_pem_write_key(LAB_PATH("%s/client.key", dir), lab->client_key);
+  if (r == TLS_OK)
+    r = tls_pem_write_certs(LAB_PATH("%s/root.pem", dir), &lab->root.cert, 1);
+  if (r == TLS_OK)
+    r = tls_pem_write_certs(LAB_PATH("%s/untrusted-root.pem", dir), &lab->untrusted_root.cert, 1);
+  if (r == TLS_OK)
+    r = tls_pem_write_certs(LAB_PATH("%s/intermediates.pem", dir), lab->intermediates, 4);
+  if (r == TLS_OK)
+    r = tls_pem_write_certs(LAB_PATH("%s/client.pem", dir), lab->client_chain, 2);
+  if (r == TLS_OK)
+    r = tls_pem_write_key(LAB_PATH("%s/client.key", dir), lab->client_key);
   for (size_t i = 0; r == TLS_OK && i < lab__num_scenarios; i++) {
     const lab_site_t *site = &lab->sites[i];
     const char *name = lab__scenarios[i].info.name;
     r = make_dir(LAB_PATH("%s/%s", dir, name));
-    if (r == TLS_OK) r = tls_pem_write_certs(LAB_PATH("%s/%s/chain.pem", dir, name), site->chain, site->chain_len);
-    if (r == TLS_OK) r = tls_pem_write_key(LAB_PATH("%s/%s/key.pem", dir, name), site->key);
+    if (r == TLS_OK)
+      r = tls_pem_write_certs(LAB_PATH("%s/%s/chain.pem", dir, name), site->chain, site->chain_len);
+    if (r == TLS_OK)
+      r = tls_pem_write_key(LAB_PATH("%s/%s/key.pem", dir, name), site->key);
     if (r == TLS_OK && site->no_sni_len > 0) {
       r = tls_pem_write_certs(LAB_PATH("%s/%s/no-sni-chain.pem", dir, name), site->no_sni_chain, site->no_sni_len);
     }
   }
-  if (r == TLS_OK) r = make_dir(LAB_PATH("%s/bundles", dir));
+  if (r == TLS_OK)
+    r = make_dir(LAB_PATH("%s/bundles", dir));
   for (size_t i = 0; r == TLS_OK && i < NUM_BUNDLES; i++) {
     inspect_buf_t buf;
     inspect_buf_init(&buf, 1 << 20);
     r = lab_bundle_render(lab, i, &buf);
-    if (r == TLS_OK) r = write_bytes(LAB_PATH("%s/bundles/%s.pem", dir, lab__bundles[i].name), &buf);
+    if (r == TLS_OK)
+      r = write_bytes(LAB_PATH("%s/bundles/%s.pem", dir, lab__bundles[i].name), &buf);
     inspect_buf_cleanup(&buf);
   }
-  if (r == TLS_OK) r = make_dir(LAB_PATH("%s/clients", dir));
+  if (r == TLS_OK)
+    r = make_dir(LAB_PATH("%s/clients", dir));
   for (size_t i = 0; r == TLS_OK && i < NUM_CLIENTS; i++) {
     r = tls_pem_write_certs(LAB_PATH("%s/clients/%s.pem", dir, lab__clients[i].name), lab->clients[i],
                             lab->client_len[i]);
-    if (r == TLS_OK) r = tls_pem_write_key(LAB_PATH("%s/clients/%s.key", dir, lab__clients[i].name), lab->client_keys[i]);
+    if (r == TLS_OK)
+      r = tls_pem_write_key(LAB_PATH("%s/clients/%s.key", dir, lab__clients[i].name), lab->client_keys[i]);
   }
 #undef LAB_PATH
   if (r != TLS_OK) {

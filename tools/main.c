@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/cli.h"
 #include "tls/tls.h"
+#include "tools/cli.h"
 
 typedef struct {
   const char *name;

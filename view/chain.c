@@ -17,9 +17,9 @@ typedef struct {
   const char *pem;
   inspect_cert_t *cert;  // NULL: not a certificate
   const inspect_cert_info_t *info;
-  int issuer;   // sent index of its issuer, -1 if none was sent
-  int path;     // position on the verified path (0 = leaf), -1 off it
-  int dup_of;   // sent index of an identical earlier certificate, -1
+  int issuer;  // sent index of its issuer, -1 if none was sent
+  int path;    // position on the verified path (0 = leaf), -1 off it
+  int dup_of;  // sent index of an identical earlier certificate, -1
 } chain_cert_t;
 
 typedef struct {
@@ -140,7 +140,8 @@ static void validity(inspect_buf_t *out, const inspect_cert_info_t *info, int64_
     return;
   }
   if (at > info->not_after) {
-    inspect_buf_printf(out, "<b>expired</b> %lld days before this connection", (long long)((at - info->not_after) / 86400));
+    inspect_buf_printf(out, "<b>expired</b> %lld days before this connection",
+                       (long long)((at - info->not_after) / 86400));
   } else if (at < info->not_before) {
     inspect_buf_printf(out, "<b>not yet valid</b>: starts %lld days after this connection",
                        (long long)((info->not_before - at) / 86400));
@@ -158,8 +159,8 @@ static void card(inspect_buf_t *out, const view_judged_t *j, const chain_t *c, i
   int off_path = info != NULL && cc->path < 0;
   int anchor = finding_has(j->findings, i, "ANCHOR_INCLUDED");
   inspect_buf_printf(out, "<div class=\"card%s%s%s%s\" data-sent=\"%d\">", expired ? " m-expired" : "",
-                     off_path ? " m-off" : "", cc->path >= 0 && cc->path != i ? " m-order" : "", anchor ? " m-anchor" : "",
-                     i);
+                     off_path ? " m-off" : "", cc->path >= 0 && cc->path != i ? " m-order" : "",
+                     anchor ? " m-anchor" : "", i);
   inspect_buf_printf(out, "<div class=\"card-head\"><span class=\"pos\">sent #%d</span>", i);
   if (cc->path >= 0) {
     inspect_buf_printf(out, "<span class=\"pos%s\">path %d</span>", cc->path != i ? " bad" : "", cc->path);
@@ -247,14 +248,14 @@ static void link(inspect_buf_t *out, const chain_t *c, int i) {
   if (cc->issuer == i + 1) {
     inspect_buf_printf(out, "<div class=\"link ok\">\xE2\x86\x91 #%d issued #%d</div>", i + 1, i);
   } else if (cc->issuer >= 0) {
-    inspect_buf_printf(out, "<div class=\"link bad\">\xE2\x9C\x97 #%d did not issue #%d: its issuer is #%d</div>", i + 1,
-                       i, cc->issuer);
+    inspect_buf_printf(out, "<div class=\"link bad\">\xE2\x9C\x97 #%d did not issue #%d: its issuer is #%d</div>",
+                       i + 1, i, cc->issuer);
   } else if (!inspect_cert_is_self_signed(cc->cert)) {
     inspect_buf_printf(out, "<div class=\"link bad\">\xE2\x9C\x97 #%d did not issue #%d: its issuer was not sent</div>",
                        i + 1, i);
   } else {
-    inspect_buf_printf(out, "<div class=\"link bad\">\xE2\x9C\x97 #%d did not issue #%d: #%d is self-signed</div>", i + 1,
-                       i, i);
+    inspect_buf_printf(out, "<div class=\"link bad\">\xE2\x9C\x97 #%d did not issue #%d: #%d is self-signed</div>",
+                       i + 1, i, i);
   }
 }
 
@@ -295,7 +296,7 @@ static void path_strip(inspect_buf_t *out, const view_judged_t *j, const chain_t
 }
 
 void view_chain_panel(inspect_buf_t *out, const view_judged_t *j, const char *title, const char *note,
-                        const view_json_t *pems) {
+                      const view_json_t *pems) {
   chain_t *c = malloc(sizeof(*c));
   if (c == NULL) {
     return;
@@ -321,8 +322,9 @@ void view_chain_panel(inspect_buf_t *out, const view_judged_t *j, const char *ti
       !c->top_self_signed) {
     char cn[256];
     dn_cn(c->certs[c->path_len > 0 ? c->path[c->path_len - 1] : 0].info->issuer, cn, sizeof(cn));
-    inspect_buf_puts(out, "<div class=\"link bad\">\xE2\x86\x91 issued by</div><div class=\"card ghost missing\">"
-                          "<div class=\"card-head\"><b class=\"cn\">MISSING intermediate</b></div><dl><dt>Subject</dt><dd>");
+    inspect_buf_puts(out,
+                     "<div class=\"link bad\">\xE2\x86\x91 issued by</div><div class=\"card ghost missing\">"
+                     "<div class=\"card-head\"><b class=\"cn\">MISSING intermediate</b></div><dl><dt>Subject</dt><dd>");
     view_html_text(out, c->certs[c->path_len > 0 ? c->path[c->path_len - 1] : 0].info->issuer);
     inspect_buf_puts(out, "</dd></dl><p>Not sent: send it after the certificate it issued.</p></div>");
   }

@@ -141,7 +141,9 @@ static char *parse_string(parser_t *ps, size_t *out_len) {
     char e = *ps->p++;
     unsigned cp;
     switch (e) {
-      case '"': case '\\': case '/': s[n++] = e; break;
+      case '"':
+      case '\\':
+      case '/': s[n++] = e; break;
       case 'b': s[n++] = '\b'; break;
       case 'f': s[n++] = '\f'; break;
       case 'n': s[n++] = '\n'; break;
@@ -165,9 +167,7 @@ static char *parse_string(parser_t *ps, size_t *out_len) {
         }
         n += put_utf8(s + n, cp);
         break;
-      default:
-        fail(ps, VIEW_ENOT_JSON);
-        return NULL;
+      default: fail(ps, VIEW_ENOT_JSON); return NULL;
     }
   }
   if (ps->p >= ps->end) {
@@ -283,9 +283,7 @@ static view_json_t *parse_value(parser_t *ps) {
   char c = *ps->p;
   switch (c) {
     case '{':
-    case '[':
-      ps->p++;
-      return parse_container(ps, c == '{');
+    case '[': ps->p++; return parse_container(ps, c == '{');
     case '"':
       ps->p++;
       node = new_node(ps, VIEW_JSON_STRING);
@@ -301,11 +299,8 @@ static view_json_t *parse_value(parser_t *ps) {
       }
       node->num = c == 't';
       return node;
-    case 'n':
-      node = new_node(ps, VIEW_JSON_NULL);
-      return node != NULL && literal(ps, "null") ? node : NULL;
-    default:
-      break;
+    case 'n': node = new_node(ps, VIEW_JSON_NULL); return node != NULL && literal(ps, "null") ? node : NULL;
+    default: break;
   }
   if (c != '-' && (c < '0' || c > '9')) {
     fail(ps, VIEW_ENOT_JSON);

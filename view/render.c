@@ -15,24 +15,20 @@
 const char *view_strerror(int err) {
   switch (err) {
 #define VIEW_ERRNO_MSG(name, value, msg) \
-  case value:                            \
-    return msg;
+  case value: return msg;
     VIEW_ERRNO_MAP(VIEW_ERRNO_MSG)
 #undef VIEW_ERRNO_MSG
-    default:
-      return inspect_strerror(err);
+    default: return inspect_strerror(err);
   }
 }
 
 const char *view_err_name(int err) {
   switch (err) {
 #define VIEW_ERRNO_NAME(name, value, msg) \
-  case value:                             \
-    return #name;
+  case value: return #name;
     VIEW_ERRNO_MAP(VIEW_ERRNO_NAME)
 #undef VIEW_ERRNO_NAME
-    default:
-      return inspect_err_name(err);
+    default: return inspect_err_name(err);
   }
 }
 
@@ -75,7 +71,10 @@ void view_html_badge(inspect_buf_t *out, const char *cls, const char *text) {
 }
 
 const char *view_severity_class(const char *severity) {
-  return severity == NULL ? "info" : strcmp(severity, "error") == 0 ? "bad" : strcmp(severity, "warning") == 0 ? "warn" : "info";
+  return severity == NULL                   ? "info"
+         : strcmp(severity, "error") == 0   ? "bad"
+         : strcmp(severity, "warning") == 0 ? "warn"
+                                            : "info";
 }
 
 // Records.
@@ -215,8 +214,8 @@ void view_row_html(const view_record_t *rec, uint64_t id, inspect_buf_t *out) {
   const char *who = view_record_rejected_by(rec);
   char tod[16];
   time_of_day(rec, tod);
-  inspect_buf_printf(out, "<tr class=\"row\" id=\"r-%llu\" data-id=\"%llu\" data-rejected-by=\"", (unsigned long long)id,
-                     (unsigned long long)id);
+  inspect_buf_printf(out, "<tr class=\"row\" id=\"r-%llu\" data-id=\"%llu\" data-rejected-by=\"",
+                     (unsigned long long)id, (unsigned long long)id);
   view_html_text(out, who);
   inspect_buf_puts(out, "\" data-rejecting=\"");
   const view_json_t *all = verdicts(rec);
@@ -289,9 +288,12 @@ static void timeline(inspect_buf_t *out, const view_record_t *rec) {
   static const struct {
     const char *key, *label;
   } kPhases[] = {
-      {"client_hello", "ClientHello received"},   {"origin_connected", "origin connected"},
-      {"origin_handshake", "origin handshake done"}, {"client_handshake", "client handshake done"},
-      {"first_request", "first request"},          {"closed", "closed"},
+      {"client_hello", "ClientHello received"},
+      {"origin_connected", "origin connected"},
+      {"origin_handshake", "origin handshake done"},
+      {"client_handshake", "client handshake done"},
+      {"first_request", "first request"},
+      {"closed", "closed"},
   };
   const view_json_t *tl = view_json_get(rec->root, "tlsmirror.timeline");
   double end = view_json_num(rec->root, "event.duration", 0) / 1e6;
@@ -405,8 +407,9 @@ static void offer(inspect_buf_t *out, const view_record_t *rec) {
   char a[32], b[32];
   const char *origin_version = view_json_str(r, "tlsmirror.origin.version");
   section_head(out, "The client's offer, the origin's choice");
-  inspect_buf_puts(out, "<table class=\"offer\"><thead><tr><th></th><th>Client offered</th><th>Origin chose</th>"
-                        "<th>Client got</th></tr></thead><tbody><tr><th>SNI</th><td>");
+  inspect_buf_puts(out,
+                   "<table class=\"offer\"><thead><tr><th></th><th>Client offered</th><th>Origin chose</th>"
+                   "<th>Client got</th></tr></thead><tbody><tr><th>SNI</th><td>");
   const char *sni = view_json_str(r, "tls.client.server_name");
   if (sni != NULL) {
     view_html_text(out, sni);
@@ -494,7 +497,8 @@ static void http_section(inspect_buf_t *out, const view_record_t *rec) {
 
 // Shell quoting for the inspect command.
 static void shell_word(inspect_buf_t *out, const char *w) {
-  if (w[0] != '\0' && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]/=,@") == strlen(w)) {
+  if (w[0] != '\0' &&
+      strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]/=,@") == strlen(w)) {
     inspect_buf_puts(out, w);
     return;
   }
@@ -570,11 +574,12 @@ void view_conn_html(const view_record_t *rec, uint64_t id, inspect_buf_t *out) {
   inspect_command(&cmd, rec);
   view_html_text(out, cmd.data);
   inspect_buf_cleanup(&cmd);
-  inspect_buf_printf(out,
-                     "</code> <button type=\"button\" class=\"copy\" data-action=\"copy\">Copy inspect command</button> "
-                     "<button type=\"button\" data-action=\"download\" data-name=\"tlsmirror-%llu.json\">Download "
-                     "JSON</button></div></header>",
-                     (unsigned long long)id);
+  inspect_buf_printf(
+      out,
+      "</code> <button type=\"button\" class=\"copy\" data-action=\"copy\">Copy inspect command</button> "
+      "<button type=\"button\" data-action=\"download\" data-name=\"tlsmirror-%llu.json\">Download "
+      "JSON</button></div></header>",
+      (unsigned long long)id);
   timeline(out, rec);
   section_head(out, "Certificate chains");
   inspect_buf_puts(out, "<div class=\"chains\">");
@@ -585,14 +590,14 @@ void view_conn_html(const view_record_t *rec, uint64_t id, inspect_buf_t *out) {
   const char *served = str_or(r, "tlsmirror.client.served", "nothing");
   if (mirror != NULL) {
     // The mirror keeps the origin chain's shape: the same findings mark it.
-    view_chain_panel(out, &judged, "Client got", strcmp(served, "mirror") == 0 ? "mirrored: same shape, re-signed" : served,
-                mirror);
+    view_chain_panel(out, &judged, "Client got",
+                     strcmp(served, "mirror") == 0 ? "mirrored: same shape, re-signed" : served, mirror);
   } else {
     inspect_buf_puts(out, "<div class=\"chain\"><h4>Client got</h4><p class=\"muted\">");
-    view_html_text(out, strcmp(served, "alert") == 0       ? "a fatal alert, as the origin sent"
-                        : strcmp(served, "stand-in") == 0  ? "a stand-in certificate from tlsmirror itself"
-                        : strcmp(served, "nothing") == 0   ? "no certificate"
-                                                           : "not recorded");
+    view_html_text(out, strcmp(served, "alert") == 0      ? "a fatal alert, as the origin sent"
+                        : strcmp(served, "stand-in") == 0 ? "a stand-in certificate from tlsmirror itself"
+                        : strcmp(served, "nothing") == 0  ? "no certificate"
+                                                          : "not recorded");
     inspect_buf_puts(out, "</p></div>");
   }
   inspect_buf_puts(out, "</div>");

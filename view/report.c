@@ -23,7 +23,7 @@ struct view_report_st {
   size_t next, num_kept;
   uint64_t line;
   size_t records;
-  size_t skipped[8];     // by error, VIEW_E* - VIEW_ENOMEM
+  size_t skipped[8];  // by error, VIEW_E* - VIEW_ENOMEM
   uint64_t first_line[8];
   outcome_t outcomes[REPORT_MAX_OUTCOMES];
   size_t num_outcomes;
@@ -177,8 +177,8 @@ static void put_notes(writer_t *w) {
   }
   for (size_t k = 0; k < sizeof(r->skipped) / sizeof(r->skipped[0]); k++) {
     if (r->skipped[k] > 0) {
-      inspect_buf_printf(w->out, "%zu line%s skipped (first: line %llu): ", r->skipped[k], r->skipped[k] == 1 ? "" : "s",
-                         (unsigned long long)r->first_line[k]);
+      inspect_buf_printf(w->out, "%zu line%s skipped (first: line %llu): ", r->skipped[k],
+                         r->skipped[k] == 1 ? "" : "s", (unsigned long long)r->first_line[k]);
       view_html_text(w->out, view_strerror(VIEW_ENOMEM - (int)k));
       inspect_buf_puts(w->out, " ");
     }
@@ -222,8 +222,14 @@ static void put_records(writer_t *w, int rows) {
 
 int view_report_write(const view_report_t *r, int (*write)(void *arg, const char *data, size_t len), void *arg) {
   static const char *const kMarkers[] = {
-      "<link rel=\"stylesheet\" href=\"style.css\">", "<script src=\"app.js\"></script>",
-      "<!--@mode-->", "<!--@subtitle-->", "<!--@notes-->", "<!--@counts-->", "<!--@rows-->", "<!--@conns-->",
+      "<link rel=\"stylesheet\" href=\"style.css\">",
+      "<script src=\"app.js\"></script>",
+      "<!--@mode-->",
+      "<!--@subtitle-->",
+      "<!--@notes-->",
+      "<!--@counts-->",
+      "<!--@rows-->",
+      "<!--@conns-->",
   };
   inspect_buf_t out;
   inspect_buf_init(&out, INSPECT_BUF_DEFAULT_MAX);
@@ -257,22 +263,14 @@ int view_report_write(const view_report_t *r, int (*write)(void *arg, const char
         put_asset(&w, "app.js");
         inspect_buf_puts(&out, "</script>");
         break;
-      case 2:
-        inspect_buf_puts(&out, "<meta name=\"tlsmirror-mode\" content=\"report\">");
-        break;
+      case 2: inspect_buf_puts(&out, "<meta name=\"tlsmirror-mode\" content=\"report\">"); break;
       case 3:
         view_html_text(&out, r->title);
         inspect_buf_printf(&out, " \xC2\xB7 %zu connection%s", r->records, r->records == 1 ? "" : "s");
         break;
-      case 4:
-        put_notes(&w);
-        break;
-      case 5:
-        put_counts(&w);
-        break;
-      default:
-        put_records(&w, which == 6);
-        break;
+      case 4: put_notes(&w); break;
+      case 5: put_counts(&w); break;
+      default: put_records(&w, which == 6); break;
     }
     flush(&w, 0);
   }

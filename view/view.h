@@ -20,11 +20,11 @@ extern "C" {
 #endif
 
 // Errors: why a line of a record file is not shown.
-#define VIEW_ERRNO_MAP(XX)                                                                          \
-  XX(NOMEM, -24001, "out of memory")                                                                \
+#define VIEW_ERRNO_MAP(XX)                                                                           \
+  XX(NOMEM, -24001, "out of memory")                                                                 \
   XX(TRUNCATED, -24002, "the record ends early (a line cut short, or still being written): skipped") \
-  XX(NOT_JSON, -24003, "not JSON: skipped")                                                         \
-  XX(FOREIGN, -24004, "JSON, but not a tlsmirror connection record (no tlsmirror member): skipped") \
+  XX(NOT_JSON, -24003, "not JSON: skipped")                                                          \
+  XX(FOREIGN, -24004, "JSON, but not a tlsmirror connection record (no tlsmirror member): skipped")  \
   XX(TOO_LONG, -24005, "longer than 16 MiB, larger than any record: skipped")
 
 typedef enum {

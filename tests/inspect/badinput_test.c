@@ -92,8 +92,7 @@ Test(badinput, every_prefix_of_a_pem_chain) {
     inspect_chain_t *chain = inspect_chain_new();
     size_t index = 99;
     int err = inspect_chain_load(chain, (const uint8_t *)prefix, cut, &index);
-    cr_assert(err == INSPECT_OK || err == INSPECT_EBAD_PEM || err == INSPECT_ENO_CERTIFICATE ||
-                  err == INSPECT_EBAD_DER,
+    cr_assert(err == INSPECT_OK || err == INSPECT_EBAD_PEM || err == INSPECT_ENO_CERTIFICATE || err == INSPECT_EBAD_DER,
               "prefix %zu: %s", cut, inspect_err_name(err));
     if (err == INSPECT_OK) {
       size_t num = inspect_chain_num(chain);
@@ -157,12 +156,10 @@ ParameterizedTestParameters(badinput, garbage) {
       {"base64 cut short", CERT_BEGIN "MIIBIj\n" CERT_END, INSPECT_EBAD_PEM, 0},
       {"an empty body", CERT_BEGIN CERT_END, INSPECT_EBAD_PEM, 0},
       {"base64 of text", CERT_BEGIN "aGVsbG8gd29ybGQ=\n" CERT_END, INSPECT_EBAD_DER, 0},
-      {"a private key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", INSPECT_ENOT_PEM_CERT,
+      {"a private key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", INSPECT_ENOT_PEM_CERT, 0},
+      {"an EC key", "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n", INSPECT_ENOT_PEM_CERT, 0},
+      {"a CSR", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", INSPECT_ENOT_PEM_CERT,
        0},
-      {"an EC key", "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n", INSPECT_ENOT_PEM_CERT,
-       0},
-      {"a CSR", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
-       INSPECT_ENOT_PEM_CERT, 0},
       {"an encrypted header", CERT_BEGIN "Proc-Type: 4,ENCRYPTED\nAAAA\n" CERT_END, INSPECT_EBAD_PEM, 0},
       {"NUL bytes inside", CERT_BEGIN "AA\0AA\n" CERT_END, INSPECT_EBAD_PEM, 0},
   };
@@ -327,8 +324,8 @@ static CRYPTO_BUFFER *raw_leaf(t_pki_t *pki, edit_fn edit) {
   ASN1_TIME *nb = ASN1_TIME_set(NULL, (time_t)(T_NOW - 30 * T_DAY));
   ASN1_TIME *na = ASN1_TIME_set(NULL, (time_t)(T_NOW + 200 * T_DAY));
   int ok = X509_set_version(x, X509_VERSION_3) && ASN1_INTEGER_set(X509_get_serialNumber(x), 4242) &&
-           X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const uint8_t *)"raw.test",
-                                      -1, -1, 0) &&
+           X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const uint8_t *)"raw.test", -1,
+                                      -1, 0) &&
            X509_set_issuer_name(x, X509_get_subject_name(issuer)) && X509_set1_notBefore(x, nb) &&
            X509_set1_notAfter(x, na) && X509_set_pubkey(x, pki->leaf_key);
   cr_assert(ok, "building the TBSCertificate");
@@ -375,8 +372,8 @@ static void edit_60k_subject(X509 *x) {
   unit[60] = '\0';
   for (int i = 0; i < 1000; i++) {
     unit[0] = (char)('a' + i % 26);
-    cr_assert(X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "OU", MBSTRING_UTF8, (const uint8_t *)unit, -1,
-                                         -1, 0));
+    cr_assert(
+        X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "OU", MBSTRING_UTF8, (const uint8_t *)unit, -1, -1, 0));
   }
   add_dns_sans(x, 1, "raw.test");
 }
@@ -397,7 +394,10 @@ static void edit_unknown_critical(X509 *x) {
 static void edit_garbage_san(X509 *x) {
   // A subjectAltName whose value is not a GeneralNames SEQUENCE.
   ASN1_OCTET_STRING *value = ASN1_OCTET_STRING_new();
-  cr_assert(value != NULL && ASN1_OCTET_STRING_set(value, (const uint8_t *)"\x04\x03" "abc", 5));
+  cr_assert(value != NULL && ASN1_OCTET_STRING_set(value,
+                                                   (const uint8_t *)"\x04\x03"
+                                                                    "abc",
+                                                   5));
   X509_EXTENSION *ext = X509_EXTENSION_create_by_NID(NULL, NID_subject_alt_name, 0, value);
   cr_assert(ext != NULL && X509_add_ext(x, ext, -1));
   X509_EXTENSION_free(ext);
@@ -449,8 +449,8 @@ typedef struct {
   char finding[24];
 } absurd_case_t;
 
-static const edit_fn kEdits[] = {edit_5000_sans,     edit_60k_subject,    edit_unknown_critical, edit_garbage_san,
-                                 edit_inverted_times, edit_bad_time_text, edit_far_times, edit_bad_both_times};
+static const edit_fn kEdits[] = {edit_5000_sans,      edit_60k_subject,   edit_unknown_critical, edit_garbage_san,
+                                 edit_inverted_times, edit_bad_time_text, edit_far_times,        edit_bad_both_times};
 
 ParameterizedTestParameters(badinput, absurd_certificates) {
   static absurd_case_t cases[] = {
@@ -483,8 +483,7 @@ ParameterizedTest(absurd_case_t *c, badinput, absurd_certificates) {
   } else {
     inspect_chain_t *chain = inspect_chain_new();
     cr_assert_eq(inspect_chain_add1_cert(chain, cert), INSPECT_OK);
-    cr_assert_eq(inspect_chain_add_der(chain, CRYPTO_BUFFER_data(pki.inter), CRYPTO_BUFFER_len(pki.inter)),
-                 INSPECT_OK);
+    cr_assert_eq(inspect_chain_add_der(chain, CRYPTO_BUFFER_data(pki.inter), CRYPTO_BUFFER_len(pki.inter)), INSPECT_OK);
     inspect_input_t in;
     t_input(&in, chain, pki.trust, c->name, 1, T_NOW);
     inspect_report_t *r = t_report(&in, NULL);
@@ -496,8 +495,8 @@ ParameterizedTest(absurd_case_t *c, badinput, absurd_certificates) {
       cr_assert_str_eq(t_reason(r, "browser"), "NO_SAN");
       cr_assert_str_eq(t_reason(r, "cloudfront-viewer"), "NO_SAN");
     } else if (c->outcome == ALL_ACCEPT) {
-      cr_assert_eq(rejects, 0, "%s: %zu rejects (%s), findings %s", c->what, rejects,
-                   t_verdict(r, "openssl")->message, findings);
+      cr_assert_eq(rejects, 0, "%s: %zu rejects (%s), findings %s", c->what, rejects, t_verdict(r, "openssl")->message,
+                   findings);
     } else {
       cr_assert_eq(rejects, T_NUM_PROFILES, "%s: %zu rejects, findings %s", c->what, rejects, findings);
     }

@@ -181,9 +181,9 @@ Test(bundle, der_input_is_not_pem_and_the_fix_converts_it) {
   cr_assert_eq(inspect_bundle_write_fixed(b, &fixed), INSPECT_OK);
   cr_assert(strncmp(fixed.data, "-----BEGIN CERTIFICATE-----\n", 28) == 0);
   inspect_bundle_t *again = NULL;
-  cr_assert_eq(inspect_bundle_lint((const uint8_t *)fixed.data, fixed.len, inspect_profile_find("alb-mtls"), TP_NOW,
-                                   &again),
-               INSPECT_OK);
+  cr_assert_eq(
+      inspect_bundle_lint((const uint8_t *)fixed.data, fixed.len, inspect_profile_find("alb-mtls"), TP_NOW, &again),
+      INSPECT_OK);
   cr_assert(inspect_bundle_is_pem(again));
   cr_assert_eq(inspect_bundle_num_violations(again), 0);
   const inspect_cert_info_t *info = inspect_cert_get0_info(inspect_bundle_get0_entry(again, 0)->cert);
@@ -329,8 +329,7 @@ Test(bundle, json_names_everything) {
   cr_assert(strstr(json.data, "\"at\":\"2026-11-23T08:49:00Z\"") != NULL);
   cr_assert(strstr(json.data, "\"code\":\"NOT_CA\",\"entry\":2,") != NULL, "%s", json.data);
   cr_assert(strstr(json.data, "\"compliant\":false") != NULL);
-  cr_assert(strstr(json.data, "\"fix\":{\"keeps\":[0,1],\"removes\":[{\"index\":2,\"reason\":\"it is a leaf") !=
-                NULL,
+  cr_assert(strstr(json.data, "\"fix\":{\"keeps\":[0,1],\"removes\":[{\"index\":2,\"reason\":\"it is a leaf") != NULL,
             "%s", json.data);
   cr_assert_eq(json.data[json.len - 1], '}');
   inspect_buf_cleanup(&json);

@@ -47,7 +47,7 @@ Test(fuzz, mutated_seeds) {
   inspect_buf_t pem, other;
   inspect_buf_init(&pem, 0);
   inspect_buf_init(&other, 0);
-  static const char *const kSeeds[] = {"good", "wrong-order", "untrusted-root", "name-constraint-violation",
+  static const char *const kSeeds[] = {"good",           "wrong-order", "untrusted-root", "name-constraint-violation",
                                        "sha1-signature", "rsa1024-key"};
   size_t runs = 0;
   for (size_t s = 0; s < sizeof(kSeeds) / sizeof(kSeeds[0]); s++) {

@@ -88,18 +88,19 @@ ParameterizedTest(offer_case_t *c, handshake_verdict, offers) {
   inspect_input_t in;
   t_input(&in, chain, trust, name, 1, T_NOW);
   in.handshake.status = INSPECT_HS_OK;
-  in.own = (inspect_offer_t){NULL, in.handshake, c->own_version, c->own_cipher, c->own_group, NULL,
-                             cipher_name(c->own_cipher), NULL};
+  in.own = (inspect_offer_t){
+      NULL, in.handshake, c->own_version, c->own_cipher, c->own_group, NULL, cipher_name(c->own_cipher), NULL};
   const inspect_profile_t *profile = inspect_profile_find(c->profile);
   cr_assert_not_null(profile);
-  inspect_offer_t offer = {inspect_profile_hello(profile),
-                           {.status = c->status, .alert = c->alert, .detail = c->status == INSPECT_HS_OK ? NULL : "alert from the origin"},
-                           c->version,
-                           c->cipher,
-                           c->group,
-                           NULL,
-                           cipher_name(c->cipher),
-                           NULL};
+  inspect_offer_t offer = {
+      inspect_profile_hello(profile),
+      {.status = c->status, .alert = c->alert, .detail = c->status == INSPECT_HS_OK ? NULL : "alert from the origin"},
+      c->version,
+      c->cipher,
+      c->group,
+      NULL,
+      cipher_name(c->cipher),
+      NULL};
   in.offers = &offer;
   in.num_offers = 1;
   inspect_report_t *r = t_report(&in, c->profile);
@@ -133,8 +134,14 @@ Test(handshake_verdict, no_offer_keeps_own) {
   inspect_input_t in;
   t_input(&in, chain, trust, "good.lab.test", 1, T_NOW);
   in.handshake.status = INSPECT_HS_OK;
-  inspect_offer_t refused = {inspect_hello_spec_find("cloudfront-origin"), {.status = INSPECT_HS_ALERT, .alert = 40, .detail = "x"}, 0, 0, 0,
-                             NULL, NULL, NULL};
+  inspect_offer_t refused = {inspect_hello_spec_find("cloudfront-origin"),
+                             {.status = INSPECT_HS_ALERT, .alert = 40, .detail = "x"},
+                             0,
+                             0,
+                             0,
+                             NULL,
+                             NULL,
+                             NULL};
   in.offers = &refused;
   in.num_offers = 1;
   inspect_report_t *r = t_report(&in, "cloudfront-origin,cloudfront-viewer,openssl");
@@ -174,16 +181,16 @@ ParameterizedTest(sni_case_t *c, handshake_verdict, sni_cause) {
   inspect_trust_t *trust = t_lab_trust();
   inspect_input_t in;
   t_input(&in, empty, trust, "sni-required.lab.test", 0, T_NOW);
-  in.handshake = (inspect_handshake_t){.status = INSPECT_HS_ALERT, .alert = 40, .detail = "SSLV3_ALERT_HANDSHAKE_FAILURE"};
-  inspect_retry_t retry = {"sni-required.lab.test", {.status = c->retry_status,
-                                                     .alert = c->retry_status == INSPECT_HS_OK ? -1 : 40},
+  in.handshake =
+      (inspect_handshake_t){.status = INSPECT_HS_ALERT, .alert = 40, .detail = "SSLV3_ALERT_HANDSHAKE_FAILURE"};
+  inspect_retry_t retry = {"sni-required.lab.test",
+                           {.status = c->retry_status, .alert = c->retry_status == INSPECT_HS_OK ? -1 : 40},
                            c->retry_status == INSPECT_HS_OK ? chain : empty};
   in.with_sni = &retry;
   inspect_report_t *r = t_report(&in, NULL);
   const char *summary = inspect_report_get0_summary(r);
   cr_expect_eq(t_finding(r, "SNI_REQUIRED") != NULL, c->expect_cause, "%s", c->what);
-  cr_expect_eq(strstr(summary, "refuses handshakes without SNI") != NULL, c->expect_cause, "%s: %s", c->what,
-               summary);
+  cr_expect_eq(strstr(summary, "refuses handshakes without SNI") != NULL, c->expect_cause, "%s: %s", c->what, summary);
   cr_expect_eq(t_verdict(r, "cloudfront-origin")->accept, c->expect_cause, "%s: CloudFront sends SNI", c->what);
   cr_expect_eq(t_verdict(r, "apigateway")->accept, c->expect_cause, "%s: API Gateway sends SNI", c->what);
   const inspect_verdict_t *akamai = t_verdict(r, "akamai-origin");

@@ -153,8 +153,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     per_run[r] = elapsed / (double)iterations * 1e6;
-    printf("run %ld: %ld inspections of a %zu-byte PEM chain (%s keys), %.1f us CPU each\n", r + 1, iterations,
-           pem.len, key_type, per_run[r]);
+    printf("run %ld: %ld inspections of a %zu-byte PEM chain (%s keys), %.1f us CPU each\n", r + 1, iterations, pem.len,
+           key_type, per_run[r]);
   }
   qsort(per_run, (size_t)runs, sizeof(double), cmp_double);
   double median = per_run[runs / 2];

@@ -169,8 +169,8 @@ ParameterizedTest(name_case_t *c, names, per_profile) {
 // too: each gives a verdict per profile.
 Test(names, odd_names_are_handled) {
   static const char *const kSans[] = {"*", "*.", ".a.test", "a..test", "*.*.a.test", "**.a.test", "a.test*"};
-  static const char *const kHosts[] = {"*", ".", "..", "a..test", ".a.test", "*.a.test", "x", "::", "0.0.0.0",
-                                       "[::1]", "xn--", "-.a.test"};
+  static const char *const kHosts[] = {"*", ".",  "..",      "a..test", ".a.test", "*.a.test",
+                                       "x", "::", "0.0.0.0", "[::1]",   "xn--",    "-.a.test"};
   t_pki_t pki;
   t_pki_init(&pki, T_NOW, NULL);
   for (size_t i = 0; i < sizeof(kSans) / sizeof(kSans[0]); i++) {

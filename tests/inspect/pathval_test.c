@@ -29,36 +29,60 @@ typedef struct {
 
 ParameterizedTestParameters(pathval, cases) {
   static pv_case_t cases[] = {
-      {.name = "anchor pathLen 0 over an intermediate", .root_path_len = 0, .inter_path_len = -1,
+      {.name = "anchor pathLen 0 over an intermediate",
+       .root_path_len = 0,
+       .inter_path_len = -1,
        .expect = {"PATH_LENGTH", "PATH_LENGTH", "OK", "PATH_LENGTH"},
        .words = {"path length constraint exceeded (X509 error 25 at depth 2)", "(code PATH_LENGTH_EXCEEDED)", "",
                  "NET::ERR_CERT_INVALID"}},
-      {.name = "anchor without basicConstraints", .root_path_len = -1, .root_bc = TLS_BC_ABSENT,
-       .inter_path_len = -1, .expect = {"OK", "OK", "INVALID_CA", "OK"},
-       .words = {"", "", "PKIX path validation failed: sun.security.validator.ValidatorException: TrustAnchor with "
-                         "subject \"CN=pv root, O=tlsmirror tests\" is not a CA certificate", ""}},
-      {.name = "anchor keyUsage without keyCertSign", .root_path_len = -1,
-       .root_ku = TLS_KU_DIGITAL_SIGNATURE | TLS_KU_CRL_SIGN, .inter_path_len = -1,
+      {.name = "anchor without basicConstraints",
+       .root_path_len = -1,
+       .root_bc = TLS_BC_ABSENT,
+       .inter_path_len = -1,
+       .expect = {"OK", "OK", "INVALID_CA", "OK"},
+       .words = {"", "",
+                 "PKIX path validation failed: sun.security.validator.ValidatorException: TrustAnchor with "
+                 "subject \"CN=pv root, O=tlsmirror tests\" is not a CA certificate",
+                 ""}},
+      {.name = "anchor keyUsage without keyCertSign",
+       .root_path_len = -1,
+       .root_ku = TLS_KU_DIGITAL_SIGNATURE | TLS_KU_CRL_SIGN,
+       .inter_path_len = -1,
        .expect = {"INVALID_CA", "KEY_USAGE", "KEY_USAGE", "KEY_USAGE"},
        .words = {"invalid CA certificate (X509 error 79 at depth 2)",
                  "key usage does not include certificate signing (code UNSPECIFIED)",
                  "\" does not have keyCertSign bit set in KeyUsage extension", "NET::ERR_CERT_INVALID"}},
-      {.name = "expired anchor", .root_path_len = -1, .root_expired = 1, .inter_path_len = -1,
+      {.name = "expired anchor",
+       .root_path_len = -1,
+       .root_expired = 1,
+       .inter_path_len = -1,
        .expect = {"EXPIRED", "EXPIRED", "OK", "EXPIRED"},
        .words = {"certificate has expired (X509 error 10 at depth 2)", "(code CERT_HAS_EXPIRED)", "",
                  "NET::ERR_CERT_DATE_INVALID"}},
-      {.name = "self-issued CA under pathLen 0", .root_path_len = -1, .inter_path_len = 0, .rollover = 1,
+      {.name = "self-issued CA under pathLen 0",
+       .root_path_len = -1,
+       .inter_path_len = 0,
+       .rollover = 1,
        .expect = {"OK", "OK", "OK", "OK"}},
-      {.name = "intermediate EKU clientAuth only", .root_path_len = -1, .inter_path_len = -1,
-       .inter_eku = TLS_EKU_CLIENT, .expect = {"BAD_EKU", "BAD_EKU", "OK", "BAD_EKU"},
+      {.name = "intermediate EKU clientAuth only",
+       .root_path_len = -1,
+       .inter_path_len = -1,
+       .inter_eku = TLS_EKU_CLIENT,
+       .expect = {"BAD_EKU", "BAD_EKU", "OK", "BAD_EKU"},
        .words = {"unsuitable certificate purpose (X509 error 26 at depth 1)", "(code INVALID_PURPOSE)", "",
                  "NET::ERR_CERT_INVALID"}},
-      {.name = "leaf keyCertSign only", .root_path_len = -1, .inter_path_len = -1, .leaf_ku = TLS_KU_KEY_CERT_SIGN,
+      {.name = "leaf keyCertSign only",
+       .root_path_len = -1,
+       .inter_path_len = -1,
+       .leaf_ku = TLS_KU_KEY_CERT_SIGN,
        .expect = {"KEY_USAGE", "KEY_USAGE", "KEY_USAGE", "KEY_USAGE"},
        .words = {"unsuitable certificate purpose (X509 error 26 at depth 0)", "(code INVALID_PURPOSE)",
                  "KeyUsage does not allow digital signatures", "NET::ERR_SSL_KEY_USAGE_INCOMPATIBLE"}},
-      {.name = "ECDSA leaf keyAgreement only", .root_path_len = -1, .inter_path_len = -1,
-       .leaf_ku = TLS_KU_KEY_AGREEMENT, .expect = {"OK", "OK", "KEY_USAGE", "KEY_USAGE"},
+      {.name = "ECDSA leaf keyAgreement only",
+       .root_path_len = -1,
+       .inter_path_len = -1,
+       .leaf_ku = TLS_KU_KEY_AGREEMENT,
+       .expect = {"OK", "OK", "KEY_USAGE", "KEY_USAGE"},
        .words = {"", "", "KeyUsage does not allow digital signatures", "NET::ERR_SSL_KEY_USAGE_INCOMPATIBLE"}},
   };
   return cr_make_param_array(pv_case_t, cases, sizeof(cases) / sizeof(cases[0]));
@@ -82,18 +106,31 @@ ParameterizedTest(pv_case_t *c, pathval, cases) {
     keys[i] = tls_key_generate(TLS_KEY_EC_P256, 0);
     cr_assert_not_null(keys[i]);
   }
-  tls_cert_spec_t root = {.common_name = "pv root", .organization = "tlsmirror tests",
-                          .not_before = T_NOW - 365 * T_DAY, .not_after = T_NOW + 3650 * T_DAY, .is_ca = 1,
-                          .path_len = c->root_path_len, .basic_constraints = c->root_bc, .key_usage = c->root_ku};
+  tls_cert_spec_t root = {.common_name = "pv root",
+                          .organization = "tlsmirror tests",
+                          .not_before = T_NOW - 365 * T_DAY,
+                          .not_after = T_NOW + 3650 * T_DAY,
+                          .is_ca = 1,
+                          .path_len = c->root_path_len,
+                          .basic_constraints = c->root_bc,
+                          .key_usage = c->root_ku};
   if (c->root_expired) {
     root.not_after = T_NOW - T_DAY;
   }
-  tls_cert_spec_t inter = {.common_name = "pv intermediate", .organization = "tlsmirror tests",
-                           .not_before = T_NOW - 30 * T_DAY, .not_after = T_NOW + 365 * T_DAY, .is_ca = 1,
-                           .path_len = c->inter_path_len, .eku = c->inter_eku};
+  tls_cert_spec_t inter = {.common_name = "pv intermediate",
+                           .organization = "tlsmirror tests",
+                           .not_before = T_NOW - 30 * T_DAY,
+                           .not_after = T_NOW + 365 * T_DAY,
+                           .is_ca = 1,
+                           .path_len = c->inter_path_len,
+                           .eku = c->inter_eku};
   const char *dns[] = {"pv.example"};
-  tls_cert_spec_t leaf = {.common_name = "pv.example", .dns_names = dns, .num_dns_names = 1,
-                          .not_before = T_NOW - 30 * T_DAY, .not_after = T_NOW + 90 * T_DAY, .eku = TLS_EKU_SERVER,
+  tls_cert_spec_t leaf = {.common_name = "pv.example",
+                          .dns_names = dns,
+                          .num_dns_names = 1,
+                          .not_before = T_NOW - 30 * T_DAY,
+                          .not_after = T_NOW + 90 * T_DAY,
+                          .eku = TLS_EKU_SERVER,
                           .key_usage = c->leaf_ku};
   CRYPTO_BUFFER *certs[4] = {NULL};
   certs[0] = mint(&root, keys[0], NULL, NULL);
@@ -113,8 +150,7 @@ ParameterizedTest(pv_case_t *c, pathval, cases) {
   }
   add(chain, certs[1]);
   inspect_trust_t *trust = inspect_trust_new(0);
-  cr_assert_eq(inspect_trust_load(trust, CRYPTO_BUFFER_data(certs[0]), CRYPTO_BUFFER_len(certs[0]), NULL),
-               INSPECT_OK);
+  cr_assert_eq(inspect_trust_load(trust, CRYPTO_BUFFER_data(certs[0]), CRYPTO_BUFFER_len(certs[0]), NULL), INSPECT_OK);
   inspect_input_t in;
   t_input(&in, chain, trust, "pv.example", 1, T_NOW);
   inspect_report_t *r = t_report(&in, "openssl,node,java,browser");

@@ -178,11 +178,11 @@ Test(cache, hits_and_key) {
     const inspect_selection_t *sel;
   } variants[12];
   size_t n = 0;
-#define VARIANT(desc, field, value)  \
-  variants[n].what = desc;           \
-  variants[n].in = base;             \
-  variants[n].in.field = value;      \
-  variants[n].sel = &f.all;          \
+#define VARIANT(desc, field, value) \
+  variants[n].what = desc;          \
+  variants[n].in = base;            \
+  variants[n].in.field = value;     \
+  variants[n].sel = &f.all;         \
   n++
   VARIANT("another name", name, "other.lab.test");
   VARIANT("no name", name, NULL);

@@ -69,10 +69,8 @@ static const def_t kDefs[] = {
     {"bigsubj3", "root", "test big subject CA 3", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL, 30},
     {"bigsubj4", "root", "test big subject CA 4", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL, 30},
     {"bigsubj5", "root", "test big subject CA 5", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL, 30},
-    {"child-of-expired", "expired", "test CA under the expired CA", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL,
-     0},
-    {"child-of-rsa1024", "rsa1024", "test CA under the RSA-1024 CA", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL,
-     0},
+    {"child-of-expired", "expired", "test CA under the expired CA", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL, 0},
+    {"child-of-rsa1024", "rsa1024", "test CA under the RSA-1024 CA", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL, 0},
     {"uroot", NULL, "test untrusted root CA", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL, 0},
     {"uinter", "uroot", "test untrusted intermediate CA", 1, 0, 0, K_P256, M_SHA256, V_NOW, E_NONE, NULL, 0},
     // Client leaves.
@@ -91,12 +89,10 @@ static const def_t kDefs[] = {
     {"uleaf", "uinter", "untrusted client", 0, 0, 0, K_P256, M_SHA256, V_NOW, E_CLIENT, NULL, 0},
     {"dleaf", "d4", "deep client", 0, 0, 0, K_P256, M_SHA256, V_NOW, E_CLIENT, NULL, 0},
     {"dleaf3", "d3", "less deep client", 0, 0, 0, K_P256, M_SHA256, V_NOW, E_CLIENT, NULL, 0},
-    {"leaf-under-rsa1024", "rsa1024", "client of the RSA-1024 CA", 0, 0, 0, K_P256, M_SHA256, V_NOW, E_CLIENT,
+    {"leaf-under-rsa1024", "rsa1024", "client of the RSA-1024 CA", 0, 0, 0, K_P256, M_SHA256, V_NOW, E_CLIENT, NULL, 0},
+    {"leaf-under-expired", "expired", "client of the expired CA", 0, 0, 0, K_P256, M_SHA256, V_NOW, E_CLIENT, NULL, 0},
+    {"leaf-under-nobc", "nobc", "client of the CA without basicConstraints", 0, 0, 0, K_P256, M_SHA256, V_NOW, E_CLIENT,
      NULL, 0},
-    {"leaf-under-expired", "expired", "client of the expired CA", 0, 0, 0, K_P256, M_SHA256, V_NOW, E_CLIENT, NULL,
-     0},
-    {"leaf-under-nobc", "nobc", "client of the CA without basicConstraints", 0, 0, 0, K_P256, M_SHA256, V_NOW,
-     E_CLIENT, NULL, 0},
 };
 
 #define NUM_DEFS (sizeof(kDefs) / sizeof(kDefs[0]))
@@ -122,10 +118,8 @@ static EVP_PKEY *ec_key(int nid) {
 
 static EVP_PKEY *new_key(int type) {
   switch (type) {
-    case K_P224:
-      return ec_key(NID_secp224r1);
-    case K_P384:
-      return ec_key(NID_secp384r1);
+    case K_P224: return ec_key(NID_secp224r1);
+    case K_P384: return ec_key(NID_secp384r1);
     case K_RSA1024:
     case K_RSA2048: {
       RSA *rsa = RSA_new();
@@ -143,8 +137,7 @@ static EVP_PKEY *new_key(int type) {
       EVP_PKEY_CTX_free(ctx);
       return pkey;
     }
-    default:
-      break;
+    default: break;
   }
   return ec_key(NID_X9_62_prime256v1);
 }
@@ -197,7 +190,9 @@ static void mint(const def_t *def, minted_t *out) {
       add_ext(x, &ctx, NID_basic_constraints, def->ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
     }
     add_ext(x, &ctx, NID_key_usage,
-            def->ku != NULL ? def->ku : def->ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+            def->ku != NULL ? def->ku
+            : def->ca       ? "critical,keyCertSign,cRLSign"
+                            : "critical,digitalSignature");
     if (def->eku != E_NONE) {
       add_ext(x, &ctx, NID_ext_key_usage, def->eku == E_CLIENT ? "clientAuth" : "serverAuth");
     }
@@ -208,9 +203,9 @@ static void mint(const def_t *def, minted_t *out) {
   }
   EVP_PKEY *signer = issuer != NULL ? issuer->key : out->key;
   const EVP_MD *md = EVP_PKEY_id(signer) == EVP_PKEY_ED25519 ? NULL
-                     : def->md == M_SHA1                      ? EVP_sha1()
-                     : def->md == M_SHA224                    ? EVP_sha224()
-                                                              : EVP_sha256();
+                     : def->md == M_SHA1                     ? EVP_sha1()
+                     : def->md == M_SHA224                   ? EVP_sha224()
+                                                             : EVP_sha256();
   cr_assert(X509_sign(x, signer, md) > 0, "signing %s", def->name);
   uint8_t *der = NULL;
   int len = i2d_X509(x, &der);

@@ -57,13 +57,11 @@ typedef struct {
 
 ParameterizedTestParameters(inspect_time, from_asn1) {
   static asn1_case_t cases[] = {
-      {"491231235959Z", 0, 1, 2524607999},  // UTCTime years 00-49 are 20xx
-      {"500101000000Z", 0, 1, -631152000},  // and 50-99 are 19xx
-      {"20261123084900Z", 1, 1, 1795423740},
-      {"2612310000Z", 0, 1, 1798675200},    // seconds may be absent in UTCTime
-      {"20261123084900", 1, 0, 0},          // no Z
-      {"2026112308490Z", 1, 0, 0},
-      {"20261323084900Z", 1, 0, 0},
+      {"491231235959Z", 0, 1, 2524607999},                                       // UTCTime years 00-49 are 20xx
+      {"500101000000Z", 0, 1, -631152000},                                       // and 50-99 are 19xx
+      {"20261123084900Z", 1, 1, 1795423740}, {"2612310000Z", 0, 1, 1798675200},  // seconds may be absent in UTCTime
+      {"20261123084900", 1, 0, 0},                                               // no Z
+      {"2026112308490Z", 1, 0, 0},           {"20261323084900Z", 1, 0, 0},
   };
   return cr_make_param_array(asn1_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -94,16 +92,16 @@ Test(inspect_buf, json_utf8_bounds) {
   static const struct {
     const char *in, *want;
   } kCases[] = {
-      {"\xe0\xa0\x80", "\"\xe0\xa0\x80\""},                          // U+0800
-      {"\xed\x9f\xbf", "\"\xed\x9f\xbf\""},                          // U+D7FF
-      {"\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\""},                  // U+10000
-      {"\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""},                  // U+10FFFF
-      {"\xe0\x9f\xbf", "\"\\ufffd\\ufffd\\ufffd\""},                 // overlong U+07FF
-      {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},                 // surrogate U+D800
-      {"\xf0\x8f\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},      // overlong U+FFFF
-      {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},      // U+110000
-      {"\xc1\xbf", "\"\\ufffd\\ufffd\""},                            // overlong U+007F
-      {"a\xe2\x82", "\"a\\ufffd\\ufffd\""},                          // cut short
+      {"\xe0\xa0\x80", "\"\xe0\xa0\x80\""},                      // U+0800
+      {"\xed\x9f\xbf", "\"\xed\x9f\xbf\""},                      // U+D7FF
+      {"\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\""},              // U+10000
+      {"\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""},              // U+10FFFF
+      {"\xe0\x9f\xbf", "\"\\ufffd\\ufffd\\ufffd\""},             // overlong U+07FF
+      {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},             // surrogate U+D800
+      {"\xf0\x8f\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},  // overlong U+FFFF
+      {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},  // U+110000
+      {"\xc1\xbf", "\"\\ufffd\\ufffd\""},                        // overlong U+007F
+      {"a\xe2\x82", "\"a\\ufffd\\ufffd\""},                      // cut short
   };
   inspect_buf_t buf;
   inspect_buf_init(&buf, 0);
@@ -187,8 +185,8 @@ Test(inspect_pem, blocks_lines_and_junk) {
 }
 
 Test(inspect_errors, every_code_has_a_name_and_message) {
-#define CHECK(name, value, msg)                                   \
-  cr_assert_str_eq(inspect_err_name(value), #name);              \
+#define CHECK(name, value, msg)                     \
+  cr_assert_str_eq(inspect_err_name(value), #name); \
   cr_assert_str_eq(inspect_strerror(value), msg);
   INSPECT_ERRNO_MAP(CHECK)
 #undef CHECK

@@ -221,8 +221,7 @@ ParameterizedTest(scenario_case_t *c, verdict, lab_scenarios) {
     inspect_trust_free(trust);
     return;
   }
-  cr_assert_eq(mismatches, 0, "%s%s: %d profile(s) disagree", c->scenario, c->no_sni ? " --no-sni" : "",
-               mismatches);
+  cr_assert_eq(mismatches, 0, "%s%s: %d profile(s) disagree", c->scenario, c->no_sni ? " --no-sni" : "", mismatches);
   // The summary counts the rejects.
   size_t rejects = 0;
   for (size_t p = 0; p < T_NUM_PROFILES; p++) {
@@ -292,8 +291,7 @@ ParameterizedTest(offline_case_t *c, verdict, lab_offline) {
   inspect_report_t *r = t_report(&in, NULL);
   for (size_t p = 0; p < T_NUM_PROFILES; p++) {
     const inspect_verdict_t *v = inspect_report_get0_verdict(r, p);
-    cr_expect_str_eq(inspect_reason_name(v->reason), c->expect[p], "%s %s: %s", c->scenario, t_profiles[p],
-                     v->message);
+    cr_expect_str_eq(inspect_reason_name(v->reason), c->expect[p], "%s %s: %s", c->scenario, t_profiles[p], v->message);
   }
   cr_expect_str_eq(c->expect[0], s->expect_openssl, "%s: the openssl column disagrees with lab.c", c->scenario);
   inspect_report_free(r);
@@ -334,8 +332,9 @@ ParameterizedTestParameters(verdict, platform_words) {
       {"untrusted-root", "node", "(code SELF_SIGNED_CERT_IN_CHAIN)"},
       {"sha1-signature", "node", "(code UNSPECIFIED)"},
       {"hostname-mismatch", "node", "Host: hostname-mismatch.lab.test. is not in the cert's altnames"},
-      {"expired", "java", "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity "
-                          "check failed"},
+      {"expired", "java",
+       "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity "
+       "check failed"},
       {"missing-intermediate", "java", "PKIX path building failed"},
       {"hostname-mismatch", "java", "No subject alternative DNS name matching hostname-mismatch.lab.test found."},
       {"expired", "browser", "NET::ERR_CERT_DATE_INVALID"},
@@ -355,8 +354,9 @@ ParameterizedTestParameters(verdict, platform_words) {
       {"cn-only-no-san", "cloudfront-viewer", "doesn't cover the alternate domain name"},
       {"self-signed", "apigateway", "Execution failed due to configuration error: PKIX path building failed"},
       {"expired", "apigateway", "Execution failed due to configuration error: PKIX path validation failed"},
-      {"hostname-mismatch", "apigateway", "Host name 'hostname-mismatch.lab.test' does not match the certificate "
-                                          "subject provided by the peer (CN=cloudfront.test, O=tlsmirror lab)"},
+      {"hostname-mismatch", "apigateway",
+       "Host name 'hostname-mismatch.lab.test' does not match the certificate "
+       "subject provided by the peer (CN=cloudfront.test, O=tlsmirror lab)"},
       {"missing-intermediate", "akamai-origin", "must have a complete certificate chain"},
       {"self-signed", "akamai-origin", "Reference #"},
       // Checked against the real clients by tests/tools/inspect_fidelity_test.py.
@@ -369,8 +369,9 @@ ParameterizedTestParameters(verdict, platform_words) {
       // tests/tools/inspect_fidelity_test.py and tools/difftest.
       {"pathlen-exceeded", "openssl", "path length constraint exceeded (X509 error 25 at depth 2)"},
       {"pathlen-exceeded", "node", "path length constraint exceeded (code PATH_LENGTH_EXCEEDED)"},
-      {"pathlen-exceeded", "java", "CertPathValidatorException: basic constraints check failed: pathLenConstraint "
-                                   "violated - this cert must be the last cert in the certification path"},
+      {"pathlen-exceeded", "java",
+       "CertPathValidatorException: basic constraints check failed: pathLenConstraint "
+       "violated - this cert must be the last cert in the certification path"},
       {"pathlen-exceeded", "browser", "NET::ERR_CERT_INVALID"},
       {"pathlen-exceeded", "cloudfront-origin", "expired, invalid, self-signed"},
       {"pathlen-exceeded", "akamai-origin", "path length constraint exceeded in certificate 2"},
@@ -414,9 +415,12 @@ Test(verdict, handshake_failures) {
     int alert;
     const char *reason;
   } kCases[] = {
-      {INSPECT_HS_ALERT, 40, "HANDSHAKE_ALERT"},   {INSPECT_HS_ALERT, 70, "PROTOCOL_MISMATCH"},
-      {INSPECT_HS_CLOSED, -1, "HANDSHAKE_ALERT"},  {INSPECT_HS_PROTOCOL, -1, "PROTOCOL_MISMATCH"},
-      {INSPECT_HS_CONNECT_FAILED, -1, "CONNECT_FAILED"}, {INSPECT_HS_TIMEOUT, -1, "TIMEOUT"},
+      {INSPECT_HS_ALERT, 40, "HANDSHAKE_ALERT"},
+      {INSPECT_HS_ALERT, 70, "PROTOCOL_MISMATCH"},
+      {INSPECT_HS_CLOSED, -1, "HANDSHAKE_ALERT"},
+      {INSPECT_HS_PROTOCOL, -1, "PROTOCOL_MISMATCH"},
+      {INSPECT_HS_CONNECT_FAILED, -1, "CONNECT_FAILED"},
+      {INSPECT_HS_TIMEOUT, -1, "TIMEOUT"},
       {INSPECT_HS_OK, -1, "NO_CERTIFICATE"},
   };
   for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
@@ -452,7 +456,7 @@ Test(verdict, handshake_failures) {
 typedef struct {
   char scenario[40];
   int64_t at;
-  char reason[24];  // every profile's reason (the SNI is sent)
+  char reason[24];   // every profile's reason (the SNI is sent)
   char finding[24];  // a finding expected at that time, or ""
 } time_case_t;
 
@@ -762,11 +766,10 @@ Test(verdict, apigateway_insecure_needs_a_root) {
 // Two problems at once: each verifier reports the one its order puts first.
 // Chromium reports the most serious status (MapCertStatusToNetError: INVALID,
 // AUTHORITY_INVALID, COMMON_NAME_INVALID, ..., WEAK_KEY, DATE_INVALID), and
-// since it stopped verifying SHA-1 signatures a SHA-1 one is INVALID; OpenSSL 3 checks the signature level (check_auth_level), the
-// host (check_id), times (internal_verify), then name constraints, and curl
-// stops at the first error while Node reports the last (the real openssl
-// verify agrees: error 10 then 47, or 62 first); the JDK's ConstraintsChecker
-// runs before BasicChecker's validity check.
+// since it stopped verifying SHA-1 signatures a SHA-1 one is INVALID; OpenSSL 3 checks the signature level
+// (check_auth_level), the host (check_id), times (internal_verify), then name constraints, and curl stops at the first
+// error while Node reports the last (the real openssl verify agrees: error 10 then 47, or 62 first); the JDK's
+// ConstraintsChecker runs before BasicChecker's validity check.
 typedef struct {
   char what[48];
   char permitted[24];  // the intermediate's name constraint, or ""
@@ -780,14 +783,38 @@ typedef struct {
 
 ParameterizedTestParameters(verdict, two_problems) {
   static combo_case_t cases[] = {
-      {"expired outside its name constraint", "allowed.test", "other.test", "other.test", 1, 0,
-       {EXP, NC, NC, NC, EXP, EXP, NC, EXP}, "NET::ERR_CERT_INVALID"},
-      {"expired and the wrong name", "", "other.test", "wanted.test", 1, 0,
-       {HOST, EXP, EXP, HOST, EXP, EXP, EXP, EXP}, "NET::ERR_CERT_COMMON_NAME_INVALID"},
-      {"SHA-1 and the wrong name", "", "other.test", "wanted.test", 0, 1,
-       {SIG, SIG, HOST, SIG, SIG, SIG, HOST, HOST}, "NET::ERR_CERT_INVALID"},
-      {"SHA-1 and expired", "", "other.test", "other.test", 1, 1,
-       {SIG, EXP, EXP, SIG, EXP, EXP, EXP, EXP}, "NET::ERR_CERT_INVALID"},
+      {"expired outside its name constraint",
+       "allowed.test",
+       "other.test",
+       "other.test",
+       1,
+       0,
+       {EXP, NC, NC, NC, EXP, EXP, NC, EXP},
+       "NET::ERR_CERT_INVALID"},
+      {"expired and the wrong name",
+       "",
+       "other.test",
+       "wanted.test",
+       1,
+       0,
+       {HOST, EXP, EXP, HOST, EXP, EXP, EXP, EXP},
+       "NET::ERR_CERT_COMMON_NAME_INVALID"},
+      {"SHA-1 and the wrong name",
+       "",
+       "other.test",
+       "wanted.test",
+       0,
+       1,
+       {SIG, SIG, HOST, SIG, SIG, SIG, HOST, HOST},
+       "NET::ERR_CERT_INVALID"},
+      {"SHA-1 and expired",
+       "",
+       "other.test",
+       "other.test",
+       1,
+       1,
+       {SIG, EXP, EXP, SIG, EXP, EXP, EXP, EXP},
+       "NET::ERR_CERT_INVALID"},
   };
   return cr_make_param_array(combo_case_t, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -57,8 +57,8 @@ static void server_start(server_t *s, unsigned delay_ms) {
   s->delay_ms = delay_ms;
   // Any certificate will do: the table keeps what the URL gave.
   EVP_PKEY *key = tls_key_generate(TLS_KEY_EC_P256, 0);
-  tls_cert_spec_t spec = {.common_name = "aia table test CA", .not_before = 0, .not_after = 4102444800, .is_ca = 1,
-                          .path_len = -1};
+  tls_cert_spec_t spec = {
+      .common_name = "aia table test CA", .not_before = 0, .not_after = 4102444800, .is_ca = 1, .path_len = -1};
   CRYPTO_BUFFER *cert = NULL;
   cr_assert_eq(tls_cert_mint(&spec, key, NULL, NULL, &cert), TLS_OK);
   cr_assert_leq(CRYPTO_BUFFER_len(cert), sizeof(s->der));

@@ -5,9 +5,9 @@
 // connection are checked together, for every way a connection ends.
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
@@ -26,26 +26,26 @@
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef enum {
-  CLIENT_CLOSE_AT_ONCE,    // connect and close: no ClientHello
-  CLIENT_PLAIN_HTTP,       // plain HTTP to the TLS port
-  CLIENT_REQUEST,          // handshake, GET /, read the answer
-  CLIENT_REJECT_CERT,      // refuse the (mirrored) certificate with a bad_certificate alert
-  CLIENT_HANDSHAKE_ONLY,   // handshake, then close without a request
+  CLIENT_CLOSE_AT_ONCE,   // connect and close: no ClientHello
+  CLIENT_PLAIN_HTTP,      // plain HTTP to the TLS port
+  CLIENT_REQUEST,         // handshake, GET /, read the answer
+  CLIENT_REJECT_CERT,     // refuse the (mirrored) certificate with a bad_certificate alert
+  CLIENT_HANDSHAKE_ONLY,  // handshake, then close without a request
 } client_action_t;
 
 typedef struct {
   char name[48];
-  char scenario[32];        // lab scenario the proxy's origin is
-  int fixed_origin;         // --origin HOST instead of routing by SNI
-  int unreachable;          // the origin's address is a closed port
-  int sni;                  // the client sends the scenario's host as SNI
+  char scenario[32];  // lab scenario the proxy's origin is
+  int fixed_origin;   // --origin HOST instead of routing by SNI
+  int unreachable;    // the origin's address is a closed port
+  int sni;            // the client sends the scenario's host as SNI
   client_action_t action;
   double timeout_handshake;  // 0: the default
   char as[32];               // --as profile, or ""
   // Expectations (Criterion copies the cases into each test's process: arrays, not pointers).
-  char client_sees[48];      // in what the client read or the error it got ("" for nothing to check)
+  char client_sees[48];  // in what the client read or the error it got ("" for nothing to check)
   char rejected_by[32];
-  char summary[96];          // a part of tlsmirror.summary
+  char summary[96];  // a part of tlsmirror.summary
 } conn_case_t;
 
 ParameterizedTestParameters(conn, ends) {
@@ -178,7 +178,8 @@ static enum ssl_verify_result_t reject_any(SSL *ssl, uint8_t *out_alert) {
 static void read_all(int fd, SSL *ssl, char *out, size_t out_len) {
   size_t len = strlen(out);
   while (len + 1 < out_len) {
-    int n = ssl != NULL ? SSL_read(ssl, out + len, (int)(out_len - 1 - len)) : (int)read(fd, out + len, out_len - 1 - len);
+    int n =
+        ssl != NULL ? SSL_read(ssl, out + len, (int)(out_len - 1 - len)) : (int)read(fd, out + len, out_len - 1 - len);
     if (n <= 0) {
       if (ssl != NULL) {
         ERR_error_string_n(ERR_get_error(), out + len, out_len - len);  // the alert, if any
@@ -258,8 +259,8 @@ ParameterizedTest(conn_case_t *c, conn, ends) {
   lt.site.hello_delay_ms = scenario->hello_delay_ms;
   lt.site.ctx = lab_origin_ctx_new(lab, (size_t)index, &err);
   cr_assert_not_null(lt.site.ctx);
-  lt.cfg = (proxy_origins_config_t){.listen_addr = "127.0.0.1", .sites = &lt.site, .num_sites = 1,
-                                    .on_ready = on_lab_ready, .arg = &lt};
+  lt.cfg = (proxy_origins_config_t){
+      .listen_addr = "127.0.0.1", .sites = &lt.site, .num_sites = 1, .on_ready = on_lab_ready, .arg = &lt};
   pthread_t lab_thread, proxy_thread;
   cr_assert_eq(pthread_create(&lab_thread, NULL, lab_main, &lt), 0);
   wait_until(&lt.lock, &lt.cond, &lt.ready, "the lab");

@@ -11,7 +11,8 @@
 #include "tests/proxy/fuzz_h2_entry.h"
 #include "tests/proxy/h2_conv.h"
 
-#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, NGHTTP2_NV_FLAG_NONE}
+#define NV(n, v) \
+  { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, NGHTTP2_NV_FLAG_NONE }
 
 static const nghttp2_nv kHeaders[] = {
     NV("user-agent", "curl/7.88.1"),

@@ -179,8 +179,10 @@ static void check_guarded(const uint8_t *out, size_t len, int respond) {
         injected++;
       }
       const uint8_t *v = line + k + 1, *v_end = line + l;
-      while (v < v_end && (*v == ' ' || *v == '\t')) v++;
-      while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t')) v_end--;
+      while (v < v_end && (*v == ' ' || *v == '\t'))
+        v++;
+      while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t'))
+        v_end--;
       upgrade |= name_eq(line, k, "upgrade", 0);
       if (name_eq(line, k, "transfer-encoding", 0)) {
         check(v_end - v == 7 && strncasecmp((const char *)v, "chunked", 7) == 0, "guarded output: Transfer-Encoding");
@@ -194,8 +196,7 @@ static void check_guarded(const uint8_t *out, size_t len, int respond) {
         }
       }
     }
-    check(injected == 1 && at >= strlen(INJECT) + 2 &&
-              memcmp(p + at - 2 - strlen(INJECT), INJECT, strlen(INJECT)) == 0,
+    check(injected == 1 && at >= strlen(INJECT) + 2 && memcmp(p + at - 2 - strlen(INJECT), INJECT, strlen(INJECT)) == 0,
           "guarded output: the injected line ends every head, once");
     check(chunked <= 1 && cls <= 1 && !(chunked && cls), "guarded output: one way to frame the body");
     check(!body_less || (!chunked && cl == 0), "guarded output: a GET or HEAD with a body");
@@ -258,10 +259,11 @@ int fuzz_http_one(const uint8_t *data, size_t size) {
     show = getenv("FUZZ_HTTP_SHOW") != NULL;
   }
   if (show) {
-    fprintf(stderr, "mode %d/%d/%zu chunks<=%u\nwhole (%u heads, %u rejected, %u too large): %.*s\n"
-            "cut (%u heads, %u rejected, %u too large): %.*s\n", m.guard, m.respond, m.max_header, 1 + data[1] % 23,
-            whole.heads, whole.rejected, whole.too_large, (int)whole.out.len, out, cut.heads, cut.rejected,
-            cut.too_large, (int)cut.out.len, cut_out);
+    fprintf(stderr,
+            "mode %d/%d/%zu chunks<=%u\nwhole (%u heads, %u rejected, %u too large): %.*s\n"
+            "cut (%u heads, %u rejected, %u too large): %.*s\n",
+            m.guard, m.respond, m.max_header, 1 + data[1] % 23, whole.heads, whole.rejected, whole.too_large,
+            (int)whole.out.len, out, cut.heads, cut.rejected, cut.too_large, (int)cut.out.len, cut_out);
   }
   if (!m.interleave) {
     // Answers interleaved with the requests may rightly change the outcome
@@ -273,8 +275,7 @@ int fuzz_http_one(const uint8_t *data, size_t size) {
   }
   if (!m.guard) {
     check(whole.rejected == 0, "an unguarded stream refuses nothing");
-    check(whole.out.len <= len && memcmp(out, in, whole.out.len) == 0,
-          "unguarded: what is forwarded is the input");
+    check(whole.out.len <= len && memcmp(out, in, whole.out.len) == 0, "unguarded: what is forwarded is the input");
     check(whole.too_large > 0 || whole.out.len + held_whole == len,
           "unguarded: all of the input is forwarded, but an unfinished head");
   } else {

@@ -25,7 +25,8 @@
 #include "proxy/h2_internal.h"
 #include "tests/proxy/h2_conv.h"
 
-#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, NGHTTP2_NV_FLAG_NONE}
+#define NV(n, v) \
+  { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, NGHTTP2_NV_FLAG_NONE }
 
 static const nghttp2_nv kBrowser[] = {
     NV("user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"),
@@ -102,8 +103,9 @@ int main(int argc, char **argv) {
     } else if (strncmp(argv[i], "--max-ns=", 9) == 0) {
       max_ns = strtod(argv[i] + 9, NULL);
     } else {
-      fprintf(stderr, "usage: h2_bench [--streams=N] [--body=B] [--concurrency=M] [--piece=P] "
-                      "[--headers=browser|h2load] [--iterations=I] [--runs=R] [--max-ns=X]\n");
+      fprintf(stderr,
+              "usage: h2_bench [--streams=N] [--body=B] [--concurrency=M] [--piece=P] "
+              "[--headers=browser|h2load] [--iterations=I] [--runs=R] [--max-ns=X]\n");
       return 2;
     }
   }
@@ -140,9 +142,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "h2_bench: the decoder disagrees with the sessions\n");
     return 1;
   }
-  printf("h2_bench: %ld requests on one connection (%ld at a time), %zu bytes from the client, %zu from the origin "
-         "(%ld-byte bodies), read in pieces of %ld; record fragment %zu bytes\n",
-         streams, concurrency, bytes[0], bytes[1], body, piece, record_len);
+  printf(
+      "h2_bench: %ld requests on one connection (%ld at a time), %zu bytes from the client, %zu from the origin "
+      "(%ld-byte bodies), read in pieces of %ld; record fragment %zu bytes\n",
+      streams, concurrency, bytes[0], bytes[1], body, piece, record_len);
   double per[100];
   for (long r = 0; r < runs; r++) {
     // Decoding and the record are timed apart: the proxy renders the record

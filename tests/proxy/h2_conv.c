@@ -161,8 +161,8 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
   return 0;
 }
 
-static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *buf, size_t length,
-                         uint32_t *data_flags, nghttp2_data_source *source, void *arg) {
+static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *buf, size_t length, uint32_t *data_flags,
+                         nghttp2_data_source *source, void *arg) {
   (void)source;
   h2c_conv_t *c = arg;
   stream_t *st = stream_of(c, stream_id);
@@ -201,15 +201,16 @@ static ssize_t read_request_body(nghttp2_session *session, int32_t stream_id, ui
   return (ssize_t)n;
 }
 
-#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE}
+#define NV(n, v) \
+  { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE }
 
 static void respond(h2c_conv_t *c, int32_t stream_id, int status, uint64_t body) {
   char status_text[8], length[24];
   snprintf(status_text, sizeof(status_text), "%d", status);
   snprintf(length, sizeof(length), "%llu", (unsigned long long)body);
   nghttp2_nv nva[] = {
-      NV(":status", status_text), NV("content-type", "text/plain"), NV("content-length", length),
-      NV("set-cookie", "session=secret"), NV("server", "h2_conv"), NV("cache-control", "no-store"),
+      NV(":status", status_text),         NV("content-type", "text/plain"), NV("content-length", length),
+      NV("set-cookie", "session=secret"), NV("server", "h2_conv"),          NV("cache-control", "no-store"),
   };
   stream_t *st = stream_of(c, stream_id);
   st->to_send = body;
@@ -276,8 +277,7 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
   return 0;
 }
 
-static ssize_t select_padding(nghttp2_session *session, const nghttp2_frame *frame, size_t max_payloadlen,
-                              void *arg) {
+static ssize_t select_padding(nghttp2_session *session, const nghttp2_frame *frame, size_t max_payloadlen, void *arg) {
   (void)session;
   h2c_conv_t *c = arg;
   size_t want = frame->hd.length + c->padding;
@@ -350,11 +350,10 @@ void h2c_free(h2c_conv_t *c) {
   free(c);
 }
 
-int32_t h2c_request(h2c_conv_t *c, const char *method, const char *authority, const char *path,
-                    const nghttp2_nv *extra, size_t num_extra, const uint8_t *body, size_t body_len, int priority) {
+int32_t h2c_request(h2c_conv_t *c, const char *method, const char *authority, const char *path, const nghttp2_nv *extra,
+                    size_t num_extra, const uint8_t *body, size_t body_len, int priority) {
   nghttp2_nv *nva = calloc(4 + num_extra, sizeof(*nva));
-  nghttp2_nv head[] = {NV(":method", method), NV(":scheme", "https"), NV(":authority", authority),
-                       NV(":path", path)};
+  nghttp2_nv head[] = {NV(":method", method), NV(":scheme", "https"), NV(":authority", authority), NV(":path", path)};
   memcpy(nva, head, sizeof(head));
   if (num_extra > 0) {
     memcpy(nva + 4, extra, num_extra * sizeof(*nva));
@@ -362,8 +361,8 @@ int32_t h2c_request(h2c_conv_t *c, const char *method, const char *authority, co
   nghttp2_priority_spec pri;
   nghttp2_priority_spec_init(&pri, 0, 32, 1);
   nghttp2_data_provider prd = {.read_callback = read_request_body};
-  int32_t id = nghttp2_submit_request(c->client, priority ? &pri : NULL, nva, 4 + num_extra,
-                                      body != NULL ? &prd : NULL, NULL);
+  int32_t id =
+      nghttp2_submit_request(c->client, priority ? &pri : NULL, nva, 4 + num_extra, body != NULL ? &prd : NULL, NULL);
   if (id < 0) {
     die("submit_request", id);
   }

@@ -37,20 +37,20 @@ typedef struct {
   char authority[256];
   char path[256];
   char scheme[16];
-  int status;                // final status the client received
-  uint64_t request_bytes;    // DATA payload the server received
-  uint64_t response_bytes;   // DATA payload the client received
+  int status;               // final status the client received
+  uint64_t request_bytes;   // DATA payload the server received
+  uint64_t response_bytes;  // DATA payload the client received
   int request_ended, response_ended;
-  int reset_by;              // 0 none, 1 client sent RST_STREAM, 2 origin sent it
+  int reset_by;  // 0 none, 1 client sent RST_STREAM, 2 origin sent it
   uint32_t reset_code;
   int pushed;
 } h2c_stream_t;
 
 typedef struct {
-  int client_table_size;    // SETTINGS_HEADER_TABLE_SIZE the client announces, -1: default
-  int server_table_size;    // the same for the server
+  int client_table_size;      // SETTINGS_HEADER_TABLE_SIZE the client announces, -1: default
+  int server_table_size;      // the same for the server
   size_t client_deflate_max;  // the client encoder's own table limit (0: nghttp2's 4096)
-  unsigned padding;         // padding bytes added to each HEADERS and DATA frame (0: none)
+  unsigned padding;           // padding bytes added to each HEADERS and DATA frame (0: none)
 } h2c_options_t;
 
 typedef struct h2c_conv_st h2c_conv_t;

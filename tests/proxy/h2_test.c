@@ -17,7 +17,8 @@
 #include "tests/proxy/h2_conv.h"
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, NGHTTP2_NV_FLAG_NONE}
+#define NV(n, v) \
+  { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, NGHTTP2_NV_FLAG_NONE }
 #define WHOLE ((size_t)-1)
 
 static uint32_t rnd(uint64_t *state) {
@@ -72,19 +73,18 @@ static void check_truth(const proxy_h2_t *h2, const h2c_conv_t *c, const char *w
     cr_assert_not_null(t, "%s: the decoder has stream %u, the sessions did not send it", where, d->id);
     cr_assert_str_eq(d->method, t->method, "%s: stream %u method", where, d->id);
     cr_assert_str_eq(d->path != NULL ? d->path : "", t->path, "%s: stream %u path", where, d->id);
-    cr_assert_str_eq(d->authority != NULL ? d->authority : "", t->authority, "%s: stream %u authority", where,
-                     d->id);
+    cr_assert_str_eq(d->authority != NULL ? d->authority : "", t->authority, "%s: stream %u authority", where, d->id);
     cr_assert_str_eq(d->scheme, t->scheme, "%s: stream %u scheme", where, d->id);
     cr_assert_eq(d->status, t->status, "%s: stream %u status %d, sent %d", where, d->id, d->status, t->status);
     cr_assert_eq(d->request_bytes, t->request_bytes, "%s: stream %u request bytes %llu, sent %llu", where, d->id,
                  (unsigned long long)d->request_bytes, (unsigned long long)t->request_bytes);
-    cr_assert_eq(d->response_bytes, t->response_bytes, "%s: stream %u response bytes %llu, sent %llu", where,
-                 d->id, (unsigned long long)d->response_bytes, (unsigned long long)t->response_bytes);
+    cr_assert_eq(d->response_bytes, t->response_bytes, "%s: stream %u response bytes %llu, sent %llu", where, d->id,
+                 (unsigned long long)d->response_bytes, (unsigned long long)t->response_bytes);
     cr_assert_eq(d->request_ended, t->request_ended, "%s: stream %u request END_STREAM", where, d->id);
     cr_assert_eq(d->response_ended, t->response_ended, "%s: stream %u response END_STREAM", where, d->id);
     cr_assert_eq(d->pushed, t->pushed, "%s: stream %u pushed", where, d->id);
-    cr_assert_eq(d->reset ? (d->reset_by == PROXY_H2_FROM_CLIENT ? 1 : 2) : 0, t->reset_by,
-                 "%s: stream %u reset by", where, d->id);
+    cr_assert_eq(d->reset ? (d->reset_by == PROXY_H2_FROM_CLIENT ? 1 : 2) : 0, t->reset_by, "%s: stream %u reset by",
+                 where, d->id);
     if (d->reset) {
       cr_assert_eq(d->reset_code, t->reset_code, "%s: stream %u reset code", where, d->id);
     }
@@ -116,8 +116,7 @@ static void decode_every_way(const h2c_conv_t *c, const proxy_h2_limits_t *limit
                              char **json_out) {
   proxy_h2_init(out, limits);
   feed(out, c, WHOLE, 0);
-  cr_assert_eq(out->error, PROXY_H2_OK, "whole segments: %s (%s)", proxy_h2_error_name(out->error),
-               out->error_detail);
+  cr_assert_eq(out->error, PROXY_H2_OK, "whole segments: %s (%s)", proxy_h2_error_name(out->error), out->error_detail);
   check_truth(out, c, "whole segments");
   char *want = render(out);
   size_t sizes[64], n = 0;
@@ -156,11 +155,11 @@ static void decode_every_way(const h2c_conv_t *c, const proxy_h2_limits_t *limit
 // Frames of the transcript, for checking the sessions really sent what a
 // test is about.
 typedef struct {
-  unsigned count[16];        // frames by type (0..15)
-  unsigned padded;           // frames with PADDED
-  unsigned with_priority;    // HEADERS with PRIORITY
-  unsigned table_updates;    // header blocks opening with a dynamic table size update
-  size_t headers_len[64];    // payload length of the first HEADERS frames
+  unsigned count[16];      // frames by type (0..15)
+  unsigned padded;         // frames with PADDED
+  unsigned with_priority;  // HEADERS with PRIORITY
+  unsigned table_updates;  // header blocks opening with a dynamic table size update
+  size_t headers_len[64];  // payload length of the first HEADERS frames
   unsigned num_headers;
 } frames_t;
 
@@ -204,8 +203,8 @@ static const nghttp2_nv kBrowserHeaders[] = {
 
 Test(h2, several_streams_on_one_connection) {
   h2c_conv_t *c = h2c_new(NULL);
-  h2c_request(c, "GET", "api.example.com", "/index.html?lang=en", kBrowserHeaders, COUNT_OF(kBrowserHeaders), NULL,
-              0, 0);
+  h2c_request(c, "GET", "api.example.com", "/index.html?lang=en", kBrowserHeaders, COUNT_OF(kBrowserHeaders), NULL, 0,
+              0);
   h2c_request(c, "GET", "api.example.com", "/status/404", kBrowserHeaders, 3, NULL, 0, 0);
   static const uint8_t body[1000] = {1, 2, 3};
   h2c_request(c, "POST", "api.example.com", "/status/503", NULL, 0, body, sizeof(body), 0);
@@ -223,16 +222,18 @@ Test(h2, several_streams_on_one_connection) {
   // ECS fields of the first stream, and the redacted headers.
   cr_assert(strstr(json, "\"http\":{\"version\":\"2\",\"request\":{\"method\":\"GET\",") != NULL, "%s", json);
   cr_assert(strstr(json, "\"response\":{\"status_code\":200,") != NULL, "%s", json);
-  cr_assert(strstr(json, "\"url\":{\"original\":\"/index.html?lang=en\",\"path\":\"/index.html\","
-                         "\"domain\":\"api.example.com\",\"scheme\":\"https\"}") != NULL,
+  cr_assert(strstr(json,
+                   "\"url\":{\"original\":\"/index.html?lang=en\",\"path\":\"/index.html\","
+                   "\"domain\":\"api.example.com\",\"scheme\":\"https\"}") != NULL,
             "%s", json);
   cr_assert(strstr(json, "\"user_agent\":{\"original\":\"Mozilla/5.0 (X11; Linux x86_64) h2_test/1.0\"}") != NULL);
   cr_assert(strstr(json, "\"authorization\":\"[REDACTED]\"") != NULL, "%s", json);
   cr_assert(strstr(json, "\"cookie\":\"[REDACTED]\"") != NULL, "%s", json);
   cr_assert(strstr(json, "secret") == NULL, "no secret in the record: %s", json);
   cr_assert(strstr(json, "\"requests\":5,\"responses\":5") != NULL, "%s", json);
-  cr_assert(strstr(json, "{\"id\":7,\"method\":\"HEAD\",\"scheme\":\"https\",\"authority\":\"api.example.com:8443\","
-                         "\"path\":\"/status/204\",\"status\":204,") != NULL,
+  cr_assert(strstr(json,
+                   "{\"id\":7,\"method\":\"HEAD\",\"scheme\":\"https\",\"authority\":\"api.example.com:8443\","
+                   "\"path\":\"/status/204\",\"status\":204,") != NULL,
             "%s", json);
   cr_assert(strstr(json, "\"status_classes\":{\"2xx\":3,\"4xx\":1,\"5xx\":1}") != NULL, "%s", json);
   free(json);
@@ -407,16 +408,16 @@ static void table_sequence(int send_update_after_ack, proxy_h2_error_t want) {
   proxy_h2_t h2;
   proxy_h2_init(&h2, NULL);
   feed_hex(&h2, PROXY_H2_FROM_CLIENT, PREFACE_HEX "000000040000000000");
-  feed_hex(&h2, PROXY_H2_FROM_ORIGIN, "000006040000000000 000100002000");  // HEADER_TABLE_SIZE 8192
+  feed_hex(&h2, PROXY_H2_FROM_ORIGIN, "000006040000000000 000100002000");                 // HEADER_TABLE_SIZE 8192
   feed_hex(&h2, PROXY_H2_FROM_CLIENT, "000013010500000001 3fe13f 828784" AUTHORITY_HEX);  // update to 8192
   cr_assert_eq(h2.error, PROXY_H2_OK, "%s", h2.error_detail);
   cr_assert_eq(h2.side[PROXY_H2_FROM_CLIENT].table_limit, 8192);
-  feed_hex(&h2, PROXY_H2_FROM_CLIENT, "000000040100000000");                    // ACK
-  feed_hex(&h2, PROXY_H2_FROM_ORIGIN, "000006040000000000 000100000000");       // HEADER_TABLE_SIZE 0
-  feed_hex(&h2, PROXY_H2_FROM_CLIENT, "000004010500000003 828784be");           // before its ACK: index 62
+  feed_hex(&h2, PROXY_H2_FROM_CLIENT, "000000040100000000");               // ACK
+  feed_hex(&h2, PROXY_H2_FROM_ORIGIN, "000006040000000000 000100000000");  // HEADER_TABLE_SIZE 0
+  feed_hex(&h2, PROXY_H2_FROM_CLIENT, "000004010500000003 828784be");      // before its ACK: index 62
   cr_assert_eq(h2.error, PROXY_H2_OK, "%s", h2.error_detail);
   cr_assert_eq(h2.side[PROXY_H2_FROM_CLIENT].table_limit, 8192);
-  feed_hex(&h2, PROXY_H2_FROM_CLIENT, "000000040100000000");                    // ACK
+  feed_hex(&h2, PROXY_H2_FROM_CLIENT, "000000040100000000");  // ACK
   cr_assert_eq(h2.side[PROXY_H2_FROM_CLIENT].table_limit, 0);
   if (send_update_after_ack) {
     feed_hex(&h2, PROXY_H2_FROM_CLIENT, "000011010500000005 20828784" AUTHORITY_HEX);
@@ -460,8 +461,8 @@ Test(h2, large_responses_and_request_bodies) {
 
 Test(h2, rst_stream_from_either_side) {
   h2c_conv_t *c = h2c_new(NULL);
-  h2c_request(c, "GET", "example.com", "/reset/7", NULL, 0, NULL, 0, 0);  // REFUSED_STREAM
-  h2c_request(c, "GET", "example.com", "/reset/2", NULL, 0, NULL, 0, 0);  // INTERNAL_ERROR
+  h2c_request(c, "GET", "example.com", "/reset/7", NULL, 0, NULL, 0, 0);     // REFUSED_STREAM
+  h2c_request(c, "GET", "example.com", "/reset/2", NULL, 0, NULL, 0, 0);     // INTERNAL_ERROR
   h2c_request(c, "GET", "example.com", "/reset/4242", NULL, 0, NULL, 0, 0);  // not defined
   h2c_request(c, "GET", "example.com", "/ok", NULL, 0, NULL, 0, 0);
   int32_t big = h2c_request(c, "GET", "example.com", "/big/5000000", NULL, 0, NULL, 0, 0);
@@ -498,8 +499,9 @@ Test(h2, goaway_says_no) {
   proxy_h2_t h2;
   char *json;
   decode_every_way(c, NULL, 1, &h2, &json);
-  cr_assert(strstr(json, "\"goaway\":{\"origin\":{\"last_stream_id\":3,\"error\":{\"code\":11,\"name\":"
-                         "\"ENHANCE_YOUR_CALM\"},\"debug_data\":\"too many requests, slow down\"}}") != NULL,
+  cr_assert(strstr(json,
+                   "\"goaway\":{\"origin\":{\"last_stream_id\":3,\"error\":{\"code\":11,\"name\":"
+                   "\"ENHANCE_YOUR_CALM\"},\"debug_data\":\"too many requests, slow down\"}}") != NULL,
             "%s", json);
   free(json);
   proxy_h2_cleanup(&h2);

@@ -33,14 +33,14 @@ typedef struct {
   inspect_buf_t out;
   unsigned heads;
   unsigned too_large;
-  unsigned rejected;    // reject calls (guarded streams)
-  const char *why;      // the last reason given
-  int guarded;          // heads may end in LF LF: on_head checks no bytes
-  unsigned answer_at;   // on_head returns 1 on this call (1-based); 0 = never
-  const char *want;     // the expected forwarded stream, for the on_head check
+  unsigned rejected;   // reject calls (guarded streams)
+  const char *why;     // the last reason given
+  int guarded;         // heads may end in LF LF: on_head checks no bytes
+  unsigned answer_at;  // on_head returns 1 on this call (1-based); 0 = never
+  const char *want;    // the expected forwarded stream, for the on_head check
   size_t want_len;
   const char *inject;
-  const char *where;    // how the input was split, for messages
+  const char *where;  // how the input was split, for messages
 } sink_t;
 
 static void sink_forward(void *arg, const uint8_t *data, size_t len) {
@@ -125,10 +125,12 @@ static void split_describe(split_t *sp) {
     case SPLIT_WHOLE: snprintf(sp->where, sizeof(sp->where), "whole"); break;
     case SPLIT_BYTES: snprintf(sp->where, sizeof(sp->where), "byte by byte"); break;
     case SPLIT_AT: snprintf(sp->where, sizeof(sp->where), "cut at %zu", sp->at); break;
-    case SPLIT_RANDOM_SMALL: snprintf(sp->where, sizeof(sp->where), "chunks of 1..17, seed %llu",
-                                      (unsigned long long)sp->seed); break;
-    case SPLIT_RANDOM: snprintf(sp->where, sizeof(sp->where), "random chunks, seed %llu",
-                                (unsigned long long)sp->seed); break;
+    case SPLIT_RANDOM_SMALL:
+      snprintf(sp->where, sizeof(sp->where), "chunks of 1..17, seed %llu", (unsigned long long)sp->seed);
+      break;
+    case SPLIT_RANDOM:
+      snprintf(sp->where, sizeof(sp->where), "random chunks, seed %llu", (unsigned long long)sp->seed);
+      break;
   }
 }
 
@@ -191,7 +193,7 @@ typedef struct {
   size_t in_len;
   char want[2048];  // what must be forwarded, unless `same`
   size_t want_len;
-  int same;         // the whole input is forwarded unchanged
+  int same;  // the whole input is forwarded unchanged
   char inject[64];
   size_t max_header;  // 0: 8192
   unsigned answer_at;
@@ -208,10 +210,10 @@ typedef struct {
 #define GET1 "GET /a?b=1 HTTP/1.1\r\nHost: one.test\r\nUser-Agent: ua/1\r\n\r\n"
 #define POST2 "POST /form HTTP/1.1\r\nHost: two.test\r\nContent-Length: 26\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n"
 #define GET3 "GET /three HTTP/1.1\r\nHost: three.test\r\nUser-Agent: ua/3\r\n\r\n"
-#define CHUNKED                                                                              \
-  "POST /up HTTP/1.1\r\nHost: c.test\r\nTransfer-Encoding: chunked\r\n\r\n"                 \
-  "5;name=value;q=\"x\"\r\nhello\r\n"                                                      \
-  "1c\r\nGET /in-a-chunk HTTP/1.1\r\n\r\n\r\n"                                              \
+#define CHUNKED                                                             \
+  "POST /up HTTP/1.1\r\nHost: c.test\r\nTransfer-Encoding: chunked\r\n\r\n" \
+  "5;name=value;q=\"x\"\r\nhello\r\n"                                       \
+  "1c\r\nGET /in-a-chunk HTTP/1.1\r\n\r\n\r\n"                              \
   "0;last\r\nX-Trailer: t\r\nX-Other: \r\n\r\n"
 #define X_INJ "X-Mirror: 1\r\nX-Via: tlsmirror\r\n"
 
@@ -236,30 +238,34 @@ ParameterizedTestParameters(http_relay, streams) {
        IN("GET /ws HTTP/1.1\r\nHost: w.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
           "\x81\x05hello\x88\x00" GET1 "\x00\xff"),
        .same = 1, .heads = 1, .requests = 1, .method = "GET", .path = "/ws", .host = "w.test"},
-      {"CONNECT", IN("CONNECT origin.test:443 HTTP/1.1\r\nHost: origin.test:443\r\n\r\n"
-                     "\x16\x03\x01\x00\x05hello" GET1),
-       .same = 1, .heads = 1, .requests = 1, .method = "CONNECT", .path = "origin.test:443",
-       .host = "origin.test:443"},
+      {"CONNECT",
+       IN("CONNECT origin.test:443 HTTP/1.1\r\nHost: origin.test:443\r\n\r\n"
+          "\x16\x03\x01\x00\x05hello" GET1),
+       .same = 1, .heads = 1, .requests = 1, .method = "CONNECT", .path = "origin.test:443", .host = "origin.test:443"},
       // Bytes that are not HTTP are relayed raw, none lost, none held back.
-      {"TLS record, no blank line", IN("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00" "binary"), .same = 1},
+      {"TLS record, no blank line",
+       IN("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00"
+          "binary"),
+       .same = 1},
       {"SSH banner with a blank line", IN("SSH-2.0-OpenSSH_9.2\r\n\r\nrest \x00\x01 of it"), .same = 1},
       {"lower-case method", IN("get / HTTP/1.1\r\nHost: x\r\n\r\n" GET1), .same = 1},
       {"unknown method", IN("FOO /x HTTP/1.1\r\n\r\n" GET1), .same = 1},
       // A request the parser ends before the empty line (bare LF line ends):
       // the proxy cannot tell where its head ends, so it relays raw, and
       // records the request line it could not read further.
-      {"bare LF line ends", IN("POST /form HTTP/1.1\n\nHost: two.test\r\nContent-Length: 26\r\n\r\n"
-                               "GET /smuggled HTTP/1.1\r\n\r\n" GET1),
+      {"bare LF line ends",
+       IN("POST /form HTTP/1.1\n\nHost: two.test\r\nContent-Length: 26\r\n\r\n"
+          "GET /smuggled HTTP/1.1\r\n\r\n" GET1),
        .same = 1, .requests = 1, .method = "POST", .path = "/form"},
       {"bare LF, then a request line", IN("GET /lf HTTP/1.1\n\nGET /b HTTP/1.1\r\nHost: b.test\r\n\r\n" GET1),
        .same = 1, .requests = 1, .method = "GET", .path = "/lf"},
-      {"binary after a request", IN(GET1 "\x00\x01\x02garbage\r\n\r\n" GET3), .same = 1, .heads = 1,
-       .requests = 1, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
+      {"binary after a request", IN(GET1 "\x00\x01\x02garbage\r\n\r\n" GET3), .same = 1, .heads = 1, .requests = 1,
+       .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
       {"HTTP/1.0 then more", IN("GET /old HTTP/1.0\r\n\r\n" GET1), .same = 1, .heads = 2, .requests = 2,
        .method = "GET", .path = "/old"},
       // RFC 9112 2.2: empty lines before a request line are ignored.
-      {"empty lines before a request", IN("\r\n\r\n\r\n" GET1 "\r\n" GET3), .same = 1, .heads = 2,
-       .requests = 2, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
+      {"empty lines before a request", IN("\r\n\r\n\r\n" GET1 "\r\n" GET3), .same = 1, .heads = 2, .requests = 2,
+       .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
       {"inject after empty lines", IN("\r\n\r\n" GET1),
        WANT("\r\n\r\nGET /a?b=1 HTTP/1.1\r\nHost: one.test\r\nUser-Agent: ua/1\r\n" X_INJ "\r\n"), .inject = X_INJ,
        .heads = 1, .requests = 1, .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
@@ -276,18 +282,18 @@ ParameterizedTestParameters(http_relay, streams) {
        WANT("GET /ws HTTP/1.1\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n" X_INJ "\r\n" GET1), .inject = X_INJ,
        .heads = 1, .requests = 1, .method = "GET", .path = "/ws"},
       // The owner answers a head itself: nothing more goes upstream.
-      {"answer the first head", IN(GET1 GET3), WANT(""), .answer_at = 1, .heads = 1, .requests = 1,
-       .method = "GET", .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
-      {"answer the second head", IN(POST2 GET1 GET3 "garbage"), WANT(POST2), .answer_at = 2, .heads = 2,
-       .requests = 2, .method = "POST", .path = "/form", .host = "two.test"},
+      {"answer the first head", IN(GET1 GET3), WANT(""), .answer_at = 1, .heads = 1, .requests = 1, .method = "GET",
+       .path = "/a?b=1", .host = "one.test", .user_agent = "ua/1"},
+      {"answer the second head", IN(POST2 GET1 GET3 "garbage"), WANT(POST2), .answer_at = 2, .heads = 2, .requests = 2,
+       .method = "POST", .path = "/form", .host = "two.test"},
       // Heads over the limit: on_too_large, and nothing of them goes upstream.
       {"head over the limit", IN(GET1 GET1 GET3), .max_header = 40, WANT(""), .too_large = 1},
       {"second head over the limit",
-       IN(GET3 "GET /long HTTP/1.1\r\nX-Pad: 0123456789012345678901234567890123456789\r\n\r\n" GET3),
-       WANT(GET3), .max_header = 64, .heads = 1, .requests = 1, .too_large = 1, .method = "GET", .path = "/three",
+       IN(GET3 "GET /long HTTP/1.1\r\nX-Pad: 0123456789012345678901234567890123456789\r\n\r\n" GET3), WANT(GET3),
+       .max_header = 64, .heads = 1, .requests = 1, .too_large = 1, .method = "GET", .path = "/three",
        .host = "three.test", .user_agent = "ua/3"},
-      {"head one byte over the limit", IN("POST /b HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"), .max_header = 38,
-       WANT(""), .too_large = 1},
+      {"head one byte over the limit", IN("POST /b HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"), .max_header = 38, WANT(""),
+       .too_large = 1},
       // The limit is on one head, not on what follows it in the same read.
       {"head at the limit, long body",
        IN("POST /b HTTP/1.1\r\nContent-Length: 100\r\n\r\n"
@@ -316,8 +322,7 @@ static void run_relay(const void *arg, const split_t *sp) {
   http.inject = s.inject;
   feed_split(&http, proxy_http_request_feed, c->in, c->in_len, sp);
   cr_assert_eq(s.out.len, want_len, "%s: forwarded %zu bytes, want %zu", where, s.out.len, want_len);
-  cr_assert(memcmp(s.out.data != NULL ? s.out.data : "", want, want_len) == 0, "%s: forwarded bytes differ",
-            where);
+  cr_assert(memcmp(s.out.data != NULL ? s.out.data : "", want, want_len) == 0, "%s: forwarded bytes differ", where);
   cr_assert_eq(s.heads, c->heads, "%s: %u heads, want %u", where, s.heads, c->heads);
   cr_assert_eq(s.too_large, c->too_large, "%s: on_too_large %u times", where, s.too_large);
   cr_assert_eq(http.requests, c->requests, "%s: %u requests", where, http.requests);
@@ -365,7 +370,9 @@ Test(http_relay, mutations) {
     char out_whole[sizeof(in)], out_bytes[sizeof(in)];
     size_t whole_len = 0;
     for (int pass = 0; pass < 3; pass++) {
-      split_t sp = {.kind = pass == 0 ? SPLIT_WHOLE : pass == 1 ? SPLIT_BYTES : SPLIT_RANDOM_SMALL,
+      split_t sp = {.kind = pass == 0   ? SPLIT_WHOLE
+                            : pass == 1 ? SPLIT_BYTES
+                                        : SPLIT_RANDOM_SMALL,
                     .seed = (uint64_t)iter + 1};
       split_describe(&sp);
       char where[128];
@@ -388,8 +395,7 @@ Test(http_relay, mutations) {
         memcpy(out_whole, s.out.data != NULL ? s.out.data : "", s.out.len);
       } else {
         memcpy(out_bytes, s.out.data != NULL ? s.out.data : "", s.out.len);
-        cr_assert_eq(s.out.len, whole_len, "%s: %zu bytes forwarded, %zu when fed whole", where, s.out.len,
-                     whole_len);
+        cr_assert_eq(s.out.len, whole_len, "%s: %zu bytes forwarded, %zu when fed whole", where, s.out.len, whole_len);
         cr_assert(memcmp(out_bytes, out_whole, whole_len) == 0, "%s", where);
       }
       proxy_http_cleanup(&http);
@@ -439,25 +445,36 @@ static int json_utf8(json_t *j) {
   unsigned c = *j->p;
   size_t n;
   unsigned lo = 0x80, hi = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf) n = 1;
-  else if (c == 0xe0) n = 2, lo = 0xa0;
-  else if (c == 0xed) n = 2, hi = 0x9f;
-  else if (c >= 0xe1 && c <= 0xef) n = 2;
-  else if (c == 0xf0) n = 3, lo = 0x90;
-  else if (c == 0xf4) n = 3, hi = 0x8f;
-  else if (c >= 0xf1 && c <= 0xf3) n = 3;
-  else return 0;
-  if ((size_t)(j->end - j->p) <= n) return 0;
+  if (c >= 0xc2 && c <= 0xdf)
+    n = 1;
+  else if (c == 0xe0)
+    n = 2, lo = 0xa0;
+  else if (c == 0xed)
+    n = 2, hi = 0x9f;
+  else if (c >= 0xe1 && c <= 0xef)
+    n = 2;
+  else if (c == 0xf0)
+    n = 3, lo = 0x90;
+  else if (c == 0xf4)
+    n = 3, hi = 0x8f;
+  else if (c >= 0xf1 && c <= 0xf3)
+    n = 3;
+  else
+    return 0;
+  if ((size_t)(j->end - j->p) <= n)
+    return 0;
   for (size_t k = 1; k <= n; k++) {
     unsigned b = j->p[k];
-    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return 0;
+    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+      return 0;
   }
   j->p += n + 1;
   return 1;
 }
 
 static int json_string(json_t *j) {
-  if (j->p >= j->end || *j->p != '"') return 0;
+  if (j->p >= j->end || *j->p != '"')
+    return 0;
   j->p++;
   while (j->p < j->end) {
     unsigned c = *j->p;
@@ -465,14 +482,18 @@ static int json_string(json_t *j) {
       j->p++;
       return 1;
     }
-    if (c < 0x20) return 0;
+    if (c < 0x20)
+      return 0;
     if (c == '\\') {
-      if (j->end - j->p < 2) return 0;
+      if (j->end - j->p < 2)
+        return 0;
       unsigned e = j->p[1];
       if (e == 'u') {
-        if (j->end - j->p < 6) return 0;
+        if (j->end - j->p < 6)
+          return 0;
         for (int k = 2; k < 6; k++) {
-          if (!strchr("0123456789abcdefABCDEF", j->p[k]) || j->p[k] == '\0') return 0;
+          if (!strchr("0123456789abcdefABCDEF", j->p[k]) || j->p[k] == '\0')
+            return 0;
         }
         j->p += 6;
       } else if (strchr("\"\\/bfnrt", (int)e) != NULL && e != '\0') {
@@ -481,7 +502,8 @@ static int json_string(json_t *j) {
         return 0;
       }
     } else if (c >= 0x80) {
-      if (!json_utf8(j)) return 0;
+      if (!json_utf8(j))
+        return 0;
     } else {
       j->p++;
     }
@@ -500,31 +522,40 @@ static int json_object(json_t *j, int depth) {
   }
   for (;;) {
     json_ws(j);
-    if (!json_string(j)) return 0;
+    if (!json_string(j))
+      return 0;
     json_ws(j);
-    if (j->p >= j->end || *j->p++ != ':') return 0;
-    if (!json_value(j, depth + 1)) return 0;
+    if (j->p >= j->end || *j->p++ != ':')
+      return 0;
+    if (!json_value(j, depth + 1))
+      return 0;
     json_ws(j);
-    if (j->p >= j->end) return 0;
+    if (j->p >= j->end)
+      return 0;
     if (*j->p == '}') {
       j->p++;
       return 1;
     }
-    if (*j->p++ != ',') return 0;
+    if (*j->p++ != ',')
+      return 0;
   }
 }
 
 static int json_value(json_t *j, int depth) {
   json_ws(j);
-  if (depth > 64 || j->p >= j->end) return 0;
-  if (*j->p == '{') return json_object(j, depth);
-  if (*j->p == '"') return json_string(j);
+  if (depth > 64 || j->p >= j->end)
+    return 0;
+  if (*j->p == '{')
+    return json_object(j, depth);
+  if (*j->p == '"')
+    return json_string(j);
   return 0;  // headers_json holds strings only
 }
 
 static int json_check(const char *text, size_t len) {
   json_t j = {(const unsigned char *)text, (const unsigned char *)text + len};
-  if (!json_value(&j, 0)) return 0;
+  if (!json_value(&j, 0))
+    return 0;
   json_ws(&j);
   return j.p == j.end;
 }
@@ -543,9 +574,17 @@ static void check_headers_json(const proxy_http_t *http, const char *where) {
 Test(http_facts, json_checker) {
   static const char *const kGood[] = {"{}", "{\"a\":\"b\"}",
                                       "{\"a\":\"\\u00e9\\n\",\"b\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}"};
-  static const char *const kBad[] = {"{", "{\"a\"}", "{\"a\":\"b\",}", "{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}",
-                                     "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xe0\x80\xaf\"}",
-                                     "{\"a\":\"\xf4\x90\x80\x80\"}", "{\"a\":\"\\x\"}", "{\"a\":\"b\"} x",
+  static const char *const kBad[] = {"{",
+                                     "{\"a\"}",
+                                     "{\"a\":\"b\",}",
+                                     "{\"a\":\"\x01\"}",
+                                     "{\"a\":\"\xff\"}",
+                                     "{\"a\":\"\xc0\xaf\"}",
+                                     "{\"a\":\"\xed\xa0\x80\"}",
+                                     "{\"a\":\"\xe0\x80\xaf\"}",
+                                     "{\"a\":\"\xf4\x90\x80\x80\"}",
+                                     "{\"a\":\"\\x\"}",
+                                     "{\"a\":\"b\"} x",
                                      "{\"a\":\"\xe2\x82\"}"};
   for (size_t i = 0; i < COUNT_OF(kGood); i++) {
     cr_assert(json_check(kGood[i], strlen(kGood[i])), "%s", kGood[i]);
@@ -701,11 +740,14 @@ Test(http_facts, first_request_fields) {
   inspect_buf_init(&req, 1 << 20);
   // A path past the 2048-byte field, Host and User-Agent past 256.
   inspect_buf_puts(&req, "OPTIONS /");
-  for (int i = 0; i < 3000; i++) inspect_buf_puts(&req, "p");
+  for (int i = 0; i < 3000; i++)
+    inspect_buf_puts(&req, "p");
   inspect_buf_puts(&req, " HTTP/1.1\r\nhOST: ");
-  for (int i = 0; i < 300; i++) inspect_buf_puts(&req, "h");
+  for (int i = 0; i < 300; i++)
+    inspect_buf_puts(&req, "h");
   inspect_buf_puts(&req, "\r\nuser-agent: ");
-  for (int i = 0; i < 300; i++) inspect_buf_puts(&req, "u");
+  for (int i = 0; i < 300; i++)
+    inspect_buf_puts(&req, "u");
   inspect_buf_puts(&req, "\r\n\r\nGET /second HTTP/1.1\r\nHost: second\r\nUser-Agent: second\r\n\r\n");
   feed_all(&http, req.data, req.len);
   cr_assert_eq(s.heads, 2);
@@ -875,22 +917,26 @@ ParameterizedTestParameters(http_guard, streams) {
        .heads = 1},
       {"bare LF head (issue 11)", IN("GET / HTTP/1.1\nHost: a\n" FORGED "\n"),
        WANT("GET / HTTP/1.1\r\nHost: a\r\n" INJ "\r\n"), .heads = 1},
-      {"mixed line ends", IN("GET / HTTP/1.1\r\nHost: a\n" FORGED "\r\n"), WANT("GET / HTTP/1.1\r\nHost: a\r\n" INJ "\r\n"),
-       .heads = 1},
-      {"case and '_' spellings", IN("GET / HTTP/1.1\r\nx-amzn-MTLS-clientcert-subject: CN=x\r\n"
-                                    "X_Amzn_Mtls_Clientcert: F\r\nX-Amzn_Mtls-Leaf: F\r\nX-Amzn-Other: kept\r\n\r\n"),
+      {"mixed line ends", IN("GET / HTTP/1.1\r\nHost: a\n" FORGED "\r\n"),
+       WANT("GET / HTTP/1.1\r\nHost: a\r\n" INJ "\r\n"), .heads = 1},
+      {"case and '_' spellings",
+       IN("GET / HTTP/1.1\r\nx-amzn-MTLS-clientcert-subject: CN=x\r\n"
+          "X_Amzn_Mtls_Clientcert: F\r\nX-Amzn_Mtls-Leaf: F\r\nX-Amzn-Other: kept\r\n\r\n"),
        WANT("GET / HTTP/1.1\r\nX-Amzn-Other: kept\r\n" INJ "\r\n"), .heads = 1},
       {"empty lines before the request line", IN("\r\n\n\r\nGET / HTTP/1.1\r\n" FORGED "\r\n"),
        WANT("GET / HTTP/1.1\r\n" INJ "\r\n"), .heads = 1},
       {"pipelined, the second forged",
        IN("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\n" FORGED "\r\n"),
        WANT("POST /a HTTP/1.1\r\nContent-Length: 3\r\n" INJ "\r\nabcGET /b HTTP/1.1\r\n" INJ "\r\n"), .heads = 2},
-      {"chunked, extensions", IN("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n3;a=b\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n" FORGED "\r\n"),
-       WANT("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n" INJ "\r\n3;a=b\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n" INJ "\r\n"),
+      {"chunked, extensions",
+       IN("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n3;a=b\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n" FORGED
+          "\r\n"),
+       WANT("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n" INJ
+            "\r\n3;a=b\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n" INJ "\r\n"),
        .heads = 2},
       {"two Content-Length (issue 11)",
-       IN("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nxGET / HTTP/1.1\r\n" FORGED "\r\n"), WANT(""),
-       .why = "ambiguous request: more than one Content-Length|malformed request: unexpected content-length"},
+       IN("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nxGET / HTTP/1.1\r\n" FORGED "\r\n"),
+       WANT(""), .why = "ambiguous request: more than one Content-Length|malformed request: unexpected content-length"},
       {"Content-Length and Transfer-Encoding",
        IN("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), WANT(""),
        .why = "ambiguous request: both"},
@@ -920,8 +966,9 @@ ParameterizedTestParameters(http_guard, streams) {
        .why = "malformed request: chunk data without CRLF", .heads = 1},
       {"chunk size with a bare LF", IN("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n"),
        WANT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n" INJ "\r\n1"), .why = "malformed request", .heads = 1},
-      {"Upgrade to h2c", IN("GET / HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: websocket, H2C\r\n"
-                            "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"),
+      {"Upgrade to h2c",
+       IN("GET / HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: websocket, H2C\r\n"
+          "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"),
        WANT(""), .why = "refused request: an Upgrade to HTTP/2"},
       {"Upgrade with a body",
        IN("POST / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 2\r\n\r\nab"), WANT(""),

@@ -31,15 +31,15 @@ ParameterizedTestParameters(pages, render) {
        "x-amzn-ErrorType: InternalServerErrorException", "{\"message\": \"Internal server error\"}"},
       {"Akamai", ANSWER_PLATFORM, PROXY_ENFORCE_AKAMAI, 1, 503, "Server: AkamaiGHost", "Reference #30."},
       {"ALB", ANSWER_PLATFORM, PROXY_ENFORCE_ALB, 0, 502, "Server: awselb/2.0", "<h1>502 Bad Gateway</h1>"},
-      {"API Gateway mTLS", ANSWER_FORBIDDEN, PROXY_ENFORCE_APIGATEWAY, 1, 403,
-       "x-amzn-ErrorType: ForbiddenException", "{\"message\":\"Forbidden\"}"},
+      {"API Gateway mTLS", ANSWER_FORBIDDEN, PROXY_ENFORCE_APIGATEWAY, 1, 403, "x-amzn-ErrorType: ForbiddenException",
+       "{\"message\":\"Forbidden\"}"},
   };
   return cr_make_param_array(page_case_t, cases, COUNT_OF(cases));
 }
 
 ParameterizedTest(page_case_t *c, pages, render) {
-  static const inspect_verdict_t kVerdict = {"some-profile", "A platform", 0, INSPECT_REASON_EXPIRED, "expired",
-                                             "users see an error", NULL, NULL};
+  static const inspect_verdict_t kVerdict = {"some-profile", "A platform",         0,    INSPECT_REASON_EXPIRED,
+                                             "expired",      "users see an error", NULL, NULL};
   proxy_page_input_t in = {
       .answer = c->answer,
       .as = c->as,
@@ -69,7 +69,7 @@ ParameterizedTest(page_case_t *c, pages, render) {
   if (c->verdict) {
     cr_expect_not_null(strstr(out.data, "X-Tlsmirror-Verdict: some-profile EXPIRED\r\n"), "%s", c->name);
   }
-  static const char *const kPlaceholders[] = {"{id}", "{id32}", "{uuid}", "{akamai_ref}", "{origin}",
+  static const char *const kPlaceholders[] = {"{id}",   "{id32}",   "{uuid}",   "{akamai_ref}", "{origin}",
                                               "{port}", "{detail}", "{reason}", "{summary}"};
   for (size_t i = 0; i < COUNT_OF(kPlaceholders); i++) {
     cr_expect_null(strstr(out.data, kPlaceholders[i]), "%s: %s left", c->name, kPlaceholders[i]);
@@ -79,8 +79,11 @@ ParameterizedTest(page_case_t *c, pages, render) {
 
 // A request ID in the forms each platform uses.
 Test(pages, request_ids) {
-  proxy_page_input_t in = {.answer = ANSWER_PLATFORM, .as = PROXY_ENFORCE_APIGATEWAY, .origin_host = "o",
-                           .origin_detail = "", .request_id = "0123456789abcdef0123456789abcdef01234567",
+  proxy_page_input_t in = {.answer = ANSWER_PLATFORM,
+                           .as = PROXY_ENFORCE_APIGATEWAY,
+                           .origin_host = "o",
+                           .origin_detail = "",
+                           .request_id = "0123456789abcdef0123456789abcdef01234567",
                            .now = 1767225600};
   inspect_buf_t out;
   inspect_buf_init(&out, 1 << 20);

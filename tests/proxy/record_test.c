@@ -16,14 +16,14 @@ typedef struct {
   conn_serve_t serve;
   conn_origin_state_t origin;
   inspect_hs_status_t origin_hs;
-  int origin_alert;          // -1: none
-  int client_alert;          // the client's alert, -1: none
+  int origin_alert;  // -1: none
+  int client_alert;  // the client's alert, -1: none
   char client_tls_error[40];
   char close_reason[40];
   unsigned requests;
   conn_answer_t answer;
-  int enforced;      // an --as verdict rejects the origin
-  int mtls_rejected; // the client certificate is refused (ALB verify, or API Gateway with ANSWER_FORBIDDEN)
+  int enforced;       // an --as verdict rejects the origin
+  int mtls_rejected;  // the client certificate is refused (ALB verify, or API Gateway with ANSWER_FORBIDDEN)
   // Expected.
   char rejected_by[32];
   char summary[80];  // a part of the summary
@@ -41,7 +41,8 @@ ParameterizedTestParameters(record, rejected_by) {
        "the client sent no ClientHello in time", 0, ANSWER_NONE, 0, 0, "client", "No ClientHello: the client sent no",
        "\"reason\":\"the client sent no ClientHello in time\""},
       {"refused over --max-conns", CLIENT_REFUSED, SERVE_NOTHING, ORIGIN_NOT_STARTED, INSPECT_HS_NONE, -1, -1, "",
-       "over --max-conns", 0, ANSWER_NONE, 0, 0, "client", "No ClientHello: over --max-conns", "\"outcome\":\"failure\""},
+       "over --max-conns", 0, ANSWER_NONE, 0, 0, "client", "No ClientHello: over --max-conns",
+       "\"outcome\":\"failure\""},
       {"plain HTTP", CLIENT_PLAIN_HTTP, SERVE_NOTHING, ORIGIN_NOT_STARTED, INSPECT_HS_NONE, -1, -1, "HTTP_REQUEST", "",
        0, ANSWER_NONE, 0, 0, "client", "plain HTTP to the TLS port", "\"established\":false"},
       {"origin alert", CLIENT_FAILED, SERVE_ALERT, ORIGIN_FAILED, INSPECT_HS_ALERT, 40, -1, "", "", 0, ANSWER_NONE, 0,
@@ -66,8 +67,8 @@ ParameterizedTestParameters(record, rejected_by) {
       {"--as rejects the origin", CLIENT_ESTABLISHED, SERVE_STANDIN, ORIGIN_ESTABLISHED, INSPECT_HS_OK, -1, -1, "", "",
        1, ANSWER_PLATFORM, 1, 0, "cloudfront-origin", "cloudfront-origin rejects the origin (MISSING_INTERMEDIATE)",
        "\"rejected_by\":\"cloudfront-origin\""},
-      {"ALB verify refuses the client", CLIENT_FAILED, SERVE_STANDIN, ORIGIN_ESTABLISHED, INSPECT_HS_OK, -1, -1, "",
-       "", 0, ANSWER_NONE, 0, 1, "alb-mtls", "ALB (verify mode) refuses the client certificate", "\"served\""},
+      {"ALB verify refuses the client", CLIENT_FAILED, SERVE_STANDIN, ORIGIN_ESTABLISHED, INSPECT_HS_OK, -1, -1, "", "",
+       0, ANSWER_NONE, 0, 1, "alb-mtls", "ALB (verify mode) refuses the client certificate", "\"served\""},
       {"API Gateway 403", CLIENT_ESTABLISHED, SERVE_STANDIN, ORIGIN_ESTABLISHED, INSPECT_HS_OK, -1, -1, "", "", 1,
        ANSWER_FORBIDDEN, 0, 1, "alb-mtls", "API Gateway (mutual TLS) refuses the client certificate", "\"served\""},
   };
@@ -75,10 +76,17 @@ ParameterizedTestParameters(record, rejected_by) {
 }
 
 ParameterizedTest(view_case_t *c, record, rejected_by) {
-  static const inspect_verdict_t kEnforced = {"cloudfront-origin", "CloudFront", 0, INSPECT_REASON_MISSING_INTERMEDIATE,
-                                              "If the full chain ... is not present", "viewers get 502", NULL, NULL};
-  static const inspect_verdict_t kClient = {"alb-mtls", "ALB", 0, INSPECT_REASON_UNTRUSTED_ROOT,
-                                            "Failed:ClientCertUntrusted", "the handshake fails", NULL, NULL};
+  static const inspect_verdict_t kEnforced = {"cloudfront-origin",
+                                              "CloudFront",
+                                              0,
+                                              INSPECT_REASON_MISSING_INTERMEDIATE,
+                                              "If the full chain ... is not present",
+                                              "viewers get 502",
+                                              NULL,
+                                              NULL};
+  static const inspect_verdict_t kClient = {
+      "alb-mtls", "ALB", 0, INSPECT_REASON_UNTRUSTED_ROOT, "Failed:ClientCertUntrusted", "the handshake fails",
+      NULL,       NULL};
   conn_hello_t hello;
   memset(&hello, 0, sizeof(hello));
   hello.has_sni = 1;
@@ -182,11 +190,13 @@ Test(record, timeline_and_served_chain) {
   inspect_buf_init(&scratch, 1 << 16);
   const char *summary;
   proxy_record_render(&view, &out, &scratch, &summary);
-  cr_expect_not_null(strstr(out.data, "\"timeline\":{\"client_hello\":1.500,\"origin_connected\":2.000,"
-                                      "\"origin_handshake\":4.250,\"client_handshake\":6.000,\"closed\":9.000}"),
+  cr_expect_not_null(strstr(out.data,
+                            "\"timeline\":{\"client_hello\":1.500,\"origin_connected\":2.000,"
+                            "\"origin_handshake\":4.250,\"client_handshake\":6.000,\"closed\":9.000}"),
                      "%s", out.data);
-  cr_expect_not_null(strstr(out.data, "\"mirror\":{\"certificate_chain\":[\"-----BEGIN CERTIFICATE-----\\nMAMCAQc=\\n"
-                                      "-----END CERTIFICATE-----\\n\"]}"),
+  cr_expect_not_null(strstr(out.data,
+                            "\"mirror\":{\"certificate_chain\":[\"-----BEGIN CERTIFICATE-----\\nMAMCAQc=\\n"
+                            "-----END CERTIFICATE-----\\n\"]}"),
                      "%s", out.data);
   view.served_chain = NULL;
   inspect_buf_reset(&out);

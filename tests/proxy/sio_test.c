@@ -32,7 +32,14 @@ typedef struct {
   size_t text_len;
 } end_t;
 
-typedef enum { MODE_ECHO, MODE_PAUSE, MODE_HALF_CLOSE, MODE_CLOSE_PAUSED, MODE_SHUTDOWN_IN_DATA, MODE_FLOOD_PAUSED } mode_t_;
+typedef enum {
+  MODE_ECHO,
+  MODE_PAUSE,
+  MODE_HALF_CLOSE,
+  MODE_CLOSE_PAUSED,
+  MODE_SHUTDOWN_IN_DATA,
+  MODE_FLOOD_PAUSED
+} mode_t_;
 
 struct pair_st {
   mode_t_ mode;
@@ -48,9 +55,9 @@ struct pair_st {
   CRYPTO_BUFFER *const *identity;
   size_t identity_len;
   EVP_PKEY *identity_key;
-  int released;      // MODE_PAUSE: the certificate may be chosen
+  int released;  // MODE_PAUSE: the certificate may be chosen
   int select_calls;
-  uint64_t total;    // MODE_ECHO: bytes the client sends
+  uint64_t total;  // MODE_ECHO: bytes the client sends
 };
 
 static end_t *end_of(proxy_sio_t *sio) { return PROXY_CONTAINER_OF(sio, end_t, sio); }
@@ -98,12 +105,8 @@ static void client_on_handshake(proxy_sio_t *sio, int ok) {
               memcmp(CRYPTO_BUFFER_data(b), CRYPTO_BUFFER_data(p->identity[i]), CRYPTO_BUFFER_len(b)) == 0);
   }
   switch (p->mode) {
-    case MODE_ECHO:
-      client_pump(c);
-      break;
-    case MODE_PAUSE:
-      cr_assert_eq(proxy_sio_write(sio, "ping", 4), 0);
-      break;
+    case MODE_ECHO: client_pump(c); break;
+    case MODE_PAUSE: cr_assert_eq(proxy_sio_write(sio, "ping", 4), 0); break;
     case MODE_HALF_CLOSE:
       cr_assert_eq(proxy_sio_write(sio, "request", 7), 0);
       proxy_sio_close_notify(sio);  // done sending; keep reading
@@ -116,8 +119,7 @@ static void client_on_handshake(proxy_sio_t *sio, int ok) {
       cr_assert_eq(proxy_sio_write(sio, "three;", 6), 0);
       break;
     case MODE_CLOSE_PAUSED:
-    case MODE_FLOOD_PAUSED:
-      cr_assert_fail("the handshake completed though the server held or closed it");
+    case MODE_FLOOD_PAUSED: cr_assert_fail("the handshake completed though the server held or closed it");
   }
 }
 
@@ -126,8 +128,7 @@ static void client_on_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
   pair_t *p = c->pair;
   if (p->mode == MODE_ECHO) {
     for (size_t i = 0; i < len; i++) {
-      cr_assert_eq(data[i], pattern(c->received + i), "byte %llu echoed wrong",
-                   (unsigned long long)(c->received + i));
+      cr_assert_eq(data[i], pattern(c->received + i), "byte %llu echoed wrong", (unsigned long long)(c->received + i));
     }
     c->received += len;
     cr_assert_leq(c->received, p->total);
@@ -240,9 +241,7 @@ static void server_on_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
         cr_assert_eq(proxy_sio_write(sio, "pong", 4), 0);
       }
       break;
-    case MODE_HALF_CLOSE:
-      note_text(s, data, len);
-      break;
+    case MODE_HALF_CLOSE: note_text(s, data, len); break;
     case MODE_SHUTDOWN_IN_DATA:
       note_text(s, data, len);
       if (!s->shut) {
@@ -253,8 +252,7 @@ static void server_on_data(proxy_sio_t *sio, const uint8_t *data, size_t len) {
       }
       break;
     case MODE_CLOSE_PAUSED:
-    case MODE_FLOOD_PAUSED:
-      cr_assert_fail("data on a held or closed stream");
+    case MODE_FLOOD_PAUSED: cr_assert_fail("data on a held or closed stream");
   }
 }
 
@@ -444,8 +442,7 @@ Test(sio, close_while_paused) {
   cr_assert_eq(p->client.handshakes_failed, 1);
   cr_assert_eq(p->client.handshakes_ok, 0);
   cr_assert_eq(p->client.closes, 1);
-  cr_assert(p->client.sio.error == UV_EOF || p->client.sio.error == UV_ECONNRESET, "client: %d",
-            p->client.sio.error);
+  cr_assert(p->client.sio.error == UV_EOF || p->client.sio.error == UV_ECONNRESET, "client: %d", p->client.sio.error);
   free(p);
 }
 
@@ -493,8 +490,8 @@ typedef struct {
   char name[40];
   char bytes[128];
   size_t len;
-  int error;            // expected sio->error
-  char tls_error[32];   // expected in sio->tls_error
+  int error;           // expected sio->error
+  char tls_error[32];  // expected in sio->tls_error
 } raw_case_t;
 
 #define BYTES(s) .bytes = s, .len = sizeof(s) - 1
@@ -535,9 +532,7 @@ static void raw_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   }
 }
 
-static void raw_shutdown_done(uv_shutdown_t *req, int status) {
-  (void)req, (void)status;
-}
+static void raw_shutdown_done(uv_shutdown_t *req, int status) { (void)req, (void)status; }
 
 static void raw_written(uv_write_t *req, int status) {
   raw_client_t *r = PROXY_CONTAINER_OF(req, raw_client_t, write);

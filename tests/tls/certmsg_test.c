@@ -77,8 +77,8 @@ Test(certmsg, both_layouts) {
     expect_good_chain(chain);
     // The other layout does not fit these bytes.
     inspect_chain_t *other = inspect_chain_new();
-    cr_assert_eq(tls_certificate_msg_parse(buf, len, !tls13, other, &num), TLS_ECERT_MSG, "tls13=%d read as %d",
-                 tls13, !tls13);
+    cr_assert_eq(tls_certificate_msg_parse(buf, len, !tls13, other, &num), TLS_ECERT_MSG, "tls13=%d read as %d", tls13,
+                 !tls13);
     inspect_chain_free(other);
     inspect_chain_free(chain);
   }
@@ -104,8 +104,8 @@ Test(certmsg, truncated_or_trailing) {
     for (size_t cut = 0; cut < len; cut++) {
       inspect_chain_t *chain = inspect_chain_new();
       size_t num = 0;
-      cr_assert_eq(tls_certificate_msg_parse(buf, cut, tls13, chain, &num), TLS_ECERT_MSG, "tls13=%d cut at %zu",
-                   tls13, cut);
+      cr_assert_eq(tls_certificate_msg_parse(buf, cut, tls13, chain, &num), TLS_ECERT_MSG, "tls13=%d cut at %zu", tls13,
+                   cut);
       inspect_chain_free(chain);
     }
     buf[len] = 0;

@@ -230,21 +230,11 @@ ParameterizedTestParameters(tls_names, lookup) {
 ParameterizedTest(name_case_t *c, tls_names, lookup) {
   const char *got = NULL;
   switch (c->kind) {
-    case 'c':
-      got = tls_cipher_name(c->id);
-      break;
-    case 'g':
-      got = tls_group_name(c->id);
-      break;
-    case 's':
-      got = tls_sigalg_name(c->id);
-      break;
-    case 'e':
-      got = tls_extension_name(c->id);
-      break;
-    case 'v':
-      got = tls_version_name(c->id);
-      break;
+    case 'c': got = tls_cipher_name(c->id); break;
+    case 'g': got = tls_group_name(c->id); break;
+    case 's': got = tls_sigalg_name(c->id); break;
+    case 'e': got = tls_extension_name(c->id); break;
+    case 'v': got = tls_version_name(c->id); break;
   }
   if (c->name[0] == '\0') {
     cr_assert_null(got, "%c 0x%04x: got %s", c->kind, c->id, got);
@@ -332,18 +322,18 @@ ParameterizedTestParameters(tls_hello, by_hand) {
       //   sha256("000a,000b,0023,ff01") = 8640e6c8629f...
       {"B",
        "0303"
-       "abababababababababababababababababababababababababababababababab"  // random
+       "abababababababababababababababababababababababababababababababab"     // random
        "20 eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"  // session_id
        "0000"                                                                 // no cipher suites
        "01 00"
-       "0025"                                  // extensions (37 bytes)
-       "0010 0008 0006 02 30ab 02 6832"        // ALPN "0\xab", h2
-       "000a 0004 0002 0017"                   // supported_groups secp256r1
-       "000b 0004 03 000102"                   // ec_point_formats
-       "0023 0000"                             // session_ticket
-       "ff01 0001 00",                         // renegotiation_info
-       "771,,16-10-11-35-65281,23,0-1-2", "269d40776f68e7a6ccac5ea1595d512e",
-       "t12i00053b_000000000000_8640e6c8629f", "", "0\\xab", TLS1_2_VERSION, TLS1_2_VERSION},
+       "0025"                            // extensions (37 bytes)
+       "0010 0008 0006 02 30ab 02 6832"  // ALPN "0\xab", h2
+       "000a 0004 0002 0017"             // supported_groups secp256r1
+       "000b 0004 03 000102"             // ec_point_formats
+       "0023 0000"                       // session_ticket
+       "ff01 0001 00",                   // renegotiation_info
+       "771,,16-10-11-35-65281,23,0-1-2", "269d40776f68e7a6ccac5ea1595d512e", "t12i00053b_000000000000_8640e6c8629f",
+       "", "0\\xab", TLS1_2_VERSION, TLS1_2_VERSION},
       // C: TLS 1.0 without an extensions block.
       //   JA3 "769,47-53-255,,," = 93794b6c513c5bfeb949030a7f13ca10
       //   JA4 t10i030000, sha256("002f,0035,00ff") = 03e80547d04c..., and no
@@ -354,8 +344,8 @@ ParameterizedTestParameters(tls_hello, by_hand) {
        "00"
        "0006 002f 0035 00ff"
        "01 00",
-       "769,47-53-255,,,", "93794b6c513c5bfeb949030a7f13ca10", "t10i030000_03e80547d04c_000000000000", "",
-       "", TLS1_VERSION, TLS1_VERSION},
+       "769,47-53-255,,,", "93794b6c513c5bfeb949030a7f13ca10", "t10i030000_03e80547d04c_000000000000", "", "",
+       TLS1_VERSION, TLS1_VERSION},
       // D: only SNI and ALPN, whose first value is one character.
       //   JA3 "771,4865,0-16,," = 33b746a27502e1c870d11cfc1893be87
       //   JA4 t12d0102, "x" taken as both first and last: "xx";
@@ -367,9 +357,9 @@ ParameterizedTestParameters(tls_hello, by_hand) {
        "00"
        "0002 1301"
        "01 00"
-       "0012"                          // extensions (18 bytes)
-       "0000 0006 0004 00 0001 78"     // server_name "x"
-       "0010 0004 0002 01 78",         // ALPN "x"
+       "0012"                       // extensions (18 bytes)
+       "0000 0006 0004 00 0001 78"  // server_name "x"
+       "0010 0004 0002 01 78",      // ALPN "x"
        "771,4865,0-16,,", "33b746a27502e1c870d11cfc1893be87", "t12d0102xx_0f2cb44170f4_000000000000", "x", "x",
        TLS1_2_VERSION, TLS1_2_VERSION},
       // E: supported_versions holding only GREASE, and a one-byte ALPN value
@@ -384,11 +374,11 @@ ParameterizedTestParameters(tls_hello, by_hand) {
        "00"
        "0002 1301"
        "01 00"
-       "000f"                          // extensions (15 bytes)
-       "002b 0003 02 8a8a"             // supported_versions: GREASE only
-       "0010 0004 0002 01 ab",         // ALPN 0xab
-       "771,4865,43-16,,", "0f47feb5cfe942f9bed4e5cd65ba24db", "t12i0102ab_0f2cb44170f4_b9a491fefe05", "",
-       "\\xab", 0, 0},
+       "000f"                   // extensions (15 bytes)
+       "002b 0003 02 8a8a"      // supported_versions: GREASE only
+       "0010 0004 0002 01 ab",  // ALPN 0xab
+       "771,4865,43-16,,", "0f47feb5cfe942f9bed4e5cd65ba24db", "t12i0102ab_0f2cb44170f4_b9a491fefe05", "", "\\xab", 0,
+       0},
   };
   return cr_make_param_array(hand_case_t, cases, COUNT_OF(cases));
 }
@@ -589,7 +579,6 @@ ParameterizedTest(published_case_t *c, tls_hello, published_truncated) {
   check_truncations(body, len);
 }
 
-
 // Mutation: random byte changes to the published vectors (a fixed seed, so
 // a failure replays) must give an error or a sane summary, the same twice.
 static uint64_t rng_next(uint64_t *s) {
@@ -617,12 +606,8 @@ ParameterizedTest(published_case_t *c, tls_hello, published_mutated) {
     for (int e = 0; e < edits; e++) {
       size_t pos = (size_t)(rng_next(&seed) % n);
       switch (rng_next(&seed) % 4) {
-        case 0:
-          mutated[pos] ^= (uint8_t)(1u << (rng_next(&seed) % 8));
-          break;
-        case 1:
-          mutated[pos] = (uint8_t)rng_next(&seed);
-          break;
+        case 0: mutated[pos] ^= (uint8_t)(1u << (rng_next(&seed) % 8)); break;
+        case 1: mutated[pos] = (uint8_t)rng_next(&seed); break;
         case 2:  // an absurd length
           mutated[pos] = 0xff;
           if (pos + 1 < n) {
@@ -653,15 +638,14 @@ ParameterizedTest(published_case_t *c, tls_hello, published_mutated) {
   cr_assert_gt(ok, 100, "%s: only %zu mutants parsed", c->name, ok);
 }
 
-
 // Absurd input, built with CBB.
 
 static void add_ext(CBB *exts, uint16_t type, const char *hex) {
   uint8_t body[1024];
   size_t len = hex_decode(hex, 0, body, sizeof(body));
   CBB child;
-  cr_assert(CBB_add_u16(exts, type) && CBB_add_u16_length_prefixed(exts, &child) &&
-            CBB_add_bytes(&child, body, len) && CBB_flush(exts));
+  cr_assert(CBB_add_u16(exts, type) && CBB_add_u16_length_prefixed(exts, &child) && CBB_add_bytes(&child, body, len) &&
+            CBB_flush(exts));
 }
 
 // build_hello writes a ClientHello body: `ciphers`, then the extensions
@@ -670,8 +654,8 @@ static void build_hello(const uint16_t *ciphers, size_t num_ciphers, CBB *exts, 
   CBB cbb, list;
   uint8_t random[32] = {0};
   cr_assert(CBB_init(&cbb, 256));
-  cr_assert(CBB_add_u16(&cbb, TLS1_2_VERSION) && CBB_add_bytes(&cbb, random, sizeof(random)) &&
-            CBB_add_u8(&cbb, 0) && CBB_add_u16_length_prefixed(&cbb, &list));
+  cr_assert(CBB_add_u16(&cbb, TLS1_2_VERSION) && CBB_add_bytes(&cbb, random, sizeof(random)) && CBB_add_u8(&cbb, 0) &&
+            CBB_add_u16_length_prefixed(&cbb, &list));
   for (size_t i = 0; i < num_ciphers; i++) {
     cr_assert(CBB_add_u16(&list, ciphers[i]));
   }
@@ -682,9 +666,7 @@ static void build_hello(const uint16_t *ciphers, size_t num_ciphers, CBB *exts, 
   cr_assert(CBB_finish(&cbb, out, out_len));
 }
 
-static int cmp_u16(const void *a, const void *b) {
-  return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
-}
+static int cmp_u16(const void *a, const void *b) { return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b; }
 
 // ref_sorted_hash is the test's own JA4 list hash: qsort, join, SHA-256, to
 // hold the parser's sorting of long lists against.
@@ -767,8 +749,8 @@ ParameterizedTest(long_list_case_t *c, tls_hello, long_lists) {
   char want[40], b[13], cc[13];
   ref_sorted_hash(ciphers, c->num_ciphers, 0, b);
   ref_sorted_hash(types, c->num_extensions, 1, cc);
-  snprintf(want, sizeof(want), "t12i%02u%02u00_%s_%s", (unsigned)(nc > 99 ? 99 : nc), (unsigned)(ne > 99 ? 99 : ne),
-           b, cc);
+  snprintf(want, sizeof(want), "t12i%02u%02u00_%s_%s", (unsigned)(nc > 99 ? 99 : nc), (unsigned)(ne > 99 ? 99 : ne), b,
+           cc);
   cr_assert_str_eq(h.ja4, want);
 
   // JA3 hashes the whole string even when only its start is kept.
@@ -912,10 +894,9 @@ Test(tls_hello, sni_length_limit) {
     uint8_t name[256];
     memset(name, 'a', sizeof(name));
     CBB exts, body_cbb, list, host;
-    cr_assert(CBB_init(&exts, 512) && CBB_add_u16(&exts, 0x0000) &&
-              CBB_add_u16_length_prefixed(&exts, &body_cbb) && CBB_add_u16_length_prefixed(&body_cbb, &list) &&
-              CBB_add_u8(&list, 0) && CBB_add_u16_length_prefixed(&list, &host) &&
-              CBB_add_bytes(&host, name, name_len) && CBB_flush(&exts));
+    cr_assert(CBB_init(&exts, 512) && CBB_add_u16(&exts, 0x0000) && CBB_add_u16_length_prefixed(&exts, &body_cbb) &&
+              CBB_add_u16_length_prefixed(&body_cbb, &list) && CBB_add_u8(&list, 0) &&
+              CBB_add_u16_length_prefixed(&list, &host) && CBB_add_bytes(&host, name, name_len) && CBB_flush(&exts));
     uint8_t *body;
     size_t len;
     build_hello(ciphers, 1, &exts, &body, &len);
@@ -1042,9 +1023,9 @@ static enum ssl_select_cert_result_t on_select_certificate(const SSL_CLIENT_HELL
 
 typedef struct {
   char name[16];
-  char argv[8][640];   // "{port}" and "{tmp}" are replaced
-  char sni[16];        // the server_name the client is told to send, "" for none
-  char alpn[24];       // the ALPN list it is told to offer, comma-separated
+  char argv[8][640];  // "{port}" and "{tmp}" are replaced
+  char sni[16];       // the server_name the client is told to send, "" for none
+  char alpn[24];      // the ALPN list it is told to offer, comma-separated
   // The version range it is told to offer; min_version 0 is not checked
   // (s_client's floor comes from the system's openssl.cnf).
   uint16_t min_version, max_version;
@@ -1174,29 +1155,51 @@ ParameterizedTestParameters(tls_hello, real_clients) {
   static client_case_t cases[] = {
       {"openssl_sni_alpn",
        {"openssl", "s_client", "-connect", "127.0.0.1:{port}", "-servername", "sni.test", "-alpn", "h2,http/1.1"},
-       "sni.test", "h2,http/1.1", 0, TLS1_3_VERSION},
-      {"openssl_nosni", {"openssl", "s_client", "-connect", "127.0.0.1:{port}", "-noservername"}, "", "", 0,
+       "sni.test",
+       "h2,http/1.1",
+       0,
+       TLS1_3_VERSION},
+      {"openssl_nosni",
+       {"openssl", "s_client", "-connect", "127.0.0.1:{port}", "-noservername"},
+       "",
+       "",
+       0,
        TLS1_3_VERSION},
       {"openssl_tls12",
        {"openssl", "s_client", "-connect", "127.0.0.1:{port}", "-tls1_2", "-servername", "v12.test"},
-       "v12.test", "", TLS1_2_VERSION, TLS1_2_VERSION},
+       "v12.test",
+       "",
+       TLS1_2_VERSION,
+       TLS1_2_VERSION},
       {"openssl_tls13",
        {"openssl", "s_client", "-connect", "127.0.0.1:{port}", "-tls1_3", "-noservername"},
-       "", "", TLS1_3_VERSION, TLS1_3_VERSION},
+       "",
+       "",
+       TLS1_3_VERSION,
+       TLS1_3_VERSION},
       {"curl",
        {"curl", "-sk", "--tlsv1.2", "--tls-max", "1.3", "--resolve", "curl.test:{port}:127.0.0.1",
         "https://curl.test:{port}/"},
-       "curl.test", "h2,http/1.1", TLS1_2_VERSION, TLS1_3_VERSION},
+       "curl.test",
+       "h2,http/1.1",
+       TLS1_2_VERSION,
+       TLS1_3_VERSION},
       {"curl_ip_http11",
        {"curl", "-sk", "--tlsv1.2", "--tls-max", "1.2", "--http1.1", "https://127.0.0.1:{port}/"},
-       "", "http/1.1", TLS1_2_VERSION, TLS1_2_VERSION},
+       "",
+       "http/1.1",
+       TLS1_2_VERSION,
+       TLS1_2_VERSION},
       {"node",
        {"node", "-e",
         "const s = require('tls').connect({host: '127.0.0.1', port: +process.argv[1],"
         " servername: 'node.test', ALPNProtocols: ['http/1.1', 'h2'], minVersion: 'TLSv1.2',"
         " maxVersion: 'TLSv1.3', rejectUnauthorized: false}); s.on('error', () => {});",
         "{port}"},
-       "node.test", "http/1.1,h2", TLS1_2_VERSION, TLS1_3_VERSION},
+       "node.test",
+       "http/1.1,h2",
+       TLS1_2_VERSION,
+       TLS1_3_VERSION},
       {"python",
        {"python3", "-c",
         "import socket, ssl, sys\n"
@@ -1212,8 +1215,15 @@ ParameterizedTestParameters(tls_hello, real_clients) {
         "except (ssl.SSLError, OSError):\n"
         "    pass\n",
         "{port}"},
-       "py.test", "h2", TLS1_2_VERSION, TLS1_3_VERSION},
-      {"java", {"java", "{tmp}/HelloClient.java", "{port}"}, "java.test", "h2,http/1.1", TLS1_2_VERSION,
+       "py.test",
+       "h2",
+       TLS1_2_VERSION,
+       TLS1_3_VERSION},
+      {"java",
+       {"java", "{tmp}/HelloClient.java", "{port}"},
+       "java.test",
+       "h2,http/1.1",
+       TLS1_2_VERSION,
        TLS1_3_VERSION},
   };
   return cr_make_param_array(client_case_t, cases, COUNT_OF(cases));
@@ -1266,12 +1276,12 @@ ParameterizedTest(client_case_t *c, tls_hello, real_clients) {
 
   // Everything these clients offer has a name.
   for (size_t i = 0; i < p->num_ciphers; i++) {
-    cr_assert(tls_hello_is_grease(p->ciphers[i]) || tls_cipher_name(p->ciphers[i]) != NULL,
-              "%s: cipher 0x%04x", c->name, p->ciphers[i]);
+    cr_assert(tls_hello_is_grease(p->ciphers[i]) || tls_cipher_name(p->ciphers[i]) != NULL, "%s: cipher 0x%04x",
+              c->name, p->ciphers[i]);
   }
   for (size_t i = 0; i < p->num_groups; i++) {
-    cr_assert(tls_hello_is_grease(p->groups[i]) || tls_group_name(p->groups[i]) != NULL,
-              "%s: group 0x%04x", c->name, p->groups[i]);
+    cr_assert(tls_hello_is_grease(p->groups[i]) || tls_group_name(p->groups[i]) != NULL, "%s: group 0x%04x", c->name,
+              p->groups[i]);
   }
   for (size_t i = 0; i < p->num_sigalgs; i++) {
     cr_assert(tls_sigalg_name(p->sigalgs[i]) != NULL, "%s: sigalg 0x%04x", c->name, p->sigalgs[i]);

@@ -13,9 +13,9 @@
 //    OpenSSL 3 (`openssl verify` at security level 2, as curl and
 //    s_client use it), since the two differ (see verify_openssl).
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/bytestring.h>
 #include <openssl/digest.h>
@@ -230,8 +230,8 @@ static void write_pem(const char *path, CRYPTO_BUFFER *const *certs, size_t n) {
 //    OpenSSL 1.1, does not see it as its own issuer;
 //  - X509_VERIFY_PARAM_set1_host with a length of 0 means strlen to
 //    OpenSSL and an empty name to BoringSSL.
-static verdict_t verify_openssl(const char *dir, CRYPTO_BUFFER *const *chain, size_t n,
-                                CRYPTO_BUFFER *const *anchors, size_t num_anchors, const char *host, int64_t now) {
+static verdict_t verify_openssl(const char *dir, CRYPTO_BUFFER *const *chain, size_t n, CRYPTO_BUFFER *const *anchors,
+                                size_t num_anchors, const char *host, int64_t now) {
   char leaf[700], rest[700], ca[700], out[700], cmd[4096];
   snprintf(leaf, sizeof(leaf), "%s/leaf.pem", dir);
   snprintf(rest, sizeof(rest), "%s/untrusted.pem", dir);
@@ -245,8 +245,10 @@ static verdict_t verify_openssl(const char *dir, CRYPTO_BUFFER *const *chain, si
   snprintf(cmd, sizeof(cmd),
            "openssl verify -auth_level 2 -purpose sslserver -attime %lld -CAfile '%s' %s%s%s %s%s%s '%s' >'%s' 2>&1",
            (long long)now, ca, n > 1 ? "-untrusted '" : "", n > 1 ? rest : "", n > 1 ? "'" : "",
-           host == NULL ? "" : is_ip(host) ? "-verify_ip '" : "-verify_hostname '", host != NULL ? host : "",
-           host != NULL ? "'" : "", leaf, out);
+           host == NULL  ? ""
+           : is_ip(host) ? "-verify_ip '"
+                         : "-verify_hostname '",
+           host != NULL ? host : "", host != NULL ? "'" : "", leaf, out);
   int rc = system(cmd);
   cr_assert_neq(rc, -1);
   FILE *f = fopen(out, "r");
@@ -338,8 +340,10 @@ static void check_copy(const env_t *e, const inspect_trust_t *trust, const CRYPT
   // check_key_identifiers): the same, in the same order, byte for byte.
   int ko = 0, km = 0;
   for (;;) {
-    while (ko < X509_get_ext_count(ox) && is_key_id(X509_get_ext(ox, ko))) ko++;
-    while (km < X509_get_ext_count(mx) && is_key_id(X509_get_ext(mx, km))) km++;
+    while (ko < X509_get_ext_count(ox) && is_key_id(X509_get_ext(ox, ko)))
+      ko++;
+    while (km < X509_get_ext_count(mx) && is_key_id(X509_get_ext(mx, km)))
+      km++;
     if (ko == X509_get_ext_count(ox) || km == X509_get_ext_count(mx)) {
       break;
     }
@@ -389,15 +393,20 @@ static void check_key_identifiers(const env_t *e, CRYPTO_BUFFER *const *orig, X5
         issuer = e->mirror_root;
       }
       if (issuer != NULL) {
-        cr_assert(same_octets(aki, X509_get0_subject_key_id(issuer)), "%s, certificate %zu: the authority key "
-                  "identifier is not its issuer's", name, i);
+        cr_assert(same_octets(aki, X509_get0_subject_key_id(issuer)),
+                  "%s, certificate %zu: the authority key "
+                  "identifier is not its issuer's",
+                  name, i);
       } else {
         for (size_t j = 0; j < n; j++) {
-          cr_assert(!same_octets(aki, X509_get0_subject_key_id(copies[j])), "%s, certificate %zu: issuer unsent, "
-                    "yet its authority key identifier names certificate %zu", name, i, j);
+          cr_assert(!same_octets(aki, X509_get0_subject_key_id(copies[j])),
+                    "%s, certificate %zu: issuer unsent, "
+                    "yet its authority key identifier names certificate %zu",
+                    name, i, j);
         }
         cr_assert(!same_octets(aki, X509_get0_subject_key_id(e->mirror_root)) &&
-                      !same_octets(aki, X509_get0_subject_key_id(e->mirror_untrusted)), "%s, certificate %zu", name, i);
+                      !same_octets(aki, X509_get0_subject_key_id(e->mirror_untrusted)),
+                  "%s, certificate %zu", name, i);
       }
     }
     X509_free(o);
@@ -556,8 +565,8 @@ ParameterizedTest(scenario_param_t *p, mirror, lab) {
       verdict_t vo = verify_boringssl(orig, n, &lab_root, 1, host, pur, e.now);
       verdict_t vm = verify_boringssl(id.chain, id.chain_len, &mirror_root, 1, host, pur, e.now);
       cr_assert(verdict_eq(vo, vm),
-                "%s, host %s, purpose %d: BoringSSL says %d at %d to the origin, %d at %d to the mirror",
-                name, host != NULL ? host : "-", pur, vo.err, vo.depth, vm.err, vm.depth);
+                "%s, host %s, purpose %d: BoringSSL says %d at %d to the origin, %d at %d to the mirror", name,
+                host != NULL ? host : "-", pur, vo.err, vo.depth, vm.err, vm.depth);
       if (with_host && purpose) {
         verdict_t want = {X509_V_OK, -1};
         for (size_t k = 0; k < COUNT_OF(kBoringVerdicts); k++) {
@@ -632,8 +641,8 @@ Test(mirror, missing_intermediate_stays_missing) {
   CRYPTO_BUFFER *mirror_root = tls_mirror_ca_get0_root(e.ca);
   mirror_scenario(&e, "missing-intermediate", 0, &orig, &n, &id);
   with_copy[0] = id.chain[0];
-  verdict_t v = verify_boringssl(with_copy, 2, &mirror_root, 1, "missing-intermediate.lab.test",
-                                 X509_PURPOSE_SSL_SERVER, e.now);
+  verdict_t v =
+      verify_boringssl(with_copy, 2, &mirror_root, 1, "missing-intermediate.lab.test", X509_PURPOSE_SSL_SERVER, e.now);
   cr_assert_eq(v.err, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "BoringSSL: %d at %d", v.err, v.depth);
   cr_assert_eq(v.depth, 0);
   X509_free(inter);
@@ -748,10 +757,18 @@ static const node_t *add(shape_t *s, node_t node) {
 static void build_shape(const char *name, int64_t now, shape_t *s) {
   static const char *const kSite[] = {SITE};
   memset(s, 0, sizeof(*s));
-  tls_cert_spec_t ca = {.organization = "mirror test", .not_before = now - 365 * DAY, .not_after = now + 365 * DAY,
-                        .is_ca = 1, .path_len = -1};
-  tls_cert_spec_t leaf = {.common_name = SITE, .organization = "mirror test", .dns_names = kSite,
-                          .num_dns_names = 1, .not_before = now - DAY, .not_after = now + 90 * DAY, .path_len = -1,
+  tls_cert_spec_t ca = {.organization = "mirror test",
+                        .not_before = now - 365 * DAY,
+                        .not_after = now + 365 * DAY,
+                        .is_ca = 1,
+                        .path_len = -1};
+  tls_cert_spec_t leaf = {.common_name = SITE,
+                          .organization = "mirror test",
+                          .dns_names = kSite,
+                          .num_dns_names = 1,
+                          .not_before = now - DAY,
+                          .not_after = now + 90 * DAY,
+                          .path_len = -1,
                           .eku = TLS_EKU_SERVER};
   tls_cert_spec_t spec;
 #define CA(cn_, ...) (spec = ca, spec.common_name = cn_, __VA_ARGS__, &spec)
@@ -913,8 +930,8 @@ ParameterizedTest(shape_param_t *p, mirror, shapes) {
         continue;
       }
       cr_assert(verdict_eq(vo, vm),
-                "%s, host %s, purpose %d: BoringSSL says %d at %d to the origin, %d at %d to the mirror",
-                p->name, host != NULL ? host : "-", pur, vo.err, vo.depth, vm.err, vm.depth);
+                "%s, host %s, purpose %d: BoringSSL says %d at %d to the origin, %d at %d to the mirror", p->name,
+                host != NULL ? host : "-", pur, vo.err, vo.depth, vm.err, vm.depth);
     }
   }
   char odir[700], mdir[700];

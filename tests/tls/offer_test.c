@@ -56,14 +56,19 @@ static void assert_list(const uint16_t *got, size_t num_got, const uint16_t *wan
 // A curl-like offer: what BoringSSL speaks is offered in the client's order,
 // the rest is listed as missing.
 Test(offer, mirrors_what_boringssl_speaks_in_order) {
-  static const uint16_t ciphers[] = {0x0a0a, 0x1301, 0x009e /* DHE_RSA_AES_128_GCM */, 0xc02c, 0xc02b,
-                                     0xc023 /* ECDHE_ECDSA_AES_128_CBC_SHA256 */, 0xcca9, 0x009c, 0x00ff};
+  static const uint16_t ciphers[] = {0x0a0a, 0x1301, 0x009e /* DHE_RSA_AES_128_GCM */,
+                                     0xc02c, 0xc02b, 0xc023 /* ECDHE_ECDSA_AES_128_CBC_SHA256 */,
+                                     0xcca9, 0x009c, 0x00ff};
   static const uint16_t groups[] = {0x1a1a, 29, 30 /* x448 */, 25 /* P-521 */, 256 /* ffdhe2048 */, 23};
   static const uint16_t sigalgs[] = {0x0807, 0x0808 /* ed448 */, 0x0804, 0x0809 /* rsa_pss_pss */, 0x0603, 0x0201};
-  inspect_hello_spec_t spec = {.min_version = TLS1_2_VERSION, .max_version = TLS1_3_VERSION,
-                               .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers),
-                               .groups = groups, .num_groups = COUNT_OF(groups),
-                               .sigalgs = sigalgs, .num_sigalgs = COUNT_OF(sigalgs)};
+  inspect_hello_spec_t spec = {.min_version = TLS1_2_VERSION,
+                               .max_version = TLS1_3_VERSION,
+                               .ciphers = ciphers,
+                               .num_ciphers = COUNT_OF(ciphers),
+                               .groups = groups,
+                               .num_groups = COUNT_OF(groups),
+                               .sigalgs = sigalgs,
+                               .num_sigalgs = COUNT_OF(sigalgs)};
   tls_hello_missing_t missing;
   tls_hello_t h;
   cr_assert_eq(client_hello(&spec, &missing, &h), TLS_OK);
@@ -88,8 +93,8 @@ Test(offer, mirrors_what_boringssl_speaks_in_order) {
 // Only TLS 1.3 suites that BoringSSL speaks (besides DHE): TLS 1.3 only.
 Test(offer, tls13_only_when_no_older_suite_is_speakable) {
   static const uint16_t ciphers[] = {0x1301, 0x009e};
-  inspect_hello_spec_t spec = {.min_version = TLS1_VERSION, .max_version = TLS1_3_VERSION,
-                               .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers)};
+  inspect_hello_spec_t spec = {
+      .min_version = TLS1_VERSION, .max_version = TLS1_3_VERSION, .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers)};
   tls_hello_t h;
   cr_assert_eq(client_hello(&spec, NULL, &h), TLS_OK);
   cr_assert_eq(h.min_version, TLS1_3_VERSION, "offered from 0x%04x", h.min_version);
@@ -98,9 +103,12 @@ Test(offer, tls13_only_when_no_older_suite_is_speakable) {
 Test(offer, nothing_speakable_is_an_error_and_listed) {
   static const uint16_t ciphers[] = {0x009e, 0x0033};
   static const uint16_t groups[] = {256, 257};
-  inspect_hello_spec_t spec = {.min_version = TLS1_VERSION, .max_version = TLS1_2_VERSION,
-                               .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers),
-                               .groups = groups, .num_groups = COUNT_OF(groups)};
+  inspect_hello_spec_t spec = {.min_version = TLS1_VERSION,
+                               .max_version = TLS1_2_VERSION,
+                               .ciphers = ciphers,
+                               .num_ciphers = COUNT_OF(ciphers),
+                               .groups = groups,
+                               .num_groups = COUNT_OF(groups)};
   tls_hello_missing_t missing;
   tls_hello_t h;
   cr_assert_eq(client_hello(&spec, &missing, &h), TLS_ENO_OFFER);
@@ -122,10 +130,14 @@ Test(offer, spec_of_round_trips) {
   static const uint16_t ciphers[] = {0xc030, 0xc02f, 0x009d};
   static const uint16_t groups[] = {24, 25};
   static const uint16_t sigalgs[] = {0x0805, 0x0401};
-  inspect_hello_spec_t spec = {.min_version = TLS1_2_VERSION, .max_version = TLS1_2_VERSION,
-                               .ciphers = ciphers, .num_ciphers = COUNT_OF(ciphers),
-                               .groups = groups, .num_groups = COUNT_OF(groups),
-                               .sigalgs = sigalgs, .num_sigalgs = COUNT_OF(sigalgs)};
+  inspect_hello_spec_t spec = {.min_version = TLS1_2_VERSION,
+                               .max_version = TLS1_2_VERSION,
+                               .ciphers = ciphers,
+                               .num_ciphers = COUNT_OF(ciphers),
+                               .groups = groups,
+                               .num_groups = COUNT_OF(groups),
+                               .sigalgs = sigalgs,
+                               .num_sigalgs = COUNT_OF(sigalgs)};
   tls_hello_t first, second;
   cr_assert_eq(client_hello(&spec, NULL, &first), TLS_OK);
   inspect_hello_spec_t again;
@@ -211,10 +223,14 @@ static const uint16_t kBuildGroups[] = {256 /* ffdhe2048 */, 29, 23};
 static const uint16_t kBuildSigalgs[] = {0x0403, 0x0804};
 
 static inspect_hello_spec_t build_spec(uint16_t max_version) {
-  return (inspect_hello_spec_t){.min_version = TLS1_2_VERSION, .max_version = max_version,
-                                .ciphers = kBuildCiphers, .num_ciphers = COUNT_OF(kBuildCiphers),
-                                .groups = kBuildGroups, .num_groups = COUNT_OF(kBuildGroups),
-                                .sigalgs = kBuildSigalgs, .num_sigalgs = COUNT_OF(kBuildSigalgs)};
+  return (inspect_hello_spec_t){.min_version = TLS1_2_VERSION,
+                                .max_version = max_version,
+                                .ciphers = kBuildCiphers,
+                                .num_ciphers = COUNT_OF(kBuildCiphers),
+                                .groups = kBuildGroups,
+                                .num_groups = COUNT_OF(kBuildGroups),
+                                .sigalgs = kBuildSigalgs,
+                                .num_sigalgs = COUNT_OF(kBuildSigalgs)};
 }
 
 Test(hello_build, parses_back) {
@@ -242,8 +258,12 @@ Test(hello_build, parses_back) {
 static void server_answer(const inspect_buf_t *hello, tls_offer_result_t *out) {
   EVP_PKEY *key = tls_key_generate(TLS_KEY_EC_P256, 0);
   const char *names[] = {"origin.test"};
-  tls_cert_spec_t cs = {.common_name = "origin.test", .dns_names = names, .num_dns_names = 1, .not_before = 0,
-                        .not_after = 4102444800, .eku = TLS_EKU_SERVER};
+  tls_cert_spec_t cs = {.common_name = "origin.test",
+                        .dns_names = names,
+                        .num_dns_names = 1,
+                        .not_before = 0,
+                        .not_after = 4102444800,
+                        .eku = TLS_EKU_SERVER};
   CRYPTO_BUFFER *cert = NULL;
   cr_assert_eq(tls_cert_mint(&cs, key, NULL, NULL, &cert), TLS_OK);
   SSL_CTX *ctx = SSL_CTX_new(TLS_with_buffers_method());

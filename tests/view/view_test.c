@@ -24,8 +24,8 @@ static view_json_t *parse(const char *text, int *err, view_arena_t *arena) {
 Test(json, reads_values_and_paths) {
   view_arena_t arena = {0};
   int err;
-  view_json_t *root = parse("{\"a\":{\"b\":[1,2.5,-3e2]},\"s\":\"x\\u00e9\\ud83d\\ude00\\n\",\"t\":true,\"n\":null}",
-                            &err, &arena);
+  view_json_t *root =
+      parse("{\"a\":{\"b\":[1,2.5,-3e2]},\"s\":\"x\\u00e9\\ud83d\\ude00\\n\",\"t\":true,\"n\":null}", &err, &arena);
   cr_assert_eq(err, 0);
   cr_assert_eq(view_json_get(root, "a.b")->len, 3);
   cr_assert_float_eq(view_json_get(root, "a.b")->child->next->num, 2.5, 1e-9);
@@ -42,11 +42,16 @@ Test(json, tells_truncated_from_not_json) {
     const char *text;
     int err;
   } kCases[] = {
-      {"{\"a\":", VIEW_ETRUNCATED},     {"{\"a\":\"unterminated", VIEW_ETRUNCATED},
-      {"[1,2", VIEW_ETRUNCATED},        {"{\"a\":tr", VIEW_ETRUNCATED},
-      {"", VIEW_ETRUNCATED},            {"hello", VIEW_ENOT_JSON},
-      {"{\"a\" 1}", VIEW_ENOT_JSON},    {"{\"a\":1}x", VIEW_ENOT_JSON},
-      {"[1,]", VIEW_ENOT_JSON},         {"\"bad \\q escape\"", VIEW_ENOT_JSON},
+      {"{\"a\":", VIEW_ETRUNCATED},
+      {"{\"a\":\"unterminated", VIEW_ETRUNCATED},
+      {"[1,2", VIEW_ETRUNCATED},
+      {"{\"a\":tr", VIEW_ETRUNCATED},
+      {"", VIEW_ETRUNCATED},
+      {"hello", VIEW_ENOT_JSON},
+      {"{\"a\" 1}", VIEW_ENOT_JSON},
+      {"{\"a\":1}x", VIEW_ENOT_JSON},
+      {"[1,]", VIEW_ENOT_JSON},
+      {"\"bad \\q escape\"", VIEW_ENOT_JSON},
       {"\"ctl \x01\"", VIEW_ENOT_JSON},
   };
   for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
@@ -70,7 +75,9 @@ Test(json, bounds_depth_and_keeps_nul_out) {
   view_arena_free(&arena);
   view_json_t *root = parse("\"a\\u0000b\"", &err, &arena);
   cr_assert_eq(err, 0);
-  cr_assert_str_eq(root->str, "a\xEF\xBF\xBD" "b");
+  cr_assert_str_eq(root->str,
+                   "a\xEF\xBF\xBD"
+                   "b");
   view_arena_free(&arena);
 }
 
@@ -120,15 +127,17 @@ static view_record_t *evil_record(int64_t expired) {
   char now[INSPECT_TIME_STR_LEN];
   inspect_time_format_rfc3339((int64_t)time(NULL), now);  // the certificate is minted relative to now
   inspect_buf_printf(&rec, "{\"@timestamp\":\"%s\",\"destination\":{\"address\":\"o\\\"rigin\",", now);
-  inspect_buf_puts(&rec, "\"port\":443},\"tls\":{\"client\":{\"server_name\":\"<img src=x onerror=alert(2)>\"},"
-                         "\"server\":{\"certificate_chain\":[");
+  inspect_buf_puts(&rec,
+                   "\"port\":443},\"tls\":{\"client\":{\"server_name\":\"<img src=x onerror=alert(2)>\"},"
+                   "\"server\":{\"certificate_chain\":[");
   inspect_buf_json_string(&rec, pem.data);
-  inspect_buf_puts(&rec, "]}},\"http\":{\"request\":{\"method\":\"GET\",\"headers\":{\"<x>\":\"<script>h</script>\"}},"
-                         "\"requests\":1,\"responses\":1},\"url\":{\"original\":\"/<svg onload=alert(3)>\"},"
-                         "\"tlsmirror\":{\"findings\":[{\"code\":\"SELF_SIGNED\",\"severity\":\"error\","
-                         "\"cert_index\":0,\"detail\":\"<b>x</b>\"}],\"verdicts\":[{\"profile\":\"<p>\","
-                         "\"platform\":\"<i>\",\"accept\":false,\"reason\":\"SELF_SIGNED\",\"message\":\"<u>m</u>\","
-                         "\"effect\":\"'e'\"}],\"rejected_by\":\"<p>\",\"summary\":\"<s>sum</s>\"}}");
+  inspect_buf_puts(&rec,
+                   "]}},\"http\":{\"request\":{\"method\":\"GET\",\"headers\":{\"<x>\":\"<script>h</script>\"}},"
+                   "\"requests\":1,\"responses\":1},\"url\":{\"original\":\"/<svg onload=alert(3)>\"},"
+                   "\"tlsmirror\":{\"findings\":[{\"code\":\"SELF_SIGNED\",\"severity\":\"error\","
+                   "\"cert_index\":0,\"detail\":\"<b>x</b>\"}],\"verdicts\":[{\"profile\":\"<p>\","
+                   "\"platform\":\"<i>\",\"accept\":false,\"reason\":\"SELF_SIGNED\",\"message\":\"<u>m</u>\","
+                   "\"effect\":\"'e'\"}],\"rejected_by\":\"<p>\",\"summary\":\"<s>sum</s>\"}}");
   view_record_t *r = NULL;
   cr_assert_eq(view_record_parse(rec.data, rec.len, &r), 0);
   inspect_buf_cleanup(&pem);
@@ -138,8 +147,8 @@ static view_record_t *evil_record(int64_t expired) {
 
 // no_markup checks that none of the record's HTML made it through unescaped.
 static void no_markup(const char *html) {
-  static const char *const kForbidden[] = {"<script", "<img", "<svg", "<b>x", "<u>", "<i>", "<p>", "<s>", "<x>",
-                                           "o\"rigin"};
+  static const char *const kForbidden[] = {"<script", "<img", "<svg", "<b>x", "<u>",
+                                           "<i>",     "<p>",  "<s>",  "<x>",  "o\"rigin"};
   for (size_t i = 0; i < sizeof(kForbidden) / sizeof(kForbidden[0]); i++) {
     cr_expect_null(strstr(html, kForbidden[i]), "found %s", kForbidden[i]);
   }
@@ -192,13 +201,12 @@ Test(render, marks_an_expired_self_signed_certificate) {
   view_record_free(rec);
 }
 
-static int collect(void *arg, const char *data, size_t len) {
-  return inspect_buf_append(arg, data, len) ? 0 : -1;
-}
+static int collect(void *arg, const char *data, size_t len) { return inspect_buf_append(arg, data, len) ? 0 : -1; }
 
 Test(report, counts_skips_and_inlines_its_assets) {
   view_report_t *report = view_report_new("my <log>", 2);
-  static const char kLine[] = "{\"tlsmirror\":{\"rejected_by\":\"client\"},\"tls\":{\"client\":{\"server_name\":\"a\"}}}";
+  static const char kLine[] =
+      "{\"tlsmirror\":{\"rejected_by\":\"client\"},\"tls\":{\"client\":{\"server_name\":\"a\"}}}";
   cr_assert_eq(view_report_add(report, kLine, strlen(kLine)), 0);
   cr_assert_eq(view_report_add(report, "{\"x\":", 5), VIEW_ETRUNCATED);
   cr_assert_eq(view_report_add(report, "  \n", 3), 0);  // blank: neither a record nor a skip
