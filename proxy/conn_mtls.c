@@ -21,7 +21,7 @@ void conn_mtls_judge(proxy_conn_t *conn) {
       .sni_sent = conn->hello.has_sni,
       .trust = cfg->client_trust,
       .now = (int64_t)time(NULL),
-      .handshake = {INSPECT_HS_OK, -1, 0, NULL},
+      .handshake = {.status = INSPECT_HS_OK, .alert = -1},
   };
   if (inspect_cache_report(conn->worker->cache, &in, cfg->client_selection, &conn->client.report) != INSPECT_OK) {
     conn->client.report = NULL;

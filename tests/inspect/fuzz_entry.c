@@ -31,7 +31,7 @@ static int analyse(const inspect_chain_t *chain, const inspect_trust_t *trust, c
       .trust = trust,
       .aia_pool = pool,
       .now = kTimes[(variant / 12) % 3],
-      .handshake = {kStatus[(variant / 36) % 5], -1, 0, NULL},
+      .handshake = {.status = kStatus[(variant / 36) % 5], .alert = -1},
   };
   if (in.handshake.status == INSPECT_HS_ALERT) {
     in.handshake.alert = 40;

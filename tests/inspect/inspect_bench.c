@@ -76,7 +76,7 @@ static size_t inspect_once(const inspect_buf_t *pem, const inspect_trust_t *trus
       .sni_sent = 1,
       .trust = trust,
       .now = NOW,
-      .handshake = {INSPECT_HS_NONE, -1, 0, NULL},
+      .handshake = {.status = INSPECT_HS_NONE, .alert = -1},
   };
   inspect_report_t *report = NULL;
   if (inspect_report_new(&in, sel, &report) != INSPECT_OK || inspect_report_num_verdicts(report) != 8) {

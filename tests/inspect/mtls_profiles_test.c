@@ -111,7 +111,7 @@ ParameterizedTest(judge_case_t *c, mtls, judge) {
       .name = NULL,
       .trust = trust,
       .now = TP_NOW,
-      .handshake = {INSPECT_HS_NONE, -1, 0, NULL},
+      .handshake = {.status = INSPECT_HS_NONE, .alert = -1},
   };
   inspect_report_t *report = NULL;
   cr_assert_eq(inspect_report_new(&in, &sel, &report), INSPECT_OK);
@@ -156,7 +156,7 @@ Test(mtls, client_chain_findings_are_about_clients) {
   inspect_selection_t sel;
   char bad[80];
   cr_assert_eq(inspect_selection_parse("alb-mtls,apigateway-mtls", &sel, bad, sizeof(bad)), INSPECT_OK);
-  inspect_input_t in = {.chain = chain, .trust = trust, .now = TP_NOW, .handshake = {INSPECT_HS_NONE, -1, 0, NULL}};
+  inspect_input_t in = {.chain = chain, .trust = trust, .now = TP_NOW, .handshake = {.status = INSPECT_HS_NONE, .alert = -1}};
   inspect_report_t *report = NULL;
   cr_assert_eq(inspect_report_new(&in, &sel, &report), INSPECT_OK);
   int bad_eku = 0;
