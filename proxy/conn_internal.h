@@ -270,6 +270,10 @@ int conn_origin_probe_sni(proxy_conn_t *conn);
 int conn_origin_sni_is_cause(const conn_origin_t *origin);
 // conn_origin_with_sni returns the verdicts' view of that handshake, or NULL.
 const inspect_retry_t *conn_origin_with_sni(conn_origin_t *origin);
+// conn_queue_job runs `work` for `job` (heap, holding `req`) on the thread
+// pool; the pending job holds the connection open until `done` releases it.
+// Returns 1, or 0 when it could not be queued (then `job` is freed).
+int conn_queue_job(proxy_conn_t *conn, uv_work_t *req, void *job, uv_work_cb work, uv_after_work_cb done);
 // conn_origin_free_probes frees what the replay and the SNI probe learnt.
 void conn_origin_free_probes(conn_origin_t *origin);
 // conn_origin_record_sni appends tlsmirror.origin.with_sni (when probed).

@@ -275,8 +275,12 @@ int conn_origin_replay(proxy_conn_t *conn) {
   job->hello = hello->raw;  // the connection outlives the job: it is released in on_replay_done
   job->hello_len = hello->raw_len;
   job->conn = conn;
-  job->req.data = job;
-  if (uv_queue_work(&conn->worker->loop, &job->req, on_replay_work, on_replay_done) != 0) {
+  return conn_queue_job(conn, &job->req, job, on_replay_work, on_replay_done);
+}
+
+int conn_queue_job(proxy_conn_t *conn, uv_work_t *req, void *job, uv_work_cb work, uv_after_work_cb done) {
+  req->data = job;
+  if (uv_queue_work(&conn->worker->loop, req, work, done) != 0) {
     free(job);
     return 0;
   }

@@ -91,13 +91,7 @@ int conn_origin_probe_sni(proxy_conn_t *conn) {
                                   .timeout = 5,
                                   .spec = &job->spec};
   job->conn = conn;
-  job->req.data = job;
-  if (uv_queue_work(&conn->worker->loop, &job->req, on_sni_work, on_sni_done) != 0) {
-    free(job);
-    return 0;
-  }
-  conn->open_handles++;
-  return 1;
+  return conn_queue_job(conn, &job->req, job, on_sni_work, on_sni_done);
 }
 
 int conn_origin_sni_is_cause(const conn_origin_t *origin) {

@@ -579,12 +579,14 @@ Test(badinput, unparsable_certificate_as_sent) {
   cr_assert(memcmp(a, b, 32) != 0, "what was dropped is part of the chain's identity");
 
   inspect_input_t in;
-  t_input(&in, chain, t_lab_trust(), "good.lab.test", 1, T_NOW);
+  inspect_trust_t *trust = t_lab_trust();
+  t_input(&in, chain, trust, "good.lab.test", 1, T_NOW);
   inspect_report_t *r = t_report(&in, NULL);
   const inspect_finding_t *f = t_finding(r, "DROPPED_CERT");
   cr_assert_not_null(f);
   cr_assert(strstr(f->detail, "position 1 as sent") != NULL, "%s", f->detail);
   inspect_report_free(r);
+  inspect_trust_free(trust);
   inspect_chain_free(chain);
   inspect_chain_free(plain);
 }
