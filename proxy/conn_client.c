@@ -503,3 +503,18 @@ int proxy_worker_contexts(proxy_worker_t *worker) {
   }
   return 0;
 }
+
+inspect_hello_spec_t conn_hello_spec(const conn_hello_t *hello, inspect_sni_rule_t sni, const char *source) {
+  return (inspect_hello_spec_t){
+      .min_version = hello->min_version,
+      .max_version = hello->max_version,
+      .ciphers = hello->ciphers,
+      .num_ciphers = hello->num_ciphers,
+      .groups = hello->groups,
+      .num_groups = hello->num_groups,
+      .sigalgs = hello->sigalgs,
+      .num_sigalgs = hello->num_sigalgs,
+      .sni = sni,
+      .source = source,
+  };
+}

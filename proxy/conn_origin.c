@@ -24,8 +24,7 @@ static const inspect_hello_spec_t *platform_hello(const proxy_config_t *cfg) {
   return inspect_hello_spec_find(id);
 }
 
-// is_ip_literal says whether `host` is an IPv4 or IPv6 literal (never SNI).
-static int is_ip_literal(const char *host) {
+int conn_host_is_ip(const char *host) {
   uint8_t buf[16];
   return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
@@ -46,7 +45,7 @@ const char *conn_origin_sni(const proxy_conn_t *conn) {
   // A platform that always sends SNI names the origin it was configured with.
   const char *host = conn->origin.host;
   int always = platform != NULL && (platform->sni == INSPECT_SNI_ALWAYS || platform->sni == INSPECT_SNI_CONFIGURABLE);
-  return always && host[0] != '\0' && !is_ip_literal(host) ? host : NULL;
+  return always && host[0] != '\0' && !conn_host_is_ip(host) ? host : NULL;
 }
 
 void conn_origin_judge(proxy_conn_t *conn, int count) {
@@ -416,17 +415,7 @@ static void mirror_offer(proxy_conn_t *conn, SSL *ssl) {
     hello->offered_as = conn_cfg(conn)->enforce_profile;
     return;
   }
-  const inspect_hello_spec_t spec = {
-      .min_version = hello->min_version,
-      .max_version = hello->max_version,
-      .ciphers = hello->ciphers,
-      .num_ciphers = hello->num_ciphers,
-      .groups = hello->groups,
-      .num_groups = hello->num_groups,
-      .sigalgs = hello->sigalgs,
-      .num_sigalgs = hello->num_sigalgs,
-      .sni = INSPECT_SNI_AS_CLIENT,
-  };
+  const inspect_hello_spec_t spec = conn_hello_spec(hello, INSPECT_SNI_AS_CLIENT, NULL);
   // TLS_ENO_OFFER leaves that list at BoringSSL's defaults: the origin still
   // gets an offer, and the record lists what was not mirrored.
   (void)tls_hello_spec_apply(ssl, &spec, &hello->unmirrorable);

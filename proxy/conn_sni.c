@@ -6,7 +6,6 @@
 // and each platform's fix, and platforms that always send SNI (CloudFront,
 // API Gateway) are judged on that handshake (inspect_input_t.with_sni).
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,18 +51,13 @@ static void on_sni_done(uv_work_t *req, int status) {
   conn_release(conn);  // the pending probe held the connection open
 }
 
-static int is_ip_literal(const char *host) {
-  uint8_t buf[16];
-  return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
-}
-
 int conn_origin_probe_sni(proxy_conn_t *conn) {
   const conn_origin_t *origin = &conn->origin;
   const conn_hello_t *hello = &conn->hello;
   inspect_hs_status_t st = origin->hs.status;
   if (origin->state != ORIGIN_FAILED || conn_origin_sni(conn) != NULL || hello->has_sni ||
       (st != INSPECT_HS_ALERT && st != INSPECT_HS_CLOSED && st != INSPECT_HS_PROTOCOL) || origin->host[0] == '\0' ||
-      is_ip_literal(origin->host) || origin->sni != NULL) {
+      conn_host_is_ip(origin->host) || origin->sni != NULL) {
     return 0;
   }
   sni_job_t *job = calloc(1, sizeof(*job));
@@ -72,18 +66,7 @@ int conn_origin_probe_sni(proxy_conn_t *conn) {
   }
   snprintf(job->host, sizeof(job->host), "%s", origin->host);
   snprintf(job->addr, sizeof(job->addr), "%s", origin->ip);
-  job->spec = (inspect_hello_spec_t){
-      .min_version = hello->min_version,
-      .max_version = hello->max_version,
-      .ciphers = hello->ciphers,
-      .num_ciphers = hello->num_ciphers,
-      .groups = hello->groups,
-      .num_groups = hello->num_groups,
-      .sigalgs = hello->sigalgs,
-      .num_sigalgs = hello->num_sigalgs,
-      .sni = INSPECT_SNI_ALWAYS,
-      .source = "the client's own offer, with SNI",
-  };
+  job->spec = conn_hello_spec(hello, INSPECT_SNI_ALWAYS, "the client's own offer, with SNI");
   job->cfg = (tls_probe_config_t){.host = job->host,
                                   .port = origin->port,
                                   .connect_addr = job->addr,
