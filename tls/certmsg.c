@@ -26,12 +26,9 @@ int tls_certificate_msg_parse(const uint8_t *msg, size_t len, int tls13, inspect
         (tls13 && !CBS_get_u16_length_prefixed(&list, &extensions))) {
       return TLS_ECERT_MSG;
     }
-    // A certificate that does not parse is left out, as the probe's verify
-    // callback does: the verdict then reports what is missing.
-    int err = inspect_chain_add_der(out, CBS_data(&cert), CBS_len(&cert));
-    if (err == INSPECT_ENOMEM || err == INSPECT_ETOO_MANY_CERTS) {
-      return err;
-    }
+    // As the verify callbacks do: a certificate that does not parse is
+    // counted as dropped, and the report says so (DROPPED_CERT).
+    inspect_chain_add_sent(out, CBS_data(&cert), CBS_len(&cert));
     (*out_num)++;
   }
   return TLS_OK;
@@ -41,7 +38,7 @@ void tls_certificate_msg_keep(const SSL *ssl, int write_p, int content_type, con
                               inspect_chain_t *sent) {
   const uint8_t *msg = buf;
   if (write_p || content_type != SSL3_RT_HANDSHAKE || len == 0 || msg[0] != SSL3_MT_CERTIFICATE || sent == NULL ||
-      inspect_chain_num(sent) > 0) {
+      inspect_chain_num(sent) + inspect_chain_num_dropped(sent) > 0) {
     return;
   }
   size_t n = 0;

@@ -218,9 +218,9 @@ typedef struct {
 // (`msg` with its 4-byte header, as SSL_set_msg_callback gives it): in TLS
 // 1.3 (`tls13`) a request context, then per entry a u24 certificate and u16
 // extensions; in TLS 1.2 a u24 list of u24 certificates. It appends each
-// certificate that parses as X.509 to `out` and counts the entries in
-// `*out_num`. Returns TLS_OK, TLS_ECERT_MSG for a malformed message, or an
-// INSPECT_E* code from inspect_chain_add_der (ENOMEM, TOO_MANY_CERTS).
+// certificate with inspect_chain_add_sent (one that does not parse, or past
+// the chain's limit, is counted as dropped) and counts the entries in
+// `*out_num`. Returns TLS_OK, or TLS_ECERT_MSG for a malformed message.
 int tls_certificate_msg_parse(const uint8_t *msg, size_t len, int tls13, inspect_chain_t *out, size_t *out_num);
 
 // tlsmirror's own limits (docs/difftest.md): BoringSSL stops some handshakes
