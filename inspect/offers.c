@@ -171,8 +171,12 @@ const inspect_input_t *inspect__offer_input(inspect_ctx_t *ctx, const inspect_in
     if (!old && (leaf == NULL || inspect__offer_covers_key(spec, leaf, offer->version))) {
       return base;  // the chain is judged as tlsmirror received it
     }
+    // The platform's refusal, not tlsmirror's: nothing of tlsmirror's own
+    // handshake (its own limit, a late alert) carries over.
     alt->handshake.status = INSPECT_HS_PROTOCOL;
     alt->handshake.alert = -1;
+    alt->handshake.alert_after_handshake = 0;
+    alt->handshake.own_limit = NULL;
     const char *chose = offer->cipher_name != NULL ? offer->cipher_name : "a suite";
     alt->handshake.detail =
         old ? inspect__arena_printf(ctx->arena, "%s; it chose %s with %s for %s, which refuses versions below %s",

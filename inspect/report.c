@@ -572,19 +572,19 @@ static void judge_profile(inspect_ctx_t *ctx, inspect_report_t *r, const inspect
   inspect_input_t sni_in, offer_in;
   const inspect_input_t *base = inspect__input_for(ctx->in, p, &sni_in);
   const inspect_input_t *judged = inspect__offer_input(ctx, base, p, &offer_in);
-  inspect_ctx_t *own = NULL;
-  if (judged != ctx->in && (own = calloc(1, sizeof(*own))) != NULL) {
-    own->in = judged;
-    own->arena = &r->arena;
-    own->name_is_ip = judged->name != NULL && inspect__name_is_ip(judged->name);
+  inspect_ctx_t own = {0};
+  inspect_ctx_t *judge_ctx = ctx;
+  if (judged != ctx->in) {
+    own.in = judged;
+    own.arena = &r->arena;
+    own.name_is_ip = judged->name != NULL && inspect_name_is_ip(judged->name);
+    judge_ctx = &own;
   }
-  inspect_ctx_t *judge_ctx = own != NULL ? own : ctx;
   if (p->rules != NULL) {
     inspect__rules_run(judge_ctx, p->rules, p->num_rules, p->words, v);
   } else {
     p->judge(judge_ctx, choice->options, v);
   }
-  free(own);
   // Shown when platforms made their own handshakes (a live inspect).
   const inspect_offer_t *offer = inspect__offer_of(ctx->in, p);
   if (ctx->in->num_offers > 0) {
@@ -607,7 +607,7 @@ int inspect_report_new(const inspect_input_t *in, const inspect_selection_t *sel
   r->refs = 1;
   ctx->in = in;
   ctx->arena = &r->arena;
-  ctx->name_is_ip = in->name != NULL && inspect__name_is_ip(in->name);
+  ctx->name_is_ip = in->name != NULL && inspect_name_is_ip(in->name);
 
   // A selection of mTLS profiles only (alb-mtls, apigateway-mtls) judges a
   // client's chain: the server-only leaf findings do not apply.
