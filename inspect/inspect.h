@@ -562,6 +562,9 @@ struct inspect_input_st {
 // inspect_name_is_valid returns 1 if `name` can be a host name to check: 1
 // to 253 bytes, no spaces or control characters.
 int inspect_name_is_valid(const char *name);
+// inspect_name_is_ip returns 1 if `name` is an IPv4 or IPv6 literal (a
+// client sends no SNI for it; certificates name it in an iPAddress SAN).
+int inspect_name_is_ip(const char *name);
 
 // Reports.
 typedef enum {

@@ -244,7 +244,6 @@ inspect_name_result_t inspect__name_check(const inspect_cert_t *leaf, const char
 int inspect__wildcard_match(const char *pattern, const char *host, unsigned wildcards);
 // inspect__name_list renders the leaf's names for messages ("DNS:a, DNS:b").
 const char *inspect__name_list(inspect_ctx_t *ctx, const inspect_cert_t *leaf, const char *dns_prefix, const char *sep);
-int inspect__name_is_ip(const char *name);
 
 // OpenSSL 3 verification, emulated: every error X509_verify_cert would
 // report, in its order, at a given security level.

@@ -8,7 +8,7 @@
 
 #include "inspect/inspect_internal.h"
 
-int inspect__name_is_ip(const char *name) {
+int inspect_name_is_ip(const char *name) {
   uint8_t buf[16];
   return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }

@@ -273,8 +273,6 @@ const inspect_retry_t *conn_origin_with_sni(conn_origin_t *origin);
 // conn_hello_spec is the client's offer as data (pointing into `hello`,
 // which must outlive it), with the SNI rule and source given.
 inspect_hello_spec_t conn_hello_spec(const conn_hello_t *hello, inspect_sni_rule_t sni, const char *source);
-// conn_host_is_ip says whether `host` is an IPv4 or IPv6 literal (never SNI).
-int conn_host_is_ip(const char *host);
 // conn_queue_job runs `work` for `job` (heap, holding `req`) on the thread
 // pool; the pending job holds the connection open until `done` releases it.
 // Returns 1, or 0 when it could not be queued (then `job` is freed).

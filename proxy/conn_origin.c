@@ -3,7 +3,6 @@
 // the chain exactly as the origin sent it and every profile's verdict on
 // it, then the bytes the origin answers with.
 
-#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,11 +23,6 @@ static const inspect_hello_spec_t *platform_hello(const proxy_config_t *cfg) {
   return inspect_hello_spec_find(id);
 }
 
-int conn_host_is_ip(const char *host) {
-  uint8_t buf[16];
-  return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
-}
-
 const char *conn_origin_sni(const proxy_conn_t *conn) {
   const proxy_config_t *cfg = conn_cfg(conn);
   const char *forced = cfg->upstream_sni;
@@ -45,7 +39,7 @@ const char *conn_origin_sni(const proxy_conn_t *conn) {
   // A platform that always sends SNI names the origin it was configured with.
   const char *host = conn->origin.host;
   int always = platform != NULL && (platform->sni == INSPECT_SNI_ALWAYS || platform->sni == INSPECT_SNI_CONFIGURABLE);
-  return always && host[0] != '\0' && !conn_host_is_ip(host) ? host : NULL;
+  return always && host[0] != '\0' && !inspect_name_is_ip(host) ? host : NULL;
 }
 
 void conn_origin_judge(proxy_conn_t *conn, int count) {
@@ -163,6 +157,15 @@ static void own_limit(conn_origin_t *origin, const proxy_sio_t *sio) {
   origin->group = SSL_get_curve_id(sio->ssl);
 }
 
+// drop_raw frees the client's ClientHello as sent, which is kept only for a
+// replay after a refusal (conn_origin_replay): once no replay can follow, a
+// connection should not carry it.
+static void drop_raw(conn_hello_t *hello) {
+  free(hello->raw);
+  hello->raw = NULL;
+  hello->raw_len = 0;
+}
+
 static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
   proxy_conn_t *conn = sio->data;
   conn_origin_t *origin = &conn->origin;
@@ -174,11 +177,7 @@ static void on_upstream_handshake(proxy_sio_t *sio, int ok) {
   if (ok) {
     origin->state = ORIGIN_ESTABLISHED;
     origin->hs.status = INSPECT_HS_OK;
-    // The client's ClientHello as sent is kept for a replay after a refusal
-    // only: an idle connection should not carry it.
-    free(conn->hello.raw);
-    conn->hello.raw = NULL;
-    conn->hello.raw_len = 0;
+    drop_raw(&conn->hello);
     snprintf(origin->version, sizeof(origin->version), "%s", SSL_get_version(sio->ssl));
     const SSL_CIPHER *cipher = SSL_get_current_cipher(sio->ssl);
     snprintf(origin->cipher, sizeof(origin->cipher), "%s", cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "");
@@ -413,12 +412,16 @@ static void mirror_offer(proxy_conn_t *conn, SSL *ssl) {
   if (platform != NULL) {
     (void)tls_hello_spec_apply(ssl, platform, &hello->unmirrorable);
     hello->offered_as = conn_cfg(conn)->enforce_profile;
+    drop_raw(hello);  // the origin sees the platform's offer, never the client's
     return;
   }
   const inspect_hello_spec_t spec = conn_hello_spec(hello, INSPECT_SNI_AS_CLIENT, NULL);
   // TLS_ENO_OFFER leaves that list at BoringSSL's defaults: the origin still
   // gets an offer, and the record lists what was not mirrored.
   (void)tls_hello_spec_apply(ssl, &spec, &hello->unmirrorable);
+  if (hello->unmirrorable.num_ciphers + hello->unmirrorable.num_groups == 0) {
+    drop_raw(hello);  // tlsmirror offers all the client did: nothing for a replay to learn
+  }
 }
 
 // upstream_ssl returns the upstream connection's SSL with the client's offer

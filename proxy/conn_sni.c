@@ -57,7 +57,7 @@ int conn_origin_probe_sni(proxy_conn_t *conn) {
   inspect_hs_status_t st = origin->hs.status;
   if (origin->state != ORIGIN_FAILED || conn_origin_sni(conn) != NULL || hello->has_sni ||
       (st != INSPECT_HS_ALERT && st != INSPECT_HS_CLOSED && st != INSPECT_HS_PROTOCOL) || origin->host[0] == '\0' ||
-      conn_host_is_ip(origin->host) || origin->sni != NULL) {
+      inspect_name_is_ip(origin->host) || origin->sni != NULL) {
     return 0;
   }
   sni_job_t *job = calloc(1, sizeof(*job));

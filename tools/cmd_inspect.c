@@ -1,6 +1,5 @@
 // tlsmirror inspect: which platform would reject this chain, and why.
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -377,9 +376,8 @@ static int selects_browser(const inspect_selection_t *sel) {
 // `out` holds a result (freed with tls_probe_result_cleanup).
 static int probe_with_sni(const tls_probe_config_t *cfg, const tls_probe_result_t *first, tls_probe_result_t *out) {
   inspect_hs_status_t st = first->handshake.status;
-  uint8_t addr[16];
   if (cfg->sni != NULL || (st != INSPECT_HS_ALERT && st != INSPECT_HS_CLOSED && st != INSPECT_HS_PROTOCOL) ||
-      inet_pton(AF_INET, cfg->host, addr) == 1 || inet_pton(AF_INET6, cfg->host, addr) == 1) {
+      inspect_name_is_ip(cfg->host)) {
     return 0;
   }
   tls_probe_config_t with = *cfg;

@@ -5,7 +5,6 @@
 // (inspect_offer_t). tlsmirror's own handshake, which records the chain,
 // offers as widely as BoringSSL can.
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,16 +27,11 @@ const inspect_hello_spec_t cli_inspect_wide_offer = {
     .source = "tlsmirror's own probe: everything BoringSSL speaks",
 };
 
-static int is_ip_literal(const char *host) {
-  uint8_t buf[16];
-  return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
-}
-
 // sni_of returns the SNI a platform sends: the target's name when its rule
 // is ALWAYS, what inspect sends (`sni`, NULL for --no-sni) otherwise.
 static const char *sni_of(const inspect_hello_spec_t *spec, const char *host, const char *sni) {
   switch (spec->sni) {
-    case INSPECT_SNI_ALWAYS: return is_ip_literal(host) ? NULL : host;
+    case INSPECT_SNI_ALWAYS: return inspect_name_is_ip(host) ? NULL : host;
     case INSPECT_SNI_NEVER: return NULL;
     case INSPECT_SNI_AS_CLIENT:
     case INSPECT_SNI_CONFIGURABLE: break;
